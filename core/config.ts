@@ -1,0 +1,175 @@
+/**
+ * Configuration: one zod schema, read from an optional JSON file and overridden by
+ * environment variables. Invalid config stops the start with a message naming the field.
+ */
+
+import { z } from "zod";
+import { parseBaseUnits } from "./amount.ts";
+
+const baseUnits = z.union([z.string(), z.number().int().nonnegative()]).transform((v, ctx) => {
+  const parsed = parseBaseUnits(String(v));
+  if (parsed === null) {
+    ctx.addIssue({ code: "custom", message: "must be a whole number of base units" });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+const assetSchema = z.object({
+  decimals: z.number().int().min(0).max(36),
+  /** Token contract; absent for the chain's native coin. */
+  contract: z.string().min(1).optional(),
+  minSweep: baseUnits.default(0n),
+  hotMax: baseUnits.optional(),
+  hotResidual: baseUnits.default(0n),
+}).strict();
+
+const tonSchema = z.object({
+  enabled: z.boolean().default(true),
+  /** toncenter v2 JSON-RPC endpoint, e.g. https://toncenter.com/api/v2/jsonRPC. */
+  endpoint: z.string().url().optional(),
+  apiKey: z.string().min(1).optional(),
+  /** Hot wallet mnemonic (24 words); prefer `mnemonicFile`. */
+  mnemonic: z.string().min(1).optional(),
+  mnemonicFile: z.string().min(1).optional(),
+  coldWallet: z.string().min(1).optional(),
+  /** Root DNS resolver; defaults to the network's root. */
+  dnsRoot: z.string().min(1).optional(),
+  /** Messages per hot wallet external message (W5 carries at most 255). */
+  batchSize: z.number().int().min(1).max(250).default(250),
+  /** Lifetime of a signed external message, seconds. */
+  validitySeconds: z.number().int().min(10).max(600).default(60),
+  /** How often an unseen payload is broadcast again, seconds. */
+  rebroadcastSeconds: z.number().int().min(1).max(600).default(10),
+  /** Requests per second allowed to the node (toncenter without a key allows 1). */
+  rps: z.number().positive().default(10),
+  assets: z.record(z.string().regex(/^[A-Z0-9_]{2,20}$/), assetSchema).default({
+    TON: { decimals: 9, minSweep: 0n, hotResidual: 0n },
+  }),
+}).strict();
+
+/** The whole configuration schema. */
+export const configSchema = z.object({
+  network: z.enum(["mainnet", "testnet", "devnet"]).default("devnet"),
+  api: z.object({
+    port: z.number().int().min(0).max(65535).default(8080),
+    hostname: z.string().default("0.0.0.0"),
+    /** Bearer tokens; any of them is accepted. */
+    tokens: z.array(z.string().min(16, "must be at least 16 characters")).default([]),
+    bodyLimitBytes: z.number().int().min(1024).max(10_000_000).default(65536),
+  }).strict().default({ port: 8080, hostname: "0.0.0.0", tokens: [], bodyLimitBytes: 65536 }),
+  database: z.object({
+    /** Postgres URL; PGlite in `dataDir` when absent. */
+    url: z.string().min(1).optional(),
+    dataDir: z.string().min(1).default("./data/pglite"),
+  }).strict().default({ dataDir: "./data/pglite" }),
+  /** Block time lag beyond which the processor is not synced and holds withdrawals. */
+  syncLagSeconds: z.number().int().min(1).default(40),
+  /** What `/v1/income` sums: funds received by deposits, or funds swept to the hot wallet. */
+  countingSide: z.enum(["deposit", "hot_wallet"]).default("deposit"),
+  ton: tonSchema.optional(),
+}).strict();
+
+/** Validated configuration. */
+export type Config = z.infer<typeof configSchema>;
+/** TON section of the configuration. */
+export type TonConfig = z.infer<typeof tonSchema>;
+
+/** Raised when config is invalid; the message names the field. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+type Raw = Record<string, unknown>;
+
+function section(raw: Raw, key: string): Raw {
+  const value = raw[key];
+  if (value === undefined || value === null) {
+    raw[key] = {};
+  } else if (typeof value !== "object" || Array.isArray(value)) {
+    throw new ConfigError(`${key}: must be an object`);
+  }
+  return raw[key] as Raw;
+}
+
+function integer(name: string, value: string): number {
+  if (!/^[0-9]+$/.test(value)) throw new ConfigError(`${name}: must be a whole number`);
+  return Number(value);
+}
+
+/**
+ * Applies environment overrides. Names follow the reference TON processor where one exists
+ * (`API_TOKEN`, `API_PORT`, `DATABASE_URL`); the rest are ours.
+ */
+export function applyEnv(raw: Raw, env: Record<string, string | undefined>): Raw {
+  const out: Raw = structuredClone(raw);
+  if (env.NETWORK) out.network = env.NETWORK;
+  if (env.API_TOKEN) {
+    section(out, "api").tokens = env.API_TOKEN.split(",").map((t) => t.trim()).filter(Boolean);
+  }
+  if (env.API_PORT) section(out, "api").port = integer("API_PORT", env.API_PORT);
+  if (env.DATABASE_URL) section(out, "database").url = env.DATABASE_URL;
+  if (env.DATA_DIR) section(out, "database").dataDir = env.DATA_DIR;
+  if (env.SYNC_LAG_SECONDS) out.syncLagSeconds = integer("SYNC_LAG_SECONDS", env.SYNC_LAG_SECONDS);
+  if (env.COUNTING_SIDE) out.countingSide = env.COUNTING_SIDE;
+  const tonEnv: [string, string][] = [
+    ["TON_ENDPOINT", "endpoint"],
+    ["TON_API_KEY", "apiKey"],
+    ["TON_MNEMONIC", "mnemonic"],
+    ["TON_MNEMONIC_FILE", "mnemonicFile"],
+    ["TON_COLD_WALLET", "coldWallet"],
+  ];
+  for (const [name, key] of tonEnv) {
+    if (env[name]) section(out, "ton")[key] = env[name];
+  }
+  // Per-asset limits: TON_ASSET_<CODE>_<MIN_SWEEP|HOT_MAX|HOT_RESIDUAL>=base units.
+  for (const [name, value] of Object.entries(env)) {
+    const match = /^TON_ASSET_([A-Z0-9_]+?)_(MIN_SWEEP|HOT_MAX|HOT_RESIDUAL)$/.exec(name);
+    if (!match || value === undefined) continue;
+    const assets = section(section(out, "ton"), "assets");
+    const asset = section(assets, match[1]);
+    const key = { MIN_SWEEP: "minSweep", HOT_MAX: "hotMax", HOT_RESIDUAL: "hotResidual" }[
+      match[2] as "MIN_SWEEP" | "HOT_MAX" | "HOT_RESIDUAL"
+    ];
+    asset[key] = value;
+  }
+  return out;
+}
+
+/** Validates raw config, throwing a ConfigError that names every bad field. */
+export function parseConfig(raw: unknown): Config {
+  const result = configSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) =>
+    `${issue.path.join(".") || "(root)"}: ${issue.message}`
+  );
+  throw new ConfigError(`invalid config: ${lines.join("; ")}`);
+}
+
+/** Reads the JSON config file (if any), applies env overrides and validates. */
+export async function loadConfig(
+  path: string | undefined,
+  env: Record<string, string | undefined>,
+): Promise<Config> {
+  let raw: Raw = {};
+  if (path) {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(path);
+    } catch (error) {
+      throw new ConfigError(`--config ${path}: cannot read (${(error as Error).message})`);
+    }
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      throw new ConfigError(`--config ${path}: not valid JSON`);
+    }
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+      throw new ConfigError(`--config ${path}: must hold a JSON object`);
+    }
+  }
+  return parseConfig(applyEnv(raw, env));
+}

@@ -1,0 +1,30 @@
+/** What the services share: database, config, enabled plugins, clock and logger. */
+
+import type { Asset } from "./asset.ts";
+import type { Clock } from "./clock.ts";
+import type { Config } from "./config.ts";
+import type { Db } from "./db.ts";
+import type { Logger } from "./log.ts";
+import type { ChainPlugin } from "./plugin.ts";
+
+/** The processor's running parts. */
+export interface ProcessorContext {
+  db: Db;
+  config: Config;
+  /** Enabled plugins by chain name. */
+  plugins: ReadonlyMap<string, ChainPlugin>;
+  clock: Clock;
+  log: Logger;
+}
+
+/** Finds the asset and plugin of a currency code. */
+export function assetOf(
+  ctx: ProcessorContext,
+  currency: string,
+): { asset: Asset; plugin: ChainPlugin } | null {
+  for (const plugin of ctx.plugins.values()) {
+    const asset = plugin.assets.find((a) => a.code === currency);
+    if (asset) return { asset, plugin };
+  }
+  return null;
+}

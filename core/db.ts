@@ -1,0 +1,151 @@
+/**
+ * The one database interface the core uses, with two engines behind it: a Postgres server
+ * through postgres.js, or PGlite (Postgres in WASM) embedded in a data directory. Both run
+ * the same SQL.
+ */
+
+import postgres from "postgres";
+import { PGlite } from "@electric-sql/pglite";
+
+/** A row as the engine returns it; the store converts columns to domain types. */
+export type Row = Record<string, unknown>;
+
+/** SQL parameter; bigints are sent as decimal strings. */
+export type Param = string | number | bigint | boolean | null | string[] | Date;
+
+/** Something queries can run on: the database or an open transaction. */
+export interface Queryable {
+  query<T extends Row = Row>(text: string, params?: readonly Param[]): Promise<T[]>;
+}
+
+/** A held advisory lock; `lost` turns true when its session died. */
+export interface HeldLock {
+  release(): Promise<void>;
+  /** Checks the session still holds the lock. */
+  alive(): Promise<boolean>;
+}
+
+/** The database. */
+export interface Db extends Queryable {
+  readonly engine: "postgres" | "pglite";
+  /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Takes a session-level advisory lock without waiting; null when another session holds it. */
+  tryLock(key: string): Promise<HeldLock | null>;
+  close(): Promise<void>;
+}
+
+function toParams(params: readonly Param[] | undefined): unknown[] {
+  return (params ?? []).map((p) => typeof p === "bigint" ? p.toString() : p);
+}
+
+/** Opens a Postgres server connection pool (optionally in one schema). */
+export function openPostgres(url: string, options: { max?: number; schema?: string } = {}): Db {
+  const sql = postgres(url, {
+    max: options.max ?? 10,
+    onnotice: () => {},
+    connection: options.schema ? { search_path: options.schema } : {},
+    // Keep int8 and numeric as strings; the store converts them to bigint.
+    types: {},
+  });
+  const run =
+    (exec: postgres.Sql | postgres.TransactionSql) =>
+    async <T extends Row>(text: string, params?: readonly Param[]): Promise<T[]> => {
+      const rows = await exec.unsafe(text, toParams(params) as postgres.ParameterOrJSON<never>[]);
+      return rows as unknown as T[];
+    };
+  return {
+    engine: "postgres",
+    query: run(sql),
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      return await sql.begin((tx) => fn({ query: run(tx) })) as T;
+    },
+    async tryLock(key: string): Promise<HeldLock | null> {
+      const conn = await sql.reserve();
+      try {
+        const [row] = await conn.unsafe(
+          "select pg_try_advisory_lock(hashtextextended($1, 0)) as ok",
+          [key],
+        );
+        if (!row.ok) {
+          conn.release();
+          return null;
+        }
+      } catch (error) {
+        conn.release();
+        throw error;
+      }
+      let released = false;
+      return {
+        async release() {
+          if (released) return;
+          released = true;
+          try {
+            await conn.unsafe("select pg_advisory_unlock(hashtextextended($1, 0))", [key]);
+          } finally {
+            conn.release();
+          }
+        },
+        async alive() {
+          if (released) return false;
+          try {
+            const [row] = await conn.unsafe(
+              "select count(*)::int as n from pg_locks where locktype = 'advisory' and pid = pg_backend_pid() and granted",
+            );
+            return row.n > 0;
+          } catch {
+            return false;
+          }
+        },
+      };
+    },
+    async close() {
+      await sql.end({ timeout: 5 });
+    },
+  };
+}
+
+/** Opens PGlite in `dataDir` (created when missing), or in memory for `memory://`. */
+export async function openPglite(dataDir: string): Promise<Db> {
+  if (!dataDir.startsWith("memory://")) await Deno.mkdir(dataDir, { recursive: true });
+  const pg = await PGlite.create(dataDir);
+  // PGlite is one session, where advisory locks are re-entrant: track holders here so two
+  // workers in this process still exclude each other.
+  const held = new Set<string>();
+  const query = async <T extends Row>(
+    exec: Pick<PGlite, "query">,
+    text: string,
+    params?: readonly Param[],
+  ): Promise<T[]> => {
+    const result = await exec.query<T>(text, toParams(params));
+    return result.rows;
+  };
+  return {
+    engine: "pglite",
+    query: (text, params) => query(pg, text, params),
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      return await pg.transaction((tx) => fn({ query: (text, params) => query(tx, text, params) }));
+    },
+    tryLock(key: string): Promise<HeldLock | null> {
+      if (held.has(key)) return Promise.resolve(null);
+      held.add(key);
+      let released = false;
+      return Promise.resolve({
+        release() {
+          released = true;
+          held.delete(key);
+          return Promise.resolve();
+        },
+        alive: () => Promise.resolve(!released && !pg.closed),
+      });
+    },
+    async close() {
+      await pg.close();
+    },
+  };
+}
+
+/** Opens Postgres when `url` is given, PGlite in `dataDir` otherwise. */
+export async function openDb(url: string | undefined, dataDir: string): Promise<Db> {
+  return url ? openPostgres(url) : await openPglite(dataDir);
+}

@@ -1,0 +1,26 @@
+/** A request the caller can fix: maps to 400 with the message as `error`. */
+export class InputError extends Error {
+  /** The request field the error is about, e.g. `amount`. */
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(`${field}: ${message}`);
+    this.name = "InputError";
+    this.field = field;
+  }
+}
+
+/** The named thing does not exist (unknown hash, unknown domain): maps to 404. */
+export class NotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NotFoundError";
+  }
+}
+
+/** The chain or its node could not answer now: maps to 503, the caller may retry. */
+export class UnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UnavailableError";
+  }
+}

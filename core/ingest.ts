@@ -1,0 +1,82 @@
+/**
+ * The ingest loop: scan the next block after the persisted cursor and commit its events with
+ * the new cursor in one transaction. A failed block is retried from the same cursor, never
+ * skipped; a replayed block inserts nothing new.
+ */
+
+import type { ProcessorContext } from "./context.ts";
+import type { AccountLookup, ChainPlugin, Cursor } from "./plugin.ts";
+import { ownedDeposits } from "./store/addresses.ts";
+import { commitBlock, initCursor, loadCursor } from "./store/cursors.ts";
+
+/** The per-block ownership lookup: our deposit addresses plus the hot wallet. */
+export function accountLookup(ctx: ProcessorContext, plugin: ChainPlugin): AccountLookup {
+  const hot = plugin.derivation.hotWallet;
+  return async (addresses) => {
+    const owned = await ownedDeposits(ctx.db, plugin.chain, addresses);
+    if (addresses.includes(hot.address)) {
+      owned.set(hot.address, { ...hot, kind: "hot", currency: null });
+    }
+    return owned;
+  };
+}
+
+/** The cursor in force, starting at the chain's tip the first time. */
+export async function currentCursor(ctx: ProcessorContext, plugin: ChainPlugin): Promise<Cursor> {
+  return await loadCursor(ctx.db, plugin.chain) ??
+    await initCursor(ctx.db, plugin.chain, await plugin.scanner.initialCursor());
+}
+
+/** Ingests at most one block; false when the chain had none yet. */
+export async function ingestOnce(
+  ctx: ProcessorContext,
+  plugin: ChainPlugin,
+  lookup: AccountLookup = accountLookup(ctx, plugin),
+): Promise<boolean> {
+  const cursor = await currentCursor(ctx, plugin);
+  const block = await plugin.scanner.next(cursor, lookup);
+  if (!block) return false;
+  const { newIncomes } = await ctx.db.transaction((tx) =>
+    commitBlock(tx, plugin.chain, cursor, block)
+  );
+  if (newIncomes || block.sightings.length) {
+    ctx.log.info("block ingested", {
+      chain: plugin.chain,
+      height: block.cursor.height,
+      incomes: newIncomes,
+      sightings: block.sightings.length,
+    });
+  }
+  return true;
+}
+
+/**
+ * Runs ingestion until `signal` aborts: as fast as blocks come, polling when caught up,
+ * backing off exponentially (up to 30 s) on errors.
+ */
+export async function runIngest(
+  ctx: ProcessorContext,
+  plugin: ChainPlugin,
+  signal: AbortSignal,
+  options: { pollMs?: number } = {},
+): Promise<void> {
+  const pollMs = options.pollMs ?? 1000;
+  const lookup = accountLookup(ctx, plugin);
+  let failures = 0;
+  while (!signal.aborted) {
+    try {
+      const advanced = await ingestOnce(ctx, plugin, lookup);
+      failures = 0;
+      if (!advanced) await ctx.clock.sleep(pollMs, signal);
+    } catch (error) {
+      failures++;
+      const delay = Math.min(30_000, 500 * 2 ** Math.min(failures, 6));
+      ctx.log.warn("ingest failed; retrying the same block", {
+        chain: plugin.chain,
+        error,
+        retryInMs: delay,
+      });
+      await ctx.clock.sleep(delay, signal);
+    }
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * Versioned schema migrations, applied at start inside one transaction. Kept as TypeScript
+ * strings so `deno compile` embeds them.
+ */
+
+import type { Db } from "./db.ts";
+
+/** Ordered migrations; never edit a released one, append a new version instead. */
+export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: "core schema",
+    sql: `
+create sequence derivation_index_seq start 1;
+
+create table addresses (
+  id bigserial primary key,
+  chain text not null,
+  currency text not null,
+  user_id text not null,
+  address text not null,
+  display text not null,
+  derivation_index bigint not null,
+  created_at timestamptz not null default now(),
+  unique (chain, address),
+  unique (chain, derivation_index)
+);
+create index addresses_user on addresses (user_id, id);
+
+create table cursors (
+  chain text primary key,
+  height bigint not null,
+  block_time bigint not null,
+  state jsonb not null,
+  updated_at timestamptz not null default now()
+);
+
+create table payloads (
+  id bigserial primary key,
+  chain text not null,
+  payload_id text not null,
+  wallet text not null,
+  purpose text not null check (purpose in ('withdrawals', 'sweep')),
+  boc text not null,
+  valid_until bigint not null,
+  out_keys text[] not null,
+  status text not null check (status in ('sent', 'seen', 'expired')),
+  broadcasts int not null default 0,
+  last_broadcast_at timestamptz,
+  tx_hash text,
+  fee numeric(78, 0),
+  seen_time bigint,
+  created_at timestamptz not null default now(),
+  unique (chain, payload_id)
+);
+create index payloads_open on payloads (chain, id) where status = 'sent';
+
+create table withdrawals (
+  id bigserial primary key,
+  chain text not null,
+  currency text not null,
+  kind text not null check (kind in ('user', 'cold')),
+  user_id text,
+  query_id text,
+  amount numeric(78, 0) not null,
+  destination text not null,
+  destination_input text not null,
+  comment text,
+  binary_comment text,
+  status text not null check (status in ('pending', 'processing', 'processed', 'failed')),
+  attempt int not null default 1,
+  payload_ref bigint references payloads (id),
+  out_key text,
+  tx_hash text,
+  failure_reason text,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  unique (user_id, query_id)
+);
+create index withdrawals_queue on withdrawals (chain, id) where status = 'pending';
+create index withdrawals_payload on withdrawals (payload_ref);
+create index withdrawals_open on withdrawals (chain, currency, status)
+  where status in ('pending', 'processing');
+
+create table sweeps (
+  id bigserial primary key,
+  chain text not null,
+  address_id bigint not null references addresses (id),
+  currency text not null,
+  kind text not null check (kind in ('auto', 'service')),
+  memo text,
+  status text not null check (status in ('requested', 'processing', 'done', 'expired', 'empty')),
+  payload_ref bigint references payloads (id),
+  amount numeric(78, 0),
+  fee numeric(78, 0),
+  tx_hash text,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+create unique index sweeps_one_open on sweeps (address_id, currency)
+  where status in ('requested', 'processing');
+create index sweeps_payload on sweeps (payload_ref);
+
+create table incomes (
+  id bigserial primary key,
+  chain text not null,
+  currency text not null,
+  address_id bigint not null references addresses (id),
+  source_address text,
+  amount numeric(78, 0) not null,
+  comment text,
+  binary_comment text,
+  tx_hash text not null,
+  event_index int not null,
+  block_height bigint not null,
+  block_time bigint not null,
+  sweep_id bigint references sweeps (id),
+  created_at timestamptz not null default now(),
+  unique (chain, tx_hash, event_index)
+);
+create index incomes_address on incomes (address_id, block_time, id);
+create index incomes_tx on incomes (tx_hash);
+create index incomes_unswept on incomes (chain, address_id) where sweep_id is null;
+
+create table alarms (
+  id bigserial primary key,
+  chain text not null,
+  kind text not null,
+  detail text not null,
+  created_at timestamptz not null default now(),
+  resolved_at timestamptz
+);
+create index alarms_open on alarms (chain) where resolved_at is null;
+`,
+  },
+];
+
+/**
+ * Applies pending migrations in one transaction. A transaction-scoped advisory lock makes a
+ * second instance starting at the same time wait, then find nothing left to do.
+ */
+export async function migrate(db: Db): Promise<number[]> {
+  return await db.transaction(async (tx) => {
+    await tx.query("select pg_advisory_xact_lock(hashtextextended('processor:migrations', 0))");
+    await tx.query(
+      `create table if not exists schema_migrations (
+        version int primary key,
+        name text not null,
+        applied_at timestamptz not null default now()
+      )`,
+    );
+    const done = new Set(
+      (await tx.query<{ version: number }>("select version from schema_migrations"))
+        .map((r) => Number(r.version)),
+    );
+    const applied: number[] = [];
+    for (const migration of MIGRATIONS) {
+      if (done.has(migration.version)) continue;
+      for (const statement of splitStatements(migration.sql)) await tx.query(statement);
+      await tx.query("insert into schema_migrations (version, name) values ($1, $2)", [
+        migration.version,
+        migration.name,
+      ]);
+      applied.push(migration.version);
+    }
+    return applied;
+  });
+}
+
+// Extended-protocol queries take one statement each; our migrations hold no semicolons in
+// literals, so splitting on them is safe.
+function splitStatements(sql: string): string[] {
+  return sql.split(";").map((s) => s.trim()).filter(Boolean);
+}

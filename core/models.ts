@@ -1,0 +1,55 @@
+/** Domain records as the core and the API see them. Amounts are bigint base units. */
+
+/** A deposit address handed out to a user. */
+export interface DepositAddress {
+  id: bigint;
+  chain: string;
+  currency: string;
+  userId: string;
+  /** Canonical form. */
+  address: string;
+  /** User-facing form. */
+  display: string;
+  derivationIndex: bigint;
+}
+
+/** An incoming payment recorded exactly once. */
+export interface Income {
+  id: bigint;
+  chain: string;
+  currency: string;
+  depositAddress: string;
+  sourceAddress: string | null;
+  amount: bigint;
+  comment: string | null;
+  binaryComment: string | null;
+  txHash: string;
+  eventIndex: number;
+  blockHeight: bigint;
+  /** Block time, unix seconds. */
+  time: number;
+}
+
+/** What a withdrawal is for: a user's request or the hot wallet's excess to cold storage. */
+export type WithdrawalKind = "user" | "cold";
+
+/** A withdrawal request and where it stands. */
+export interface Withdrawal {
+  id: bigint;
+  chain: string;
+  currency: string;
+  kind: WithdrawalKind;
+  userId: string | null;
+  queryId: string | null;
+  amount: bigint;
+  /** Canonical destination. */
+  destination: string;
+  /** Destination as the caller wrote it. */
+  destinationInput: string;
+  comment: string | null;
+  binaryComment: string | null;
+  status: import("./withdrawal_status.ts").WithdrawalStatus;
+  attempt: number;
+  txHash: string | null;
+  failureReason: string | null;
+}

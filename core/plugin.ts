@@ -1,0 +1,210 @@
+/**
+ * The contracts a chain plugin implements. The core drives every plugin through these types
+ * only; nothing in `core/` or `api/` imports a plugin's own modules.
+ *
+ * Addresses cross this boundary in two forms: `address` is the plugin's canonical form, used
+ * for storage and matching (TON: raw `0:hex`; TRON: base58 `T…`), and `display` is what users
+ * see (TON: user-friendly non-bounceable).
+ */
+
+import type { Asset } from "./asset.ts";
+
+/** JSON data a plugin persists in its cursor. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** An address that belongs to the processor, as the scanner needs to know it. */
+export interface OwnedAccount {
+  /** Canonical form. */
+  address: string;
+  /** User-facing form. */
+  display: string;
+  /** `deposit` (a user's or invoice's address) or `hot` (the hot wallet). */
+  kind: "deposit" | "hot";
+  /** Currency the deposit address was created for; null for the hot wallet. */
+  currency: string | null;
+}
+
+/**
+ * Looks up which of the given canonical addresses are ours. Scanners call it once per block
+ * with every account the block touches, so scanning cost does not grow with the number of
+ * deposit addresses.
+ */
+export type AccountLookup = (addresses: readonly string[]) => Promise<Map<string, OwnedAccount>>;
+
+/** An incoming transfer to one of our addresses, as the scanner normalised it. */
+export interface IncomeEvent {
+  /** Asset code from config, e.g. `TON`. */
+  currency: string;
+  /** Canonical address of our account that received it. */
+  to: string;
+  /** Display form of the sender, when it could be determined. */
+  from: string | null;
+  amount: bigint;
+  /** Text comment, cleaned of NUL and invalid UTF-8. */
+  comment: string | null;
+  /** Non-text payload as Fift-style hex, when there is one. */
+  binaryComment: string | null;
+  /** Chain transaction id (hex). With `eventIndex` the income's identity. */
+  txHash: string;
+  /** Position of the transfer within the transaction (message or log index). */
+  eventIndex: number;
+  /** Height of the block that holds the transaction. */
+  blockHeight: bigint;
+  /** Block time, unix seconds. */
+  time: number;
+}
+
+/** One of our own payloads seen executed on chain. */
+export interface PayloadSighting {
+  /** The id the sender gave the payload when it was built. */
+  payloadId: string;
+  /** Transaction id (hex) of the transaction that executed it. */
+  txHash: string;
+  /** Keys (see `SignedPayload.outKeys`) of the transfers that actually left, in order. */
+  outKeys: string[];
+  /** Amount (base units, by out key) each transfer carried, for sweeps whose amount is the balance. */
+  outAmounts: bigint[];
+  /** Fee the chain charged for the transaction, in the chain's native base units. */
+  fee: bigint;
+  /** Block time, unix seconds. */
+  time: number;
+}
+
+/** A scanner's position: the last block fully ingested. */
+export interface Cursor {
+  height: bigint;
+  /** Generation time of that block, unix seconds. */
+  time: number;
+  /** Plugin-specific state (e.g. TON shard heights). */
+  state: Json;
+}
+
+/** Everything a block contributed, committed together with the new cursor. */
+export interface ScannedBlock {
+  cursor: Cursor;
+  incomes: IncomeEvent[];
+  sightings: PayloadSighting[];
+}
+
+/** Follows the chain block by block. */
+export interface ChainScanner {
+  /** Where to start when no cursor is persisted: the current tip. */
+  initialCursor(): Promise<Cursor>;
+  /**
+   * The block after `cursor`, or null when the chain has none yet. Throws on node errors;
+   * the caller retries the same cursor, so no block is ever skipped.
+   */
+  next(cursor: Cursor, lookup: AccountLookup): Promise<ScannedBlock | null>;
+}
+
+/** A transfer the sender is asked to make. */
+export interface TransferItem {
+  currency: string;
+  /** Canonical destination. */
+  to: string;
+  amount: bigint;
+  comment: string | null;
+  binaryComment: string | null;
+}
+
+/** A signed payload, persisted before its first broadcast. */
+export interface SignedPayload {
+  /** Id by which the scanner will recognise it on chain (TON: ext-in body hash). */
+  payloadId: string;
+  /** Canonical address of the wallet that signs it. */
+  wallet: string;
+  /** The signed bytes, base64, broadcast as-is until seen or expired. */
+  boc: string;
+  /** Unix seconds after which the chain provably will not accept it. */
+  validUntil: number;
+  /** One key per transfer, same order as requested; a sighting lists those that left. */
+  outKeys: string[];
+}
+
+/** A deposit account the sender can sign for. */
+export interface DepositAccount {
+  address: string;
+  index: bigint;
+  currency: string;
+}
+
+/** Balance of an account in one asset. */
+export interface AccountBalance {
+  balance: bigint;
+  /** Chain-specific account status (`active`, `uninit`, `frozen`, `non_exist`). */
+  status: string;
+}
+
+/** Builds, signs and broadcasts the processor's own transfers. */
+export interface ChainSender {
+  /** Most transfers one payload may carry. */
+  readonly maxBatch: number;
+  /** Amount of `currency` the hot wallet can spend now, fees reserved. */
+  spendable(currency: string): Promise<bigint>;
+  /** Signs one payload carrying `items`, in order, from the hot wallet. */
+  buildTransfers(items: TransferItem[]): Promise<SignedPayload>;
+  /**
+   * Signs a payload that moves the whole balance of `currency` from a deposit account to the
+   * hot wallet, with `memo` as comment; null when there is nothing worth moving.
+   */
+  buildSweep(account: DepositAccount, memo: string | null): Promise<SignedPayload | null>;
+  /** Sends a signed payload to the network; safe to repeat. */
+  broadcast(payload: SignedPayload): Promise<void>;
+  /** Balance and status of any address (hot wallet when `address` is undefined). */
+  balance(currency: string, address?: string): Promise<AccountBalance>;
+}
+
+/** Deposit address derivation and the chain's address codec. */
+export interface ChainDerivation {
+  /** The hot wallet, canonical and display forms. */
+  readonly hotWallet: { address: string; display: string };
+  /** Deterministic deposit address for `index` (index ≥ 1). */
+  deposit(index: bigint, currency: string): { address: string; display: string };
+  /** Parses user input into canonical and display forms, or an error text. */
+  parseAddress(input: string): { address: string; display: string } | { error: string };
+  /** Display form of a canonical address. */
+  display(address: string): string;
+}
+
+/** Faucet request in devnet mode. */
+export interface FaucetRequest {
+  currency: string;
+  /** Canonical destination. */
+  to: string;
+  amount: bigint;
+  comment: string | null;
+}
+
+/** Devnet controls a plugin exposes when it runs against its own devnet. */
+export interface ChainDevnet {
+  /** Faucet address, chain heights and anything else worth showing. */
+  info(): Promise<Record<string, Json>>;
+  /** Sends from the faucet; resolves with the faucet's transaction hash. */
+  faucet(request: FaucetRequest): Promise<string>;
+}
+
+/** A chain plugin instance, built by its factory from config. */
+export interface ChainPlugin {
+  /** Chain name, e.g. `ton`. */
+  readonly chain: string;
+  /** Assets this plugin serves. */
+  readonly assets: readonly Asset[];
+  readonly derivation: ChainDerivation;
+  readonly scanner: ChainScanner;
+  readonly sender: ChainSender;
+  /** Cold wallet the hot wallet's excess goes to; null when not configured. */
+  readonly coldWallet: { address: string; display: string } | null;
+  /** Confirmations before an income is final (1 where inclusion is final). */
+  readonly requiredConfirmations: number;
+  /** Validates a withdrawal memo; returns the offending field and why, or null. */
+  validateMemo(
+    comment: string | null,
+    binaryComment: string | null,
+  ): { field: "comment" | "binary_comment"; message: string } | null;
+  /** Resolves a human-readable name to a display address, null when unknown. */
+  resolve?(domain: string): Promise<string | null>;
+  /** Present in devnet mode only. */
+  readonly devnet?: ChainDevnet;
+  /** Releases clients and timers. */
+  close(): Promise<void>;
+}

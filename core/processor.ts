@@ -1,0 +1,221 @@
+/**
+ * The exchange API's operations, chain-agnostic: the HTTP layer validates shapes and calls
+ * these; these validate meaning (currency, address, memo, idempotency) and talk to the store
+ * and the plugins.
+ */
+
+import { assetOf, type ProcessorContext } from "./context.ts";
+import { InputError, NotFoundError } from "./errors.ts";
+import type { Income, Withdrawal } from "./models.ts";
+import type { ChainPlugin } from "./plugin.ts";
+import {
+  addressByCanonical,
+  addressesOfUser,
+  insertAddress,
+  nextDerivationIndex,
+} from "./store/addresses.ts";
+import { incomeByTxHash, incomeHistory, incomeTotals } from "./store/incomes.ts";
+import { requestServiceSweep } from "./store/sweeps.ts";
+import { insertWithdrawal, queuedTotals, withdrawalById } from "./store/withdrawals.ts";
+import { overallSync } from "./sync.ts";
+
+function requireAsset(ctx: ProcessorContext, currency: string) {
+  const found = assetOf(ctx, currency);
+  if (!found) throw new InputError("currency", `unknown currency ${JSON.stringify(currency)}`);
+  return found;
+}
+
+/** Derives and records a new deposit address; returns its display form. */
+export async function newAddress(
+  ctx: ProcessorContext,
+  userId: string,
+  currency: string,
+): Promise<string> {
+  const { plugin } = requireAsset(ctx, currency);
+  const index = await nextDerivationIndex(ctx.db);
+  const derived = plugin.derivation.deposit(index, currency);
+  const stored = await insertAddress(ctx.db, {
+    chain: plugin.chain,
+    currency,
+    userId,
+    address: derived.address,
+    display: derived.display,
+    derivationIndex: index,
+  });
+  return stored.display;
+}
+
+/** Every deposit address of a user. */
+export async function allAddresses(
+  ctx: ProcessorContext,
+  userId: string,
+): Promise<{ address: string; currency: string }[]> {
+  return (await addressesOfUser(ctx.db, userId)).map((a) => ({
+    address: a.display,
+    currency: a.currency,
+  }));
+}
+
+/** Total income per deposit address of a user, on the configured counting side. */
+export async function totalIncome(
+  ctx: ProcessorContext,
+  userId: string,
+): Promise<{
+  countingSide: "deposit" | "hot_wallet";
+  totals: { depositAddress: string; currency: string; amount: bigint }[];
+}> {
+  const side = ctx.config.countingSide;
+  return { countingSide: side, totals: await incomeTotals(ctx.db, userId, side) };
+}
+
+/** A user's incomes in one currency. */
+export async function history(
+  ctx: ProcessorContext,
+  q: { userId: string; currency: string; limit: number; offset: number; order: "asc" | "desc" },
+): Promise<Income[]> {
+  requireAsset(ctx, q.currency);
+  return await incomeHistory(ctx.db, q);
+}
+
+/** The income of a transaction hash; NotFoundError when there is none. */
+export async function incomeByHash(ctx: ProcessorContext, txHash: string): Promise<Income> {
+  const income = await incomeByTxHash(ctx.db, txHash.toLowerCase());
+  if (!income) throw new NotFoundError(`no income with tx_hash ${txHash}`);
+  return income;
+}
+
+/** A withdrawal request as the API received it. */
+export interface WithdrawalRequest {
+  userId: string;
+  queryId: string;
+  currency: string;
+  amount: bigint;
+  destination: string;
+  comment: string | null;
+  binaryComment: string | null;
+}
+
+function isServiceAddress(plugin: ChainPlugin, address: string): boolean {
+  return address === plugin.derivation.hotWallet.address ||
+    address === plugin.coldWallet?.address;
+}
+
+/**
+ * Queues a withdrawal. A repeated (user_id, query_id) with the same content returns the
+ * original id; with different content it is refused naming the fields that differ.
+ */
+export async function requestWithdrawal(
+  ctx: ProcessorContext,
+  r: WithdrawalRequest,
+): Promise<{ id: bigint; created: boolean }> {
+  const { plugin } = requireAsset(ctx, r.currency);
+  if (r.amount <= 0n) throw new InputError("amount", "must be greater than zero");
+  const parsed = plugin.derivation.parseAddress(r.destination);
+  if ("error" in parsed) throw new InputError("destination", parsed.error);
+  const memoError = plugin.validateMemo(r.comment, r.binaryComment);
+  if (memoError) throw new InputError(memoError.field, memoError.message);
+  if (
+    isServiceAddress(plugin, parsed.address) ||
+    await addressByCanonical(ctx.db, plugin.chain, parsed.address)
+  ) {
+    throw new InputError("destination", "is an address of this processor");
+  }
+  const { withdrawal, created } = await insertWithdrawal(ctx.db, {
+    chain: plugin.chain,
+    currency: r.currency,
+    kind: "user",
+    userId: r.userId,
+    queryId: r.queryId,
+    amount: r.amount,
+    destination: parsed.address,
+    destinationInput: r.destination,
+    comment: r.comment,
+    binaryComment: r.binaryComment,
+  });
+  if (!created) {
+    const differs = differences(withdrawal, r, parsed.address);
+    if (differs.length) {
+      throw new InputError(
+        "query_id",
+        `already used by withdrawal ${withdrawal.id} with a different ${differs.join(", ")}`,
+      );
+    }
+  }
+  return { id: withdrawal.id, created };
+}
+
+function differences(w: Withdrawal, r: WithdrawalRequest, destination: string): string[] {
+  const out: string[] = [];
+  if (w.currency !== r.currency) out.push("currency");
+  if (w.amount !== r.amount) out.push("amount");
+  if (w.destination !== destination) out.push("destination");
+  if (w.comment !== r.comment) out.push("comment");
+  if (w.binaryComment !== r.binaryComment) out.push("binary_comment");
+  return out;
+}
+
+/** A withdrawal's status; NotFoundError for an unknown id or an internal transfer. */
+export async function withdrawalStatus(ctx: ProcessorContext, id: bigint): Promise<Withdrawal> {
+  const w = await withdrawalById(ctx.db, id);
+  if (!w || w.kind !== "user") throw new NotFoundError(`no withdrawal with id ${id}`);
+  return w;
+}
+
+/**
+ * Requests a service withdrawal: all of `currency` on one of our deposit addresses goes to
+ * the hot wallet with a fresh memo, which is returned.
+ */
+export async function serviceWithdrawal(
+  ctx: ProcessorContext,
+  currency: string,
+  from: string,
+): Promise<string> {
+  const { plugin } = requireAsset(ctx, currency);
+  const parsed = plugin.derivation.parseAddress(from);
+  if ("error" in parsed) throw new InputError("from", parsed.error);
+  const deposit = await addressByCanonical(ctx.db, plugin.chain, parsed.address);
+  if (!deposit) throw new InputError("from", "is not a deposit address of this processor");
+  const memo = crypto.randomUUID();
+  if (!await requestServiceSweep(ctx.db, plugin.chain, deposit.id, currency, memo)) {
+    throw new InputError("from", "a withdrawal from this address is already in progress");
+  }
+  return memo;
+}
+
+/** Balance of the hot wallet (with queued totals) or of any address. */
+export async function balance(
+  ctx: ProcessorContext,
+  currency: string,
+  address: string | undefined,
+): Promise<{ balance: bigint; status: string; pending?: bigint; processing?: bigint }> {
+  const { plugin } = requireAsset(ctx, currency);
+  if (address === undefined) {
+    const [b, queued] = await Promise.all([
+      plugin.sender.balance(currency),
+      queuedTotals(ctx.db, currency),
+    ]);
+    return { ...b, pending: queued.pending, processing: queued.processing };
+  }
+  const parsed = plugin.derivation.parseAddress(address);
+  if ("error" in parsed) throw new InputError("address", parsed.error);
+  return await plugin.sender.balance(currency, parsed.address);
+}
+
+/** Sync flag over all chains, with per-chain detail. */
+export { overallSync as syncState };
+
+/** Resolves a name through the first plugin that can; NotFoundError when none knows it. */
+export async function resolveName(ctx: ProcessorContext, domain: string): Promise<string> {
+  for (const plugin of ctx.plugins.values()) {
+    if (!plugin.resolve) continue;
+    const address = await plugin.resolve(domain);
+    if (address) return address;
+    throw new NotFoundError(`domain ${domain} is not found`);
+  }
+  throw new NotFoundError(`no enabled chain resolves ${domain}`);
+}
+
+/** Currency codes of every enabled asset. */
+export function currencies(ctx: ProcessorContext): string[] {
+  return [...ctx.plugins.values()].flatMap((p) => p.assets.map((a) => a.code));
+}

@@ -1,0 +1,230 @@
+/**
+ * The withdrawal queue and sender loop. Every payload is persisted signed before its first
+ * broadcast, re-broadcast as-is until the scanner sees it or its validity provably passed on
+ * chain (the scanned block time is beyond it), and only then rebuilt. An expired payload that
+ * shows up later trips the alarm (see `store/payloads.ts`) and this loop stops sending.
+ */
+
+import type { ProcessorContext } from "./context.ts";
+import type { ChainPlugin, TransferItem } from "./plugin.ts";
+import { openAlarms } from "./store/alarms.ts";
+import { loadCursor } from "./store/cursors.ts";
+import {
+  expirePayload,
+  markBroadcast,
+  type OpenPayload,
+  openPayloads,
+  persistSweepPayload,
+  persistWithdrawalPayload,
+} from "./store/payloads.ts";
+import { markSweepEmpty, requestAutoSweeps, requestedSweeps } from "./store/sweeps.ts";
+import { insertWithdrawal, pendingWithdrawals } from "./store/withdrawals.ts";
+import type { Withdrawal } from "./models.ts";
+import { chainSync } from "./sync.ts";
+
+/** What one tick did. */
+export interface SenderTick {
+  halted: boolean;
+  synced: boolean;
+  expired: number;
+  broadcast: number;
+  batched: number;
+  sweeps: number;
+}
+
+/** Sender tuning. */
+export interface SenderOptions {
+  /** How long an unseen payload waits before it is broadcast again. */
+  rebroadcastMs: number;
+  /** Most sweeps signed per tick. */
+  sweepsPerTick: number;
+}
+
+const DEFAULTS: SenderOptions = { rebroadcastMs: 10_000, sweepsPerTick: 20 };
+
+async function broadcast(
+  ctx: ProcessorContext,
+  plugin: ChainPlugin,
+  p: OpenPayload | {
+    ref: bigint;
+    payloadId: string;
+    wallet: string;
+    boc: string;
+    validUntil: number;
+    outKeys: string[];
+  },
+): Promise<boolean> {
+  try {
+    await plugin.sender.broadcast(p);
+    await markBroadcast(ctx.db, p.ref);
+    return true;
+  } catch (error) {
+    // The payload stays persisted; the next tick tries again until it expires.
+    ctx.log.warn("broadcast failed", { chain: plugin.chain, payload: p.payloadId, error });
+    return false;
+  }
+}
+
+/** Takes the FIFO prefix of `pending` that the hot wallet can pay for. */
+async function affordable(plugin: ChainPlugin, pending: Withdrawal[]): Promise<Withdrawal[]> {
+  const left = new Map<string, bigint>();
+  const taken: Withdrawal[] = [];
+  for (const w of pending) {
+    if (!left.has(w.currency)) left.set(w.currency, await plugin.sender.spendable(w.currency));
+    const rest = left.get(w.currency)! - w.amount;
+    // Strict FIFO: a withdrawal that does not fit holds the ones behind it.
+    if (rest < 0n) break;
+    left.set(w.currency, rest);
+    taken.push(w);
+  }
+  return taken;
+}
+
+async function sendWithdrawals(ctx: ProcessorContext, plugin: ChainPlugin): Promise<number> {
+  const batch = await affordable(
+    plugin,
+    await pendingWithdrawals(ctx.db, plugin.chain, plugin.sender.maxBatch),
+  );
+  if (!batch.length) return 0;
+  const items: TransferItem[] = batch.map((w) => ({
+    currency: w.currency,
+    to: w.destination,
+    amount: w.amount,
+    comment: w.comment,
+    binaryComment: w.binaryComment,
+  }));
+  const payload = await plugin.sender.buildTransfers(items);
+  const ref = await ctx.db.transaction((tx) =>
+    persistWithdrawalPayload(tx, plugin.chain, payload, batch.map((w) => w.id))
+  );
+  ctx.log.info("withdrawal batch signed", {
+    chain: plugin.chain,
+    payload: payload.payloadId,
+    count: batch.length,
+  });
+  await broadcast(ctx, plugin, { ...payload, ref });
+  return batch.length;
+}
+
+async function queueColdTransfers(ctx: ProcessorContext, plugin: ChainPlugin): Promise<void> {
+  const cold = plugin.coldWallet;
+  if (!cold) return;
+  for (const asset of plugin.assets) {
+    if (asset.hotMax === null) continue;
+    const spendable = await plugin.sender.spendable(asset.code);
+    if (spendable <= asset.hotMax) continue;
+    const amount = spendable - asset.hotResidual;
+    if (amount <= 0n) continue;
+    await insertWithdrawal(ctx.db, {
+      chain: plugin.chain,
+      currency: asset.code,
+      kind: "cold",
+      userId: null,
+      queryId: null,
+      amount,
+      destination: cold.address,
+      destinationInput: cold.display,
+      comment: null,
+      binaryComment: null,
+    });
+    ctx.log.info("hot wallet above maximum: cold transfer queued", {
+      chain: plugin.chain,
+      currency: asset.code,
+      amount,
+    });
+  }
+}
+
+async function sendSweeps(
+  ctx: ProcessorContext,
+  plugin: ChainPlugin,
+  limit: number,
+): Promise<number> {
+  const minimums = new Map(
+    plugin.assets.filter((a) => a.minSweep > 0n).map((a) => [a.code, a.minSweep]),
+  );
+  await requestAutoSweeps(ctx.db, plugin.chain, minimums, limit);
+  let sent = 0;
+  for (const sweep of await requestedSweeps(ctx.db, plugin.chain, limit)) {
+    const payload = await plugin.sender.buildSweep(sweep.account, sweep.memo);
+    if (!payload) {
+      await markSweepEmpty(ctx.db, sweep.id);
+      continue;
+    }
+    const ref = await ctx.db.transaction((tx) =>
+      persistSweepPayload(tx, plugin.chain, payload, sweep.id)
+    );
+    await broadcast(ctx, plugin, { ...payload, ref });
+    sent++;
+  }
+  return sent;
+}
+
+/** One pass of the sender for one chain. */
+export async function senderTick(
+  ctx: ProcessorContext,
+  plugin: ChainPlugin,
+  options: Partial<SenderOptions> = {},
+): Promise<SenderTick> {
+  const opts = { ...DEFAULTS, ...options };
+  const tick: SenderTick = {
+    halted: false,
+    synced: false,
+    expired: 0,
+    broadcast: 0,
+    batched: 0,
+    sweeps: 0,
+  };
+  const alarms = await openAlarms(ctx.db, plugin.chain);
+  if (alarms.length) {
+    ctx.log.error("sender halted by alarm", { chain: plugin.chain, alarm: alarms[0] });
+    tick.halted = true;
+    return tick;
+  }
+  const cursor = await loadCursor(ctx.db, plugin.chain);
+  let withdrawalsInFlight = false;
+  for (const p of await openPayloads(ctx.db, plugin.chain)) {
+    if (cursor && cursor.time > p.validUntil) {
+      // Every block up to cursor.time is ingested and none held it: it can never land.
+      if (await ctx.db.transaction((tx) => expirePayload(tx, p.ref))) tick.expired++;
+      continue;
+    }
+    if (p.purpose === "withdrawals") withdrawalsInFlight = true;
+    if (p.sinceBroadcastMs === null || p.sinceBroadcastMs >= opts.rebroadcastMs) {
+      if (await broadcast(ctx, plugin, p)) tick.broadcast++;
+    }
+  }
+  tick.synced = (await chainSync(ctx, plugin.chain)).isSynced;
+  if (!tick.synced) return tick;
+  // One hot wallet payload at a time: its seqno orders them, and the balance it spends is
+  // known only once the previous one settled.
+  if (!withdrawalsInFlight) {
+    tick.batched = await sendWithdrawals(ctx, plugin);
+    if (tick.batched === 0) await queueColdTransfers(ctx, plugin);
+  }
+  tick.sweeps = await sendSweeps(ctx, plugin, opts.sweepsPerTick);
+  return tick;
+}
+
+/** Runs the sender until `signal` aborts. */
+export async function runSender(
+  ctx: ProcessorContext,
+  plugin: ChainPlugin,
+  signal: AbortSignal,
+  options: Partial<SenderOptions> & { intervalMs?: number } = {},
+): Promise<void> {
+  const intervalMs = options.intervalMs ?? 1000;
+  let failures = 0;
+  while (!signal.aborted) {
+    try {
+      await senderTick(ctx, plugin, options);
+      failures = 0;
+      await ctx.clock.sleep(intervalMs, signal);
+    } catch (error) {
+      failures++;
+      const delay = Math.min(30_000, intervalMs * 2 ** Math.min(failures, 5));
+      ctx.log.warn("sender tick failed", { chain: plugin.chain, error, retryInMs: delay });
+      await ctx.clock.sleep(delay, signal);
+    }
+  }
+}

@@ -1,0 +1,89 @@
+/** Deposit addresses: allocation of derivation indexes and the per-block ownership lookup. */
+
+import type { Queryable } from "../db.ts";
+import type { DepositAddress } from "../models.ts";
+import type { OwnedAccount } from "../plugin.ts";
+import { big } from "./rows.ts";
+
+const COLUMNS =
+  "id::text as id, chain, currency, user_id, address, display, derivation_index::text as derivation_index";
+
+function toAddress(row: Record<string, unknown>): DepositAddress {
+  return {
+    id: big(row.id),
+    chain: String(row.chain),
+    currency: String(row.currency),
+    userId: String(row.user_id),
+    address: String(row.address),
+    display: String(row.display),
+    derivationIndex: big(row.derivation_index),
+  };
+}
+
+/** Next derivation index; indexes are never reused, gaps are harmless. */
+export async function nextDerivationIndex(db: Queryable): Promise<bigint> {
+  const [row] = await db.query("select nextval('derivation_index_seq')::text as n");
+  return big(row.n);
+}
+
+/** Records a derived deposit address. */
+export async function insertAddress(
+  db: Queryable,
+  a: Omit<DepositAddress, "id">,
+): Promise<DepositAddress> {
+  const [row] = await db.query(
+    `insert into addresses (chain, currency, user_id, address, display, derivation_index)
+     values ($1, $2, $3, $4, $5, $6) returning ${COLUMNS}`,
+    [a.chain, a.currency, a.userId, a.address, a.display, a.derivationIndex],
+  );
+  return toAddress(row);
+}
+
+/** Every address of a user, oldest first. */
+export async function addressesOfUser(db: Queryable, userId: string): Promise<DepositAddress[]> {
+  const rows = await db.query(
+    `select ${COLUMNS} from addresses where user_id = $1 order by id`,
+    [userId],
+  );
+  return rows.map(toAddress);
+}
+
+/** The deposit address with this canonical form, if it is ours. */
+export async function addressByCanonical(
+  db: Queryable,
+  chain: string,
+  address: string,
+): Promise<DepositAddress | null> {
+  const rows = await db.query(
+    `select ${COLUMNS} from addresses where chain = $1 and address = $2`,
+    [chain, address],
+  );
+  return rows.length ? toAddress(rows[0]) : null;
+}
+
+/**
+ * Which of `addresses` are our deposit addresses: one indexed query, whatever the number of
+ * addresses we hold.
+ */
+export async function ownedDeposits(
+  db: Queryable,
+  chain: string,
+  addresses: readonly string[],
+): Promise<Map<string, OwnedAccount>> {
+  const owned = new Map<string, OwnedAccount>();
+  if (addresses.length === 0) return owned;
+  const rows = await db.query(
+    `select address, display, currency from addresses
+     where chain = $1 and address = any($2::text[])`,
+    [chain, [...addresses]],
+  );
+  for (const row of rows) {
+    owned.set(String(row.address), {
+      address: String(row.address),
+      display: String(row.display),
+      kind: "deposit",
+      currency: String(row.currency),
+    });
+  }
+  return owned;
+}

@@ -1,0 +1,100 @@
+/** Sweeps: moving deposit balances to the hot wallet, automatic or requested by an operator. */
+
+import type { Queryable } from "../db.ts";
+import type { DepositAccount } from "../plugin.ts";
+import { big, textOrNull } from "./rows.ts";
+
+/** A sweep waiting to be signed. */
+export interface RequestedSweep {
+  id: bigint;
+  memo: string | null;
+  account: DepositAccount;
+}
+
+/**
+ * Requests automatic sweeps for deposits whose unswept incomes reach the asset's minimum.
+ * At most one open sweep per address and currency exists (unique index), so calling this
+ * again is harmless. Returns how many were requested.
+ */
+export async function requestAutoSweeps(
+  db: Queryable,
+  chain: string,
+  minimums: ReadonlyMap<string, bigint>,
+  limit: number,
+): Promise<number> {
+  if (minimums.size === 0) return 0;
+  const rows = await db.query(
+    `insert into sweeps (chain, address_id, currency, kind, status)
+     select $1, i.address_id, i.currency, 'auto', 'requested'
+     from incomes i
+     join unnest($2::text[], $3::text[]) as m(currency, minimum) on m.currency = i.currency
+     where i.chain = $1 and i.sweep_id is null
+     group by i.address_id, i.currency, m.minimum
+     having sum(i.amount) >= m.minimum::numeric
+     limit $4
+     on conflict do nothing
+     returning id`,
+    [chain, [...minimums.keys()], [...minimums.values()].map(String), limit],
+  );
+  return rows.length;
+}
+
+/**
+ * Requests a sweep of a deposit address with a memo (service withdrawal). Returns false when
+ * a sweep of that address and currency is already open.
+ */
+export async function requestServiceSweep(
+  db: Queryable,
+  chain: string,
+  addressId: bigint,
+  currency: string,
+  memo: string,
+): Promise<boolean> {
+  const rows = await db.query(
+    `insert into sweeps (chain, address_id, currency, kind, memo, status)
+     values ($1, $2, $3, 'service', $4, 'requested') on conflict do nothing returning id`,
+    [chain, addressId, currency, memo],
+  );
+  return rows.length > 0;
+}
+
+/** Requested sweeps of a chain, oldest first. */
+export async function requestedSweeps(
+  db: Queryable,
+  chain: string,
+  limit: number,
+): Promise<RequestedSweep[]> {
+  const rows = await db.query(
+    `select s.id::text as id, s.memo, s.currency, a.address,
+       a.derivation_index::text as derivation_index
+     from sweeps s join addresses a on a.id = s.address_id
+     where s.chain = $1 and s.status = 'requested' order by s.id limit $2`,
+    [chain, limit],
+  );
+  return rows.map((r) => ({
+    id: big(r.id),
+    memo: textOrNull(r.memo),
+    account: {
+      address: String(r.address),
+      index: big(r.derivation_index),
+      currency: String(r.currency),
+    },
+  }));
+}
+
+/**
+ * Closes a sweep that found nothing worth moving, and marks the incomes it covered so they
+ * do not request it again.
+ */
+export async function markSweepEmpty(db: Queryable, sweepId: bigint): Promise<void> {
+  const [sweep] = await db.query(
+    `update sweeps set status = 'empty', updated_at = now()
+     where id = $1 and status = 'requested' returning address_id, currency`,
+    [sweepId],
+  );
+  if (!sweep) return;
+  await db.query(
+    `update incomes set sweep_id = $1 where address_id = $2 and currency = $3 and sweep_id is null`,
+    [sweepId, sweep.address_id as string, sweep.currency as string],
+  );
+}

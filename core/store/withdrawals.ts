@@ -1,0 +1,104 @@
+/** Withdrawals: idempotent creation, the FIFO queue and the API's views. */
+
+import type { Queryable } from "../db.ts";
+import type { Withdrawal, WithdrawalKind } from "../models.ts";
+import type { WithdrawalStatus } from "../withdrawal_status.ts";
+import { big, textOrNull } from "./rows.ts";
+
+const COLUMNS = `id::text as id, chain, currency, kind, user_id, query_id, amount::text as amount,
+  destination, destination_input, comment, binary_comment, status, attempt, tx_hash, failure_reason`;
+
+function toWithdrawal(row: Record<string, unknown>): Withdrawal {
+  return {
+    id: big(row.id),
+    chain: String(row.chain),
+    currency: String(row.currency),
+    kind: String(row.kind) as WithdrawalKind,
+    userId: textOrNull(row.user_id),
+    queryId: textOrNull(row.query_id),
+    amount: big(row.amount),
+    destination: String(row.destination),
+    destinationInput: String(row.destination_input),
+    comment: textOrNull(row.comment),
+    binaryComment: textOrNull(row.binary_comment),
+    status: String(row.status) as WithdrawalStatus,
+    attempt: Number(row.attempt),
+    txHash: textOrNull(row.tx_hash),
+    failureReason: textOrNull(row.failure_reason),
+  };
+}
+
+/** A new withdrawal request. */
+export type NewWithdrawal = Omit<
+  Withdrawal,
+  "id" | "status" | "attempt" | "txHash" | "failureReason"
+>;
+
+/**
+ * Inserts a withdrawal unless (user_id, query_id) exists; returns the stored row and whether
+ * it was created by this call. Concurrent repeats resolve to the same row.
+ */
+export async function insertWithdrawal(
+  db: Queryable,
+  w: NewWithdrawal,
+): Promise<{ withdrawal: Withdrawal; created: boolean }> {
+  const inserted = await db.query(
+    `insert into withdrawals (chain, currency, kind, user_id, query_id, amount, destination,
+       destination_input, comment, binary_comment, status)
+     values ($1, $2, $3, $4, $5, $6::numeric, $7, $8, $9, $10, 'pending')
+     on conflict (user_id, query_id) do nothing
+     returning ${COLUMNS}`,
+    [
+      w.chain,
+      w.currency,
+      w.kind,
+      w.userId,
+      w.queryId,
+      w.amount,
+      w.destination,
+      w.destinationInput,
+      w.comment,
+      w.binaryComment,
+    ],
+  );
+  if (inserted.length) return { withdrawal: toWithdrawal(inserted[0]), created: true };
+  const [existing] = await db.query(
+    `select ${COLUMNS} from withdrawals where user_id = $1 and query_id = $2`,
+    [w.userId, w.queryId],
+  );
+  return { withdrawal: toWithdrawal(existing), created: false };
+}
+
+/** One withdrawal by id. */
+export async function withdrawalById(db: Queryable, id: bigint): Promise<Withdrawal | null> {
+  const rows = await db.query(`select ${COLUMNS} from withdrawals where id = $1`, [id]);
+  return rows.length ? toWithdrawal(rows[0]) : null;
+}
+
+/** The oldest pending withdrawals of a chain, FIFO. */
+export async function pendingWithdrawals(
+  db: Queryable,
+  chain: string,
+  limit: number,
+): Promise<Withdrawal[]> {
+  const rows = await db.query(
+    `select ${COLUMNS} from withdrawals where chain = $1 and status = 'pending'
+     order by id limit $2`,
+    [chain, limit],
+  );
+  return rows.map(toWithdrawal);
+}
+
+/** Sums of pending and processing withdrawals of one currency. */
+export async function queuedTotals(
+  db: Queryable,
+  currency: string,
+): Promise<{ pending: bigint; processing: bigint }> {
+  const [row] = await db.query(
+    `select coalesce(sum(amount) filter (where status = 'pending'), 0)::text as pending,
+            coalesce(sum(amount) filter (where status = 'processing'), 0)::text as processing
+     from withdrawals where currency = $1 and status in ('pending', 'processing')`,
+    [currency],
+  );
+  return { pending: big(row.pending), processing: big(row.processing) };
+}

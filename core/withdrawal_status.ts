@@ -1,0 +1,38 @@
+/**
+ * The withdrawal state machine. Every status write goes through `assertTransition`, so an
+ * illegal move is an error, never a silent write.
+ */
+
+/** Withdrawal statuses, as the exchange API reports them. */
+export type WithdrawalStatus = "pending" | "processing" | "processed" | "failed";
+
+/** Why a transition happens. */
+export type WithdrawalEvent = "batched" | "sent" | "not_sent" | "expired";
+
+/** From status, by event, to status. Anything absent is illegal. */
+export const WITHDRAWAL_TRANSITIONS: Readonly<
+  Record<WithdrawalStatus, Partial<Record<WithdrawalEvent, WithdrawalStatus>>>
+> = {
+  // A signed payload carrying it was persisted.
+  pending: { batched: "processing" },
+  processing: {
+    // The chain executed the payload and this transfer left the wallet.
+    sent: "processed",
+    // The chain executed the payload but this transfer did not go out.
+    not_sent: "failed",
+    // The payload's validity passed on chain unseen: try again with a new payload.
+    expired: "pending",
+  },
+  processed: {},
+  failed: {},
+};
+
+/** The status `event` leads to from `from`; throws on an illegal transition. */
+export function nextWithdrawalStatus(
+  from: WithdrawalStatus,
+  event: WithdrawalEvent,
+): WithdrawalStatus {
+  const to = WITHDRAWAL_TRANSITIONS[from][event];
+  if (!to) throw new Error(`illegal withdrawal transition: ${from} --${event}-->`);
+  return to;
+}

@@ -1,0 +1,342 @@
+/**
+ * The store, specified once and run on every engine: PGlite always, the Postgres server when
+ * DATABASE_URL is set.
+ */
+
+import assert from "node:assert/strict";
+import type { Queryable } from "../../core/db.ts";
+import { migrate } from "../../core/migrations.ts";
+import type { IncomeEvent, ScannedBlock, SignedPayload } from "../../core/plugin.ts";
+import { insertAddress, nextDerivationIndex, ownedDeposits } from "../../core/store/addresses.ts";
+import { openAlarms } from "../../core/store/alarms.ts";
+import { commitBlock, CursorMovedError, initCursor, loadCursor } from "../../core/store/cursors.ts";
+import { incomeByTxHash, incomeHistory, incomeTotals } from "../../core/store/incomes.ts";
+import {
+  applySighting,
+  expirePayload,
+  openPayloads,
+  persistSweepPayload,
+  persistWithdrawalPayload,
+} from "../../core/store/payloads.ts";
+import {
+  markSweepEmpty,
+  requestAutoSweeps,
+  requestedSweeps,
+  requestServiceSweep,
+} from "../../core/store/sweeps.ts";
+import {
+  insertWithdrawal,
+  type NewWithdrawal,
+  queuedTotals,
+  withdrawalById,
+} from "../../core/store/withdrawals.ts";
+import { engines, openTestDb } from "../support/db.ts";
+
+async function deposit(db: Queryable, user: string, address: string) {
+  const index = await nextDerivationIndex(db);
+  return await insertAddress(db, {
+    chain: "ton",
+    currency: "TON",
+    userId: user,
+    address,
+    display: `display-${address}`,
+    derivationIndex: index,
+  });
+}
+
+function income(to: string, tx: string, amount: bigint, time = 100, index = 0): IncomeEvent {
+  return {
+    currency: "TON",
+    to,
+    from: "sender",
+    amount,
+    comment: "hello",
+    binaryComment: null,
+    txHash: tx,
+    eventIndex: index,
+    blockHeight: 10n,
+    time,
+  };
+}
+
+function block(height: bigint, incomes: IncomeEvent[], sightings = []): ScannedBlock {
+  return {
+    cursor: { height, time: Number(height) * 10, state: { h: Number(height) } },
+    incomes,
+    sightings,
+  };
+}
+
+const withdrawal = (queryId: string, amount = 5n): NewWithdrawal => ({
+  chain: "ton",
+  currency: "TON",
+  kind: "user",
+  userId: "u1",
+  queryId,
+  amount,
+  destination: "0:dest",
+  destinationInput: "dest",
+  comment: null,
+  binaryComment: null,
+});
+
+const payload = (id: string, keys: string[], validUntil = 1000): SignedPayload => ({
+  payloadId: id,
+  wallet: "0:hot",
+  boc: "te6cc",
+  validUntil,
+  outKeys: keys,
+});
+
+for (const engine of engines()) {
+  const test = (name: string, fn: (db: import("../../core/db.ts").Db) => Promise<void>) =>
+    Deno.test(`[${engine}] ${name}`, async () => {
+      const t = await openTestDb(engine);
+      try {
+        await fn(t.db);
+      } finally {
+        await t.close();
+      }
+    });
+
+  test("migrations are applied once; a second run does nothing", async (db) => {
+    assert.deepEqual(await migrate(db), []);
+  });
+
+  test("the ownership lookup returns only our addresses", async (db) => {
+    await deposit(db, "u1", "0:aa");
+    await deposit(db, "u2", "0:bb");
+    const owned = await ownedDeposits(db, "ton", ["0:aa", "0:cc", "0:bb"]);
+    assert.deepEqual([...owned.keys()].sort(), ["0:aa", "0:bb"]);
+    assert.equal(owned.get("0:aa")?.currency, "TON");
+    assert.equal((await ownedDeposits(db, "ton", [])).size, 0);
+  });
+
+  test("a block's incomes and cursor commit together, and a replay is a no-op", async (db) => {
+    await deposit(db, "u1", "0:aa");
+    const start = await initCursor(db, "ton", { height: 1n, time: 10, state: {} });
+    const b = block(2n, [income("0:aa", "t1", 7n), income("0:aa", "t1", 8n, 100, 1)]);
+    assert.deepEqual(await db.transaction((tx) => commitBlock(tx, "ton", start, b)), {
+      newIncomes: 2,
+    });
+    assert.equal((await loadCursor(db, "ton"))?.height, 2n);
+    assert.deepEqual((await loadCursor(db, "ton"))?.state, { h: 2 });
+    // The same block again from the old cursor: the guard refuses it, nothing is added.
+    await assert.rejects(
+      db.transaction((tx) => commitBlock(tx, "ton", start, b)),
+      CursorMovedError,
+    );
+    // Replayed events under a new cursor are still recorded once.
+    const again = block(3n, [income("0:aa", "t1", 7n)]);
+    const now = (await loadCursor(db, "ton"))!;
+    assert.deepEqual(await db.transaction((tx) => commitBlock(tx, "ton", now, again)), {
+      newIncomes: 0,
+    });
+    const history = await incomeHistory(db, {
+      userId: "u1",
+      currency: "TON",
+      limit: 10,
+      offset: 0,
+      order: "asc",
+    });
+    assert.deepEqual(history.map((i) => i.amount), [7n, 8n]);
+  });
+
+  test("a failing commit leaves neither incomes nor the cursor", async (db) => {
+    await deposit(db, "u1", "0:aa");
+    const start = await initCursor(db, "ton", { height: 1n, time: 10, state: {} });
+    await assert.rejects(db.transaction(async (tx) => {
+      await commitBlock(tx, "ton", start, block(2n, [income("0:aa", "t1", 7n)]));
+      throw new Error("crash after the writes");
+    }));
+    assert.equal((await loadCursor(db, "ton"))?.height, 1n);
+    assert.equal(await incomeByTxHash(db, "t1"), null);
+  });
+
+  test("history pages and sorts; totals count deposits or swept amounts", async (db) => {
+    const a = await deposit(db, "u1", "0:aa");
+    const start = await initCursor(db, "ton", { height: 1n, time: 10, state: {} });
+    await db.transaction((tx) =>
+      commitBlock(
+        tx,
+        "ton",
+        start,
+        block(2n, [
+          income("0:aa", "t1", 1n, 100),
+          income("0:aa", "t2", 2n, 200),
+          income("0:aa", "t3", 3n, 300),
+        ]),
+      )
+    );
+    const page = await incomeHistory(db, {
+      userId: "u1",
+      currency: "TON",
+      limit: 2,
+      offset: 1,
+      order: "desc",
+    });
+    assert.deepEqual(page.map((i) => i.txHash), ["t2", "t1"]);
+    assert.equal(page[0].depositAddress, a.display);
+    assert.deepEqual(await incomeTotals(db, "u1", "deposit"), [
+      { depositAddress: a.display, currency: "TON", amount: 6n },
+    ]);
+    assert.deepEqual(await incomeTotals(db, "u1", "hot_wallet"), [
+      { depositAddress: a.display, currency: "TON", amount: 0n },
+    ]);
+  });
+
+  test("a repeated (user_id, query_id) returns the first withdrawal", async (db) => {
+    const first = await insertWithdrawal(db, withdrawal("q1"));
+    const second = await insertWithdrawal(db, { ...withdrawal("q1"), amount: 99n });
+    assert.equal(first.created, true);
+    assert.equal(second.created, false);
+    assert.equal(second.withdrawal.id, first.withdrawal.id);
+    assert.equal(second.withdrawal.amount, 5n);
+  });
+
+  test("a seen batch processes the transfers that left and fails the one that did not", async (db) => {
+    const w1 = (await insertWithdrawal(db, withdrawal("q1"))).withdrawal;
+    const w2 = (await insertWithdrawal(db, withdrawal("q2"))).withdrawal;
+    const w3 = (await insertWithdrawal(db, withdrawal("q3", 6n))).withdrawal;
+    await db.transaction((tx) =>
+      persistWithdrawalPayload(tx, "ton", payload("p1", ["k5", "k5", "k6"]), [w1.id, w2.id, w3.id])
+    );
+    assert.deepEqual(await queuedTotals(db, "TON"), { pending: 0n, processing: 16n });
+    assert.equal((await openPayloads(db, "ton")).length, 1);
+    const result = await db.transaction((tx) =>
+      applySighting(tx, "ton", {
+        payloadId: "p1",
+        txHash: "h1",
+        outKeys: ["k5", "k5"],
+        outAmounts: [5n, 5n],
+        fee: 1n,
+        time: 50,
+      })
+    );
+    assert.equal(result, "applied");
+    assert.equal((await withdrawalById(db, w1.id))?.status, "processed");
+    assert.equal((await withdrawalById(db, w1.id))?.txHash, "h1");
+    assert.equal((await withdrawalById(db, w2.id))?.status, "processed");
+    assert.equal((await withdrawalById(db, w3.id))?.status, "failed");
+    assert.equal((await openPayloads(db, "ton")).length, 0);
+    const replay = await db.transaction((tx) =>
+      applySighting(tx, "ton", {
+        payloadId: "p1",
+        txHash: "h1",
+        outKeys: [],
+        outAmounts: [],
+        fee: 1n,
+        time: 50,
+      })
+    );
+    assert.equal(replay, "replay");
+    assert.equal((await withdrawalById(db, w1.id))?.status, "processed");
+  });
+
+  test("a batch cannot take a withdrawal that is no longer pending", async (db) => {
+    const w1 = (await insertWithdrawal(db, withdrawal("q1"))).withdrawal;
+    await db.transaction((tx) =>
+      persistWithdrawalPayload(tx, "ton", payload("p1", ["k"]), [w1.id])
+    );
+    await assert.rejects(
+      db.transaction((tx) => persistWithdrawalPayload(tx, "ton", payload("p2", ["k"]), [w1.id])),
+    );
+    assert.equal((await openPayloads(db, "ton")).length, 1);
+  });
+
+  test("an expired payload returns its withdrawals to pending with a new attempt", async (db) => {
+    const w1 = (await insertWithdrawal(db, withdrawal("q1"))).withdrawal;
+    const ref = await db.transaction((tx) =>
+      persistWithdrawalPayload(tx, "ton", payload("p1", ["k"]), [w1.id])
+    );
+    assert.equal(await db.transaction((tx) => expirePayload(tx, ref)), true);
+    assert.equal(await db.transaction((tx) => expirePayload(tx, ref)), false);
+    const after = await withdrawalById(db, w1.id);
+    assert.equal(after?.status, "pending");
+    assert.equal(after?.attempt, 2);
+  });
+
+  test("an expired payload seen on chain trips the alarm and changes no withdrawal", async (db) => {
+    const w1 = (await insertWithdrawal(db, withdrawal("q1"))).withdrawal;
+    const ref = await db.transaction((tx) =>
+      persistWithdrawalPayload(tx, "ton", payload("p1", ["k"]), [w1.id])
+    );
+    await db.transaction((tx) => expirePayload(tx, ref));
+    const result = await db.transaction((tx) =>
+      applySighting(tx, "ton", {
+        payloadId: "p1",
+        txHash: "h",
+        outKeys: ["k"],
+        outAmounts: [5n],
+        fee: 0n,
+        time: 1,
+      })
+    );
+    assert.equal(result, "tripwire");
+    assert.equal((await openAlarms(db, "ton")).length, 1);
+    assert.equal((await withdrawalById(db, w1.id))?.status, "pending");
+  });
+
+  test("deposits reaching the minimum are swept once; the sweep records its amount", async (db) => {
+    const a = await deposit(db, "u1", "0:aa");
+    await deposit(db, "u1", "0:bb");
+    const start = await initCursor(db, "ton", { height: 1n, time: 10, state: {} });
+    await db.transaction((tx) =>
+      commitBlock(
+        tx,
+        "ton",
+        start,
+        block(2n, [
+          income("0:aa", "t1", 60n),
+          income("0:aa", "t2", 50n),
+          income("0:bb", "t3", 10n),
+        ]),
+      )
+    );
+    const minimums = new Map([["TON", 100n]]);
+    assert.equal(await requestAutoSweeps(db, "ton", minimums, 10), 1);
+    assert.equal(await requestAutoSweeps(db, "ton", minimums, 10), 0);
+    const [sweep] = await requestedSweeps(db, "ton", 10);
+    assert.equal(sweep.account.address, "0:aa");
+    assert.equal(sweep.account.index, a.derivationIndex);
+    await db.transaction((tx) =>
+      persistSweepPayload(tx, "ton", payload("s1", ["sweep"]), sweep.id)
+    );
+    await db.transaction((tx) =>
+      applySighting(tx, "ton", {
+        payloadId: "s1",
+        txHash: "hs",
+        outKeys: ["sweep"],
+        outAmounts: [105n],
+        fee: 3n,
+        time: 60,
+      })
+    );
+    assert.deepEqual(
+      (await incomeTotals(db, "u1", "hot_wallet")).map((t) => t.amount),
+      [105n, 0n],
+    );
+    // Covered incomes never request another sweep.
+    assert.equal(await requestAutoSweeps(db, "ton", minimums, 10), 0);
+  });
+
+  test("an expired sweep frees its incomes; a service sweep is requested again", async (db) => {
+    const a = await deposit(db, "u1", "0:aa");
+    const start = await initCursor(db, "ton", { height: 1n, time: 10, state: {} });
+    await db.transaction((tx) =>
+      commitBlock(tx, "ton", start, block(2n, [income("0:aa", "t1", 500n)]))
+    );
+    assert.equal(await requestServiceSweep(db, "ton", a.id, "TON", "memo-1"), true);
+    assert.equal(await requestServiceSweep(db, "ton", a.id, "TON", "memo-2"), false);
+    const [sweep] = await requestedSweeps(db, "ton", 10);
+    assert.equal(sweep.memo, "memo-1");
+    const ref = await db.transaction((tx) =>
+      persistSweepPayload(tx, "ton", payload("s1", ["x"]), sweep.id)
+    );
+    await db.transaction((tx) => expirePayload(tx, ref));
+    assert.equal((await requestedSweeps(db, "ton", 10))[0].memo, "memo-1");
+    await markSweepEmpty(db, sweep.id);
+    assert.equal((await requestedSweeps(db, "ton", 10)).length, 0);
+    assert.equal(await requestAutoSweeps(db, "ton", new Map([["TON", 1n]]), 10), 0);
+  });
+}
