@@ -18,12 +18,26 @@ export function engines(): ("pglite" | "postgres")[] {
   return Deno.env.get("DATABASE_URL") ? ["pglite", "postgres"] : ["pglite"];
 }
 
+let template: Promise<Blob> | null = null;
+
+// initdb dominates PGlite start-up, so every test database is a copy of one migrated template.
+function migratedTemplate(): Promise<Blob> {
+  template ??= (async () => {
+    const db = await openPglite("memory://");
+    await migrate(db);
+    const blob = await db.dump!();
+    await db.close();
+    return blob;
+  })();
+  return template;
+}
+
 /** Opens a fresh migrated database on `engine` (default: Postgres if configured). */
 export async function openTestDb(engine?: "pglite" | "postgres"): Promise<TestDb> {
   const url = Deno.env.get("DATABASE_URL");
   const use = engine ?? (url ? "postgres" : "pglite");
   if (use === "pglite") {
-    const db = await openPglite("memory://");
+    const db = await openPglite("memory://", await migratedTemplate());
     await migrate(db);
     return { db, close: () => db.close() };
   }

@@ -1,0 +1,39 @@
+/**
+ * The static plugin registry: chain name → factory. Static imports let `deno compile` see
+ * every plugin; config decides which ones start.
+ */
+
+import { type Config, ConfigError } from "../core/config.ts";
+import type { ChainDevnet, ChainPlugin } from "../core/plugin.ts";
+import { createTonPlugin } from "./ton/plugin.ts";
+
+/** Builds a plugin from config, with devnet controls in devnet mode. */
+export type PluginFactory = (
+  config: Config,
+  options: { devnet?: ChainDevnet },
+) => Promise<ChainPlugin>;
+
+/** Every plugin this build knows, with the config predicate that enables it. */
+export const PLUGINS: Readonly<
+  Record<string, { enabled: (config: Config) => boolean; create: PluginFactory }>
+> = {
+  ton: { enabled: (c) => c.ton !== undefined && c.ton.enabled, create: createTonPlugin },
+};
+
+/** Starts every enabled plugin. */
+export async function loadPlugins(
+  config: Config,
+  devnets: Readonly<Record<string, ChainDevnet>> = {},
+): Promise<Map<string, ChainPlugin>> {
+  const plugins = new Map<string, ChainPlugin>();
+  for (const [name, entry] of Object.entries(PLUGINS)) {
+    if (!entry.enabled(config)) continue;
+    try {
+      plugins.set(name, await entry.create(config, { devnet: devnets[name] }));
+    } catch (error) {
+      // Factories fail on unusable config; their messages name the field.
+      throw new ConfigError((error as Error).message);
+    }
+  }
+  return plugins;
+}

@@ -1,0 +1,140 @@
+/** The TON plugin: native TON deposits, withdrawals and sweeps through a toncenter v2 node. */
+
+import { Address, Cell } from "@ton/core";
+import { TonClient } from "@ton/ton";
+import type { Asset } from "../../core/asset.ts";
+import type { Config } from "../../core/config.ts";
+import type { ChainDevnet, ChainPlugin, OwnedAccount } from "../../core/plugin.ts";
+import { formatTonAddress, parseTonAddress, type TonNetwork } from "./address.ts";
+import { validateWithdrawalMemo } from "./comment.ts";
+import { dnsRootFromConfig, resolveWallet } from "./dns.ts";
+import { createTonScanner } from "./scanner.ts";
+import { createTonSender } from "./sender.ts";
+import { createToncenter } from "./toncenter.ts";
+import { depositWallet, hotWallet, tonKeyPair } from "./wallets.ts";
+
+/** Root DNS resolver of mainnet (config parameter 4). */
+const MAINNET_DNS_ROOT = "Ef_lZ1T4NCb2mwkme9h2rJfESCE0W34ma9lWp7-_uY3zXDvq";
+
+/** What the factory needs beside config. */
+export interface TonPluginOptions {
+  /** Devnet controls, in devnet mode. */
+  devnet?: ChainDevnet;
+  /** Unix seconds now; defaults to the wall clock. */
+  now?: () => number;
+}
+
+async function readMnemonic(ton: NonNullable<Config["ton"]>): Promise<string[]> {
+  let text = ton.mnemonic;
+  if (!text && ton.mnemonicFile) {
+    try {
+      text = await Deno.readTextFile(ton.mnemonicFile);
+    } catch (error) {
+      throw new Error(`ton.mnemonicFile: cannot read (${(error as Error).name})`);
+    }
+  }
+  if (!text) throw new Error("ton.mnemonic: set TON_MNEMONIC or TON_MNEMONIC_FILE");
+  return text.trim().split(/\s+/);
+}
+
+function assetsOf(ton: NonNullable<Config["ton"]>): Asset[] {
+  return Object.entries(ton.assets).map(([code, a]) => {
+    if (a.contract || code !== "TON") {
+      throw new Error(`ton.assets.${code}: only the native TON asset is supported so far`);
+    }
+    return {
+      code,
+      chain: "ton",
+      decimals: a.decimals,
+      contract: null,
+      minSweep: a.minSweep,
+      hotMax: a.hotMax ?? null,
+      hotResidual: a.hotResidual,
+    };
+  });
+}
+
+/** Builds the TON plugin from config; throws with the field name when config is unusable. */
+export async function createTonPlugin(
+  config: Config,
+  options: TonPluginOptions = {},
+): Promise<ChainPlugin> {
+  const ton = config.ton;
+  if (!ton) throw new Error("ton: section missing");
+  if (!ton.endpoint) throw new Error("ton.endpoint: set TON_ENDPOINT");
+  const network = config.network as TonNetwork;
+  const assets = assetsOf(ton);
+  const keys = await tonKeyPair(await readMnemonic(ton));
+  const hot = hotWallet(keys.publicKey, network);
+  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  const node = createToncenter({ endpoint: ton.endpoint, apiKey: ton.apiKey, rps: ton.rps });
+  const client = new TonClient({ endpoint: ton.endpoint, apiKey: ton.apiKey, timeout: 15_000 });
+
+  const parse = (input: string) => {
+    const parsed = parseTonAddress(input, network);
+    if ("error" in parsed) return parsed;
+    return { address: parsed.raw, display: formatTonAddress(parsed.address, network, false) };
+  };
+  let coldWallet = null;
+  if (ton.coldWallet) {
+    const parsed = parse(ton.coldWallet);
+    if ("error" in parsed) throw new Error(`ton.coldWallet: ${parsed.error}`);
+    coldWallet = parsed;
+  }
+  const hotRaw = hot.address.toRawString();
+  const currencyOf = (account: OwnedAccount) => account.currency === "TON" ? "TON" : null;
+
+  let dnsRoot: Address | null = ton.dnsRoot ? Address.parse(ton.dnsRoot) : null;
+  async function root(): Promise<Address> {
+    if (dnsRoot) return dnsRoot;
+    dnsRoot = network === "mainnet"
+      ? Address.parse(MAINNET_DNS_ROOT)
+      : dnsRootFromConfig(Cell.fromBase64(await node.configParam(4)));
+    return dnsRoot;
+  }
+
+  return {
+    chain: "ton",
+    assets,
+    requiredConfirmations: 1,
+    coldWallet,
+    derivation: {
+      hotWallet: { address: hotRaw, display: formatTonAddress(hot.address, network, false) },
+      deposit(index: bigint) {
+        const wallet = depositWallet(keys.publicKey, index, network);
+        return {
+          address: wallet.address.toRawString(),
+          display: formatTonAddress(wallet.address, network, false),
+        };
+      },
+      parseAddress: parse,
+      display: (raw: string) => formatTonAddress(raw, network, false),
+    },
+    scanner: createTonScanner(node, network, currencyOf),
+    sender: createTonSender({
+      client,
+      keys,
+      hot,
+      deposit: (index) => depositWallet(keys.publicKey, index, network),
+      maxBatch: ton.batchSize,
+      validitySeconds: ton.validitySeconds,
+      now,
+    }),
+    validateMemo(comment, binaryComment) {
+      const message = validateWithdrawalMemo(comment, binaryComment);
+      if (!message) return null;
+      return {
+        field: message.startsWith("binary_comment") ? "binary_comment" : "comment",
+        message,
+      };
+    },
+    async resolve(domain: string): Promise<string | null> {
+      const address = await resolveWallet(client, await root(), domain);
+      return address
+        ? address.toString({ urlSafe: true, bounceable: true, testOnly: network !== "mainnet" })
+        : null;
+    },
+    devnet: options.devnet,
+    close: () => Promise.resolve(),
+  };
+}

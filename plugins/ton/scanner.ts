@@ -1,0 +1,187 @@
+/**
+ * The TON block scanner: follows masterchain blocks and every shard block committed between
+ * them, and turns the transactions of our accounts into incomes and payload sightings.
+ *
+ * A cursor is a masterchain seqno plus the last shard block seqno seen per shard. Nothing is
+ * kept in memory between blocks, so a restart resumes exactly where the database says.
+ */
+
+import type {
+  AccountLookup,
+  ChainScanner,
+  Cursor,
+  IncomeEvent,
+  Json,
+  OwnedAccount,
+  PayloadSighting,
+  ScannedBlock,
+} from "../../core/plugin.ts";
+import type { TonNetwork } from "./address.ts";
+import { formatTonAddress } from "./address.ts";
+import type { BlockId, BlockTransaction, Toncenter } from "./toncenter.ts";
+import { type DecodedTransaction, decodeTransaction, incomingTransfer } from "./transaction.ts";
+
+const MASTERCHAIN_SHARD = "-9223372036854775808";
+
+/** Shard id (signed 64-bit decimal, as toncenter prints it) → last seqno ingested. */
+type ShardHeights = Record<string, number>;
+
+interface TonCursorState {
+  shards: ShardHeights;
+}
+
+function shardKey(id: Pick<BlockId, "workchain" | "shard">): string {
+  return `${id.workchain}:${id.shard}`;
+}
+
+function shardsOf(cursor: Cursor): ShardHeights {
+  const state = cursor.state as unknown as TonCursorState | null;
+  return state?.shards ?? {};
+}
+
+/** Unsigned 64-bit value of a shard id. */
+function shardBits(shard: string): bigint {
+  return BigInt.asUintN(64, BigInt(shard));
+}
+
+/** Whether two shards of one workchain overlap (one is the other or its ancestor). */
+function overlaps(a: string, b: string): boolean {
+  const x = shardBits(a);
+  const y = shardBits(b);
+  const lowest = (v: bigint) => v & -v;
+  const [wide, narrow] = lowest(x) >= lowest(y) ? [x, y] : [y, x];
+  const span = lowest(wide);
+  return narrow >= wide - span + 1n && narrow <= wide + span - 1n;
+}
+
+/** The key under which a sent message is matched: destination, amount and body. */
+export function outKey(destination: string, amount: bigint, bodyHash: string): string {
+  return `${destination}:${amount}:${bodyHash}`;
+}
+
+/** Creates the scanner. */
+export function createTonScanner(
+  node: Toncenter,
+  network: TonNetwork,
+  currencyOf: (account: OwnedAccount) => string | null,
+): ChainScanner {
+  async function tips(mcSeqno: number): Promise<BlockId[]> {
+    return (await node.shards(mcSeqno)).filter((s) => s.workchain === 0);
+  }
+
+  /** Whether a block is already ingested according to the cursor's shard heights. */
+  function known(id: BlockId, heights: ShardHeights): boolean {
+    return Object.entries(heights).some(([key, seqno]) => {
+      const [wc, shard] = key.split(":");
+      return Number(wc) === id.workchain && overlaps(shard, id.shard) && seqno >= id.seqno;
+    });
+  }
+
+  /** Shard blocks committed by a masterchain block that the cursor has not seen yet. */
+  async function newShardBlocks(top: BlockId[], heights: ShardHeights): Promise<BlockId[]> {
+    const sameShards = top.length === Object.keys(heights).length &&
+      top.every((b) => heights[shardKey(b)] !== undefined);
+    const out: BlockId[] = [];
+    if (sameShards) {
+      // No split or merge: the new blocks of each shard are simply the seqnos in between.
+      for (const b of top) {
+        for (let s = heights[shardKey(b)] + 1; s <= b.seqno; s++) out.push({ ...b, seqno: s });
+      }
+      return out;
+    }
+    // Shards split or merged: walk back through each block's predecessors.
+    const stack = [...top];
+    const seen = new Set<string>();
+    while (stack.length) {
+      const b = stack.pop()!;
+      const id = `${shardKey(b)}:${b.seqno}`;
+      if (seen.has(id) || known(b, heights)) continue;
+      seen.add(id);
+      out.push(b);
+      stack.push(...(await node.blockHeader(b)).prev.filter((p) => p.workchain === 0));
+    }
+    return out.sort((a, b) => a.seqno - b.seqno);
+  }
+
+  function decodeOurs(
+    txs: BlockTransaction[],
+    owned: Map<string, OwnedAccount>,
+    height: bigint,
+  ): { incomes: IncomeEvent[]; sightings: PayloadSighting[] } {
+    const incomes: IncomeEvent[] = [];
+    const sightings: PayloadSighting[] = [];
+    for (const t of txs) {
+      const account = owned.get(t.account);
+      if (!account) continue;
+      const tx = decodeTransaction(t.boc);
+      const income = account.kind === "deposit" ? incomeOf(tx, account, height) : null;
+      if (income) incomes.push(income);
+      if (tx.inMessage?.kind === "external-in") sightings.push(sightingOf(tx));
+    }
+    return { incomes, sightings };
+  }
+
+  function incomeOf(
+    tx: DecodedTransaction,
+    account: OwnedAccount,
+    height: bigint,
+  ): IncomeEvent | null {
+    const transfer = incomingTransfer(tx);
+    const currency = currencyOf(account);
+    if (!transfer || !currency) return null;
+    return {
+      currency,
+      to: tx.account,
+      from: formatTonAddress(transfer.from, network, false),
+      amount: transfer.amount,
+      comment: transfer.comment,
+      binaryComment: transfer.binaryComment,
+      txHash: tx.hash,
+      // One in-message per transaction: the transaction hash alone is the identity.
+      eventIndex: 0,
+      blockHeight: height,
+      time: tx.now,
+    };
+  }
+
+  function sightingOf(tx: DecodedTransaction): PayloadSighting {
+    const sent = tx.outMessages.filter((m) => m.kind === "internal" && m.destination !== null);
+    return {
+      payloadId: tx.inMessage!.bodyHash,
+      txHash: tx.hash,
+      outKeys: sent.map((m) => outKey(m.destination!, m.value, m.body.hash().toString("hex"))),
+      outAmounts: sent.map((m) => m.value),
+      fee: tx.fee,
+      time: tx.now,
+    };
+  }
+
+  return {
+    async initialCursor(): Promise<Cursor> {
+      const { last } = await node.masterchainInfo();
+      const [top, header] = await Promise.all([tips(last.seqno), node.blockHeader(last)]);
+      const shards: ShardHeights = {};
+      for (const b of top) shards[shardKey(b)] = b.seqno;
+      return { height: BigInt(last.seqno), time: header.time, state: { shards } };
+    },
+
+    async next(cursor: Cursor, lookup: AccountLookup): Promise<ScannedBlock | null> {
+      const { last } = await node.masterchainInfo();
+      const seqno = Number(cursor.height) + 1;
+      // A node behind the cursor (another backend, a restart) is waited for, never followed back.
+      if (last.seqno < seqno) return null;
+      const mcId = { workchain: -1, shard: MASTERCHAIN_SHARD, seqno };
+      // Our accounts all live in the basechain, so masterchain transactions are not fetched.
+      const [top, header] = await Promise.all([tips(seqno), node.blockHeader(mcId)]);
+      const blocks = await newShardBlocks(top, shardsOf(cursor));
+      const txs: BlockTransaction[] = [];
+      for (const b of blocks) txs.push(...await node.blockTransactions(b));
+      const owned = await lookup([...new Set(txs.map((t) => t.account))]);
+      const { incomes, sightings } = decodeOurs(txs, owned, BigInt(seqno));
+      const shards: ShardHeights = {};
+      for (const b of top) shards[shardKey(b)] = b.seqno;
+      const state: Json = { shards };
+      return { cursor: { height: BigInt(seqno), time: header.time, state }, incomes, sightings };
+    },
+  };
+}

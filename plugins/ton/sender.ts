@@ -1,0 +1,162 @@
+/**
+ * The TON sender: signs hot wallet batches (W5, up to 250 transfers in one external
+ * message) and deposit sweeps, broadcasts them, and reads balances.
+ */
+
+import {
+  type Address,
+  beginCell,
+  type Cell,
+  external,
+  internal,
+  type MessageRelaxed,
+  SendMode,
+  storeMessage,
+} from "@ton/core";
+import type { KeyPair } from "@ton/crypto";
+import type { TonClient, WalletContractV5R1 } from "@ton/ton";
+import type {
+  AccountBalance,
+  ChainSender,
+  DepositAccount,
+  SignedPayload,
+  TransferItem,
+} from "../../core/plugin.ts";
+import { encodeComment, parseBinaryComment } from "./comment.ts";
+import { outKey } from "./scanner.ts";
+import { Address as TonAddress } from "@ton/core";
+import { Buffer } from "node:buffer";
+
+/** Nanotons kept on the hot wallet for its own fees, beside each transfer's reserve. */
+export const HOT_RESERVE = 100_000_000n;
+/** Nanotons reserved per transfer for forwarding and action fees. */
+export const FEE_PER_TRANSFER = 5_000_000n;
+/** A deposit holding less than this is not worth a sweep. */
+export const MIN_SWEEP_BALANCE = 20_000_000n;
+
+/** What the sender needs. */
+export interface TonSenderDeps {
+  client: TonClient;
+  keys: KeyPair;
+  hot: WalletContractV5R1;
+  deposit: (index: bigint) => WalletContractV5R1;
+  maxBatch: number;
+  validitySeconds: number;
+  /** Unix seconds now (injectable for tests). */
+  now: () => number;
+}
+
+function memoBody(comment: string | null, binaryComment: string | null): Cell {
+  if (binaryComment !== null) {
+    const parsed = parseBinaryComment(binaryComment);
+    // The API validated it already; a failure here is a bug, not bad input.
+    if ("error" in parsed) throw new Error(`binary comment: ${parsed.error}`);
+    return parsed;
+  }
+  return comment !== null ? encodeComment(comment) : beginCell().endCell();
+}
+
+function rawToAddress(raw: string): Address {
+  return TonAddress.parseRaw(raw);
+}
+
+/** Creates the sender. */
+export function createTonSender(deps: TonSenderDeps): ChainSender {
+  const { client, keys, hot } = deps;
+
+  async function stateOf(address: Address) {
+    return await client.getContractState(address);
+  }
+
+  async function seqnoOf(wallet: WalletContractV5R1, active: boolean): Promise<number> {
+    if (!active) return 0;
+    const result = await client.runMethod(wallet.address, "seqno");
+    return result.stack.readNumber();
+  }
+
+  async function sign(
+    wallet: WalletContractV5R1,
+    messages: MessageRelaxed[],
+    sendMode: SendMode,
+  ): Promise<SignedPayload & { body: Cell }> {
+    const state = await stateOf(wallet.address);
+    const active = state.state === "active";
+    const seqno = await seqnoOf(wallet, active);
+    const validUntil = deps.now() + deps.validitySeconds;
+    const body = wallet.createTransfer({
+      seqno,
+      secretKey: keys.secretKey,
+      messages,
+      sendMode,
+      timeout: validUntil,
+    });
+    const message = external({ to: wallet.address, init: active ? undefined : wallet.init, body });
+    const boc = beginCell().store(storeMessage(message)).endCell().toBoc().toString("base64");
+    return {
+      payloadId: body.hash().toString("hex"),
+      wallet: wallet.address.toRawString(),
+      boc,
+      validUntil,
+      outKeys: [],
+      body,
+    };
+  }
+
+  return {
+    maxBatch: deps.maxBatch,
+
+    async spendable(currency: string): Promise<bigint> {
+      if (currency !== "TON") return 0n;
+      const { balance } = await stateOf(hot.address);
+      const free = balance - HOT_RESERVE - FEE_PER_TRANSFER * BigInt(deps.maxBatch);
+      return free > 0n ? free : 0n;
+    },
+
+    async buildTransfers(items: TransferItem[]): Promise<SignedPayload> {
+      const messages = items.map((item) =>
+        internal({
+          to: rawToAddress(item.to),
+          value: item.amount,
+          // Non-bounceable: a withdrawal to an uninitialised wallet must arrive, not return.
+          bounce: false,
+          body: memoBody(item.comment, item.binaryComment),
+        })
+      );
+      const signed = await sign(hot, messages, SendMode.PAY_GAS_SEPARATELY);
+      const { body: _body, ...payload } = signed;
+      return {
+        ...payload,
+        outKeys: items.map((item, i) =>
+          outKey(item.to, item.amount, (messages[i].body as Cell).hash().toString("hex"))
+        ),
+      };
+    },
+
+    async buildSweep(account: DepositAccount, memo: string | null): Promise<SignedPayload | null> {
+      const wallet = deps.deposit(account.index);
+      const { balance } = await stateOf(wallet.address);
+      if (balance < MIN_SWEEP_BALANCE) return null;
+      const signed = await sign(
+        wallet,
+        [internal({ to: hot.address, value: 0n, bounce: false, body: memoBody(memo, null) })],
+        // Everything goes, and the emptied wallet is deleted so it pays no storage rent; the
+        // next deposit re-creates it with its state init.
+        SendMode.CARRY_ALL_REMAINING_BALANCE + SendMode.DESTROY_ACCOUNT_IF_ZERO,
+      );
+      const { body: _body, ...payload } = signed;
+      return { ...payload, outKeys: ["sweep"] };
+    },
+
+    async broadcast(payload: SignedPayload): Promise<void> {
+      await client.sendFile(Buffer.from(payload.boc, "base64"));
+    },
+
+    async balance(currency: string, address?: string): Promise<AccountBalance> {
+      const state = await stateOf(address ? rawToAddress(address) : hot.address);
+      const status = state.state === "uninitialized"
+        ? (state.balance === 0n && state.lastTransaction === null ? "non_exist" : "uninit")
+        : state.state;
+      return { balance: currency === "TON" ? state.balance : 0n, status };
+    },
+  };
+}

@@ -1,0 +1,172 @@
+/**
+ * The few toncenter v2 JSON-RPC calls the scanner makes itself. `TonClient` serves the rest
+ * (state, get-methods, sending), but its block calls keep every answer in an unbounded
+ * in-memory cache and refuse blocks of more than 40 transactions, neither of which a scanner
+ * that runs for months over full blocks can live with.
+ */
+
+import { Address } from "@ton/core";
+import { z } from "zod";
+
+const blockId = z.object({
+  workchain: z.number().int(),
+  shard: z.string(),
+  seqno: z.number().int(),
+  root_hash: z.string(),
+  file_hash: z.string(),
+});
+
+/** A block identifier as toncenter prints it (shard as a signed 64-bit decimal). */
+export type BlockId = z.infer<typeof blockId>;
+
+const masterchainInfo = z.object({ last: blockId, init: blockId });
+const shards = z.object({ shards: z.array(blockId) });
+const blockHeader = z.object({
+  id: blockId,
+  gen_utime: z.number().int(),
+  prev_blocks: z.array(blockId),
+});
+const transactionsExt = z.object({
+  incomplete: z.boolean(),
+  transactions: z.array(z.object({
+    address: z.object({ account_address: z.string() }),
+    data: z.string(),
+    transaction_id: z.object({ lt: z.string(), hash: z.string() }),
+  })),
+});
+
+/** A transaction of a block: the account (raw form) and the transaction BOC. */
+export interface BlockTransaction {
+  account: string;
+  lt: string;
+  hash: string;
+  boc: string;
+}
+
+/** Error answered by the node, or a transport failure. */
+export class TonNodeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TonNodeError";
+  }
+}
+
+/** Client options. */
+export interface ToncenterOptions {
+  endpoint: string;
+  apiKey?: string;
+  timeoutMs?: number;
+  /** Most requests per second. */
+  rps?: number;
+}
+
+/** A minimal toncenter v2 JSON-RPC client for block scanning. */
+export interface Toncenter {
+  masterchainInfo(): Promise<{ last: BlockId }>;
+  shards(mcSeqno: number): Promise<BlockId[]>;
+  blockHeader(
+    id: Pick<BlockId, "workchain" | "shard" | "seqno">,
+  ): Promise<{ time: number; prev: BlockId[] }>;
+  blockTransactions(
+    id: Pick<BlockId, "workchain" | "shard" | "seqno">,
+  ): Promise<BlockTransaction[]>;
+  /** A configuration parameter's cell, base64 BOC. */
+  configParam(id: number): Promise<string>;
+}
+
+/** Page size for block transactions; toncenter serves up to 256 a call. */
+const PAGE = 256;
+
+/** Creates the client. */
+export function createToncenter(options: ToncenterOptions): Toncenter {
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const interval = 1000 / (options.rps ?? 10);
+  let next = 0;
+
+  async function call<T>(
+    method: string,
+    params: Record<string, unknown>,
+    codec: z.ZodType<T>,
+  ): Promise<T> {
+    // Space calls out so a rate-limited public node is not hammered into refusing us.
+    const now = Date.now();
+    const wait = Math.max(0, next - now);
+    next = Math.max(now, next) + interval;
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (options.apiKey) headers["x-api-key"] = options.apiKey;
+    let response: Response;
+    try {
+      response = await fetch(options.endpoint, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ id: "1", jsonrpc: "2.0", method, params }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      throw new TonNodeError(`${method}: ${(error as Error).message}`);
+    }
+    const text = await response.text();
+    let body: { ok?: boolean; result?: unknown; error?: unknown };
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new TonNodeError(`${method}: HTTP ${response.status}, not JSON`);
+    }
+    if (!response.ok || !body.ok) {
+      throw new TonNodeError(`${method}: HTTP ${response.status}: ${String(body.error ?? "")}`);
+    }
+    const parsed = codec.safeParse(body.result);
+    if (!parsed.success) throw new TonNodeError(`${method}: unexpected answer`);
+    return parsed.data;
+  }
+
+  return {
+    async masterchainInfo() {
+      return await call("getMasterchainInfo", {}, masterchainInfo);
+    },
+    async shards(mcSeqno) {
+      return (await call("shards", { seqno: mcSeqno }, shards)).shards;
+    },
+    async blockHeader(id) {
+      const header = await call("getBlockHeader", {
+        workchain: id.workchain,
+        shard: id.shard,
+        seqno: id.seqno,
+      }, blockHeader);
+      return { time: header.gen_utime, prev: header.prev_blocks };
+    },
+    async configParam(id) {
+      const result = await call(
+        "getConfigParam",
+        { config_id: id },
+        z.object({ config: z.object({ bytes: z.string() }) }),
+      );
+      return result.config.bytes;
+    },
+    async blockTransactions(id) {
+      const out: BlockTransaction[] = [];
+      let after: { after_lt: string; after_hash: string } | Record<string, never> = {};
+      for (;;) {
+        const page: z.infer<typeof transactionsExt> = await call("getBlockTransactionsExt", {
+          workchain: id.workchain,
+          shard: id.shard,
+          seqno: id.seqno,
+          count: PAGE,
+          ...after,
+        }, transactionsExt);
+        for (const tx of page.transactions) {
+          out.push({
+            account: Address.parse(tx.address.account_address).toRawString(),
+            lt: tx.transaction_id.lt,
+            hash: tx.transaction_id.hash,
+            boc: tx.data,
+          });
+        }
+        if (!page.incomplete || page.transactions.length === 0) return out;
+        const last = page.transactions[page.transactions.length - 1];
+        after = { after_lt: last.transaction_id.lt, after_hash: last.transaction_id.hash };
+      }
+    },
+  };
+}
