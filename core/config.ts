@@ -41,6 +41,8 @@ const tonSchema = z.object({
   validitySeconds: z.number().int().min(10).max(600).default(60),
   /** How often an unseen payload is broadcast again, seconds. */
   rebroadcastSeconds: z.number().int().min(1).max(600).default(10),
+  /** How long one node request may take before it counts as failed, milliseconds. */
+  requestTimeoutMs: z.number().int().min(100).max(120_000).default(15_000),
   /** Requests per second allowed to the node (toncenter without a key allows 1). */
   rps: z.number().positive().default(10),
   assets: z.record(z.string().regex(/^[A-Z0-9_]{2,20}$/), assetSchema).default({
@@ -129,6 +131,7 @@ export function applyEnv(raw: Raw, env: Record<string, string | undefined>): Raw
   for (const [name, value] of Object.entries(env)) {
     const match = /^TON_ASSET_([A-Z0-9_]+?)_(MIN_SWEEP|HOT_MAX|HOT_RESIDUAL)$/.exec(name);
     if (!match || value === undefined) continue;
+    section(out, "ton").assets ??= { TON: { decimals: 9 } }; // keep the default TON asset
     const assets = section(section(out, "ton"), "assets");
     const asset = section(assets, match[1]);
     const key = { MIN_SWEEP: "minSweep", HOT_MAX: "hotMax", HOT_RESIDUAL: "hotResidual" }[

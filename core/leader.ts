@@ -24,13 +24,13 @@ export async function runAsLeader(
     try {
       lock = await ctx.db.tryLock(key);
     } catch (error) {
-      ctx.log.warn("leader lock unavailable", { key, error });
+      ctx.log.warn("leader lock unavailable", { lock: key, error });
     }
     if (!lock) {
       await ctx.clock.sleep(retryMs, signal);
       continue;
     }
-    ctx.log.info("leader", { key });
+    ctx.log.info("leader", { lock: key });
     const inner = new AbortController();
     const stop = () => inner.abort();
     signal.addEventListener("abort", stop, { once: true });
@@ -38,7 +38,7 @@ export async function runAsLeader(
       while (!inner.signal.aborted) {
         await ctx.clock.sleep(checkMs, inner.signal);
         if (!inner.signal.aborted && !(await lock.alive())) {
-          ctx.log.warn("leadership lost", { key });
+          ctx.log.warn("leadership lost", { lock: key });
           inner.abort();
         }
       }

@@ -16,7 +16,12 @@ import {
 } from "./store/addresses.ts";
 import { incomeByTxHash, incomeHistory, incomeTotals } from "./store/incomes.ts";
 import { requestServiceSweep } from "./store/sweeps.ts";
-import { insertWithdrawal, queuedTotals, withdrawalById } from "./store/withdrawals.ts";
+import {
+  insertWithdrawal,
+  queuedTotals,
+  withdrawalById,
+  withdrawalByQuery,
+} from "./store/withdrawals.ts";
 import { overallSync } from "./sync.ts";
 
 function requireAsset(ctx: ProcessorContext, currency: string) {
@@ -108,6 +113,9 @@ export async function requestWithdrawal(
   ctx: ProcessorContext,
   r: WithdrawalRequest,
 ): Promise<{ id: bigint; created: boolean }> {
+  // A repeat is answered from what was stored, whatever has changed in config since.
+  const existing = await withdrawalByQuery(ctx.db, r.userId, r.queryId);
+  if (existing) return repeated(ctx, existing, r);
   const { plugin } = requireAsset(ctx, r.currency);
   if (r.amount <= 0n) throw new InputError("amount", "must be greater than zero");
   const parsed = plugin.derivation.parseAddress(r.destination);
@@ -132,23 +140,37 @@ export async function requestWithdrawal(
     comment: r.comment,
     binaryComment: r.binaryComment,
   });
-  if (!created) {
-    const differs = differences(withdrawal, r, parsed.address);
-    if (differs.length) {
-      throw new InputError(
-        "query_id",
-        `already used by withdrawal ${withdrawal.id} with a different ${differs.join(", ")}`,
-      );
-    }
-  }
-  return { id: withdrawal.id, created };
+  // Lost a race with an identical request: answer as the repeat it is.
+  return created ? { id: withdrawal.id, created } : repeated(ctx, withdrawal, r);
 }
 
-function differences(w: Withdrawal, r: WithdrawalRequest, destination: string): string[] {
+function repeated(
+  ctx: ProcessorContext,
+  w: Withdrawal,
+  r: WithdrawalRequest,
+): { id: bigint; created: false } {
+  const differs = differences(ctx, w, r);
+  if (differs.length) {
+    throw new InputError(
+      "query_id",
+      `already used by withdrawal ${w.id} with a different ${differs.join(", ")}`,
+    );
+  }
+  return { id: w.id, created: false };
+}
+
+function sameDestination(ctx: ProcessorContext, w: Withdrawal, input: string): boolean {
+  if (w.destinationInput === input) return true;
+  const plugin = ctx.plugins.get(w.chain);
+  const parsed = plugin?.derivation.parseAddress(input);
+  return parsed !== undefined && !("error" in parsed) && parsed.address === w.destination;
+}
+
+function differences(ctx: ProcessorContext, w: Withdrawal, r: WithdrawalRequest): string[] {
   const out: string[] = [];
   if (w.currency !== r.currency) out.push("currency");
   if (w.amount !== r.amount) out.push("amount");
-  if (w.destination !== destination) out.push("destination");
+  if (!sameDestination(ctx, w, r.destination)) out.push("destination");
   if (w.comment !== r.comment) out.push("comment");
   if (w.binaryComment !== r.binaryComment) out.push("binary_comment");
   return out;

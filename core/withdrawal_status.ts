@@ -32,7 +32,9 @@ export function nextWithdrawalStatus(
   from: WithdrawalStatus,
   event: WithdrawalEvent,
 ): WithdrawalStatus {
-  const to = WITHDRAWAL_TRANSITIONS[from][event];
+  const to = Object.hasOwn(WITHDRAWAL_TRANSITIONS[from] ?? {}, event)
+    ? WITHDRAWAL_TRANSITIONS[from][event]
+    : undefined;
   if (!to) throw new Error(`illegal withdrawal transition: ${from} --${event}-->`);
   return to;
 }

@@ -69,6 +69,19 @@ export async function insertWithdrawal(
   return { withdrawal: toWithdrawal(existing), created: false };
 }
 
+/** The withdrawal a user created with `queryId`, if any. */
+export async function withdrawalByQuery(
+  db: Queryable,
+  userId: string,
+  queryId: string,
+): Promise<Withdrawal | null> {
+  const rows = await db.query(
+    `select ${COLUMNS} from withdrawals where user_id = $1 and query_id = $2`,
+    [userId, queryId],
+  );
+  return rows.length ? toWithdrawal(rows[0]) : null;
+}
+
 /** One withdrawal by id. */
 export async function withdrawalById(db: Queryable, id: bigint): Promise<Withdrawal | null> {
   const rows = await db.query(`select ${COLUMNS} from withdrawals where id = $1`, [id]);

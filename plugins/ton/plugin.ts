@@ -4,6 +4,7 @@ import { Address, Cell } from "@ton/core";
 import { TonClient } from "@ton/ton";
 import type { Asset } from "../../core/asset.ts";
 import type { Config } from "../../core/config.ts";
+import { UnavailableError } from "../../core/errors.ts";
 import type { ChainDevnet, ChainPlugin, OwnedAccount } from "../../core/plugin.ts";
 import { formatTonAddress, parseTonAddress, type TonNetwork } from "./address.ts";
 import { validateWithdrawalMemo } from "./comment.ts";
@@ -15,6 +16,19 @@ import { depositWallet, hotWallet, tonKeyPair } from "./wallets.ts";
 
 /** Root DNS resolver of mainnet (config parameter 4). */
 const MAINNET_DNS_ROOT = "Ef_lZ1T4NCb2mwkme9h2rJfESCE0W34ma9lWp7-_uY3zXDvq";
+
+/**
+ * Runs a node call for an API request; a node failure becomes UnavailableError (503). The
+ * node's own message is dropped: it may carry the endpoint, and with it an API key.
+ */
+async function fromNode<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof UnavailableError) throw error;
+    throw new UnavailableError(`the TON node did not answer the ${what} request; try again`);
+  }
+}
 
 /** What the factory needs beside config. */
 export interface TonPluginOptions {
@@ -67,8 +81,17 @@ export async function createTonPlugin(
   const keys = await tonKeyPair(await readMnemonic(ton));
   const hot = hotWallet(keys.publicKey, network);
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
-  const node = createToncenter({ endpoint: ton.endpoint, apiKey: ton.apiKey, rps: ton.rps });
-  const client = new TonClient({ endpoint: ton.endpoint, apiKey: ton.apiKey, timeout: 15_000 });
+  const node = createToncenter({
+    endpoint: ton.endpoint,
+    apiKey: ton.apiKey,
+    rps: ton.rps,
+    timeoutMs: ton.requestTimeoutMs,
+  });
+  const client = new TonClient({
+    endpoint: ton.endpoint,
+    apiKey: ton.apiKey,
+    timeout: ton.requestTimeoutMs,
+  });
 
   const parse = (input: string) => {
     const parsed = parseTonAddress(input, network);
@@ -93,6 +116,16 @@ export async function createTonPlugin(
     return dnsRoot;
   }
 
+  const sender = createTonSender({
+    client,
+    keys,
+    hot,
+    deposit: (index) => depositWallet(keys.publicKey, index, network),
+    maxBatch: ton.batchSize,
+    validitySeconds: ton.validitySeconds,
+    now,
+  });
+
   return {
     chain: "ton",
     assets,
@@ -111,15 +144,10 @@ export async function createTonPlugin(
       display: (raw: string) => formatTonAddress(raw, network, false),
     },
     scanner: createTonScanner(node, network, currencyOf),
-    sender: createTonSender({
-      client,
-      keys,
-      hot,
-      deposit: (index) => depositWallet(keys.publicKey, index, network),
-      maxBatch: ton.batchSize,
-      validitySeconds: ton.validitySeconds,
-      now,
-    }),
+    sender: {
+      ...sender,
+      balance: (currency, address) => fromNode("balance", () => sender.balance(currency, address)),
+    },
     validateMemo(comment, binaryComment) {
       const message = validateWithdrawalMemo(comment, binaryComment);
       if (!message) return null;
@@ -129,7 +157,10 @@ export async function createTonPlugin(
       };
     },
     async resolve(domain: string): Promise<string | null> {
-      const address = await resolveWallet(client, await root(), domain);
+      const address = await fromNode(
+        "resolve",
+        async () => resolveWallet(client, await root(), domain),
+      );
       return address
         ? address.toString({ urlSafe: true, bounceable: true, testOnly: network !== "mainnet" })
         : null;

@@ -11,7 +11,11 @@ import { ingestOnce } from "../../core/ingest.ts";
 import { silentLogger } from "../../core/log.ts";
 import type { ChainPlugin } from "../../core/plugin.ts";
 import { tonDevnetControls } from "../../plugins/ton/dev.ts";
-import { startTonDevnet, type TonDevnet } from "../../plugins/ton/devnet/server.ts";
+import {
+  startTonDevnet,
+  type TonDevnet,
+  type TonDevnetOptions,
+} from "../../plugins/ton/devnet/server.ts";
 import { createTonPlugin } from "../../plugins/ton/plugin.ts";
 import { openTestDb, type TestDb } from "./db.ts";
 
@@ -38,9 +42,13 @@ let sharedMnemonic: Promise<string[]> | null = null;
 
 /** Starts a devnet, a database and the TON plugin on them. */
 export async function startTonHarness(
-  options: { raw?: Record<string, unknown>; ton?: Record<string, unknown> } = {},
+  options: {
+    raw?: Record<string, unknown>;
+    ton?: Record<string, unknown>;
+    devnet?: TonDevnetOptions;
+  } = {},
 ): Promise<TonHarness> {
-  const devnet = await startTonDevnet({ blockIntervalMs: 0 });
+  const devnet = await startTonDevnet({ blockIntervalMs: 0, ...options.devnet });
   let testDb: TestDb | null = null;
   try {
     testDb = await openTestDb();

@@ -54,3 +54,150 @@ Deno.test("a withdrawal is persisted, sent, seen and processed with its tx hash"
     assert.match(done.txHash!, /^[0-9a-f]{64}$/);
     assert.equal(await balanceOf(h, to), 1_234_567_890n);
   }));
+
+async function withdraw(h: TonHarness, queryId: string, to: Address, amount: bigint, comment = "") {
+  return (await requestWithdrawal(h.ctx, {
+    userId: "u1",
+    queryId,
+    currency: "TON",
+    amount,
+    destination: to.toString({ testOnly: true, bounceable: false }),
+    comment: comment || null,
+    binaryComment: null,
+  })).id;
+}
+
+/** A sender whose broadcasts fail, as a process that dies right after persisting would. */
+function crashingBroadcast(h: TonHarness): () => void {
+  const original = h.plugin.sender.broadcast;
+  h.plugin.sender.broadcast = () => Promise.reject(new Error("process died"));
+  return () => {
+    h.plugin.sender.broadcast = original;
+  };
+}
+
+Deno.test("a crash between persist and broadcast still sends the withdrawal exactly once", () =>
+  withHarness(async (h) => {
+    await fundHot(h);
+    const to = destination();
+    const id = await withdraw(h, "q1", to, 2_000_000_000n);
+    const restore = crashingBroadcast(h);
+    assert.equal((await senderTick(h.ctx, h.plugin)).batched, 1);
+    restore();
+    const [persisted] = await openPayloads(h.ctx.db, "ton");
+    assert.equal(persisted.broadcasts, 0);
+    await h.block();
+    assert.equal((await withdrawalStatus(h.ctx, id)).status, "processing");
+    // Restarted: the persisted payload goes out as-is; nothing new is signed.
+    await h.restart();
+    const tick = await senderTick(h.ctx, h.plugin);
+    assert.equal(tick.broadcast, 1);
+    assert.equal(tick.batched, 0);
+    await h.block();
+    await senderTick(h.ctx, h.plugin);
+    await h.block();
+    assert.equal((await withdrawalStatus(h.ctx, id)).status, "processed");
+    assert.equal(await balanceOf(h, to), 2_000_000_000n);
+  }));
+
+Deno.test("a crash between broadcast and sighting re-sends the same payload, paid once", () =>
+  withHarness(async (h) => {
+    await fundHot(h);
+    const to = destination();
+    const id = await withdraw(h, "q1", to, 3_000_000_000n);
+    await senderTick(h.ctx, h.plugin);
+    await h.restart();
+    // Before the block: the restarted sender re-broadcasts the stored payload only.
+    const tick = await senderTick(h.ctx, h.plugin, { rebroadcastMs: 0 });
+    assert.equal(tick.broadcast, 1);
+    assert.equal(tick.batched, 0);
+    await h.block();
+    await senderTick(h.ctx, h.plugin, { rebroadcastMs: 0 });
+    await h.block();
+    assert.equal((await withdrawalStatus(h.ctx, id)).status, "processed");
+    assert.equal(await balanceOf(h, to), 3_000_000_000n);
+    const payloads = await h.ctx.db.query("select status from payloads");
+    assert.deepEqual(payloads.map((p) => p.status), ["seen"]);
+  }));
+
+Deno.test("a payload that expired unseen is rebuilt once and paid once", () =>
+  withHarness(async (h) => {
+    await fundHot(h);
+    const to = destination();
+    const id = await withdraw(h, "q1", to, 1_000_000_000n);
+    h.devnet.faults.dropNextExternals(1);
+    assert.equal((await senderTick(h.ctx, h.plugin, { rebroadcastMs: 3_600_000 })).batched, 1);
+    // Blocks keep coming until the chain's time is past the payload's validity.
+    const [lost] = await openPayloads(h.ctx.db, "ton");
+    while (Math.floor(Date.now() / 1000) <= lost.validUntil + 1) {
+      await h.block();
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    await h.block();
+    const tick = await senderTick(h.ctx, h.plugin, { rebroadcastMs: 3_600_000 });
+    assert.equal(tick.expired, 1);
+    assert.equal(tick.batched, 1);
+    await h.block();
+    const w = await withdrawalStatus(h.ctx, id);
+    assert.equal(w.status, "processed");
+    assert.equal(w.attempt, 2);
+    assert.equal(await balanceOf(h, to), 1_000_000_000n);
+    const payloads = await h.ctx.db.query("select status from payloads order by id");
+    assert.deepEqual(payloads.map((p) => p.status), ["expired", "seen"]);
+  }));
+
+Deno.test("a payload seen after it was declared expired halts the sender", () =>
+  withHarness(async (h) => {
+    await fundHot(h);
+    const id = await withdraw(h, "q1", destination(), 1_000_000_000n);
+    await senderTick(h.ctx, h.plugin);
+    const [inFlight] = await openPayloads(h.ctx.db, "ton");
+    // A wrong expiry judgement (say, a lagging node) is exactly what the tripwire is for.
+    const { expirePayload } = await import("../../../core/store/payloads.ts");
+    await h.ctx.db.transaction((tx) => expirePayload(tx, inFlight.ref));
+    await h.block();
+    const tick = await senderTick(h.ctx, h.plugin);
+    assert.equal(tick.halted, true);
+    assert.equal(tick.batched, 0);
+    assert.equal((await withdrawalStatus(h.ctx, id)).status, "pending");
+  }));
+
+Deno.test("250 withdrawals go out in one external message, several to one destination", () =>
+  withHarness(async (h) => {
+    await fundHot(h, toNano("5000"));
+    const shared = destination();
+    const ids: bigint[] = [];
+    for (let i = 0; i < 250; i++) {
+      const to = i < 3 ? shared : destination();
+      ids.push(
+        await withdraw(h, `q${i}`, to, 10_000_000n + BigInt(i % 3 === 0 ? 0 : i), `w${i % 2}`),
+      );
+    }
+    const tick = await senderTick(h.ctx, h.plugin);
+    assert.equal(tick.batched, 250);
+    assert.equal((await openPayloads(h.ctx.db, "ton")).length, 1);
+    await h.block();
+    const hashes = new Set<string>();
+    for (const id of ids) {
+      const w = await withdrawalStatus(h.ctx, id);
+      assert.equal(w.status, "processed");
+      hashes.add(w.txHash!);
+    }
+    assert.equal(hashes.size, 1);
+    assert.equal(await balanceOf(h, shared), 10_000_000n + 10_000_000n + 1n + 10_000_000n + 2n);
+  }));
+
+Deno.test("withdrawals leave in FIFO order and never beyond the hot balance", () =>
+  withHarness(async (h) => {
+    await fundHot(h, toNano("10"));
+    const first = await withdraw(h, "q1", destination(), toNano("6"));
+    const second = await withdraw(h, "q2", destination(), toNano("6"));
+    const third = await withdraw(h, "q3", destination(), toNano("1"));
+    assert.equal((await senderTick(h.ctx, h.plugin)).batched, 1);
+    await h.block();
+    assert.equal((await withdrawalStatus(h.ctx, first)).status, "processed");
+    // The second no longer fits, and the third waits behind it.
+    assert.equal((await senderTick(h.ctx, h.plugin)).batched, 0);
+    assert.equal((await withdrawalStatus(h.ctx, second)).status, "pending");
+    assert.equal((await withdrawalStatus(h.ctx, third)).status, "pending");
+  }));

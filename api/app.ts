@@ -1,0 +1,60 @@
+/**
+ * The HTTP application: the exchange API of `shared/seeds/processor-api.txt`, plus devnet
+ * controls in devnet mode. Every answer, including 401, 404, 405, 413 and 500, is JSON with
+ * an `error` field when it is a refusal.
+ */
+
+import { Hono } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { ProcessorContext } from "../core/context.ts";
+import { bearerAuth } from "./auth.ts";
+import { registerDevnetRoutes } from "./devnet_routes.ts";
+import { errorResponse, jsonError } from "./errors.ts";
+import { type Register, registerProcessorRoutes, type RouteGuards } from "./processor_routes.ts";
+
+/** Options of {@linkcode createApp}. */
+export interface AppOptions {
+  /** Mounts `/devnet` and `/devnet/faucet`. */
+  devnet?: boolean;
+}
+
+/** Builds the Hono app serving the exchange API over `ctx`. */
+export function createApp(ctx: ProcessorContext, options: AppOptions = {}): Hono {
+  const app = new Hono();
+  const tokens = ctx.config.api.tokens;
+  if (tokens.length === 0) {
+    ctx.log.warn("api: no API tokens configured; every authenticated route answers 401");
+  }
+  const maxSize = ctx.config.api.bodyLimitBytes;
+  const guards: RouteGuards = {
+    auth: bearerAuth(tokens),
+    bodyLimit: bodyLimit({
+      maxSize,
+      onError: (c) => jsonError(c, 413, `body: must be at most ${maxSize} bytes`),
+    }),
+  };
+
+  // Methods by path, so a known path asked with another method answers 405, not 404.
+  const allowed = new Map<string, string[]>();
+  const register: Register = (method, path, middlewares, handler) => {
+    allowed.set(path, [...(allowed.get(path) ?? []), method]);
+    const chain: MiddlewareHandler[] = [...middlewares, (c) => handler(c)];
+    // Hono types a variable-length handler list only through fixed-arity overloads.
+    app.on(method, path, ...(chain as [MiddlewareHandler]));
+  };
+
+  registerProcessorRoutes(register, ctx, guards);
+  if (options.devnet) registerDevnetRoutes(register, ctx, guards);
+
+  for (const [path, methods] of allowed) {
+    app.all(path, (c: Context) => {
+      c.header("Allow", methods.join(", "));
+      return jsonError(c, 405, `method ${c.req.method} is not allowed; use ${methods.join(", ")}`);
+    });
+  }
+
+  app.notFound((c) => jsonError(c, 404, `no route ${c.req.method} ${c.req.path}`));
+  app.onError((error, c) => errorResponse(c, error, ctx.log));
+  return app;
+}

@@ -1,0 +1,229 @@
+/**
+ * The twelve endpoints of the exchange API (`shared/seeds/processor-api.txt`). Handlers only
+ * validate shapes (schemas.ts), call `core/processor.ts` and render the seed's JSON: field
+ * names, `"ID"` casing, amounts as decimal strings, times as unix seconds.
+ */
+
+import type { Context, MiddlewareHandler } from "hono";
+import type { ProcessorContext } from "../core/context.ts";
+import { InputError } from "../core/errors.ts";
+import type { Income, Withdrawal } from "../core/models.ts";
+import {
+  allAddresses,
+  balance,
+  history,
+  incomeByHash,
+  newAddress,
+  requestWithdrawal,
+  resolveName,
+  serviceWithdrawal,
+  syncState,
+  totalIncome,
+  withdrawalStatus,
+} from "../core/processor.ts";
+import {
+  balanceQuery,
+  historyQuery,
+  incomeByHashQuery,
+  newAddressBody,
+  readBody,
+  readQuery,
+  resolveQuery,
+  serviceJettonBody,
+  serviceTonBody,
+  userQuery,
+  withdrawalBody,
+  withdrawalStatusQuery,
+} from "./schemas.ts";
+
+/** How a route is registered: method, path and its middlewares before the handler. */
+export type Register = (
+  method: "GET" | "POST",
+  path: string,
+  middlewares: MiddlewareHandler[],
+  handler: (c: Context) => Promise<Response>,
+) => void;
+
+/** What the processor routes need from the app: the guards to put in front of them. */
+export interface RouteGuards {
+  /** Bearer token check. */
+  auth: MiddlewareHandler;
+  /** Request body size limit, for routes that read a body. */
+  bodyLimit: MiddlewareHandler;
+}
+
+/** A database id as a JSON number; ids are bigserial and stay far below 2^53. */
+export function jsonId(id: bigint): number {
+  if (id < 0n || id > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new RangeError(`id ${id} is outside the safe JSON integer range`);
+  }
+  return Number(id);
+}
+
+/** An income as the seed renders it in history and by-hash answers. */
+export interface IncomeJson {
+  deposit_address: string;
+  time: number;
+  /** Empty when the sender could not be determined, as the seed's string type implies. */
+  source_address: string;
+  amount: string;
+  /** Empty when the transfer carried no text comment. */
+  comment: string;
+  tx_hash: string;
+  /** Present only for a non-text payload (Fift-style hex); an addition to the seed. */
+  binary_comment?: string;
+}
+
+/** Renders an income in the seed's shape. */
+export function incomeJson(income: Income): IncomeJson {
+  const out: IncomeJson = {
+    deposit_address: income.depositAddress,
+    time: income.time,
+    source_address: income.sourceAddress ?? "",
+    amount: income.amount.toString(),
+    comment: income.comment ?? "",
+    tx_hash: income.txHash,
+  };
+  if (income.binaryComment !== null) out.binary_comment = income.binaryComment;
+  return out;
+}
+
+/** A withdrawal status answer: `tx_hash` appears only once the chain has one. */
+export function withdrawalStatusJson(w: Withdrawal): Record<string, string> {
+  const out: Record<string, string> = {
+    user_id: w.userId ?? "",
+    query_id: w.queryId ?? "",
+    status: w.status,
+  };
+  if (w.txHash !== null) out.tx_hash = w.txHash;
+  return out;
+}
+
+/**
+ * Service withdrawal of a jetton. Jettons are not implemented yet, so no configured asset
+ * can match the master: the request is refused naming `jetton_master`. Once the jetton
+ * plugin exists, this becomes a call to the core's jetton service withdrawal (find the asset
+ * whose contract is `jettonMaster`, derive the owner's jetton wallet, request a sweep).
+ */
+// deno-lint-ignore require-await
+async function jettonServiceWithdrawal(
+  _ctx: ProcessorContext,
+  _owner: string,
+  _jettonMaster: string,
+): Promise<string> {
+  throw new InputError("jetton_master", "no configured jetton has this master");
+}
+
+/** Registers the exchange API on `register`, behind `guards`. */
+export function registerProcessorRoutes(
+  register: Register,
+  ctx: ProcessorContext,
+  guards: RouteGuards,
+): void {
+  const authed = [guards.auth];
+  const authedBody = [guards.auth, guards.bodyLimit];
+
+  register("POST", "/v1/address/new", authedBody, async (c) => {
+    const body = await readBody(c, newAddressBody);
+    const address = await newAddress(ctx, body.user_id, body.currency);
+    return c.json({ address });
+  });
+
+  register("GET", "/v1/address/all", authed, async (c) => {
+    const q = readQuery(c, userQuery);
+    return c.json({ addresses: await allAddresses(ctx, q.user_id) });
+  });
+
+  register("GET", "/v1/income", authed, async (c) => {
+    const q = readQuery(c, userQuery);
+    const income = await totalIncome(ctx, q.user_id);
+    return c.json({
+      counting_side: income.countingSide,
+      total_income: income.totals.map((t) => ({
+        deposit_address: t.depositAddress,
+        amount: t.amount.toString(),
+        currency: t.currency,
+      })),
+    });
+  });
+
+  register("GET", "/v1/deposit/history", authed, async (c) => {
+    const q = readQuery(c, historyQuery);
+    const incomes = await history(ctx, {
+      userId: q.user_id,
+      currency: q.currency,
+      limit: q.limit,
+      offset: q.offset,
+      order: q.sort_order,
+    });
+    return c.json({ incomes: incomes.map(incomeJson) });
+  });
+
+  register("POST", "/v1/withdrawal/send", authedBody, async (c) => {
+    const body = await readBody(c, withdrawalBody);
+    const { id } = await requestWithdrawal(ctx, {
+      userId: body.user_id,
+      queryId: body.query_id,
+      currency: body.currency,
+      amount: body.amount,
+      destination: body.destination,
+      comment: body.comment,
+      binaryComment: body.binary_comment,
+    });
+    return c.json({ ID: jsonId(id) });
+  });
+
+  register("POST", "/v1/withdrawal/service/ton", authedBody, async (c) => {
+    const body = await readBody(c, serviceTonBody);
+    return c.json({ memo: await serviceWithdrawal(ctx, "TON", body.from) });
+  });
+
+  register("POST", "/v1/withdrawal/service/jetton", authedBody, async (c) => {
+    const body = await readBody(c, serviceJettonBody);
+    return c.json({ memo: await jettonServiceWithdrawal(ctx, body.owner, body.jetton_master) });
+  });
+
+  register("GET", "/v1/withdrawal/status", authed, async (c) => {
+    const q = readQuery(c, withdrawalStatusQuery);
+    return c.json(withdrawalStatusJson(await withdrawalStatus(ctx, q.id)));
+  });
+
+  register("GET", "/v1/balance", authed, async (c) => {
+    const q = readQuery(c, balanceQuery);
+    const b = await balance(ctx, q.currency, q.address);
+    if (q.address !== undefined) return c.json({ balance: b.balance.toString(), status: b.status });
+    return c.json({
+      balance: b.balance.toString(),
+      status: b.status,
+      total_processing_amount: (b.processing ?? 0n).toString(),
+      total_pending_amount: (b.pending ?? 0n).toString(),
+    });
+  });
+
+  // Open by design (the seed lists no 401): monitoring probes poll it without a token, and
+  // whatever query string a probe adds is ignored.
+  register("GET", "/v1/system/sync", [], async (c) => {
+    const sync = await syncState(ctx);
+    return c.json({
+      is_synced: sync.isSynced,
+      last_block_gen_utime: sync.lastBlockTime,
+      chains: Object.fromEntries(sync.chains.map((s) => [s.chain, {
+        is_synced: s.isSynced,
+        last_block_gen_utime: s.lastBlockTime,
+        last_block_height: s.lastBlockHeight,
+        lag_seconds: s.lagSeconds,
+      }])),
+    });
+  });
+
+  register("GET", "/v1/deposit/income", authed, async (c) => {
+    const q = readQuery(c, incomeByHashQuery);
+    const income = await incomeByHash(ctx, q.tx_hash);
+    return c.json({ currency: income.currency, income: incomeJson(income) });
+  });
+
+  register("GET", "/v1/resolve", authed, async (c) => {
+    const q = readQuery(c, resolveQuery);
+    return c.json({ address: await resolveName(ctx, q.domain) });
+  });
+}

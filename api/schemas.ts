@@ -1,0 +1,228 @@
+/**
+ * Request validation at the edge: zod schemas for every body and query of the exchange API,
+ * and the helpers that read a request into them. Every refusal is an InputError whose message
+ * names the field (`amount: must be a decimal string of base units`), so the caller always
+ * learns what to fix and never sees a 500 for bad input.
+ */
+
+import type { Context } from "hono";
+import { z } from "zod";
+import { parseBaseUnits } from "../core/amount.ts";
+import { InputError } from "../core/errors.ts";
+
+/** Largest `limit` of a history page. */
+export const MAX_LIMIT = 1000;
+/** `limit` when the caller gives none. */
+export const DEFAULT_LIMIT = 100;
+/** Longest user_id / query_id accepted. */
+export const MAX_ID_LENGTH = 256;
+
+// Custom messages keep the wording ours rather than zod's, which changes between versions.
+function typeError(expected: string) {
+  return (issue: { input?: unknown }) =>
+    issue.input === undefined ? "is required" : `must be ${expected}`;
+}
+
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** Why `value` is not acceptable as an identifier-like text, or null. */
+function textProblem(value: string, max: number): string | null {
+  if (value.length === 0) return "must not be empty";
+  if (value.length > max) return `must be at most ${max} characters`;
+  if (!value.isWellFormed()) return "must be valid Unicode";
+  if (CONTROL.test(value)) return "must not contain control characters";
+  if (value.trim() !== value) return "must not have leading or trailing whitespace";
+  return null;
+}
+
+/** A non-empty single-line string without surrounding whitespace, at most `max` long. */
+function text(max: number) {
+  return z.string({ error: typeError("a string") }).superRefine((value, ctx) => {
+    const problem = textProblem(value, max);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+}
+
+/** user_id / query_id: strings only (the seed sends strings; numbers are refused). */
+const identifier = text(MAX_ID_LENGTH);
+/** Currency code as configured (`TON`, `USDT_TON`). */
+const currency = text(32);
+/** An address in any form the chain's plugin may parse; the plugin judges the content. */
+const address = text(256);
+
+/** Amount in base units, a positive decimal string ("1000000"). */
+const amount = z.string({ error: typeError("a decimal string of base units") }).transform(
+  (value, ctx) => {
+    const parsed = parseBaseUnits(value);
+    if (parsed === null) {
+      ctx.addIssue({ code: "custom", message: "must be a decimal string of base units" });
+      return z.NEVER;
+    }
+    if (parsed === 0n) {
+      ctx.addIssue({ code: "custom", message: "must be greater than zero" });
+      return z.NEVER;
+    }
+    return parsed;
+  },
+);
+
+/**
+ * A memo text; absent and null both mean "none". Only what the database cannot store is
+ * refused here (NUL, lone surrogates); length and encoding rules belong to the plugin.
+ */
+const memo = z.string({ error: typeError("a string or null") }).nullish().superRefine(
+  (value, ctx) => {
+    if (value === null || value === undefined) return;
+    if (value.includes("\u0000")) {
+      ctx.addIssue({ code: "custom", message: "must not contain NUL characters" });
+    } else if (!value.isWellFormed()) {
+      ctx.addIssue({ code: "custom", message: "must be valid Unicode" });
+    }
+  },
+).transform((value) => value ?? null);
+
+/** POST /v1/address/new */
+export const newAddressBody = z.strictObject({ user_id: identifier, currency });
+
+/** POST /v1/withdrawal/send */
+export const withdrawalBody = z.strictObject({
+  user_id: identifier,
+  query_id: identifier,
+  currency,
+  amount,
+  destination: address,
+  comment: memo,
+  binary_comment: memo,
+}).superRefine((body, ctx) => {
+  if (body.comment !== null && body.binary_comment !== null) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["binary_comment"],
+      message: "cannot be given together with comment",
+    });
+  }
+});
+
+/** POST /v1/withdrawal/service/ton */
+export const serviceTonBody = z.strictObject({ from: address });
+
+/** POST /v1/withdrawal/service/jetton */
+export const serviceJettonBody = z.strictObject({ owner: address, jetton_master: address });
+
+/** POST /devnet/faucet */
+export const faucetBody = z.strictObject({ currency, to: address, amount, comment: memo });
+
+// Query parameters always arrive as strings.
+
+/** A non-negative decimal integer, no sign, no fraction, no leading zeros. */
+function integerParam(min: number, max: number) {
+  return z.string().transform((value, ctx) => {
+    if (!/^(0|[1-9][0-9]{0,15})$/.test(value)) {
+      ctx.addIssue({ code: "custom", message: "must be a whole number" });
+      return z.NEVER;
+    }
+    const n = Number(value);
+    if (n < min) {
+      ctx.addIssue({ code: "custom", message: `must be at least ${min}` });
+      return z.NEVER;
+    }
+    if (n > max) {
+      ctx.addIssue({ code: "custom", message: `must be at most ${max}` });
+      return z.NEVER;
+    }
+    return n;
+  });
+}
+
+/** GET /v1/address/all, GET /v1/income */
+export const userQuery = z.strictObject({ user_id: identifier });
+
+/** GET /v1/deposit/history */
+export const historyQuery = z.strictObject({
+  user_id: identifier,
+  currency,
+  limit: integerParam(1, MAX_LIMIT).default(DEFAULT_LIMIT),
+  offset: integerParam(0, Number.MAX_SAFE_INTEGER).default(0),
+  sort_order: z.enum(["asc", "desc"], { error: "must be asc or desc" }).default("desc"),
+});
+
+/** GET /v1/withdrawal/status: ids are positive and, in JSON, safe integers. */
+export const withdrawalStatusQuery = z.strictObject({
+  id: z.string({ error: typeError("a string") }).transform((value, ctx) => {
+    if (!/^[1-9][0-9]{0,15}$/.test(value) || Number(value) > Number.MAX_SAFE_INTEGER) {
+      ctx.addIssue({ code: "custom", message: "must be a positive whole number" });
+      return z.NEVER;
+    }
+    return BigInt(value);
+  }),
+});
+
+/** GET /v1/balance: no address means the hot wallet. */
+export const balanceQuery = z.strictObject({ currency, address: address.optional() });
+
+/** GET /v1/deposit/income: transaction hashes are 32 bytes of hex. */
+export const incomeByHashQuery = z.strictObject({
+  tx_hash: z.string({ error: typeError("a string") }).regex(/^[0-9a-fA-F]{64}$/, {
+    error: "must be 64 hexadecimal characters",
+  }).transform((value) => value.toLowerCase()),
+});
+
+/**
+ * GET /v1/resolve: dot-separated labels of letters, digits, `-` and `_`, at least two labels
+ * (`wallet.ton`), at most 126 characters as TON DNS allows.
+ */
+export const resolveQuery = z.strictObject({
+  domain: z.string({ error: typeError("a string") }).regex(
+    /^(?=.{3,126}$)[A-Za-z0-9_-]{1,63}(\.[A-Za-z0-9_-]{1,63})+$/,
+    { error: "must be a domain name such as wallet.ton" },
+  ).transform((value) => value.toLowerCase()),
+});
+
+/** The InputError of a zod failure: its first issue, naming the field it is about. */
+export function inputErrorOf(error: z.ZodError, where: "body" | "query"): InputError {
+  const issue = error.issues[0];
+  if (issue.code === "unrecognized_keys") {
+    const noun = where === "body" ? "field" : "parameter";
+    return new InputError(issue.keys[0], `unknown ${noun}`);
+  }
+  const field = issue.path.map(String).join(".") || where;
+  return new InputError(field, issue.message);
+}
+
+/** Parses the request body as JSON into `schema`; throws an InputError naming the field. */
+export async function readBody<T extends z.ZodType>(
+  c: Context,
+  schema: T,
+): Promise<z.output<T>> {
+  const raw = await c.req.text();
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new InputError("body", "must be valid JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new InputError("body", "must be a JSON object");
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) throw inputErrorOf(result.error, "body");
+  return result.data;
+}
+
+/**
+ * Parses the query string into `schema`. A parameter given twice is refused rather than
+ * silently taking one of the values.
+ */
+export function readQuery<T extends z.ZodType>(c: Context, schema: T): z.output<T> {
+  const entries: [string, string][] = [];
+  for (const [key, values] of Object.entries(c.req.queries())) {
+    if (values.length > 1) throw new InputError(key, "must be given once");
+    entries.push([key, values[0]]);
+  }
+  // fromEntries defines own properties, so even a `__proto__` parameter is seen (and refused).
+  const value = Object.fromEntries(entries);
+  const result = schema.safeParse(value);
+  if (!result.success) throw inputErrorOf(result.error, "query");
+  return result.data;
+}

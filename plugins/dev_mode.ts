@@ -1,0 +1,56 @@
+/**
+ * Dev mode (`deno task dev`): local devnets and the processor together, on embedded
+ * Postgres in memory, with no keys to generate. Both the chain and the database live only as
+ * long as the process.
+ */
+
+import { Address, toNano } from "@ton/core";
+import { mnemonicNew } from "@ton/crypto";
+import { applyEnv, parseConfig } from "../core/config.ts";
+import type { Logger } from "../core/log.ts";
+import { startProcessor, waitForSignal } from "./runtime.ts";
+import { tonDevnetControls } from "./ton/dev.ts";
+import { startTonDevnet } from "./ton/devnet/server.ts";
+
+/** Starts devnets and the processor, prints how to use them, runs until SIGINT/SIGTERM. */
+export async function startDev(log: Logger): Promise<void> {
+  const devnet = await startTonDevnet({ blockIntervalMs: 1000 });
+  const env = Deno.env.toObject();
+  const token = env.API_TOKEN?.split(",")[0]?.trim() ||
+    `dev-${crypto.randomUUID().replaceAll("-", "")}`;
+  const raw = applyEnv({
+    network: "devnet",
+    api: { port: 8080, hostname: "127.0.0.1", tokens: [token] },
+    ton: {
+      endpoint: devnet.endpoint,
+      mnemonic: (await mnemonicNew()).join(" "),
+      dnsRoot: devnet.dnsRoot.toString(),
+      validitySeconds: 30,
+      rps: 1000,
+      assets: { TON: { decimals: 9, minSweep: "1000000000" } },
+    },
+  }, { API_TOKEN: env.API_TOKEN, API_PORT: env.API_PORT, SYNC_LAG_SECONDS: env.SYNC_LAG_SECONDS });
+  // Chain and database are both fresh each run; a persistent database would outlive the chain.
+  raw.database = { dataDir: "memory://" };
+  const config = parseConfig(raw);
+  const running = await startProcessor(config, log, { ton: tonDevnetControls(devnet) });
+  const hot = running.ctx.plugins.get("ton")!.derivation.hotWallet;
+  await devnet.faucet(Address.parseRaw(hot.address), toNano("10000"));
+  console.log(
+    [
+      "",
+      "Processor running on local devnets (chain and database in memory).",
+      `  API:        ${running.url}`,
+      `  API token:  ${token}`,
+      `  TON hot wallet: ${hot.display} (funded with 10000 TON)`,
+      `  Devnet info:    curl ${running.url}/devnet`,
+      "",
+      "Try:",
+      `  curl -s -H 'Authorization: Bearer ${token}' -d '{"user_id":"1","currency":"TON"}' ${running.url}/v1/address/new`,
+      "",
+    ].join("\n"),
+  );
+  await waitForSignal();
+  await running.stop();
+  await devnet.close();
+}

@@ -1,0 +1,574 @@
+/**
+ * Sandbox-backed TON chain with toncenter-like block structure: externals are
+ * queued and executed once per tick, then sealed into one workchain-0 shard
+ * block and one masterchain block.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import {
+  Address,
+  beginCell,
+  Cell,
+  external,
+  internal,
+  loadMessage,
+  loadTransaction,
+  type Message,
+  SendMode,
+  storeMessage,
+  storeShardAccount,
+  type Transaction,
+} from "@ton/core";
+import { type KeyPair, mnemonicToPrivateKey } from "@ton/crypto";
+import { Blockchain, createShardAccount } from "@ton/sandbox";
+import { WalletContractV5R1 } from "@ton/ton";
+import { dnsResolverInit } from "./dns_resolver.ts";
+
+/** Shard id of the single full shard, as a signed int64 (0x8000000000000000). */
+export const FULL_SHARD: bigint = -0x8000000000000000n;
+
+/** Gap between a block's last sandbox lt and its end_lt; sandbox steps lt by 1e6 per tx. */
+const LT_BLOCK_TAIL = 999_999n;
+
+/** Identifies a block like toncenter's `ton.blockIdExt`. */
+export interface BlockRef {
+  /** -1 masterchain, 0 basechain. */
+  workchain: number;
+  /** Signed int64 shard id. */
+  shard: bigint;
+  /** Block sequence number within its shard chain. */
+  seqno: number;
+  /** Synthetic root hash (32 bytes). */
+  rootHash: Buffer;
+  /** Synthetic file hash (32 bytes). */
+  fileHash: Buffer;
+}
+
+/** A transaction as stored by the devnet, with the real cell the emulator produced. */
+export interface ChainTx {
+  /** Parsed transaction (`tx.raw` is the real transaction cell). */
+  tx: Transaction;
+  /** Real transaction cell hash. */
+  hash: Buffer;
+  /** Logical time of the transaction. */
+  lt: bigint;
+  /** Account the transaction belongs to. */
+  address: Address;
+  /** Block holding the transaction. */
+  block: BlockRef;
+  /** Memoized JSON renderings, so hot blocks are not re-serialized per request. */
+  cache: Map<string, unknown>;
+}
+
+/** A sealed block. */
+export interface ChainBlock {
+  /** Block id. */
+  id: BlockRef;
+  /** Block generation time (unix seconds). */
+  genUtime: number;
+  /** Logical time before the first transaction. */
+  startLt: bigint;
+  /** Logical time after the last transaction (and its messages). */
+  endLt: bigint;
+  /** Previous block of the same chain (empty for the first block). */
+  prev: BlockRef[];
+  /** Transactions ordered by account then lt, as listed by liteservers. */
+  txs: ChainTx[];
+  /** Shard tops committed by a masterchain block (empty for shard blocks). */
+  shards: BlockRef[];
+  /** Masterchain seqno that committed a shard block, or the block's own seqno. */
+  mcSeqno: number;
+}
+
+/** Account state read from the sandbox at the last sealed block. */
+export interface AccountSnapshot {
+  /** Account address. */
+  address: Address;
+  /** Balance in nanotons. */
+  balance: bigint;
+  /** toncenter's state naming. */
+  state: "active" | "uninitialized" | "frozen";
+  /** Code cell when active. */
+  code: Cell | null;
+  /** Data cell when active. */
+  data: Cell | null;
+  /** Frozen state hash when frozen. */
+  frozenHash: Buffer | null;
+  /** Last transaction lt, 0 when none. */
+  lastLt: bigint;
+  /** Last transaction hash, zeros when none. */
+  lastHash: Buffer;
+}
+
+/** Outcome of emulating an external message without committing it. */
+export type EmulationOutcome =
+  | { accepted: true; tx: Transaction }
+  | { accepted: false; error: string };
+
+/** Options accepted by {@link TonChain.create}. */
+export interface TonChainOptions {
+  /** 24 mnemonic words of the faucet wallet. */
+  faucetMnemonic: string[];
+  /** Extra DNS names registered in the root resolver. */
+  names?: Record<string, Address>;
+  /** Seqno of the first masterchain block (default 1). */
+  masterchainStartSeqno?: number;
+  /** Seqno of the first shard block (default 1). */
+  shardStartSeqno?: number;
+  /** Faucet starting balance in nanotons (default 1e9 TON). */
+  faucetBalance?: bigint;
+}
+
+/** Optional parts of a faucet transfer. */
+export interface FaucetOptions {
+  /** Text comment body. */
+  comment?: string;
+  /** Arbitrary body cell (wins over `comment`). */
+  body?: Cell;
+  /** Bounce flag of the internal message (default false). */
+  bounce?: boolean;
+}
+
+type Pending =
+  | { kind: "boc"; cell: Cell }
+  | {
+    kind: "faucet";
+    to: Address;
+    amount: bigint;
+    opts: FaucetOptions;
+    resolve: (hash: string) => void;
+    reject: (err: Error) => void;
+  };
+
+/** PBKDF2 in mnemonicToPrivateKey is slow; tests start many devnets with one mnemonic. */
+const keyCache = new Map<string, Promise<KeyPair>>();
+
+function faucetKeyPair(words: string[]): Promise<KeyPair> {
+  const id = words.join(" ");
+  let key = keyCache.get(id);
+  if (!key) {
+    key = mnemonicToPrivateKey(words);
+    keyCache.set(id, key);
+    key.catch(() => keyCache.delete(id));
+  }
+  return key;
+}
+
+function sha256(...parts: (string | Buffer)[]): Buffer {
+  const h = createHash("sha256");
+  for (const p of parts) h.update(p);
+  return h.digest();
+}
+
+function unixNow(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/** Workchain of the account a transaction ran on; the in-message destination carries it. */
+function txWorkchain(tx: Transaction): number {
+  const dest = tx.inMessage?.info.dest;
+  return Address.isAddress(dest) ? dest.workChain : 0;
+}
+
+function compareTx(a: ChainTx, b: ChainTx): number {
+  const ha = a.address.hash.toString("hex");
+  const hb = b.address.hash.toString("hex");
+  if (ha !== hb) return ha < hb ? -1 : 1;
+  return a.lt < b.lt ? -1 : a.lt > b.lt ? 1 : 0;
+}
+
+/** The devnet chain: a sandbox plus block bookkeeping and indexes. */
+export class TonChain {
+  /** Underlying sandbox (exposed for tests). */
+  readonly blockchain: Blockchain;
+  /** Faucet wallet contract. */
+  readonly faucetWallet: WalletContractV5R1;
+  /** Root DNS resolver address. */
+  readonly dnsRoot: Address;
+  /** Virtual zerostate id reported as `init`. */
+  readonly init: BlockRef;
+
+  private readonly faucetKey: KeyPair;
+  private readonly masterBlocks: ChainBlock[] = [];
+  private readonly shardBlocks: ChainBlock[] = [];
+  private readonly byAccount = new Map<string, ChainTx[]>();
+  private queue: Pending[] = [];
+  private waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private lock: Promise<unknown> = Promise.resolve();
+  private lastUtime: number;
+  private closed = false;
+
+  private constructor(
+    blockchain: Blockchain,
+    faucetWallet: WalletContractV5R1,
+    faucetKey: KeyPair,
+    dnsRoot: Address,
+  ) {
+    this.blockchain = blockchain;
+    this.faucetWallet = faucetWallet;
+    this.faucetKey = faucetKey;
+    this.dnsRoot = dnsRoot;
+    this.lastUtime = blockchain.now ?? unixNow();
+    this.init = {
+      workchain: -1,
+      shard: 0n,
+      seqno: 0,
+      rootHash: sha256("devnet-zerostate-root"),
+      fileHash: sha256("devnet-zerostate-file"),
+    };
+  }
+
+  /** Creates the sandbox, deploys faucet and DNS resolver, and seals the first blocks. */
+  static async create(options: TonChainOptions): Promise<TonChain> {
+    const blockchain = await Blockchain.create();
+    // Contract debug output would flood the test logs.
+    blockchain.verbosity = {
+      print: false,
+      blockchainLogs: false,
+      vmLogs: "none",
+      debugLogs: false,
+    };
+    blockchain.now = unixNow();
+
+    const key = await faucetKeyPair(options.faucetMnemonic);
+    const wallet = WalletContractV5R1.create({ workchain: 0, publicKey: key.publicKey });
+    await blockchain.setShardAccount(
+      wallet.address,
+      createShardAccount({
+        address: wallet.address,
+        code: wallet.init.code,
+        data: wallet.init.data,
+        balance: options.faucetBalance ?? 1_000_000_000n * 1_000_000_000n,
+        workchain: 0,
+      }),
+    );
+
+    const dns = await dnsResolverInit({ "faucet.ton": wallet.address, ...options.names });
+    await blockchain.setShardAccount(
+      dns.address,
+      createShardAccount({
+        address: dns.address,
+        code: dns.code,
+        data: dns.data,
+        balance: 1_000_000_000n,
+        workchain: 0,
+      }),
+    );
+
+    const chain = new TonChain(blockchain, wallet, key, dns.address);
+    chain.sealBlocks(
+      [],
+      blockchain.now,
+      blockchain.lt,
+      options.masterchainStartSeqno ?? 1,
+      options.shardStartSeqno ?? 1,
+    );
+    return chain;
+  }
+
+  /** Runs `fn` exclusively with block production, so readers never see a half-built block. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Latest masterchain block. */
+  lastMaster(): ChainBlock {
+    return this.masterBlocks[this.masterBlocks.length - 1];
+  }
+
+  /** Latest shard block. */
+  lastShard(): ChainBlock {
+    return this.shardBlocks[this.shardBlocks.length - 1];
+  }
+
+  /** Current heights of both chains. */
+  heights(): { masterchain: number; shard: number } {
+    return { masterchain: this.lastMaster().id.seqno, shard: this.lastShard().id.seqno };
+  }
+
+  /** Finds a block by workchain and seqno (only the full shard exists). */
+  block(workchain: number, seqno: number): ChainBlock | undefined {
+    const list = workchain === -1 ? this.masterBlocks : workchain === 0 ? this.shardBlocks : [];
+    if (list.length === 0) return undefined;
+    return list[seqno - list[0].id.seqno];
+  }
+
+  /** All blocks of a chain, oldest first (read-only use). */
+  blocks(workchain: number): readonly ChainBlock[] {
+    return workchain === -1 ? this.masterBlocks : workchain === 0 ? this.shardBlocks : [];
+  }
+
+  /** Transactions of an account, oldest first (read-only use). */
+  accountTxs(address: Address): readonly ChainTx[] {
+    return this.byAccount.get(address.toRawString()) ?? [];
+  }
+
+  /** Queues an external-in message for the next block. Throws on anything else. */
+  enqueueExternal(cell: Cell): Message {
+    const msg = loadMessage(cell.beginParse());
+    if (msg.info.type !== "external-in") {
+      throw new Error("message is not an inbound external message");
+    }
+    this.assertOpen();
+    this.queue.push({ kind: "boc", cell });
+    return msg;
+  }
+
+  /** Queues a faucet transfer; resolves with the faucet transaction hash (hex) once sealed. */
+  faucet(to: Address, amount: bigint, opts: FaucetOptions = {}): Promise<string> {
+    if (this.closed) return Promise.reject(new Error("TON devnet closed"));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ kind: "faucet", to, amount, opts, resolve, reject });
+    });
+  }
+
+  /** Resolves after the next block is sealed. */
+  waitForBlock(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error("TON devnet closed"));
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /** Executes queued messages and seals one shard block and one masterchain block. */
+  produceBlock(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error("TON devnet closed"));
+    return this.exclusive(() => this.tick());
+  }
+
+  /** Reads an account's current (last sealed) state. */
+  account(address: Address): Promise<AccountSnapshot> {
+    return this.exclusive(async () => {
+      const contract = await this.blockchain.getContract(address);
+      const state = contract.accountState;
+      const hash = contract.lastTransactionHash.toString(16).padStart(64, "0");
+      return {
+        address,
+        balance: contract.balance,
+        state: state?.type === "active"
+          ? "active"
+          : state?.type === "frozen"
+          ? "frozen"
+          : "uninitialized",
+        code: state?.type === "active" ? state.state.code ?? null : null,
+        data: state?.type === "active" ? state.state.data ?? null : null,
+        frozenHash: state?.type === "frozen"
+          ? Buffer.from(state.stateHash.toString(16).padStart(64, "0"), "hex")
+          : null,
+        lastLt: contract.lastTransactionLt,
+        lastHash: Buffer.from(hash, "hex"),
+      };
+    });
+  }
+
+  /**
+   * Runs an external message against the current state without committing it,
+   * like a liteserver's pre-check of `sendMessage` or tonlib's fee estimation.
+   */
+  emulateExternal(cell: Cell, ignoreChksig = false): Promise<EmulationOutcome> {
+    return this.exclusive(async () => {
+      const msg = loadMessage(cell.beginParse());
+      if (msg.info.type !== "external-in") {
+        return { accepted: false, error: "message is not an inbound external message" };
+      }
+      const contract = await this.blockchain.getContract(msg.info.dest);
+      const shardAccount = beginCell().store(storeShardAccount(contract.account)).endCell()
+        .toBoc().toString("base64");
+      const res = await this.blockchain.executor.runTransaction({
+        config: this.blockchain.configBase64,
+        libs: this.blockchain.libs ?? null,
+        verbosity: "short",
+        shardAccount,
+        now: Math.max(this.lastUtime, unixNow()),
+        lt: this.blockchain.lt + 1_000_000n,
+        randomSeed: Buffer.alloc(32),
+        ignoreChksig,
+        debugEnabled: false,
+        message: cell,
+      });
+      if (!res.result.success) {
+        const code = res.result.vmResults?.vmExitCode;
+        return {
+          accepted: false,
+          error: res.result.error + (code === undefined ? "" : ` (exitcode=${code})`),
+        };
+      }
+      const tx = loadTransaction(Cell.fromBase64(res.result.transaction).beginParse());
+      return { accepted: true, tx };
+    });
+  }
+
+  /** Stops accepting work; pending faucet calls and waiters are rejected. */
+  close(): Promise<void> {
+    if (this.closed) return this.lock.then(() => undefined);
+    this.closed = true;
+    const err = new Error("TON devnet closed");
+    for (const item of this.queue.splice(0)) {
+      if (item.kind === "faucet") item.reject(err);
+    }
+    for (const w of this.waiters.splice(0)) w.reject(err);
+    return this.lock.then(() => undefined);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error("TON devnet closed");
+  }
+
+  private async faucetMessage(
+    item: Extract<Pending, { kind: "faucet" }>,
+    now: number,
+  ): Promise<Cell> {
+    // Seqno comes from the contract data (is_signature_allowed:1 seqno:32 ...),
+    // since anyone holding the mnemonic may also sign externals via sendBoc.
+    const contract = await this.blockchain.getContract(this.faucetWallet.address);
+    const state = contract.accountState;
+    if (state?.type !== "active" || !state.state.data) {
+      throw new Error("faucet wallet is not active");
+    }
+    const seqno = state.state.data.beginParse().skip(1).loadUint(32);
+    const body = this.faucetWallet.createTransfer({
+      seqno,
+      secretKey: this.faucetKey.secretKey,
+      timeout: now + 60,
+      sendMode: SendMode.PAY_GAS_SEPARATELY | SendMode.IGNORE_ERRORS,
+      messages: [
+        internal({
+          to: item.to,
+          value: item.amount,
+          bounce: item.opts.bounce ?? false,
+          body: item.opts.body ?? item.opts.comment,
+        }),
+      ],
+    });
+    return beginCell().store(storeMessage(external({ to: this.faucetWallet.address, body })))
+      .endCell();
+  }
+
+  private async tick(): Promise<void> {
+    const now = Math.max(this.lastUtime, unixNow());
+    this.lastUtime = now;
+    this.blockchain.now = now;
+    const startLt = this.blockchain.lt;
+
+    const executed: Transaction[] = [];
+    const settle: (() => void)[] = [];
+    for (const item of this.queue.splice(0)) {
+      try {
+        const cell = item.kind === "faucet" ? await this.faucetMessage(item, now) : item.cell;
+        const res = await this.blockchain.sendMessage(cell);
+        executed.push(...res.transactions);
+        if (item.kind === "faucet") {
+          const hash = res.transactions[0].hash().toString("hex");
+          settle.push(() => item.resolve(hash));
+        }
+      } catch (e) {
+        // A rejected external leaves no trace on a real chain either.
+        if (item.kind === "faucet") {
+          const err = e instanceof Error ? e : new Error(String(e));
+          settle.push(() => item.reject(err));
+        }
+      }
+    }
+
+    const prevShard = this.lastShard();
+    const prevMaster = this.lastMaster();
+    this.sealBlocks(
+      executed,
+      now,
+      startLt > prevShard.endLt ? startLt : prevShard.endLt,
+      prevMaster.id.seqno + 1,
+      prevShard.id.seqno + 1,
+    );
+    for (const f of settle) f();
+    for (const w of this.waiters.splice(0)) w.resolve();
+  }
+
+  private sealBlocks(
+    executed: Transaction[],
+    genUtime: number,
+    startLt: bigint,
+    mcSeqno: number,
+    shardSeqno: number,
+  ): void {
+    const lastLt = executed.reduce((m, tx) => (tx.lt > m ? tx.lt : m), startLt);
+    const endLt = lastLt + LT_BLOCK_TAIL;
+    const prevShard = this.shardBlocks.at(-1);
+    const prevMaster = this.masterBlocks.at(-1);
+
+    const shard = this.makeBlock(
+      0,
+      shardSeqno,
+      genUtime,
+      startLt,
+      endLt,
+      executed.filter((tx) => txWorkchain(tx) !== -1),
+      prevShard,
+      [],
+      mcSeqno,
+    );
+    const master = this.makeBlock(
+      -1,
+      mcSeqno,
+      genUtime,
+      startLt,
+      endLt,
+      executed.filter((tx) => txWorkchain(tx) === -1),
+      prevMaster,
+      [shard.id],
+      mcSeqno,
+    );
+    this.shardBlocks.push(shard);
+    this.masterBlocks.push(master);
+    // Execution order is lt order, so per-account lists stay sorted by appending.
+    for (const ctx of [...shard.txs, ...master.txs].sort((a, b) => (a.lt < b.lt ? -1 : 1))) {
+      const key = ctx.address.toRawString();
+      const list = this.byAccount.get(key);
+      if (list) list.push(ctx);
+      else this.byAccount.set(key, [ctx]);
+    }
+  }
+
+  private makeBlock(
+    workchain: number,
+    seqno: number,
+    genUtime: number,
+    startLt: bigint,
+    endLt: bigint,
+    txs: Transaction[],
+    prev: ChainBlock | undefined,
+    shards: BlockRef[],
+    mcSeqno: number,
+  ): ChainBlock {
+    const rootHash = sha256(
+      `devnet-block:${workchain}:${FULL_SHARD}:${seqno}:${genUtime}:${startLt}:${endLt}`,
+      prev?.id.rootHash ?? Buffer.alloc(0),
+      ...shards.map((s) => s.rootHash),
+      ...txs.map((tx) => tx.hash()),
+    );
+    const id: BlockRef = {
+      workchain,
+      shard: FULL_SHARD,
+      seqno,
+      rootHash,
+      fileHash: sha256("devnet-file:", rootHash),
+    };
+    const chainTxs = txs.map((tx): ChainTx => {
+      const dest = tx.inMessage?.info.dest;
+      const address = Address.isAddress(dest)
+        ? dest
+        : new Address(workchain, Buffer.from(tx.address.toString(16).padStart(64, "0"), "hex"));
+      return { tx, hash: tx.hash(), lt: tx.lt, address, block: id, cache: new Map() };
+    }).sort(compareTx);
+    return {
+      id,
+      genUtime,
+      startLt,
+      endLt,
+      prev: prev ? [prev.id] : [],
+      txs: chainTxs,
+      shards,
+      mcSeqno,
+    };
+  }
+}
