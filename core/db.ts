@@ -138,6 +138,7 @@ export async function openPglite(dataDir: string, template?: Blob): Promise<Db> 
       let released = false;
       return Promise.resolve({
         release() {
+          if (released) return Promise.resolve(); // a stale handle must not free a new holder
           released = true;
           held.delete(key);
           return Promise.resolve();

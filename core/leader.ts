@@ -34,6 +34,7 @@ export async function runAsLeader(
     const inner = new AbortController();
     const stop = () => inner.abort();
     signal.addEventListener("abort", stop, { once: true });
+    if (signal.aborted) inner.abort(); // stopped while the lock was being taken
     const watch = (async () => {
       while (!inner.signal.aborted) {
         await ctx.clock.sleep(checkMs, inner.signal);

@@ -18,7 +18,7 @@ import {
   persistWithdrawalPayload,
 } from "./store/payloads.ts";
 import { markSweepEmpty, requestAutoSweeps, requestedSweeps } from "./store/sweeps.ts";
-import { insertWithdrawal, pendingWithdrawals } from "./store/withdrawals.ts";
+import { insertWithdrawal, pendingWithdrawals, queuedTotals } from "./store/withdrawals.ts";
 import type { Withdrawal } from "./models.ts";
 import { chainSync } from "./sync.ts";
 
@@ -111,6 +111,9 @@ async function queueColdTransfers(ctx: ProcessorContext, plugin: ChainPlugin): P
   if (!cold) return;
   for (const asset of plugin.assets) {
     if (asset.hotMax === null) continue;
+    // Users' withdrawals come first: no cold transfer while any of theirs is queued.
+    const queued = await queuedTotals(ctx.db, asset.code);
+    if (queued.pending > 0n || queued.processing > 0n) continue;
     const spendable = await plugin.sender.spendable(asset.code);
     if (spendable <= asset.hotMax) continue;
     const amount = spendable - asset.hotResidual;

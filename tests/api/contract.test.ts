@@ -324,7 +324,9 @@ Deno.test("the exchange API renders the seed's shapes", async (t) => {
     await t.step("GET /devnet shows each chain's devnet info without a token", async () => {
       const r = await api.request("GET", "/devnet", { token: null });
       assert.equal(r.status, 200, r.text);
-      assert.deepEqual(r.json, { chains: { stub: { faucet: "FAUCET", height: 7 } } });
+      assert.deepEqual(r.json, {
+        chains: { stub: { faucet: "FAUCET", height: 7, hot_wallet: "HOTWALLET" } },
+      });
     });
 
     await t.step("POST /devnet/faucet needs a token and sends to the parsed address", async () => {

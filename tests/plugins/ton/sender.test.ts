@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { Address, toNano } from "@ton/core";
+import { Buffer } from "node:buffer";
 import { requestWithdrawal, withdrawalStatus } from "../../../core/processor.ts";
 import { senderTick } from "../../../core/sender.ts";
 import { openPayloads } from "../../../core/store/payloads.ts";
@@ -26,7 +27,7 @@ async function fundHot(h: TonHarness, amount = toNano("1000")) {
   await done;
 }
 
-const destination = () => new Address(0, crypto.getRandomValues(new Uint8Array(32)) as never);
+const destination = () => new Address(0, Buffer.from(crypto.getRandomValues(new Uint8Array(32))));
 
 async function balanceOf(h: TonHarness, address: Address) {
   return (await h.devnet.blockchain.getContract(address)).balance;

@@ -1,0 +1,355 @@
+/**
+ * Leadership, on every engine: an advisory lock per key, held by one session at a time, and
+ * `runAsLeader`, which runs a chain worker in exactly one contender and hands over when the
+ * leader stops or loses its lock.
+ */
+
+import assert from "node:assert/strict";
+import postgres from "postgres";
+import { systemClock } from "../../core/clock.ts";
+import { parseConfig } from "../../core/config.ts";
+import type { ProcessorContext } from "../../core/context.ts";
+import type { Db, HeldLock } from "../../core/db.ts";
+import { runAsLeader } from "../../core/leader.ts";
+import { silentLogger } from "../../core/log.ts";
+import { engines, openTestDb } from "../support/db.ts";
+
+/** Advisory locks are database-wide, so every test takes its own keys. */
+const uniqueKey = (name: string) => `leader-test:${name}:${crypto.randomUUID()}`;
+
+/** Short intervals so hand-overs happen in milliseconds. */
+const FAST = { retryMs: 5, checkMs: 5 };
+
+function contextFor(db: Db): ProcessorContext {
+  return {
+    db,
+    config: parseConfig({}),
+    plugins: new Map(),
+    clock: systemClock,
+    log: silentLogger,
+  };
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function until(what: string, condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await delay(2);
+  }
+}
+
+const aborted = (signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+
+/** Records who leads, and how many lead at once. */
+class Leadership {
+  active = new Set<string>();
+  started: string[] = [];
+  stopped: string[] = [];
+  maxConcurrent = 0;
+
+  /** A worker that leads until its signal aborts. */
+  worker(name: string) {
+    return async (signal: AbortSignal) => {
+      this.active.add(name);
+      this.started.push(name);
+      this.maxConcurrent = Math.max(this.maxConcurrent, this.active.size);
+      await aborted(signal);
+      this.active.delete(name);
+      this.stopped.push(name);
+    };
+  }
+}
+
+/** One contender for `key`: its stop switch and the promise of its `runAsLeader`. */
+function contend(ctx: ProcessorContext, key: string, name: string, leadership: Leadership) {
+  const stop = new AbortController();
+  const run = runAsLeader(ctx, key, stop.signal, leadership.worker(name), FAST);
+  return { stop, run };
+}
+
+/** A Db whose locks can be declared lost by the test, as if their session had died. */
+function withLosableLocks(db: Db): { db: Db; loseAll(): void } {
+  const locks: { lost: boolean }[] = [];
+  return {
+    db: {
+      ...db,
+      async tryLock(key: string): Promise<HeldLock | null> {
+        const lock = await db.tryLock(key);
+        if (!lock) return null;
+        const state = { lost: false };
+        locks.push(state);
+        return {
+          release: () => lock.release(),
+          alive: async () => !state.lost && await lock.alive(),
+        };
+      },
+    },
+    loseAll() {
+      for (const lock of locks) lock.lost = true;
+    },
+  };
+}
+
+for (const engine of engines()) {
+  const test = (name: string, fn: (db: Db) => Promise<void>) =>
+    Deno.test(`[${engine}] ${name}`, async () => {
+      const t = await openTestDb(engine);
+      try {
+        await fn(t.db);
+      } finally {
+        await t.close();
+      }
+    });
+
+  test("a second tryLock on a held key gets null until the first is released", async (db) => {
+    const key = uniqueKey("same");
+    const first = await db.tryLock(key);
+    assert.ok(first, "the first taker gets the lock");
+    assert.equal(await db.tryLock(key), null);
+    assert.equal(await db.tryLock(key), null, "still held");
+    await first.release();
+    const second = await db.tryLock(key);
+    assert.ok(second, "free again after release");
+    assert.equal(await db.tryLock(key), null);
+    await second.release();
+  });
+
+  test("locks on different keys are independent", async (db) => {
+    const a = await db.tryLock(uniqueKey("a"));
+    const b = await db.tryLock(uniqueKey("b"));
+    assert.ok(a);
+    assert.ok(b);
+    assert.equal(await a.alive(), true);
+    assert.equal(await b.alive(), true);
+    await a.release();
+    assert.equal(await b.alive(), true, "releasing one key leaves the other held");
+    await b.release();
+  });
+
+  test("a held lock is alive; a released one is not, and releasing twice is harmless", async (db) => {
+    const key = uniqueKey("alive");
+    const lock = await db.tryLock(key);
+    assert.ok(lock);
+    assert.equal(await lock.alive(), true);
+    await lock.release();
+    assert.equal(await lock.alive(), false);
+    await lock.release();
+    const again = await db.tryLock(key);
+    assert.ok(again, "a second release did not disturb the next holder");
+    await lock.release();
+    assert.equal(await db.tryLock(key), null, "a stale handle cannot release the new holder");
+    await again.release();
+  });
+
+  test("of two contenders only one runs the work; the other takes over when it stops", async (db) => {
+    const ctx = contextFor(db);
+    const key = uniqueKey("contenders");
+    const leadership = new Leadership();
+    const a = contend(ctx, key, "a", leadership);
+    await until("a leads", () => leadership.started.includes("a"));
+    const b = contend(ctx, key, "b", leadership);
+    await delay(100); // many retry intervals of b
+    assert.deepEqual(leadership.started, ["a"], "b must wait while a leads");
+
+    a.stop.abort();
+    await a.run;
+    await until("b takes over", () => leadership.started.includes("b"));
+    assert.deepEqual(leadership.started, ["a", "b"]);
+    assert.deepEqual(leadership.stopped, ["a"]);
+    assert.equal(leadership.maxConcurrent, 1);
+
+    b.stop.abort();
+    await b.run;
+    assert.deepEqual(leadership.stopped, ["a", "b"]);
+    const free = await db.tryLock(key);
+    assert.ok(free, "the last leader released the lock");
+    await free.release();
+  });
+
+  test("a leader that loses its lock has its work aborted and leadership passes on", async (db) => {
+    const losable = withLosableLocks(db);
+    const ctx = contextFor(losable.db);
+    const key = uniqueKey("lost");
+    const leadership = new Leadership();
+    const a = contend(ctx, key, "a", leadership);
+    await until("a leads", () => leadership.started.includes("a"));
+    const b = contend(ctx, key, "b", leadership);
+    await delay(30);
+    assert.deepEqual(leadership.started, ["a"]);
+
+    losable.loseAll();
+    await until("a's work is aborted", () => leadership.stopped.includes("a"));
+    await until("a new leader runs", () => leadership.started.length === 2);
+    assert.equal(leadership.maxConcurrent, 1);
+
+    a.stop.abort();
+    b.stop.abort();
+    await Promise.all([a.run, b.run]);
+    assert.equal(leadership.active.size, 0);
+  });
+
+  test("a stop requested while the lock is being taken still stops the work", async (db) => {
+    const stop = new AbortController();
+    let giveUp = false;
+    const racing: Db = {
+      ...db,
+      async tryLock(key: string) {
+        const lock = await db.tryLock(key);
+        stop.abort(); // shutdown arrives while the lock query is in flight
+        if (!lock) return null;
+        return { release: () => lock.release(), alive: async () => !giveUp && await lock.alive() };
+      },
+    };
+    let workSawStop = false;
+    const run = runAsLeader(contextFor(racing), uniqueKey("race"), stop.signal, async (signal) => {
+      await Promise.race([aborted(signal), delay(1000)]);
+      workSawStop = signal.aborted;
+    }, FAST);
+    await run.finally(() => giveUp = true);
+    assert.equal(workSawStop, true, "the work must see the stop instead of running on");
+  });
+
+  test("a stopped contender returns without taking the lock or running the work", async (db) => {
+    const key = uniqueKey("stopped");
+    const stop = new AbortController();
+    stop.abort();
+    let ran = false;
+    await runAsLeader(contextFor(db), key, stop.signal, () => {
+      ran = true;
+      return Promise.resolve();
+    }, FAST);
+    assert.equal(ran, false);
+    const lock = await db.tryLock(key);
+    assert.ok(lock);
+    await lock.release();
+  });
+
+  test("a contender keeps retrying while the lock is held elsewhere, then leads", async (db) => {
+    const key = uniqueKey("retry");
+    const held = await db.tryLock(key);
+    assert.ok(held);
+    const leadership = new Leadership();
+    const c = contend(contextFor(db), key, "c", leadership);
+    await delay(50);
+    assert.deepEqual(leadership.started, []);
+    await held.release();
+    await until("c leads", () => leadership.started.includes("c"));
+    c.stop.abort();
+    await c.run;
+  });
+
+  test("a failing lock query is retried, not fatal", async (db) => {
+    let failures = 0;
+    const flaky: Db = {
+      ...db,
+      tryLock(key: string) {
+        if (failures < 3) {
+          failures++;
+          return Promise.reject(new Error("connection refused"));
+        }
+        return db.tryLock(key);
+      },
+    };
+    const leadership = new Leadership();
+    const c = contend(contextFor(flaky), uniqueKey("flaky"), "c", leadership);
+    await until("c leads", () => leadership.started.includes("c"));
+    assert.equal(failures, 3);
+    c.stop.abort();
+    await c.run;
+  });
+
+  test("work that throws releases the lock and the error reaches the caller", async (db) => {
+    const key = uniqueKey("throws");
+    const stop = new AbortController();
+    await assert.rejects(
+      runAsLeader(contextFor(db), key, stop.signal, () => Promise.reject(new Error("crash")), FAST),
+      /crash/,
+    );
+    const lock = await db.tryLock(key);
+    assert.ok(lock, "the lock was released");
+    await lock.release();
+  });
+}
+
+const url = Deno.env.get("DATABASE_URL");
+
+/** The backend pid that holds the advisory lock of `key`, seen from another session. */
+async function lockHolder(admin: postgres.Sql, key: string): Promise<number | null> {
+  const rows = await admin.unsafe(
+    `select pid from pg_locks
+     where locktype = 'advisory' and granted
+       and ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)`,
+    [key],
+  );
+  return rows.length ? Number(rows[0].pid) : null;
+}
+
+Deno.test({
+  name: "[postgres] alive() turns false once the lock's session is terminated",
+  ignore: !url,
+  async fn() {
+    const t = await openTestDb("postgres");
+    const admin = postgres(url!, { max: 1, onnotice: () => {} });
+    try {
+      const key = uniqueKey("terminate");
+      const lock = await t.db.tryLock(key);
+      assert.ok(lock);
+      assert.equal(await lock.alive(), true);
+      const pid = await lockHolder(admin, key);
+      assert.ok(pid, "the lock shows in pg_locks");
+
+      await admin.unsafe("select pg_terminate_backend($1)", [pid]);
+      await until("the session is gone", () => true);
+      assert.equal(await lock.alive(), false);
+      assert.equal(await lockHolder(admin, key), null, "the server dropped the lock");
+      const next = await t.db.tryLock(key);
+      assert.ok(next, "another session can take the lock");
+      await next.release();
+      await lock.release().catch(() => {});
+    } finally {
+      await admin.end();
+      await t.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "[postgres] a leader whose session is terminated stops, and a contender takes over",
+  ignore: !url,
+  async fn() {
+    const t = await openTestDb("postgres");
+    const admin = postgres(url!, { max: 1, onnotice: () => {} });
+    try {
+      const ctx = contextFor(t.db);
+      const key = uniqueKey("takeover");
+      const leadership = new Leadership();
+      const a = contend(ctx, key, "a", leadership);
+      await until("a leads", () => leadership.started.includes("a"));
+      const b = contend(ctx, key, "b", leadership);
+      await delay(50);
+      assert.deepEqual(leadership.started, ["a"]);
+      const pid = await lockHolder(admin, key);
+      assert.ok(pid);
+
+      await admin.unsafe("select pg_terminate_backend($1)", [pid]);
+      await until("a's work is aborted", () => leadership.stopped.includes("a"));
+      await until("a new leader runs", () => leadership.started.length === 2);
+      assert.equal(leadership.maxConcurrent, 1);
+      const newHolder = await lockHolder(admin, key);
+      assert.ok(newHolder && newHolder !== pid, "the lock is held by a live session");
+
+      a.stop.abort();
+      b.stop.abort();
+      await Promise.all([a.run, b.run]);
+    } finally {
+      await admin.end();
+      await t.close();
+    }
+  },
+});
