@@ -63,6 +63,8 @@ export const configSchema = z.object({
   database: z.object({
     /** Postgres URL; PGlite in `dataDir` when absent. */
     url: z.string().min(1).optional(),
+    /** Postgres schema to use (must exist); the server's search_path when absent. */
+    schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).optional(),
     dataDir: z.string().min(1).default("./data/pglite"),
   }).strict().default({ dataDir: "./data/pglite" }),
   /** Block time lag beyond which the processor is not synced and holds withdrawals. */

@@ -152,7 +152,11 @@ export async function openPglite(dataDir: string, template?: Blob): Promise<Db> 
   };
 }
 
-/** Opens Postgres when `url` is given, PGlite in `dataDir` otherwise. */
-export async function openDb(url: string | undefined, dataDir: string): Promise<Db> {
-  return url ? openPostgres(url) : await openPglite(dataDir);
+/** Opens Postgres when `url` is given (in `schema` if set), PGlite in `dataDir` otherwise. */
+export async function openDb(
+  options: { url?: string; schema?: string; dataDir: string },
+): Promise<Db> {
+  return options.url
+    ? openPostgres(options.url, { schema: options.schema })
+    : await openPglite(options.dataDir);
 }

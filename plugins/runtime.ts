@@ -29,7 +29,7 @@ export async function startProcessor(
   log: Logger,
   devnets: Readonly<Record<string, ChainDevnet>> = {},
 ): Promise<Running> {
-  const db = await openDb(config.database.url, config.database.dataDir);
+  const db = await openDb(config.database);
   await migrate(db);
   const plugins = await loadPlugins(config, devnets);
   const ctx: ProcessorContext = { db, config, plugins, clock: systemClock, log };

@@ -1,0 +1,218 @@
+/**
+ * The whole processor as dev mode runs it (workers under leader locks, HTTP, devnet blocks on
+ * a timer), driven only through HTTP as a new user would.
+ */
+
+import assert from "node:assert/strict";
+import { Address, toNano } from "@ton/core";
+import { mnemonicNew } from "@ton/crypto";
+import { Buffer } from "node:buffer";
+import postgres from "postgres";
+import { parseConfig } from "../../core/config.ts";
+import { silentLogger } from "../../core/log.ts";
+import { startProcessor } from "../../plugins/runtime.ts";
+import { tonDevnetControls } from "../../plugins/ton/dev.ts";
+import { startTonDevnet } from "../../plugins/ton/devnet/server.ts";
+
+const TOKEN = "e2e-token-0123456789abcdef";
+
+async function until<T>(what: string, probe: () => Promise<T | null>, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== null) return value;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+Deno.test("dev mode end to end: address, faucet payment, income, withdrawal, balances", async () => {
+  const devnet = await startTonDevnet({ blockIntervalMs: 500 });
+  // The suite's database: a fresh schema of the local Postgres, or PGlite in memory.
+  const url = Deno.env.get("DATABASE_URL");
+  const schema = `e2e_${crypto.randomUUID().replaceAll("-", "")}`;
+  const admin = url ? postgres(url, { max: 1, onnotice: () => {} }) : null;
+  await admin?.unsafe(`create schema ${schema}`);
+  const config = parseConfig({
+    network: "devnet",
+    api: { port: 0, hostname: "127.0.0.1", tokens: [TOKEN] },
+    database: url ? { url, schema } : { dataDir: "memory://" },
+    ton: {
+      endpoint: devnet.endpoint,
+      mnemonic: (await mnemonicNew()).join(" "),
+      dnsRoot: devnet.dnsRoot.toString(),
+      rps: 1000,
+      validitySeconds: 20,
+    },
+  });
+  const running = await startProcessor(config, silentLogger, { ton: tonDevnetControls(devnet) });
+  const statuses: number[] = [];
+  const call = async (method: string, path: string, body?: unknown) => {
+    const r = await fetch(`${running.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    statuses.push(r.status);
+    return { status: r.status, json: await r.json() };
+  };
+  try {
+    const info = await call("GET", "/devnet");
+    const hot = info.json.chains.ton.hot_wallet as string;
+    await call("POST", "/devnet/faucet", { currency: "TON", to: hot, amount: "50000000000" });
+
+    const { json: { address } } = await call("POST", "/v1/address/new", {
+      user_id: "alice",
+      currency: "TON",
+    });
+    const paid = await call("POST", "/devnet/faucet", {
+      currency: "TON",
+      to: address,
+      amount: "2500000000",
+      comment: "order 17",
+    });
+    assert.equal(paid.status, 200);
+
+    const income = await until("the income", async () => {
+      const r = await call("GET", "/v1/deposit/history?user_id=alice&currency=TON");
+      return r.json.incomes?.length ? r.json.incomes[0] : null;
+    });
+    assert.equal(income.amount, "2500000000");
+    assert.equal(income.comment, "order 17");
+    assert.equal(income.deposit_address, address);
+    const byHash = await call("GET", `/v1/deposit/income?tx_hash=${income.tx_hash}`);
+    assert.deepEqual(byHash.json, { currency: "TON", income });
+    const total = await call("GET", "/v1/income?user_id=alice");
+    assert.deepEqual(total.json.total_income, [
+      { deposit_address: address, amount: "2500000000", currency: "TON" },
+    ]);
+
+    await until("sync", async () => {
+      const r = await call("GET", "/v1/system/sync");
+      return r.json.is_synced ? true : null;
+    });
+    const destination = new Address(0, Buffer.alloc(32, 9)).toString({
+      testOnly: true,
+      bounceable: false,
+    });
+    const hotBefore = BigInt((await call("GET", "/v1/balance?currency=TON")).json.balance);
+    const sent = await call("POST", "/v1/withdrawal/send", {
+      user_id: "alice",
+      query_id: "payout-1",
+      currency: "TON",
+      amount: "1000000000",
+      destination,
+      comment: "thanks",
+    });
+    const id = sent.json.ID as number;
+    const done = await until("the withdrawal", async () => {
+      const r = await call("GET", `/v1/withdrawal/status?id=${id}`);
+      return r.json.status === "processed" ? r.json : null;
+    });
+    assert.match(done.tx_hash, /^[0-9a-f]{64}$/);
+    const dest = await call("GET", `/v1/balance?currency=TON&address=${destination}`);
+    assert.equal(dest.json.balance, "1000000000");
+    const hotAfter = await call("GET", "/v1/balance?currency=TON");
+    const spent = hotBefore - BigInt(hotAfter.json.balance);
+    // The amount plus a fee well under 0.05 TON left the hot wallet (no sweep here: 0 minimum).
+    assert.ok(spent >= toNano("1") && spent < toNano("1.05"), `hot wallet spent ${spent}`);
+    assert.equal(hotAfter.json.total_pending_amount, "0");
+    assert.equal(hotAfter.json.total_processing_amount, "0");
+    assert.ok(statuses.every((s) => s < 500), `statuses: ${statuses}`);
+  } finally {
+    await running.stop();
+    await devnet.close();
+    await admin?.unsafe(`drop schema ${schema} cascade`);
+    await admin?.end();
+  }
+});
+
+Deno.test({
+  name: "two instances on one Postgres: one scanner and one sender, nothing counted or paid twice",
+  ignore: !Deno.env.get("DATABASE_URL"),
+  async fn() {
+    const url = Deno.env.get("DATABASE_URL")!;
+    const devnet = await startTonDevnet({ blockIntervalMs: 400 });
+    const schema = `e2e_${crypto.randomUUID().replaceAll("-", "")}`;
+    const admin = postgres(url, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create schema ${schema}`);
+    const config = parseConfig({
+      network: "devnet",
+      api: { port: 0, hostname: "127.0.0.1", tokens: [TOKEN] },
+      database: { url, schema },
+      ton: {
+        endpoint: devnet.endpoint,
+        mnemonic: (await mnemonicNew()).join(" "),
+        dnsRoot: devnet.dnsRoot.toString(),
+        rps: 1000,
+      },
+    });
+    const controls = { ton: tonDevnetControls(devnet) };
+    const [a, b] = await Promise.all([
+      startProcessor(config, silentLogger, controls),
+      startProcessor(config, silentLogger, controls),
+    ]);
+    const call = async (base: string, method: string, path: string, body?: unknown) => {
+      const r = await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${TOKEN}` },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return await r.json();
+    };
+    try {
+      const hot = a.ctx.plugins.get("ton")!.derivation.hotWallet.display;
+      await call(a.url, "POST", "/devnet/faucet", {
+        currency: "TON",
+        to: hot,
+        amount: "9000000000",
+      });
+      // An address made on one instance is watched by whichever instance scans.
+      const { address } = await call(b.url, "POST", "/v1/address/new", {
+        user_id: "bob",
+        currency: "TON",
+      });
+      for (const amount of ["100000000", "200000000", "300000000"]) {
+        await call(a.url, "POST", "/devnet/faucet", { currency: "TON", to: address, amount });
+      }
+      const incomes = await until("three incomes", async () => {
+        const r = await call(a.url, "GET", "/v1/deposit/history?user_id=bob&currency=TON");
+        return r.incomes.length >= 3 ? r.incomes : null;
+      });
+      const destination = new Address(0, Buffer.alloc(32, 3)).toString({
+        testOnly: true,
+        bounceable: false,
+      });
+      const ids: number[] = [];
+      for (const [i, base] of [a.url, b.url, a.url, b.url].entries()) {
+        const r = await call(base, "POST", "/v1/withdrawal/send", {
+          user_id: "bob",
+          query_id: `q${i % 2}`,
+          currency: "TON",
+          amount: "500000000",
+          destination,
+        });
+        ids.push(r.ID);
+      }
+      assert.deepEqual([ids[0], ids[1]], [ids[2], ids[3]]);
+      for (const id of new Set(ids)) {
+        await until(`withdrawal ${id}`, async () => {
+          const r = await call(b.url, "GET", `/v1/withdrawal/status?id=${id}`);
+          return r.status === "processed" ? r : null;
+        });
+      }
+      // Let a few more blocks pass: a second scanner or sender would show up now.
+      await new Promise((r) => setTimeout(r, 2000));
+      const after = await call(b.url, "GET", "/v1/deposit/history?user_id=bob&currency=TON");
+      assert.equal(after.incomes.length, 3);
+      assert.deepEqual(after.incomes, incomes);
+      const dest = await call(a.url, "GET", `/v1/balance?currency=TON&address=${destination}`);
+      assert.equal(dest.balance, "1000000000");
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+      await devnet.close();
+      await admin.unsafe(`drop schema ${schema} cascade`);
+      await admin.end();
+    }
+  },
+});
