@@ -194,6 +194,11 @@ export interface ChainPlugin {
   readonly sender: ChainSender;
   /** Cold wallet the hot wallet's excess goes to; null when not configured. */
   readonly coldWallet: { address: string; display: string } | null;
+  /**
+   * Seconds of scanned chain time past a payload's validity before it counts as expired:
+   * covers blocks made before the validity ended but committed after the scanned block.
+   */
+  readonly expiryMarginSeconds: number;
   /** Confirmations before an income is final (1 where inclusion is final). */
   readonly requiredConfirmations: number;
   /** Validates a withdrawal memo; returns the offending field and why, or null. */

@@ -187,7 +187,7 @@ export async function senderTick(
   const cursor = await loadCursor(ctx.db, plugin.chain);
   let withdrawalsInFlight = false;
   for (const p of await openPayloads(ctx.db, plugin.chain)) {
-    if (cursor && cursor.time > p.validUntil) {
+    if (cursor && cursor.time > p.validUntil + plugin.expiryMarginSeconds) {
       // Every block up to cursor.time is ingested and none held it: it can never land.
       if (await ctx.db.transaction((tx) => expirePayload(tx, p.ref))) tick.expired++;
       continue;

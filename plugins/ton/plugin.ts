@@ -130,6 +130,9 @@ export async function createTonPlugin(
     chain: "ton",
     assets,
     requiredConfirmations: 1,
+    // A shard block is committed to the masterchain within seconds; the devnet seals both at
+    // once, so there the masterchain time alone is proof.
+    expiryMarginSeconds: network === "devnet" ? 0 : 30,
     coldWallet,
     derivation: {
       hotWallet: { address: hotRaw, display: formatTonAddress(hot.address, network, false) },

@@ -182,6 +182,7 @@ export function stubPlugin(): ChainPlugin & { faucetCalls: FaucetRequest[] } {
     },
     coldWallet: null,
     requiredConfirmations: 1,
+    expiryMarginSeconds: 0,
     validateMemo(comment) {
       if (comment !== null && comment.length > 20) {
         return { field: "comment", message: "longer than 20 characters" };

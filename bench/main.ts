@@ -1,0 +1,134 @@
+/**
+ * `deno task bench`: TON ingest throughput, deposit history API latency and deposit address
+ * derivation rate, printed one figure a line. Runs on Postgres when DATABASE_URL is set (in a
+ * dedicated schema, dropped afterwards), on in-memory PGlite otherwise.
+ *
+ * @module
+ */
+
+import { engineLabel } from "./db.ts";
+import { benchDerivation } from "./derivation.ts";
+import { benchHistoryApi } from "./history_api.ts";
+import { fmt, report } from "./stats.ts";
+import { loadFixtureBlock } from "./ton_fixture.ts";
+import {
+  benchTonIngest,
+  chooseOwnAccounts,
+  type IngestPhase,
+  measureDecode,
+} from "./ton_ingest.ts";
+
+/** Transactions per second the ingest must reach. */
+const TARGET_TPS = 5_000;
+/** Most the ingest rate may drop from 1,000 to 100,000 deposit addresses. */
+const MAX_DROP = 0.2;
+
+function ms(value: number): string {
+  return `${fmt(value, 2)} ms`;
+}
+
+function phaseLine(label: string, p: IngestPhase): string {
+  const b = p.breakdown;
+  return `${label}: ${fmt(p.blocksPerSecond, 1)} blocks/s, ${
+    fmt(p.transactionsPerSecond)
+  } tx/s (${p.blocks} blocks in ${fmt(p.seconds, 2)} s, ${
+    fmt(p.newIncomesPerBlock, 1)
+  } new incomes/block; per block ${ms(b.total)}: scan ${ms(b.scan)} incl. lookup ${
+    ms(b.lookup)
+  }, commit ${ms(b.commit)} (statements ${ms(b.commitStatements)}, BEGIN/COMMIT ${
+    ms(b.commit - b.commitStatements)
+  }), cursor load ${ms(b.cursor)})`;
+}
+
+/** Runs every benchmark and prints the figures. */
+export async function main(): Promise<void> {
+  const started = performance.now();
+  report(`# processor benchmarks — database: ${engineLabel()}`);
+  report(
+    `# Deno ${Deno.version.deno}, V8 ${Deno.version.v8}, ${navigator.hardwareConcurrency} CPUs`,
+  );
+
+  const block = await loadFixtureBlock();
+  const fixture = chooseOwnAccounts(block, 20);
+  report("");
+  report(
+    `## TON ingest (ingestOnce + createTonScanner + accountLookup + commit; in-process node)`,
+  );
+  report(
+    `# block: real mainnet 0:8000000000000000 #71398501, ${block.length} tx, ${fixture.accounts} accounts; ours: ${fixture.own.length} accounts, ${fixture.ownTransactions} tx, ${fixture.ownIncomes} incomes, ${fixture.ownSightings} payload sightings per block`,
+  );
+  report(
+    "# first-seen: our transactions get a new lt (hence hash) each block, so incomes are new;",
+  );
+  report("# replayed: the same blocks again, decoded and looked up but inserting nothing");
+  const cases = await benchTonIngest(fixture, {
+    addressCounts: [1_000, 100_000],
+    warmupBlocks: 30,
+    blocks: 200,
+    chunkBlocks: 20,
+  });
+  for (const c of cases) {
+    report(`ingest ${fmt(c.addresses)} addresses: bulk insert ${fmt(c.insertSeconds, 2)} s`);
+    report(phaseLine(`ingest ${fmt(c.addresses)} addresses, first-seen`, c.firstSeen));
+    report(phaseLine(`ingest ${fmt(c.addresses)} addresses, replayed`, c.replayed));
+  }
+  const decode = measureDecode(fixture, 100);
+  report(
+    `ingest reference: decoding our ${fixture.ownTransactions} tx alone (decodeTransaction + incomingTransfer) ${
+      ms(decode.perBlock)
+    }/block, ${ms(decode.perTransaction)}/tx`,
+  );
+  const [small, large] = cases;
+  for (const phase of ["firstSeen", "replayed"] as const) {
+    const ratio = large[phase].transactionsPerSecond / small[phase].transactionsPerSecond;
+    const slowest = Math.min(
+      large[phase].transactionsPerSecond,
+      small[phase].transactionsPerSecond,
+    );
+    const ok = ratio >= 1 - MAX_DROP && slowest >= TARGET_TPS;
+    report(
+      `ingest ratio ${phase === "firstSeen" ? "first-seen" : "replayed"} 100,000/1,000: ${
+        fmt(ratio, 3)
+      } (bar: ≥ ${1 - MAX_DROP} and ≥ ${fmt(TARGET_TPS)} tx/s: ${ok ? "met" : "NOT met"})`,
+    );
+  }
+
+  report("");
+  const history = {
+    users: 1_000,
+    incomesPerUser: 20,
+    requests: 5_000,
+    warmup: 300,
+    concurrency: 32,
+    limit: 20,
+  };
+  report(
+    `## GET /v1/deposit/history (createApp on Deno.serve 127.0.0.1, fetch from the same process)`,
+  );
+  report(
+    `# ${
+      fmt(history.users)
+    } users × ${history.incomesPerUser} incomes, limit=${history.limit}, random user, concurrency ${history.concurrency}`,
+  );
+  const h = await benchHistoryApi(history);
+  report(`history: bulk insert ${fmt(h.insertSeconds, 2)} s`);
+  report(
+    `history: ${fmt(h.requestsPerSecond)} req/s (${fmt(h.requests)} in ${fmt(h.seconds, 2)} s)`,
+  );
+  report(`history: p50 ${ms(h.p50Ms)}`);
+  report(`history: p99 ${ms(h.p99Ms)}`);
+  report(`history: max ${ms(h.maxMs)}`);
+
+  report("");
+  report("## TON deposit address derivation (depositWallet, v5r1 custom context → raw address)");
+  const d = benchDerivation(5_000, 500);
+  report(
+    `derivation: ${fmt(d.addressesPerSecond)} addresses/s (${fmt(d.addresses)} in ${
+      fmt(d.seconds, 2)
+    } s)`,
+  );
+  report("");
+  report(`# total ${fmt((performance.now() - started) / 1000, 1)} s`);
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,63 @@
+/**
+ * A minimal TON-shaped chain plugin for the benchmarks: the real scanner (or none) and the
+ * `TON` asset on chain `ton`; everything the benchmarks never call rejects.
+ *
+ * @module
+ */
+
+import type { Asset } from "../core/asset.ts";
+import type { ChainPlugin, ChainScanner } from "../core/plugin.ts";
+
+/** Chain name the benchmark plugin serves. */
+export const BENCH_CHAIN = "ton";
+
+/** The asset the benchmark plugin serves: native TON. */
+export const TON_ASSET: Asset = {
+  code: "TON",
+  chain: BENCH_CHAIN,
+  decimals: 9,
+  contract: null,
+  minSweep: 0n,
+  hotMax: null,
+  hotResidual: 0n,
+};
+
+/** A hot wallet address that appears in no fixture block. */
+export const BENCH_HOT_WALLET = { address: `0:${"ab".repeat(32)}`, display: "BENCH-HOT-WALLET" };
+
+function unused(): Promise<never> {
+  return Promise.reject(new Error("not used by the benchmarks"));
+}
+
+/**
+ * Builds the plugin around `scanner`; without one, scanning rejects (the API benchmark needs
+ * the asset only).
+ */
+export function benchPlugin(scanner?: ChainScanner): ChainPlugin {
+  return {
+    chain: BENCH_CHAIN,
+    assets: [TON_ASSET],
+    derivation: {
+      hotWallet: BENCH_HOT_WALLET,
+      deposit: () => {
+        throw new Error("not used by the benchmarks");
+      },
+      parseAddress: () => ({ error: "not used by the benchmarks" }),
+      display: (address) => address,
+    },
+    scanner: scanner ?? { initialCursor: unused, next: unused },
+    sender: {
+      maxBatch: 1,
+      spendable: unused,
+      buildTransfers: unused,
+      buildSweep: unused,
+      broadcast: unused,
+      balance: unused,
+    },
+    coldWallet: null,
+    expiryMarginSeconds: 60,
+    requiredConfirmations: 1,
+    validateMemo: () => null,
+    close: () => Promise.resolve(),
+  };
+}
