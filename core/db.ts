@@ -37,19 +37,34 @@ export interface Db extends Queryable {
   close(): Promise<void>;
 }
 
+/** Settles with `promise`'s value, or undefined after `ms` or on rejection; never throws. */
+async function bounded<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<undefined>((resolve) => timer = setTimeout(() => resolve(undefined), ms)),
+    ]);
+  } catch {
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function toParams(params: readonly Param[] | undefined): unknown[] {
   return (params ?? []).map((p) => typeof p === "bigint" ? p.toString() : p);
 }
 
 /** Opens a Postgres server connection pool (optionally in one schema). */
 export function openPostgres(url: string, options: { max?: number; schema?: string } = {}): Db {
-  const sql = postgres(url, {
-    max: options.max ?? 10,
+  const clientOptions = {
     onnotice: () => {},
     connection: options.schema ? { search_path: options.schema } : {},
     // Keep int8 and numeric as strings; the store converts them to bigint.
     types: {},
-  });
+  };
+  const sql = postgres(url, { ...clientOptions, max: options.max ?? 10 });
   const run =
     (exec: postgres.Sql | postgres.TransactionSql) =>
     async <T extends Row>(text: string, params?: readonly Param[]): Promise<T[]> => {
@@ -66,41 +81,43 @@ export function openPostgres(url: string, options: { max?: number; schema?: stri
       return await sql.begin((tx) => fn({ query: run(tx) })) as T;
     },
     async tryLock(key: string): Promise<HeldLock | null> {
-      const conn = await sql.reserve();
+      // Each lock gets a client of its own rather than a pooled connection: when the server
+      // ends that session, this client reconnects to a fresh one where the lock is absent, so
+      // `alive()` tells the truth (a reserved pool connection breaks instead).
+      const conn = postgres(url, { ...clientOptions, max: 1, idle_timeout: 0, max_lifetime: null });
+      const lockSql = "hashtextextended(current_schema() || ':' || $1, 0)";
+      let ok = false;
       try {
-        const [row] = await conn.unsafe(
-          "select pg_try_advisory_lock(hashtextextended($1, 0)) as ok",
-          [key],
-        );
-        if (!row.ok) {
-          conn.release();
-          return null;
-        }
-      } catch (error) {
-        conn.release();
-        throw error;
+        const [row] = await conn.unsafe(`select pg_try_advisory_lock(${lockSql}) as ok`, [key]);
+        ok = row.ok === true;
+      } finally {
+        if (!ok) await conn.end({ timeout: 1 });
       }
+      if (!ok) return null;
       let released = false;
+      let dead = false;
       return {
         async release() {
           if (released) return;
           released = true;
-          try {
-            await conn.unsafe("select pg_advisory_unlock(hashtextextended($1, 0))", [key]);
-          } finally {
-            conn.release();
+          // A dead session took its lock with it, and a query on its client may never settle
+          // (postgres.js), so only a live lock is unlocked, and nothing here waits unbounded.
+          if (!dead) {
+            await bounded(conn.unsafe(`select pg_advisory_unlock(${lockSql})`, [key]), 2000);
           }
+          await bounded(conn.end({ timeout: 1 }), 2000);
         },
         async alive() {
-          if (released) return false;
-          try {
-            const [row] = await conn.unsafe(
-              "select count(*)::int as n from pg_locks where locktype = 'advisory' and pid = pg_backend_pid() and granted",
-            );
-            return row.n > 0;
-          } catch {
-            return false;
-          }
+          if (released || dead) return false;
+          const rows = await bounded(
+            conn.unsafe(
+              `select count(*)::int as n from pg_locks where locktype = 'advisory'
+               and pid = pg_backend_pid() and granted`,
+            ),
+            5000,
+          );
+          dead = !rows || rows[0].n === 0;
+          return !dead;
         },
       };
     },

@@ -286,73 +286,108 @@ const url = Deno.env.get("DATABASE_URL");
 /** The backend pid that holds the advisory lock of `key`, seen from another session. */
 async function lockHolder(admin: postgres.Sql, key: string): Promise<number | null> {
   const rows = await admin.unsafe(
-    `select pid from pg_locks
-     where locktype = 'advisory' and granted
-       and ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)`,
+    // Lock keys are scoped by schema (see core/db.ts): match the key in any schema.
+    `select l.pid from pg_locks l join pg_namespace n
+       on ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended(n.nspname || ':' || $1, 0)
+     where l.locktype = 'advisory' and l.granted`,
     [key],
   );
   return rows.length ? Number(rows[0].pid) : null;
 }
 
-Deno.test({
-  name: "[postgres] alive() turns false once the lock's session is terminated",
-  ignore: !url,
-  async fn() {
-    const t = await openTestDb("postgres");
-    const admin = postgres(url!, { max: 1, onnotice: () => {} });
-    try {
-      const key = uniqueKey("terminate");
-      const lock = await t.db.tryLock(key);
-      assert.ok(lock);
-      assert.equal(await lock.alive(), true);
-      const pid = await lockHolder(admin, key);
-      assert.ok(pid, "the lock shows in pg_locks");
+/** `promise`, or a rejection naming `what` when it does not settle within `ms`. */
+async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
-      await admin.unsafe("select pg_terminate_backend($1)", [pid]);
-      await until("the server drops the lock", async () => await lockHolder(admin, key) === null);
-      assert.equal(await lock.alive(), false);
-      const next = await t.db.tryLock(key);
-      assert.ok(next, "another session can take the lock");
-      await next.release();
-      await lock.release().catch(() => {});
-    } finally {
-      await admin.end();
-      await t.close();
-    }
-  },
+/**
+ * A test on the Postgres server with a second, independent session (`admin`). A driver error
+ * thrown outside any promise would kill a real processor; here it is caught and fails the test.
+ */
+function postgresTest(name: string, fn: (db: Db, admin: postgres.Sql) => Promise<void>) {
+  Deno.test({
+    name: `[postgres] ${name}`,
+    ignore: !url,
+    async fn() {
+      const uncaught: unknown[] = [];
+      const onError = (event: ErrorEvent) => {
+        event.preventDefault();
+        uncaught.push(event.error);
+      };
+      globalThis.addEventListener("error", onError);
+      const t = await openTestDb("postgres");
+      const admin = postgres(url!, { max: 1, onnotice: () => {} });
+      try {
+        await fn(t.db, admin);
+      } finally {
+        await admin.end();
+        await within(10_000, "closing the database", t.close()).catch(() => {});
+        globalThis.removeEventListener("error", onError);
+      }
+      assert.deepEqual(uncaught, [], "the driver threw outside any promise (a process crash)");
+    },
+  });
+}
+
+postgresTest("alive() turns false once the lock's session is terminated", async (db, admin) => {
+  const key = uniqueKey("terminate");
+  const lock = await db.tryLock(key);
+  assert.ok(lock);
+  assert.equal(await lock.alive(), true);
+  const pid = await lockHolder(admin, key);
+  assert.ok(pid, "the lock shows in pg_locks");
+
+  await admin.unsafe("select pg_terminate_backend($1)", [pid]);
+  await until("the server drops the lock", async () => await lockHolder(admin, key) === null);
+  assert.equal(await within(3000, "alive()", lock.alive()), false);
+  const next = await within(3000, "taking the freed lock", db.tryLock(key));
+  assert.ok(next, "another session can take the lock");
+  await within(3000, "releasing the new lock", next.release());
+  await within(3000, "releasing the dead lock", lock.release().catch(() => {}));
 });
 
-Deno.test({
-  name: "[postgres] a leader whose session is terminated stops, and a contender takes over",
-  ignore: !url,
-  async fn() {
-    const t = await openTestDb("postgres");
-    const admin = postgres(url!, { max: 1, onnotice: () => {} });
+postgresTest(
+  "a leader whose session is terminated stops, and a contender takes over",
+  async (db, admin) => {
+    const ctx = contextFor(db);
+    const key = uniqueKey("takeover");
+    const leadership = new Leadership();
+    const a = contend(ctx, key, "a", leadership);
+    const b = contend(ctx, key, "b", leadership);
+    let failure: unknown = null;
     try {
-      const ctx = contextFor(t.db);
-      const key = uniqueKey("takeover");
-      const leadership = new Leadership();
-      const a = contend(ctx, key, "a", leadership);
-      await until("a leads", () => leadership.started.includes("a"));
-      const b = contend(ctx, key, "b", leadership);
+      // Each lock opens its own session, so either contender may win the race.
+      await until("one leads", () => leadership.started.length === 1);
       await delay(50);
-      assert.deepEqual(leadership.started, ["a"]);
+      const [first] = leadership.started;
+      assert.equal(leadership.started.length, 1);
       const pid = await lockHolder(admin, key);
       assert.ok(pid);
 
       await admin.unsafe("select pg_terminate_backend($1)", [pid]);
-      await until("a's work is aborted", () => leadership.stopped.includes("a"));
+      await until("the first leader's work is aborted", () => leadership.stopped.includes(first));
       await until("a new leader runs", () => leadership.started.length === 2);
       assert.equal(leadership.maxConcurrent, 1);
-      const newHolder = await lockHolder(admin, key);
-      assert.ok(newHolder && newHolder !== pid, "the lock is held by a live session");
-
-      a.stop.abort();
-      b.stop.abort();
-      await Promise.all([a.run, b.run]);
-    } finally {
-      await admin.end();
-      await t.close();
+      const holder = await lockHolder(admin, key);
+      assert.ok(holder && holder !== pid, "the lock is held by a live session");
+    } catch (error) {
+      failure = error;
     }
+    a.stop.abort();
+    b.stop.abort();
+    const stopping = await within(5000, "both contenders stopping", Promise.all([a.run, b.run]))
+      .then(() => null, (error) => error);
+    if (failure) throw failure; // the first failure is the one that explains the others
+    if (stopping) throw stopping;
   },
-});
+);
