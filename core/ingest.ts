@@ -36,9 +36,17 @@ export async function ingestOnce(
   const cursor = await currentCursor(ctx, plugin);
   const block = await plugin.scanner.next(cursor, lookup);
   if (!block) return false;
-  const { newIncomes } = await ctx.db.transaction((tx) =>
+  const { newIncomes, unknownSightings, tripwires } = await ctx.db.transaction((tx) =>
     commitBlock(tx, plugin.chain, cursor, block)
   );
+  for (const tx of tripwires) {
+    ctx.log.error("an expired payload was executed: sender halted", { chain: plugin.chain, tx });
+  }
+  for (const tx of unknownSightings) {
+    // Signed with our key but not by this processor: someone else holds the key, or an
+    // operator sent by hand. Either way a person should look.
+    ctx.log.warn("outgoing transaction not sent by this processor", { chain: plugin.chain, tx });
+  }
   if (newIncomes || block.sightings.length) {
     ctx.log.info("block ingested", {
       chain: plugin.chain,

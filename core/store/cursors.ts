@@ -48,7 +48,7 @@ export async function commitBlock(
   chain: string,
   previous: Cursor,
   block: ScannedBlock,
-): Promise<{ newIncomes: number }> {
+): Promise<{ newIncomes: number; unknownSightings: string[]; tripwires: string[] }> {
   const moved = await tx.query(
     `update cursors set height = $2, block_time = $3, state = $4::jsonb, updated_at = now()
      where chain = $1 and height = $5 returning chain`,
@@ -62,6 +62,12 @@ export async function commitBlock(
   );
   if (!moved.length) throw new CursorMovedError(chain);
   const newIncomes = await insertIncomes(tx, chain, block.incomes);
-  for (const sighting of block.sightings) await applySighting(tx, chain, sighting);
-  return { newIncomes };
+  const unknownSightings: string[] = [];
+  const tripwires: string[] = [];
+  for (const sighting of block.sightings) {
+    const result = await applySighting(tx, chain, sighting);
+    if (result === "unknown") unknownSightings.push(sighting.txHash);
+    if (result === "tripwire") tripwires.push(sighting.txHash);
+  }
+  return { newIncomes, unknownSightings, tripwires };
 }

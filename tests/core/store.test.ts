@@ -118,6 +118,8 @@ for (const engine of engines()) {
     const b = block(2n, [income("0:aa", "t1", 7n), income("0:aa", "t1", 8n, 100, 1)]);
     assert.deepEqual(await db.transaction((tx) => commitBlock(tx, "ton", start, b)), {
       newIncomes: 2,
+      unknownSightings: [],
+      tripwires: [],
     });
     assert.equal((await loadCursor(db, "ton"))?.height, 2n);
     assert.deepEqual((await loadCursor(db, "ton"))?.state, { h: 2 });
@@ -129,9 +131,20 @@ for (const engine of engines()) {
     // Replayed events under a new cursor are still recorded once.
     const again = block(3n, [income("0:aa", "t1", 7n)]);
     const now = (await loadCursor(db, "ton"))!;
-    assert.deepEqual(await db.transaction((tx) => commitBlock(tx, "ton", now, again)), {
-      newIncomes: 0,
-    });
+    const sighting = {
+      payloadId: "never-sent",
+      txHash: "h9",
+      outKeys: [],
+      outAmounts: [],
+      fee: 0n,
+      time: 30,
+    };
+    assert.deepEqual(
+      await db.transaction((tx) =>
+        commitBlock(tx, "ton", now, { ...again, sightings: [sighting] })
+      ),
+      { newIncomes: 0, unknownSightings: ["h9"], tripwires: [] },
+    );
     const history = await incomeHistory(db, {
       userId: "u1",
       currency: "TON",

@@ -12,7 +12,8 @@ import { openPayloads } from "../../../core/store/payloads.ts";
 import { startTonHarness, type TonHarness } from "../../support/ton_harness.ts";
 
 async function withHarness(fn: (h: TonHarness) => Promise<void>) {
-  const h = await startTonHarness();
+  // Short validity so the expiry test waits seconds, not a minute.
+  const h = await startTonHarness({ ton: { validitySeconds: 10 } });
   try {
     await fn(h);
   } finally {
@@ -201,4 +202,18 @@ Deno.test("withdrawals leave in FIFO order and never beyond the hot balance", ()
     assert.equal((await senderTick(h.ctx, h.plugin)).batched, 0);
     assert.equal((await withdrawalStatus(h.ctx, second)).status, "pending");
     assert.equal((await withdrawalStatus(h.ctx, third)).status, "pending");
+  }));
+
+Deno.test("while the chain is not synced withdrawals wait, then go out once it is", () =>
+  withHarness(async (h) => {
+    await fundHot(h);
+    const id = await withdraw(h, "q1", destination(), toNano("1"));
+    // The last scanned block is older than the allowed lag, as after a long outage.
+    await h.ctx.db.query("update cursors set block_time = block_time - 3600 where chain = 'ton'");
+    const waiting = await senderTick(h.ctx, h.plugin);
+    assert.deepEqual([waiting.synced, waiting.batched], [false, 0]);
+    assert.equal((await withdrawalStatus(h.ctx, id)).status, "pending");
+    await h.block();
+    const synced = await senderTick(h.ctx, h.plugin);
+    assert.deepEqual([synced.synced, synced.batched], [true, 1]);
   }));
