@@ -12,7 +12,7 @@ import type { ProcessorContext } from "../../core/context.ts";
 import type { Db, HeldLock } from "../../core/db.ts";
 import { runAsLeader } from "../../core/leader.ts";
 import { silentLogger } from "../../core/log.ts";
-import { engines, openTestDb } from "../support/db.ts";
+import { openTestDb, testOnEngines } from "../support/db.ts";
 
 /** Advisory locks are database-wide, so every test takes its own keys. */
 const uniqueKey = (name: string) => `leader-test:${name}:${crypto.randomUUID()}`;
@@ -100,18 +100,9 @@ function withLosableLocks(db: Db): { db: Db; loseAll(): void } {
   };
 }
 
-for (const engine of engines()) {
-  const test = (name: string, fn: (db: Db) => Promise<void>) =>
-    Deno.test(`[${engine}] ${name}`, async () => {
-      const t = await openTestDb(engine);
-      try {
-        await fn(t.db);
-      } finally {
-        await t.close();
-      }
-    });
-
-  test("a second tryLock on a held key gets null until the first is released", async (db) => {
+testOnEngines(
+  "a second tryLock on a held key gets null until the first is released",
+  async (db) => {
     const key = uniqueKey("same");
     const first = await db.tryLock(key);
     assert.ok(first, "the first taker gets the lock");
@@ -122,21 +113,24 @@ for (const engine of engines()) {
     assert.ok(second, "free again after release");
     assert.equal(await db.tryLock(key), null);
     await second.release();
-  });
+  },
+);
 
-  test("locks on different keys are independent", async (db) => {
-    const a = await db.tryLock(uniqueKey("a"));
-    const b = await db.tryLock(uniqueKey("b"));
-    assert.ok(a);
-    assert.ok(b);
-    assert.equal(await a.alive(), true);
-    assert.equal(await b.alive(), true);
-    await a.release();
-    assert.equal(await b.alive(), true, "releasing one key leaves the other held");
-    await b.release();
-  });
+testOnEngines("locks on different keys are independent", async (db) => {
+  const a = await db.tryLock(uniqueKey("a"));
+  const b = await db.tryLock(uniqueKey("b"));
+  assert.ok(a);
+  assert.ok(b);
+  assert.equal(await a.alive(), true);
+  assert.equal(await b.alive(), true);
+  await a.release();
+  assert.equal(await b.alive(), true, "releasing one key leaves the other held");
+  await b.release();
+});
 
-  test("a held lock is alive; a released one is not, and releasing twice is harmless", async (db) => {
+testOnEngines(
+  "a held lock is alive; a released one is not, and releasing twice is harmless",
+  async (db) => {
     const key = uniqueKey("alive");
     const lock = await db.tryLock(key);
     assert.ok(lock);
@@ -149,9 +143,12 @@ for (const engine of engines()) {
     await lock.release();
     assert.equal(await db.tryLock(key), null, "a stale handle cannot release the new holder");
     await again.release();
-  });
+  },
+);
 
-  test("of two contenders only one runs the work; the other takes over when it stops", async (db) => {
+testOnEngines(
+  "of two contenders only one runs the work; the other takes over when it stops",
+  async (db) => {
     const ctx = contextFor(db);
     const key = uniqueKey("contenders");
     const leadership = new Leadership();
@@ -174,9 +171,12 @@ for (const engine of engines()) {
     const free = await db.tryLock(key);
     assert.ok(free, "the last leader released the lock");
     await free.release();
-  });
+  },
+);
 
-  test("a leader that loses its lock has its work aborted and leadership passes on", async (db) => {
+testOnEngines(
+  "a leader that loses its lock has its work aborted and leadership passes on",
+  async (db) => {
     const losable = withLosableLocks(db);
     const ctx = contextFor(losable.db);
     const key = uniqueKey("lost");
@@ -196,30 +196,33 @@ for (const engine of engines()) {
     b.stop.abort();
     await Promise.all([a.run, b.run]);
     assert.equal(leadership.active.size, 0);
-  });
+  },
+);
 
-  test("a stop requested while the lock is being taken still stops the work", async (db) => {
-    const stop = new AbortController();
-    let giveUp = false;
-    const racing: Db = {
-      ...db,
-      async tryLock(key: string) {
-        const lock = await db.tryLock(key);
-        stop.abort(); // shutdown arrives while the lock query is in flight
-        if (!lock) return null;
-        return { release: () => lock.release(), alive: async () => !giveUp && await lock.alive() };
-      },
-    };
-    let workSawStop = false;
-    const run = runAsLeader(contextFor(racing), uniqueKey("race"), stop.signal, async (signal) => {
-      await Promise.race([aborted(signal), delay(1000)]);
-      workSawStop = signal.aborted;
-    }, FAST);
-    await run.finally(() => giveUp = true);
-    assert.equal(workSawStop, true, "the work must see the stop instead of running on");
-  });
+testOnEngines("a stop requested while the lock is being taken still stops the work", async (db) => {
+  const stop = new AbortController();
+  let giveUp = false;
+  const racing: Db = {
+    ...db,
+    async tryLock(key: string) {
+      const lock = await db.tryLock(key);
+      stop.abort(); // shutdown arrives while the lock query is in flight
+      if (!lock) return null;
+      return { release: () => lock.release(), alive: async () => !giveUp && await lock.alive() };
+    },
+  };
+  let workSawStop = false;
+  const run = runAsLeader(contextFor(racing), uniqueKey("race"), stop.signal, async (signal) => {
+    await Promise.race([aborted(signal), delay(1000)]);
+    workSawStop = signal.aborted;
+  }, FAST);
+  await run.finally(() => giveUp = true);
+  assert.equal(workSawStop, true, "the work must see the stop instead of running on");
+});
 
-  test("a stopped contender returns without taking the lock or running the work", async (db) => {
+testOnEngines(
+  "a stopped contender returns without taking the lock or running the work",
+  async (db) => {
     const key = uniqueKey("stopped");
     const stop = new AbortController();
     stop.abort();
@@ -232,9 +235,12 @@ for (const engine of engines()) {
     const lock = await db.tryLock(key);
     assert.ok(lock);
     await lock.release();
-  });
+  },
+);
 
-  test("a contender keeps retrying while the lock is held elsewhere, then leads", async (db) => {
+testOnEngines(
+  "a contender keeps retrying while the lock is held elsewhere, then leads",
+  async (db) => {
     const key = uniqueKey("retry");
     const held = await db.tryLock(key);
     assert.ok(held);
@@ -246,40 +252,40 @@ for (const engine of engines()) {
     await until("c leads", () => leadership.started.includes("c"));
     c.stop.abort();
     await c.run;
-  });
+  },
+);
 
-  test("a failing lock query is retried, not fatal", async (db) => {
-    let failures = 0;
-    const flaky: Db = {
-      ...db,
-      tryLock(key: string) {
-        if (failures < 3) {
-          failures++;
-          return Promise.reject(new Error("connection refused"));
-        }
-        return db.tryLock(key);
-      },
-    };
-    const leadership = new Leadership();
-    const c = contend(contextFor(flaky), uniqueKey("flaky"), "c", leadership);
-    await until("c leads", () => leadership.started.includes("c"));
-    assert.equal(failures, 3);
-    c.stop.abort();
-    await c.run;
-  });
+testOnEngines("a failing lock query is retried, not fatal", async (db) => {
+  let failures = 0;
+  const flaky: Db = {
+    ...db,
+    tryLock(key: string) {
+      if (failures < 3) {
+        failures++;
+        return Promise.reject(new Error("connection refused"));
+      }
+      return db.tryLock(key);
+    },
+  };
+  const leadership = new Leadership();
+  const c = contend(contextFor(flaky), uniqueKey("flaky"), "c", leadership);
+  await until("c leads", () => leadership.started.includes("c"));
+  assert.equal(failures, 3);
+  c.stop.abort();
+  await c.run;
+});
 
-  test("work that throws releases the lock and the error reaches the caller", async (db) => {
-    const key = uniqueKey("throws");
-    const stop = new AbortController();
-    await assert.rejects(
-      runAsLeader(contextFor(db), key, stop.signal, () => Promise.reject(new Error("crash")), FAST),
-      /crash/,
-    );
-    const lock = await db.tryLock(key);
-    assert.ok(lock, "the lock was released");
-    await lock.release();
-  });
-}
+testOnEngines("work that throws releases the lock and the error reaches the caller", async (db) => {
+  const key = uniqueKey("throws");
+  const stop = new AbortController();
+  await assert.rejects(
+    runAsLeader(contextFor(db), key, stop.signal, () => Promise.reject(new Error("crash")), FAST),
+    /crash/,
+  );
+  const lock = await db.tryLock(key);
+  assert.ok(lock, "the lock was released");
+  await lock.release();
+});
 
 const url = Deno.env.get("DATABASE_URL");
 

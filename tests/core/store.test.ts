@@ -30,7 +30,7 @@ import {
   queuedTotals,
   withdrawalById,
 } from "../../core/store/withdrawals.ts";
-import { engines, openTestDb } from "../support/db.ts";
+import { testOnEngines } from "../support/db.ts";
 
 async function deposit(db: Queryable, user: string, address: string) {
   const index = await nextDerivationIndex(db);
@@ -88,31 +88,22 @@ const payload = (id: string, keys: string[], validUntil = 1000): SignedPayload =
   outKeys: keys,
 });
 
-for (const engine of engines()) {
-  const test = (name: string, fn: (db: import("../../core/db.ts").Db) => Promise<void>) =>
-    Deno.test(`[${engine}] ${name}`, async () => {
-      const t = await openTestDb(engine);
-      try {
-        await fn(t.db);
-      } finally {
-        await t.close();
-      }
-    });
+testOnEngines("migrations are applied once; a second run does nothing", async (db) => {
+  assert.deepEqual(await migrate(db), []);
+});
 
-  test("migrations are applied once; a second run does nothing", async (db) => {
-    assert.deepEqual(await migrate(db), []);
-  });
+testOnEngines("the ownership lookup returns only our addresses", async (db) => {
+  await deposit(db, "u1", "0:aa");
+  await deposit(db, "u2", "0:bb");
+  const owned = await ownedDeposits(db, "ton", ["0:aa", "0:cc", "0:bb"]);
+  assert.deepEqual([...owned.keys()].sort(), ["0:aa", "0:bb"]);
+  assert.equal(owned.get("0:aa")?.currency, "TON");
+  assert.equal((await ownedDeposits(db, "ton", [])).size, 0);
+});
 
-  test("the ownership lookup returns only our addresses", async (db) => {
-    await deposit(db, "u1", "0:aa");
-    await deposit(db, "u2", "0:bb");
-    const owned = await ownedDeposits(db, "ton", ["0:aa", "0:cc", "0:bb"]);
-    assert.deepEqual([...owned.keys()].sort(), ["0:aa", "0:bb"]);
-    assert.equal(owned.get("0:aa")?.currency, "TON");
-    assert.equal((await ownedDeposits(db, "ton", [])).size, 0);
-  });
-
-  test("a block's incomes and cursor commit together, and a replay is a no-op", async (db) => {
+testOnEngines(
+  "a block's incomes and cursor commit together, and a replay is a no-op",
+  async (db) => {
     await deposit(db, "u1", "0:aa");
     const start = await initCursor(db, "ton", { height: 1n, time: 10, state: {} });
     const b = block(2n, [income("0:aa", "t1", 7n), income("0:aa", "t1", 8n, 100, 1)]);
@@ -153,61 +144,64 @@ for (const engine of engines()) {
       order: "asc",
     });
     assert.deepEqual(history.map((i) => i.amount), [7n, 8n]);
-  });
+  },
+);
 
-  test("a failing commit leaves neither incomes nor the cursor", async (db) => {
-    await deposit(db, "u1", "0:aa");
-    const start = await initCursor(db, "ton", { height: 1n, time: 10, state: {} });
-    await assert.rejects(db.transaction(async (tx) => {
-      await commitBlock(tx, "ton", start, block(2n, [income("0:aa", "t1", 7n)]));
-      throw new Error("crash after the writes");
-    }));
-    assert.equal((await loadCursor(db, "ton"))?.height, 1n);
-    assert.equal(await incomeByTxHash(db, "t1"), null);
-  });
+testOnEngines("a failing commit leaves neither incomes nor the cursor", async (db) => {
+  await deposit(db, "u1", "0:aa");
+  const start = await initCursor(db, "ton", { height: 1n, time: 10, state: {} });
+  await assert.rejects(db.transaction(async (tx) => {
+    await commitBlock(tx, "ton", start, block(2n, [income("0:aa", "t1", 7n)]));
+    throw new Error("crash after the writes");
+  }));
+  assert.equal((await loadCursor(db, "ton"))?.height, 1n);
+  assert.equal(await incomeByTxHash(db, "t1"), null);
+});
 
-  test("history pages and sorts; totals count deposits or swept amounts", async (db) => {
-    const a = await deposit(db, "u1", "0:aa");
-    const start = await initCursor(db, "ton", { height: 1n, time: 10, state: {} });
-    await db.transaction((tx) =>
-      commitBlock(
-        tx,
-        "ton",
-        start,
-        block(2n, [
-          income("0:aa", "t1", 1n, 100),
-          income("0:aa", "t2", 2n, 200),
-          income("0:aa", "t3", 3n, 300),
-        ]),
-      )
-    );
-    const page = await incomeHistory(db, {
-      userId: "u1",
-      currency: "TON",
-      limit: 2,
-      offset: 1,
-      order: "desc",
-    });
-    assert.deepEqual(page.map((i) => i.txHash), ["t2", "t1"]);
-    assert.equal(page[0].depositAddress, a.display);
-    assert.deepEqual(await incomeTotals(db, "u1", "deposit"), [
-      { depositAddress: a.display, currency: "TON", amount: 6n },
-    ]);
-    assert.deepEqual(await incomeTotals(db, "u1", "hot_wallet"), [
-      { depositAddress: a.display, currency: "TON", amount: 0n },
-    ]);
+testOnEngines("history pages and sorts; totals count deposits or swept amounts", async (db) => {
+  const a = await deposit(db, "u1", "0:aa");
+  const start = await initCursor(db, "ton", { height: 1n, time: 10, state: {} });
+  await db.transaction((tx) =>
+    commitBlock(
+      tx,
+      "ton",
+      start,
+      block(2n, [
+        income("0:aa", "t1", 1n, 100),
+        income("0:aa", "t2", 2n, 200),
+        income("0:aa", "t3", 3n, 300),
+      ]),
+    )
+  );
+  const page = await incomeHistory(db, {
+    userId: "u1",
+    currency: "TON",
+    limit: 2,
+    offset: 1,
+    order: "desc",
   });
+  assert.deepEqual(page.map((i) => i.txHash), ["t2", "t1"]);
+  assert.equal(page[0].depositAddress, a.display);
+  assert.deepEqual(await incomeTotals(db, "u1", "deposit"), [
+    { depositAddress: a.display, currency: "TON", amount: 6n },
+  ]);
+  assert.deepEqual(await incomeTotals(db, "u1", "hot_wallet"), [
+    { depositAddress: a.display, currency: "TON", amount: 0n },
+  ]);
+});
 
-  test("a repeated (user_id, query_id) returns the first withdrawal", async (db) => {
-    const first = await insertWithdrawal(db, withdrawal("q1"));
-    const second = await insertWithdrawal(db, { ...withdrawal("q1"), amount: 99n });
-    assert.equal(first.created, true);
-    assert.equal(second.created, false);
-    assert.equal(second.withdrawal.id, first.withdrawal.id);
-    assert.equal(second.withdrawal.amount, 5n);
-  });
+testOnEngines("a repeated (user_id, query_id) returns the first withdrawal", async (db) => {
+  const first = await insertWithdrawal(db, withdrawal("q1"));
+  const second = await insertWithdrawal(db, { ...withdrawal("q1"), amount: 99n });
+  assert.equal(first.created, true);
+  assert.equal(second.created, false);
+  assert.equal(second.withdrawal.id, first.withdrawal.id);
+  assert.equal(second.withdrawal.amount, 5n);
+});
 
-  test("a seen batch processes the transfers that left and fails the one that did not", async (db) => {
+testOnEngines(
+  "a seen batch processes the transfers that left and fails the one that did not",
+  async (db) => {
     const w1 = (await insertWithdrawal(db, withdrawal("q1"))).withdrawal;
     const w2 = (await insertWithdrawal(db, withdrawal("q2"))).withdrawal;
     const w3 = (await insertWithdrawal(db, withdrawal("q3", 6n))).withdrawal;
@@ -244,20 +238,21 @@ for (const engine of engines()) {
     );
     assert.equal(replay, "replay");
     assert.equal((await withdrawalById(db, w1.id))?.status, "processed");
-  });
+  },
+);
 
-  test("a batch cannot take a withdrawal that is no longer pending", async (db) => {
-    const w1 = (await insertWithdrawal(db, withdrawal("q1"))).withdrawal;
-    await db.transaction((tx) =>
-      persistWithdrawalPayload(tx, "ton", payload("p1", ["k"]), [w1.id])
-    );
-    await assert.rejects(
-      db.transaction((tx) => persistWithdrawalPayload(tx, "ton", payload("p2", ["k"]), [w1.id])),
-    );
-    assert.equal((await openPayloads(db, "ton")).length, 1);
-  });
+testOnEngines("a batch cannot take a withdrawal that is no longer pending", async (db) => {
+  const w1 = (await insertWithdrawal(db, withdrawal("q1"))).withdrawal;
+  await db.transaction((tx) => persistWithdrawalPayload(tx, "ton", payload("p1", ["k"]), [w1.id]));
+  await assert.rejects(
+    db.transaction((tx) => persistWithdrawalPayload(tx, "ton", payload("p2", ["k"]), [w1.id])),
+  );
+  assert.equal((await openPayloads(db, "ton")).length, 1);
+});
 
-  test("an expired payload returns its withdrawals to pending with a new attempt", async (db) => {
+testOnEngines(
+  "an expired payload returns its withdrawals to pending with a new attempt",
+  async (db) => {
     const w1 = (await insertWithdrawal(db, withdrawal("q1"))).withdrawal;
     const ref = await db.transaction((tx) =>
       persistWithdrawalPayload(tx, "ton", payload("p1", ["k"]), [w1.id])
@@ -267,9 +262,12 @@ for (const engine of engines()) {
     const after = await withdrawalById(db, w1.id);
     assert.equal(after?.status, "pending");
     assert.equal(after?.attempt, 2);
-  });
+  },
+);
 
-  test("an expired payload seen on chain trips the alarm and changes no withdrawal", async (db) => {
+testOnEngines(
+  "an expired payload seen on chain trips the alarm and changes no withdrawal",
+  async (db) => {
     const w1 = (await insertWithdrawal(db, withdrawal("q1"))).withdrawal;
     const ref = await db.transaction((tx) =>
       persistWithdrawalPayload(tx, "ton", payload("p1", ["k"]), [w1.id])
@@ -288,9 +286,12 @@ for (const engine of engines()) {
     assert.equal(result, "tripwire");
     assert.equal((await openAlarms(db, "ton")).length, 1);
     assert.equal((await withdrawalById(db, w1.id))?.status, "pending");
-  });
+  },
+);
 
-  test("deposits reaching the minimum are swept once; the sweep records its amount", async (db) => {
+testOnEngines(
+  "deposits reaching the minimum are swept once; the sweep records its amount",
+  async (db) => {
     const a = await deposit(db, "u1", "0:aa");
     await deposit(db, "u1", "0:bb");
     const start = await initCursor(db, "ton", { height: 1n, time: 10, state: {} });
@@ -331,9 +332,12 @@ for (const engine of engines()) {
     );
     // Covered incomes never request another sweep.
     assert.equal(await requestAutoSweeps(db, "ton", minimums, 10), 0);
-  });
+  },
+);
 
-  test("an expired sweep frees its incomes; a service sweep is requested again", async (db) => {
+testOnEngines(
+  "an expired sweep frees its incomes; a service sweep is requested again",
+  async (db) => {
     const a = await deposit(db, "u1", "0:aa");
     const start = await initCursor(db, "ton", { height: 1n, time: 10, state: {} });
     await db.transaction((tx) =>
@@ -351,5 +355,5 @@ for (const engine of engines()) {
     await markSweepEmpty(db, sweep.id);
     assert.equal((await requestedSweeps(db, "ton", 10)).length, 0);
     assert.equal(await requestAutoSweeps(db, "ton", new Map([["TON", 1n]]), 10), 0);
-  });
-}
+  },
+);

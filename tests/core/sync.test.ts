@@ -12,7 +12,7 @@ import { silentLogger } from "../../core/log.ts";
 import type { ChainPlugin } from "../../core/plugin.ts";
 import { initCursor } from "../../core/store/cursors.ts";
 import { chainSync, overallSync } from "../../core/sync.ts";
-import { engines, openTestDb } from "../support/db.ts";
+import { testOnEngines } from "../support/db.ts";
 
 /** A clock that only moves when told to. */
 function fakeClock(seconds: number): Clock & { set(seconds: number, ms?: number): void } {
@@ -34,128 +34,116 @@ function context(db: Db, clock: Clock, chains: string[], syncLagSeconds = 40): P
 
 const T0 = 1_700_000_000;
 
-for (const engine of engines()) {
-  const test = (name: string, fn: (db: Db) => Promise<void>) =>
-    Deno.test(`[${engine}] ${name}`, async () => {
-      const t = await openTestDb(engine);
-      try {
-        await fn(t.db);
-      } finally {
-        await t.close();
-      }
-    });
-
-  test("a chain without a cursor is not synced", async (db) => {
-    const ctx = context(db, fakeClock(T0), ["ton"]);
-    assert.deepEqual(await chainSync(ctx, "ton"), {
-      chain: "ton",
-      isSynced: false,
-      lastBlockTime: 0,
-      lastBlockHeight: null,
-      lagSeconds: null,
-    });
+testOnEngines("a chain without a cursor is not synced", async (db) => {
+  const ctx = context(db, fakeClock(T0), ["ton"]);
+  assert.deepEqual(await chainSync(ctx, "ton"), {
+    chain: "ton",
+    isSynced: false,
+    lastBlockTime: 0,
+    lastBlockHeight: null,
+    lagSeconds: null,
   });
+});
 
-  test("a chain whose last block is within syncLagSeconds is synced", async (db) => {
-    const clock = fakeClock(T0 + 25);
-    const ctx = context(db, clock, ["ton"], 40);
-    await initCursor(db, "ton", { height: 123n, time: T0, state: {} });
-    assert.deepEqual(await chainSync(ctx, "ton"), {
-      chain: "ton",
-      isSynced: true,
-      lastBlockTime: T0,
-      lastBlockHeight: "123",
-      lagSeconds: 25,
-    });
-    clock.set(T0);
-    assert.equal((await chainSync(ctx, "ton")).lagSeconds, 0);
-    assert.equal((await chainSync(ctx, "ton")).isSynced, true);
+testOnEngines("a chain whose last block is within syncLagSeconds is synced", async (db) => {
+  const clock = fakeClock(T0 + 25);
+  const ctx = context(db, clock, ["ton"], 40);
+  await initCursor(db, "ton", { height: 123n, time: T0, state: {} });
+  assert.deepEqual(await chainSync(ctx, "ton"), {
+    chain: "ton",
+    isSynced: true,
+    lastBlockTime: T0,
+    lastBlockHeight: "123",
+    lagSeconds: 25,
   });
+  clock.set(T0);
+  assert.equal((await chainSync(ctx, "ton")).lagSeconds, 0);
+  assert.equal((await chainSync(ctx, "ton")).isSynced, true);
+});
 
-  test("a lag of exactly syncLagSeconds is synced; one second more is not", async (db) => {
-    const clock = fakeClock(T0 + 40);
-    const ctx = context(db, clock, ["ton"], 40);
-    await initCursor(db, "ton", { height: 5n, time: T0, state: {} });
-    assert.equal((await chainSync(ctx, "ton")).isSynced, true);
-    clock.set(T0 + 41);
-    const late = await chainSync(ctx, "ton");
-    assert.equal(late.isSynced, false);
-    assert.equal(late.lagSeconds, 41);
-    assert.equal(late.lastBlockHeight, "5");
+testOnEngines("a lag of exactly syncLagSeconds is synced; one second more is not", async (db) => {
+  const clock = fakeClock(T0 + 40);
+  const ctx = context(db, clock, ["ton"], 40);
+  await initCursor(db, "ton", { height: 5n, time: T0, state: {} });
+  assert.equal((await chainSync(ctx, "ton")).isSynced, true);
+  clock.set(T0 + 41);
+  const late = await chainSync(ctx, "ton");
+  assert.equal(late.isSynced, false);
+  assert.equal(late.lagSeconds, 41);
+  assert.equal(late.lastBlockHeight, "5");
+});
+
+testOnEngines("a chain far behind is not synced and reports its lag", async (db) => {
+  const ctx = context(db, fakeClock(T0 + 3600), ["ton"], 40);
+  await initCursor(db, "ton", { height: 1n, time: T0, state: {} });
+  const sync = await chainSync(ctx, "ton");
+  assert.equal(sync.isSynced, false);
+  assert.equal(sync.lagSeconds, 3600);
+});
+
+testOnEngines("the lag is measured in whole seconds of the processor's clock", async (db) => {
+  const clock = fakeClock(0);
+  const ctx = context(db, clock, ["ton"], 10);
+  await initCursor(db, "ton", { height: 1n, time: T0, state: {} });
+  clock.set(T0 + 10, 999);
+  assert.equal((await chainSync(ctx, "ton")).lagSeconds, 10);
+  assert.equal((await chainSync(ctx, "ton")).isSynced, true);
+});
+
+testOnEngines("a block time ahead of the clock counts as no lag", async (db) => {
+  const ctx = context(db, fakeClock(T0 - 30), ["ton"]);
+  await initCursor(db, "ton", { height: 1n, time: T0, state: {} });
+  const sync = await chainSync(ctx, "ton");
+  assert.equal(sync.lagSeconds, 0);
+  assert.equal(sync.isSynced, true);
+});
+
+testOnEngines("the threshold follows the configured syncLagSeconds", async (db) => {
+  await initCursor(db, "ton", { height: 1n, time: T0, state: {} });
+  const clock = fakeClock(T0 + 100);
+  assert.equal((await chainSync(context(db, clock, ["ton"], 99), "ton")).isSynced, false);
+  assert.equal((await chainSync(context(db, clock, ["ton"], 100), "ton")).isSynced, true);
+});
+
+testOnEngines("overall sync holds only when every enabled chain is synced", async (db) => {
+  const clock = fakeClock(T0 + 10);
+  const ctx = context(db, clock, ["ton", "tron"], 40);
+  await initCursor(db, "ton", { height: 10n, time: T0, state: {} });
+
+  // tron has no cursor yet.
+  let overall = await overallSync(ctx);
+  assert.equal(overall.isSynced, false);
+  assert.deepEqual(overall.chains.map((c) => [c.chain, c.isSynced]), [
+    ["ton", true],
+    ["tron", false],
+  ]);
+  assert.equal(overall.lastBlockTime, 0);
+
+  await initCursor(db, "tron", { height: 900n, time: T0 - 20, state: {} });
+  overall = await overallSync(ctx);
+  assert.equal(overall.isSynced, true);
+  assert.equal(overall.lastBlockTime, T0 - 20, "the oldest chain's block time");
+  assert.deepEqual(overall.chains.map((c) => c.lastBlockHeight), ["10", "900"]);
+
+  // tron falls behind while ton is still fresh.
+  clock.set(T0 + 25);
+  overall = await overallSync(ctx);
+  assert.deepEqual(overall.chains.map((c) => c.isSynced), [true, false]);
+  assert.equal(overall.isSynced, false);
+});
+
+testOnEngines("overall sync ignores cursors of chains that are not enabled", async (db) => {
+  await initCursor(db, "ton", { height: 1n, time: T0, state: {} });
+  await initCursor(db, "tron", { height: 1n, time: T0 - 10_000, state: {} });
+  const overall = await overallSync(context(db, fakeClock(T0), ["ton"]));
+  assert.equal(overall.isSynced, true);
+  assert.deepEqual(overall.chains.map((c) => c.chain), ["ton"]);
+});
+
+testOnEngines("with no chain enabled the processor is not synced", async (db) => {
+  assert.deepEqual(await overallSync(context(db, fakeClock(T0), [])), {
+    isSynced: false,
+    lastBlockTime: 0,
+    chains: [],
   });
-
-  test("a chain far behind is not synced and reports its lag", async (db) => {
-    const ctx = context(db, fakeClock(T0 + 3600), ["ton"], 40);
-    await initCursor(db, "ton", { height: 1n, time: T0, state: {} });
-    const sync = await chainSync(ctx, "ton");
-    assert.equal(sync.isSynced, false);
-    assert.equal(sync.lagSeconds, 3600);
-  });
-
-  test("the lag is measured in whole seconds of the processor's clock", async (db) => {
-    const clock = fakeClock(0);
-    const ctx = context(db, clock, ["ton"], 10);
-    await initCursor(db, "ton", { height: 1n, time: T0, state: {} });
-    clock.set(T0 + 10, 999);
-    assert.equal((await chainSync(ctx, "ton")).lagSeconds, 10);
-    assert.equal((await chainSync(ctx, "ton")).isSynced, true);
-  });
-
-  test("a block time ahead of the clock counts as no lag", async (db) => {
-    const ctx = context(db, fakeClock(T0 - 30), ["ton"]);
-    await initCursor(db, "ton", { height: 1n, time: T0, state: {} });
-    const sync = await chainSync(ctx, "ton");
-    assert.equal(sync.lagSeconds, 0);
-    assert.equal(sync.isSynced, true);
-  });
-
-  test("the threshold follows the configured syncLagSeconds", async (db) => {
-    await initCursor(db, "ton", { height: 1n, time: T0, state: {} });
-    const clock = fakeClock(T0 + 100);
-    assert.equal((await chainSync(context(db, clock, ["ton"], 99), "ton")).isSynced, false);
-    assert.equal((await chainSync(context(db, clock, ["ton"], 100), "ton")).isSynced, true);
-  });
-
-  test("overall sync holds only when every enabled chain is synced", async (db) => {
-    const clock = fakeClock(T0 + 10);
-    const ctx = context(db, clock, ["ton", "tron"], 40);
-    await initCursor(db, "ton", { height: 10n, time: T0, state: {} });
-
-    // tron has no cursor yet.
-    let overall = await overallSync(ctx);
-    assert.equal(overall.isSynced, false);
-    assert.deepEqual(overall.chains.map((c) => [c.chain, c.isSynced]), [
-      ["ton", true],
-      ["tron", false],
-    ]);
-    assert.equal(overall.lastBlockTime, 0);
-
-    await initCursor(db, "tron", { height: 900n, time: T0 - 20, state: {} });
-    overall = await overallSync(ctx);
-    assert.equal(overall.isSynced, true);
-    assert.equal(overall.lastBlockTime, T0 - 20, "the oldest chain's block time");
-    assert.deepEqual(overall.chains.map((c) => c.lastBlockHeight), ["10", "900"]);
-
-    // tron falls behind while ton is still fresh.
-    clock.set(T0 + 25);
-    overall = await overallSync(ctx);
-    assert.deepEqual(overall.chains.map((c) => c.isSynced), [true, false]);
-    assert.equal(overall.isSynced, false);
-  });
-
-  test("overall sync ignores cursors of chains that are not enabled", async (db) => {
-    await initCursor(db, "ton", { height: 1n, time: T0, state: {} });
-    await initCursor(db, "tron", { height: 1n, time: T0 - 10_000, state: {} });
-    const overall = await overallSync(context(db, fakeClock(T0), ["ton"]));
-    assert.equal(overall.isSynced, true);
-    assert.deepEqual(overall.chains.map((c) => c.chain), ["ton"]);
-  });
-
-  test("with no chain enabled the processor is not synced", async (db) => {
-    assert.deepEqual(await overallSync(context(db, fakeClock(T0), [])), {
-      isSynced: false,
-      lastBlockTime: 0,
-      chains: [],
-    });
-  });
-}
+});

@@ -13,6 +13,23 @@ export interface TestDb {
   close(): Promise<void>;
 }
 
+/**
+ * Registers `name` once per engine, each run on a fresh migrated database that is closed
+ * afterwards: one specification, every engine.
+ */
+export function testOnEngines(name: string, fn: (db: Db) => Promise<void>): void {
+  for (const engine of engines()) {
+    Deno.test(`[${engine}] ${name}`, async () => {
+      const t = await openTestDb(engine);
+      try {
+        await fn(t.db);
+      } finally {
+        await t.close();
+      }
+    });
+  }
+}
+
 /** Which engines to run store suites on: PGlite always, Postgres when DATABASE_URL is set. */
 export function engines(): ("pglite" | "postgres")[] {
   return Deno.env.get("DATABASE_URL") ? ["pglite", "postgres"] : ["pglite"];
