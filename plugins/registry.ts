@@ -35,5 +35,8 @@ export async function loadPlugins(
       throw new ConfigError((error as Error).message);
     }
   }
+  if (plugins.size === 0) {
+    throw new ConfigError("ton: no chain is enabled (set TON_ENDPOINT and TON_MNEMONIC_FILE)");
+  }
   return plugins;
 }

@@ -78,7 +78,9 @@ export async function createTonPlugin(
   if (!ton.endpoint) throw new Error("ton.endpoint: set TON_ENDPOINT");
   const network = config.network as TonNetwork;
   const assets = assetsOf(ton);
-  const keys = await tonKeyPair(await readMnemonic(ton));
+  const keys = await tonKeyPair(await readMnemonic(ton)).catch((error) => {
+    throw new Error(`ton.mnemonic: ${(error as Error).message}`);
+  });
   const hot = hotWallet(keys.publicKey, network);
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const node = createToncenter({

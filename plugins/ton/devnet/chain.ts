@@ -24,6 +24,15 @@ import { type KeyPair, mnemonicToPrivateKey } from "@ton/crypto";
 import { Blockchain, createShardAccount } from "@ton/sandbox";
 import { WalletContractV5R1 } from "@ton/ton";
 import { dnsResolverInit } from "./dns_resolver.ts";
+import {
+  DEFAULT_JETTONS,
+  deployJettonGenesis,
+  type DevnetJetton,
+  jettonCommentPayload,
+  jettonContentCell,
+  type JettonSpec,
+  jettonTransferBody,
+} from "./jettons.ts";
 
 /** Shard id of the single full shard, as a signed int64 (0x8000000000000000). */
 export const FULL_SHARD: bigint = -0x8000000000000000n;
@@ -118,7 +127,34 @@ export interface TonChainOptions {
   shardStartSeqno?: number;
   /** Faucet starting balance in nanotons (default 1e9 TON). */
   faucetBalance?: bigint;
+  /** Jettons created at start, all minted to the faucet (default {@link DEFAULT_JETTONS}). */
+  jettons?: readonly JettonSpec[];
 }
+
+/** Optional parts of a faucet jetton transfer. */
+export interface FaucetJettonOptions {
+  /** Text comment, sent as forward payload (op 0 + text). */
+  comment?: string;
+  /** Arbitrary forward payload (wins over `comment`). */
+  forwardPayload?: Cell;
+  /** true: payload in a ref, false: inline, unset: inline when it fits. */
+  payloadInRef?: boolean;
+  /** TON sent on with the transfer_notification; 0 sends none (default 0.01 TON). */
+  forwardTonAmount?: bigint;
+  /** Excess TON destination; null for none (default the faucet wallet). */
+  responseDestination?: Address | null;
+  /** query_id (default: the current unix time in ms, so transfers are told apart). */
+  queryId?: bigint;
+}
+
+/** Default forward TON: enough for a visible notification, cheap enough to spam in tests. */
+export const DEFAULT_JETTON_FORWARD_TON = 10_000_000n;
+
+/**
+ * TON the faucet attaches on top of the forward amount: covers both wallets'
+ * gas, two forwards and the rent reserve (0.05 TON needed); the rest returns as excesses.
+ */
+const JETTON_TRANSFER_GAS = 100_000_000n;
 
 /** Optional parts of a faucet transfer. */
 export interface FaucetOptions {
@@ -188,6 +224,12 @@ export class TonChain {
   readonly dnsRoot: Address;
   /** Virtual zerostate id reported as `init`. */
   readonly init: BlockRef;
+  /** Jettons created at start, by symbol. */
+  readonly jettons: Record<string, DevnetJetton> = {};
+
+  /** Every jetton the faucet holds (genesis and fakes), by raw master address. */
+  private readonly jettonsByMaster = new Map<string, DevnetJetton>();
+  private fakeJettonCount = 0;
 
   private readonly faucetKey: KeyPair;
   private readonly masterBlocks: ChainBlock[] = [];
@@ -257,6 +299,16 @@ export class TonChain {
     );
 
     const chain = new TonChain(blockchain, wallet, key, dns.address);
+    for (const spec of options.jettons ?? DEFAULT_JETTONS) {
+      if (chain.jettons[spec.symbol]) throw new Error(`duplicate jetton symbol ${spec.symbol}`);
+      const jetton = await deployJettonGenesis(blockchain, {
+        ...spec,
+        admin: wallet.address,
+        holder: wallet.address,
+      });
+      chain.jettons[spec.symbol] = jetton;
+      chain.jettonsByMaster.set(jetton.master.toRawString(), jetton);
+    }
     chain.sealBlocks(
       [],
       blockchain.now,
@@ -322,6 +374,72 @@ export class TonChain {
     if (this.closed) return Promise.reject(new Error("TON devnet closed"));
     return new Promise((resolve, reject) => {
       this.queue.push({ kind: "faucet", to, amount, opts, resolve, reject });
+    });
+  }
+
+  /**
+   * Queues a TEP-74 `transfer` of `amount` base units from the faucet to the
+   * owner `to` (a real signed external to the faucet wallet, which messages
+   * its jetton wallet); resolves with the faucet transaction hash once sealed.
+   * `jetton` is a symbol or the master of any jetton the faucet holds (fakes too).
+   */
+  faucetJetton(
+    jetton: string | Address,
+    to: Address,
+    amount: bigint,
+    opts: FaucetJettonOptions = {},
+  ): Promise<string> {
+    const found = typeof jetton === "string"
+      ? this.jettons[jetton]
+      : this.jettonsByMaster.get(jetton.toRawString());
+    if (!found) return Promise.reject(new Error(`unknown jetton ${jetton.toString()}`));
+    const forwardTonAmount = opts.forwardTonAmount ?? DEFAULT_JETTON_FORWARD_TON;
+    let body: Cell;
+    try {
+      body = jettonTransferBody({
+        queryId: opts.queryId ?? BigInt(Date.now()),
+        amount,
+        destination: to,
+        responseDestination: opts.responseDestination === undefined
+          ? this.faucetWallet.address
+          : opts.responseDestination,
+        forwardTonAmount,
+        forwardPayload: opts.forwardPayload ??
+          (opts.comment === undefined ? null : jettonCommentPayload(opts.comment)),
+        payloadInRef: opts.payloadInRef,
+      });
+    } catch (e) {
+      // Callers await the result; a bad payload should reject, not throw synchronously.
+      return Promise.reject(e);
+    }
+    return this.faucet(found.faucetWallet, forwardTonAmount + JETTON_TRANSFER_GAS, {
+      body,
+      bounce: true,
+    });
+  }
+
+  /**
+   * Deploys another master with the same code and metadata as `symbol` (a
+   * different admin makes its address differ), its whole `supply` held by the
+   * faucet: what a scammer does to fake a deposit. Send it with
+   * {@link faucetJetton} using the returned master.
+   */
+  deployFakeJetton(symbol: string, supply = 1_000_000_000_000_000n): Promise<DevnetJetton> {
+    this.assertOpen();
+    const real = this.jettons[symbol];
+    const decimals = real?.decimals ?? 9;
+    const n = ++this.fakeJettonCount;
+    return this.exclusive(async () => {
+      const jetton = await deployJettonGenesis(this.blockchain, {
+        symbol,
+        decimals,
+        supply,
+        admin: new Address(0, sha256(`devnet-fake-jetton-admin:${n}`)),
+        holder: this.faucetWallet.address,
+        content: jettonContentCell({ symbol, decimals }),
+      });
+      this.jettonsByMaster.set(jetton.master.toRawString(), jetton);
+      return jetton;
     });
   }
 

@@ -16,7 +16,10 @@
  */
 import type { Address, Cell } from "@ton/core";
 import type { Blockchain } from "@ton/sandbox";
-import { TonChain } from "./chain.ts";
+import { type FaucetJettonOptions, TonChain } from "./chain.ts";
+import type { DevnetJetton, JettonSpec } from "./jettons.ts";
+
+export type { FaucetJettonOptions } from "./chain.ts";
 import { type FaultControl, Faults } from "./faults.ts";
 import { callMethod, type RpcContext, RpcError } from "./rpc.ts";
 
@@ -52,6 +55,11 @@ export interface TonDevnetOptions {
   masterchainStartSeqno?: number;
   /** Seqno of the first shard block (default 1); differ it to catch mc/shard mix-ups. */
   shardStartSeqno?: number;
+  /**
+   * Jettons created at start, whole supply held by the faucet (default USDT_TON
+   * with 6 decimals and TGR with 9); `[]` skips them and their compile cost.
+   */
+  jettons?: JettonSpec[];
 }
 
 /** Optional parts of a faucet transfer. */
@@ -76,6 +84,8 @@ export interface TonDevnet {
   readonly blockchain: Blockchain;
   /** Fault injection controls. */
   readonly faults: FaultControl;
+  /** Jettons created at start, by symbol (master and the faucet's jetton wallet). */
+  readonly jettons: Readonly<Record<string, DevnetJetton>>;
   /** Seals a block now (executing queued externals). */
   produceBlock(): Promise<void>;
   /** Resolves after the next block is sealed. */
@@ -89,6 +99,24 @@ export interface TonDevnet {
    * the devnet closes first.
    */
   faucet(to: Address, amount: bigint, opts?: FaucetTransferOptions): Promise<string>;
+  /**
+   * Sends `amount` base units of a jetton (symbol, or master of any jetton the
+   * faucet holds, fakes included) to the owner `to`: a real signed external
+   * carrying a TEP-74 `transfer` to the faucet's jetton wallet. Resolves with
+   * the faucet transaction hash once the block is sealed; the whole jetton
+   * chain (internal_transfer, notification, excesses) lands in that block.
+   */
+  faucetJetton(
+    jetton: string | Address,
+    to: Address,
+    amount: bigint,
+    opts?: FaucetJettonOptions,
+  ): Promise<string>;
+  /**
+   * Test helper: deploys a fake master with the same code and metadata as
+   * `symbol` but a different address, its supply held by the faucet.
+   */
+  deployFakeJetton(symbol: string, supply?: bigint): Promise<DevnetJetton>;
   /** Stops the timer and server and releases everything. */
   close(): Promise<void>;
 }
@@ -125,6 +153,7 @@ export async function startTonDevnet(options: TonDevnetOptions = {}): Promise<To
     names: options.names,
     masterchainStartSeqno: options.masterchainStartSeqno,
     shardStartSeqno: options.shardStartSeqno,
+    jettons: options.jettons,
   });
   const faults = new Faults(options.faultSeed ?? 1);
   const ctx: RpcContext = { chain, faults, checkExternals: options.checkExternals ?? true };
@@ -246,10 +275,13 @@ export async function startTonDevnet(options: TonDevnetOptions = {}): Promise<To
     dnsRoot: chain.dnsRoot,
     blockchain: chain.blockchain,
     faults,
+    jettons: chain.jettons,
     produceBlock: () => chain.produceBlock(),
     waitForBlock: () => chain.waitForBlock(),
     heights: () => chain.heights(),
     faucet: (to, amount, opts) => chain.faucet(to, amount, opts),
+    faucetJetton: (jetton, to, amount, opts) => chain.faucetJetton(jetton, to, amount, opts),
+    deployFakeJetton: (symbol, supply) => chain.deployFakeJetton(symbol, supply),
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
