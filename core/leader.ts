@@ -15,10 +15,16 @@ export async function runAsLeader(
   key: string,
   signal: AbortSignal,
   work: (signal: AbortSignal) => Promise<void>,
-  options: { retryMs?: number; checkMs?: number } = {},
+  options: { retryMs?: number; checkMs?: number; takeoverDelayMs?: number } = {},
 ): Promise<void> {
   const retryMs = options.retryMs ?? 5000;
-  const checkMs = options.checkMs ?? 5000;
+  const checkMs = options.checkMs ?? 2000;
+  // A leader whose session died learns it at its next check; a new leader waits longer than
+  // that before working, so the two never run together. (The store's guards keep money safe
+  // even if they did: the cursor update and batch persistence are conditional writes.)
+  // Embedded PGlite belongs to this one process, so no other instance can be leading.
+  const takeoverDelayMs = options.takeoverDelayMs ??
+    (ctx.db.engine === "pglite" ? 0 : 2 * checkMs + 1000);
   while (!signal.aborted) {
     let lock;
     try {
@@ -28,6 +34,11 @@ export async function runAsLeader(
     }
     if (!lock) {
       await ctx.clock.sleep(retryMs, signal);
+      continue;
+    }
+    await ctx.clock.sleep(takeoverDelayMs, signal);
+    if (signal.aborted || !(await lock.alive())) {
+      await lock.release().catch(() => {});
       continue;
     }
     ctx.log.info("leader", { lock: key });

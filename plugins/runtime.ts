@@ -8,7 +8,7 @@ import { systemClock } from "../core/clock.ts";
 import type { Config } from "../core/config.ts";
 import type { ProcessorContext } from "../core/context.ts";
 import { openDb } from "../core/db.ts";
-import { runIngest } from "../core/ingest.ts";
+import { currentCursor, runIngest } from "../core/ingest.ts";
 import { runAsLeader } from "../core/leader.ts";
 import type { Logger } from "../core/log.ts";
 import { migrate } from "../core/migrations.ts";
@@ -33,6 +33,9 @@ export async function startProcessor(
   await migrate(db);
   const plugins = await loadPlugins(config, devnets);
   const ctx: ProcessorContext = { db, config, plugins, clock: systemClock, log };
+  // Pin each chain's starting block before the API hands out any address, so no payment to
+  // an address can precede the block the scanner starts from (whenever it gets leadership).
+  for (const plugin of plugins.values()) await currentCursor(ctx, plugin);
   const app = createApp(ctx, { devnet: config.network === "devnet" });
   const controller = new AbortController();
   const workers: Promise<void>[] = [];
