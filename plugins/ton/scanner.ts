@@ -156,6 +156,8 @@ export function createTonScanner(
     };
   }
 
+  let knownTip = 0;
+
   return {
     async initialCursor(): Promise<Cursor> {
       const { last } = await node.masterchainInfo();
@@ -166,10 +168,11 @@ export function createTonScanner(
     },
 
     async next(cursor: Cursor, lookup: AccountLookup): Promise<ScannedBlock | null> {
-      const { last } = await node.masterchainInfo();
       const seqno = Number(cursor.height) + 1;
+      // While catching up, the tip seen last time is still ahead: no need to ask again.
+      if (knownTip < seqno) knownTip = (await node.masterchainInfo()).last.seqno;
       // A node behind the cursor (another backend, a restart) is waited for, never followed back.
-      if (last.seqno < seqno) return null;
+      if (knownTip < seqno) return null;
       const mcId = { workchain: -1, shard: MASTERCHAIN_SHARD, seqno };
       // Our accounts all live in the basechain, so masterchain transactions are not fetched.
       const [top, header] = await Promise.all([tips(seqno), node.blockHeader(mcId)]);

@@ -162,3 +162,19 @@ Deno.test("a node that errors or times out on some calls loses nothing", () =>
       assert.deepEqual((await history(h, "u1")).map((i) => i.amount), amounts);
     },
   ));
+
+Deno.test("a node reporting a lower height is waited for, never followed backwards", () =>
+  withHarness(async (h) => {
+    const { address } = await depositOf(h, "u1");
+    await pay(h, address, toNano("1"));
+    const before = await loadCursor(h.ctx.db, "ton");
+    h.devnet.faults.lagHeight(3);
+    await h.devnet.produceBlock();
+    // A fresh scanner has no memory of the tip: it asks the lagging node and waits.
+    await h.restart();
+    assert.equal(await ingestOnce(h.ctx, h.plugin), false);
+    assert.deepEqual((await loadCursor(h.ctx.db, "ton"))?.height, before!.height);
+    h.devnet.faults.reset();
+    assert.equal(await h.catchUp(), 1);
+    assert.equal((await history(h, "u1")).length, 1);
+  }));
