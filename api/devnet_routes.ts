@@ -42,6 +42,7 @@ export function registerDevnetRoutes(
       to: to.address,
       amount: body.amount,
       comment: body.comment,
+      forwardAmount: body.forward_amount ?? null,
     });
     return c.json({ tx_hash: txHash });
   });

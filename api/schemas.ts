@@ -111,7 +111,18 @@ export const serviceTonBody = z.strictObject({ from: address });
 export const serviceJettonBody = z.strictObject({ owner: address, jetton_master: address });
 
 /** POST /devnet/faucet */
-export const faucetBody = z.strictObject({ currency, to: address, amount, comment: memo });
+export const faucetBody = z.strictObject({
+  currency,
+  to: address,
+  amount,
+  comment: memo,
+  /** Native coin forwarded with a token transfer (TON jettons: forward_ton_amount); "0" allowed. */
+  forward_amount: z.string().regex(
+    /^(0|[1-9][0-9]{0,30})$/,
+    "must be a decimal string of base units",
+  )
+    .transform(BigInt).optional(),
+});
 
 // Query parameters always arrive as strings.
 

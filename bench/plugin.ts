@@ -48,6 +48,7 @@ export function benchPlugin(scanner?: ChainScanner): ChainPlugin {
     scanner: scanner ?? { initialCursor: unused, next: unused },
     sender: {
       maxBatch: 1,
+      withdrawable: () => true,
       spendable: unused,
       buildTransfers: unused,
       buildSweep: unused,

@@ -250,7 +250,7 @@ async function openCase(
       clock: systemClock,
       log: silentLogger,
     };
-    const inner = createTonScanner(chain.node, "mainnet", (account) => account.currency);
+    const inner = createTonScanner(chain.node, "mainnet");
     const scanner: ChainScanner = {
       initialCursor: () => inner.initialCursor(),
       async next(cursor, lookup) {

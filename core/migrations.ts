@@ -133,6 +133,15 @@ create table alarms (
 create index alarms_open on alarms (chain) where resolved_at is null;
 `,
   },
+  {
+    version: 2,
+    name: "token wallets watched for deposits",
+    sql: `
+alter table addresses add column watch_address text;
+create unique index addresses_watch on addresses (chain, watch_address)
+  where watch_address is not null;
+`,
+  },
 ];
 
 /**

@@ -10,6 +10,8 @@ export interface DepositAddress {
   address: string;
   /** User-facing form. */
   display: string;
+  /** A token wallet the scanner follows for this deposit, canonical; null if none. */
+  watchAddress: string | null;
   derivationIndex: bigint;
 }
 

@@ -22,6 +22,11 @@ export interface OwnedAccount {
   kind: "deposit" | "hot";
   /** Currency the deposit address was created for; null for the hot wallet. */
   currency: string | null;
+  /**
+   * For an account watched on behalf of a deposit (a token wallet such as a TON jetton
+   * wallet), the deposit's canonical address; null for the deposit or hot wallet itself.
+   */
+  owner: string | null;
 }
 
 /**
@@ -139,6 +144,8 @@ export interface AccountBalance {
 export interface ChainSender {
   /** Most transfers one payload may carry. */
   readonly maxBatch: number;
+  /** Whether withdrawals of `currency` can be sent (an asset may be deposit-only for now). */
+  withdrawable(currency: string): boolean;
   /** Amount of `currency` the hot wallet can spend now, fees reserved. */
   spendable(currency: string): Promise<bigint>;
   /** Signs one payload carrying `items`, in order, from the hot wallet. */
@@ -158,8 +165,14 @@ export interface ChainSender {
 export interface ChainDerivation {
   /** The hot wallet, canonical and display forms. */
   readonly hotWallet: { address: string; display: string };
-  /** Deterministic deposit address for `index` (index ≥ 1). */
-  deposit(index: bigint, currency: string): { address: string; display: string };
+  /**
+   * Deterministic deposit address for `index` (index ≥ 1). `watch` is a second account the
+   * scanner must follow for this deposit (a token wallet), null when there is none.
+   */
+  deposit(
+    index: bigint,
+    currency: string,
+  ): Promise<{ address: string; display: string; watch: string | null }>;
   /** Parses user input into canonical and display forms, or an error text. */
   parseAddress(input: string): { address: string; display: string } | { error: string };
   /** Display form of a canonical address. */
@@ -173,6 +186,8 @@ export interface FaucetRequest {
   to: string;
   amount: bigint;
   comment: string | null;
+  /** For token transfers that carry native coin along (TON jettons): how much; null = default. */
+  forwardAmount: bigint | null;
 }
 
 /** Devnet controls a plugin exposes when it runs against its own devnet. */

@@ -38,13 +38,14 @@ export async function newAddress(
 ): Promise<string> {
   const { plugin } = requireAsset(ctx, currency);
   const index = await nextDerivationIndex(ctx.db);
-  const derived = plugin.derivation.deposit(index, currency);
+  const derived = await plugin.derivation.deposit(index, currency);
   const stored = await insertAddress(ctx.db, {
     chain: plugin.chain,
     currency,
     userId,
     address: derived.address,
     display: derived.display,
+    watchAddress: derived.watch,
     derivationIndex: index,
   });
   return stored.display;
@@ -117,6 +118,9 @@ export async function requestWithdrawal(
   const existing = await withdrawalByQuery(ctx.db, r.userId, r.queryId);
   if (existing) return repeated(ctx, existing, r);
   const { plugin } = requireAsset(ctx, r.currency);
+  if (!plugin.sender.withdrawable(r.currency)) {
+    throw new InputError("currency", `withdrawals of ${r.currency} are not supported yet`);
+  }
   if (r.amount <= 0n) throw new InputError("amount", "must be greater than zero");
   const parsed = plugin.derivation.parseAddress(r.destination);
   if ("error" in parsed) throw new InputError("destination", parsed.error);

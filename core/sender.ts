@@ -65,15 +65,22 @@ async function broadcast(
   }
 }
 
-/** Takes the FIFO prefix of `pending` that the hot wallet can pay for. */
+/**
+ * Takes, in FIFO order, the pending withdrawals the hot wallet can pay for. Order is strict
+ * per currency: one that does not fit holds the later ones of its currency, not the others.
+ */
 async function affordable(plugin: ChainPlugin, pending: Withdrawal[]): Promise<Withdrawal[]> {
   const left = new Map<string, bigint>();
+  const held = new Set<string>();
   const taken: Withdrawal[] = [];
   for (const w of pending) {
+    if (held.has(w.currency)) continue;
     if (!left.has(w.currency)) left.set(w.currency, await plugin.sender.spendable(w.currency));
     const rest = left.get(w.currency)! - w.amount;
-    // Strict FIFO: a withdrawal that does not fit holds the ones behind it.
-    if (rest < 0n) break;
+    if (rest < 0n) {
+      held.add(w.currency);
+      continue;
+    }
     left.set(w.currency, rest);
     taken.push(w);
   }

@@ -9,7 +9,7 @@ import { mnemonicNew } from "@ton/crypto";
 import { applyEnv, parseConfig } from "../core/config.ts";
 import type { Logger } from "../core/log.ts";
 import { startProcessor, waitForSignal } from "./runtime.ts";
-import { tonDevnetControls } from "./ton/dev.ts";
+import { devnetJettonAssets, tonDevnetControls } from "./ton/dev.ts";
 import { startTonDevnet } from "./ton/devnet/server.ts";
 
 /** Starts devnets and the processor, prints how to use them, runs until SIGINT/SIGTERM. */
@@ -27,7 +27,10 @@ export async function startDev(log: Logger): Promise<void> {
       dnsRoot: devnet.dnsRoot.toString(),
       validitySeconds: 30,
       rps: 1000,
-      assets: { TON: { decimals: 9, minSweep: "1000000000" } },
+      assets: {
+        TON: { decimals: 9, minSweep: "1000000000" },
+        ...devnetJettonAssets(devnet),
+      },
     },
   }, { API_TOKEN: env.API_TOKEN, API_PORT: env.API_PORT, SYNC_LAG_SECONDS: env.SYNC_LAG_SECONDS });
   // Chain and database are both fresh each run; a persistent database would outlive the chain.

@@ -3,10 +3,10 @@
 import type { Queryable } from "../db.ts";
 import type { DepositAddress } from "../models.ts";
 import type { OwnedAccount } from "../plugin.ts";
-import { big } from "./rows.ts";
+import { big, textOrNull } from "./rows.ts";
 
-const COLUMNS =
-  "id::text as id, chain, currency, user_id, address, display, derivation_index::text as derivation_index";
+const COLUMNS = `id::text as id, chain, currency, user_id, address, display, watch_address,
+  derivation_index::text as derivation_index`;
 
 function toAddress(row: Record<string, unknown>): DepositAddress {
   return {
@@ -16,6 +16,7 @@ function toAddress(row: Record<string, unknown>): DepositAddress {
     userId: String(row.user_id),
     address: String(row.address),
     display: String(row.display),
+    watchAddress: textOrNull(row.watch_address),
     derivationIndex: big(row.derivation_index),
   };
 }
@@ -32,9 +33,10 @@ export async function insertAddress(
   a: Omit<DepositAddress, "id">,
 ): Promise<DepositAddress> {
   const [row] = await db.query(
-    `insert into addresses (chain, currency, user_id, address, display, derivation_index)
-     values ($1, $2, $3, $4, $5, $6) returning ${COLUMNS}`,
-    [a.chain, a.currency, a.userId, a.address, a.display, a.derivationIndex],
+    `insert into addresses (chain, currency, user_id, address, display, watch_address,
+       derivation_index)
+     values ($1, $2, $3, $4, $5, $6, $7) returning ${COLUMNS}`,
+    [a.chain, a.currency, a.userId, a.address, a.display, a.watchAddress, a.derivationIndex],
   );
   return toAddress(row);
 }
@@ -62,8 +64,8 @@ export async function addressByCanonical(
 }
 
 /**
- * Which of `addresses` are our deposit addresses: one indexed query, whatever the number of
- * addresses we hold.
+ * Which of `addresses` are our deposit addresses or the token wallets watched for them: one
+ * indexed query, whatever the number of addresses we hold.
  */
 export async function ownedDeposits(
   db: Queryable,
@@ -73,17 +75,20 @@ export async function ownedDeposits(
   const owned = new Map<string, OwnedAccount>();
   if (addresses.length === 0) return owned;
   const rows = await db.query(
-    `select address, display, currency from addresses
-     where chain = $1 and address = any($2::text[])`,
+    `select address, display, currency, watch_address from addresses
+     where chain = $1 and (address = any($2::text[]) or watch_address = any($2::text[]))`,
     [chain, [...addresses]],
   );
+  const asked = new Set(addresses);
   for (const row of rows) {
-    owned.set(String(row.address), {
-      address: String(row.address),
-      display: String(row.display),
-      kind: "deposit",
-      currency: String(row.currency),
-    });
+    const address = String(row.address);
+    const base = { display: String(row.display), kind: "deposit" as const };
+    const currency = String(row.currency);
+    if (asked.has(address)) owned.set(address, { ...base, address, currency, owner: null });
+    const watch = textOrNull(row.watch_address);
+    if (watch !== null && asked.has(watch)) {
+      owned.set(watch, { ...base, address: watch, currency, owner: address });
+    }
   }
   return owned;
 }

@@ -17,15 +17,38 @@ export function tonDevnetControls(devnet: TonDevnet): ChainDevnet {
         endpoint: devnet.endpoint,
         masterchain_height: heights.masterchain,
         shard_height: heights.shard,
+        jettons: Object.fromEntries(
+          Object.values(devnet.jettons).map((j) => [
+            j.symbol,
+            formatTonAddress(j.master, "devnet", true),
+          ]),
+        ),
       });
     },
     async faucet(request: FaucetRequest): Promise<string> {
-      if (request.currency !== "TON") {
+      const to = Address.parseRaw(request.to);
+      const comment = request.comment ?? undefined;
+      if (request.currency === "TON") return await devnet.faucet(to, request.amount, { comment });
+      if (!devnet.jettons[request.currency]) {
         throw new InputError("currency", `the TON faucet has no ${request.currency}`);
       }
-      return await devnet.faucet(Address.parseRaw(request.to), request.amount, {
-        comment: request.comment ?? undefined,
+      // A jetton goes to the owner; its jetton wallet is created on the way.
+      return await devnet.faucetJetton(request.currency, to, request.amount, {
+        comment,
+        forwardTonAmount: request.forwardAmount ?? undefined,
       });
     },
   };
+}
+
+/** The devnet's jettons as processor assets (symbol → master), e.g. USDT_TON and TGR. */
+export function devnetJettonAssets(
+  devnet: TonDevnet,
+): Record<string, { decimals: number; contract: string }> {
+  return Object.fromEntries(
+    Object.values(devnet.jettons).map((j) => [j.symbol, {
+      decimals: j.decimals,
+      contract: j.master.toRawString(),
+    }]),
+  );
 }

@@ -5,10 +5,11 @@ import { TonClient } from "@ton/ton";
 import type { Asset } from "../../core/asset.ts";
 import type { Config } from "../../core/config.ts";
 import { UnavailableError } from "../../core/errors.ts";
-import type { ChainDevnet, ChainPlugin, OwnedAccount } from "../../core/plugin.ts";
+import type { ChainDevnet, ChainPlugin } from "../../core/plugin.ts";
 import { formatTonAddress, parseTonAddress, type TonNetwork } from "./address.ts";
 import { validateWithdrawalMemo } from "./comment.ts";
 import { dnsRootFromConfig, resolveWallet } from "./dns.ts";
+import { jettonWalletOf } from "./jetton.ts";
 import { createTonScanner } from "./scanner.ts";
 import { createTonSender } from "./sender.ts";
 import { createToncenter } from "./toncenter.ts";
@@ -53,16 +54,22 @@ async function readMnemonic(ton: NonNullable<Config["ton"]>): Promise<string[]> 
 
 function assetsOf(ton: NonNullable<Config["ton"]>): Asset[] {
   return Object.entries(ton.assets).map(([code, a]) => {
-    if (a.contract || code !== "TON") {
-      throw new Error(`ton.assets.${code}: only the native TON asset is supported so far`);
+    if ((code === "TON") !== (a.contract === undefined)) {
+      throw new Error(
+        `ton.assets.${code}.contract: TON is the native coin; every other asset is a jetton ` +
+          "and needs its master address",
+      );
+    }
+    if (a.contract !== undefined && a.minSweep > 0n) {
+      throw new Error(`ton.assets.${code}.minSweep: jetton sweeps are not supported yet`);
     }
     return {
       code,
       chain: "ton",
       decimals: a.decimals,
-      contract: null,
+      contract: a.contract ?? null,
       minSweep: a.minSweep,
-      hotMax: a.hotMax ?? null,
+      hotMax: a.contract === undefined ? a.hotMax ?? null : null,
       hotResidual: a.hotResidual,
     };
   });
@@ -78,6 +85,13 @@ export async function createTonPlugin(
   if (!ton.endpoint) throw new Error("ton.endpoint: set TON_ENDPOINT");
   const network = config.network as TonNetwork;
   const assets = assetsOf(ton);
+  const masters = new Map<string, Address>();
+  for (const asset of assets) {
+    if (asset.contract === null) continue;
+    const parsed = parseTonAddress(asset.contract, network);
+    if ("error" in parsed) throw new Error(`ton.assets.${asset.code}.contract: ${parsed.error}`);
+    masters.set(asset.code, parsed.address);
+  }
   const keys = await tonKeyPair(await readMnemonic(ton)).catch((error) => {
     throw new Error(`ton.mnemonic: ${(error as Error).message}`);
   });
@@ -107,7 +121,6 @@ export async function createTonPlugin(
     coldWallet = parsed;
   }
   const hotRaw = hot.address.toRawString();
-  const currencyOf = (account: OwnedAccount) => account.currency === "TON" ? "TON" : null;
 
   let dnsRoot: Address | null = ton.dnsRoot ? Address.parse(ton.dnsRoot) : null;
   async function root(): Promise<Address> {
@@ -123,6 +136,7 @@ export async function createTonPlugin(
     keys,
     hot,
     deposit: (index) => depositWallet(keys.publicKey, index, network),
+    masters,
     maxBatch: ton.batchSize,
     validitySeconds: ton.validitySeconds,
     now,
@@ -138,17 +152,25 @@ export async function createTonPlugin(
     coldWallet,
     derivation: {
       hotWallet: { address: hotRaw, display: formatTonAddress(hot.address, network, false) },
-      deposit(index: bigint) {
+      async deposit(index: bigint, currency: string) {
         const wallet = depositWallet(keys.publicKey, index, network);
+        const master = masters.get(currency);
+        // A jetton deposit is an owner address; what the scanner follows is the jetton
+        // wallet that the configured master derives for it, asked of the master itself.
+        const watch = master
+          ? (await fromNode("jetton wallet", () => jettonWalletOf(client, master, wallet.address)))
+            .toRawString()
+          : null;
         return {
           address: wallet.address.toRawString(),
           display: formatTonAddress(wallet.address, network, false),
+          watch,
         };
       },
       parseAddress: parse,
       display: (raw: string) => formatTonAddress(raw, network, false),
     },
-    scanner: createTonScanner(node, network, currencyOf),
+    scanner: createTonScanner(node, network),
     sender: {
       ...sender,
       balance: (currency, address) => fromNode("balance", () => sender.balance(currency, address)),

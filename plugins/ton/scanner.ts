@@ -19,6 +19,7 @@ import type {
 import type { TonNetwork } from "./address.ts";
 import { formatTonAddress } from "./address.ts";
 import type { BlockId, BlockTransaction, Toncenter } from "./toncenter.ts";
+import { jettonIncome } from "./jetton.ts";
 import { type DecodedTransaction, decodeTransaction, incomingTransfer } from "./transaction.ts";
 
 const MASTERCHAIN_SHARD = "-9223372036854775808";
@@ -60,11 +61,7 @@ export function outKey(destination: string, amount: bigint, bodyHash: string): s
 }
 
 /** Creates the scanner. */
-export function createTonScanner(
-  node: Toncenter,
-  network: TonNetwork,
-  currencyOf: (account: OwnedAccount) => string | null,
-): ChainScanner {
+export function createTonScanner(node: Toncenter, network: TonNetwork): ChainScanner {
   async function tips(mcSeqno: number): Promise<BlockId[]> {
     return (await node.shards(mcSeqno)).filter((s) => s.workchain === 0);
   }
@@ -114,34 +111,59 @@ export function createTonScanner(
       const account = owned.get(t.account);
       if (!account) continue;
       const tx = decodeTransaction(t.boc);
-      const income = account.kind === "deposit" ? incomeOf(tx, account, height) : null;
+      const income = account.kind !== "deposit"
+        ? null
+        : account.owner !== null
+        ? jettonIncomeOf(tx, account, height)
+        : tonIncomeOf(tx, account, height);
       if (income) incomes.push(income);
       if (tx.inMessage?.kind === "external-in") sightings.push(sightingOf(tx));
     }
     return { incomes, sightings };
   }
 
-  function incomeOf(
+  function incomeEvent(
     tx: DecodedTransaction,
-    account: OwnedAccount,
+    fields: Pick<IncomeEvent, "currency" | "to" | "amount" | "comment" | "binaryComment">,
+    from: string | null,
     height: bigint,
-  ): IncomeEvent | null {
-    const transfer = incomingTransfer(tx);
-    const currency = currencyOf(account);
-    if (!transfer || !currency) return null;
+  ): IncomeEvent {
     return {
-      currency,
-      to: tx.account,
-      from: formatTonAddress(transfer.from, network, false),
-      amount: transfer.amount,
-      comment: transfer.comment,
-      binaryComment: transfer.binaryComment,
+      ...fields,
+      from: from === null ? null : formatTonAddress(from, network, false),
       txHash: tx.hash,
       // One in-message per transaction: the transaction hash alone is the identity.
       eventIndex: 0,
       blockHeight: height,
       time: tx.now,
     };
+  }
+
+  /** TON received by a deposit created for TON (not a jetton deposit's owner wallet). */
+  function tonIncomeOf(tx: DecodedTransaction, account: OwnedAccount, height: bigint) {
+    const transfer = account.currency === "TON" ? incomingTransfer(tx) : null;
+    if (!transfer) return null;
+    const { amount, comment, binaryComment } = transfer;
+    const fields = { currency: "TON", to: tx.account, amount, comment, binaryComment };
+    return incomeEvent(tx, fields, transfer.from, height);
+  }
+
+  /**
+   * Jettons received by the jetton wallet the configured master derives for a deposit owner:
+   * only that wallet is watched, so a fake jetton or a forged notification never gets here.
+   */
+  function jettonIncomeOf(tx: DecodedTransaction, account: OwnedAccount, height: bigint) {
+    const transfer = jettonIncome(tx);
+    if (!transfer || account.currency === null || account.owner === null) return null;
+    const { amount, comment, binaryComment } = transfer;
+    const fields = {
+      currency: account.currency,
+      to: account.owner,
+      amount,
+      comment,
+      binaryComment,
+    };
+    return incomeEvent(tx, fields, transfer.from, height);
   }
 
   function sightingOf(tx: DecodedTransaction): PayloadSighting {

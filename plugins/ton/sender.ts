@@ -23,6 +23,7 @@ import type {
   TransferItem,
 } from "../../core/plugin.ts";
 import { encodeComment, parseBinaryComment } from "./comment.ts";
+import { jettonWalletOf } from "./jetton.ts";
 import { outKey } from "./scanner.ts";
 import { Address as TonAddress } from "@ton/core";
 import { Buffer } from "node:buffer";
@@ -40,6 +41,8 @@ export interface TonSenderDeps {
   keys: KeyPair;
   hot: WalletContractV5R1;
   deposit: (index: bigint) => WalletContractV5R1;
+  /** Jetton masters by asset code. */
+  masters: ReadonlyMap<string, Address>;
   maxBatch: number;
   validitySeconds: number;
   /** Unix seconds now (injectable for tests). */
@@ -105,6 +108,9 @@ export function createTonSender(deps: TonSenderDeps): ChainSender {
   return {
     maxBatch: deps.maxBatch,
 
+    // Jetton withdrawals come with their sender; until then jettons are deposit-only.
+    withdrawable: (currency: string) => currency === "TON",
+
     async spendable(currency: string): Promise<bigint> {
       if (currency !== "TON") return 0n;
       const { balance } = await stateOf(hot.address);
@@ -152,11 +158,23 @@ export function createTonSender(deps: TonSenderDeps): ChainSender {
     },
 
     async balance(currency: string, address?: string): Promise<AccountBalance> {
-      const state = await stateOf(address ? rawToAddress(address) : hot.address);
-      const status = state.state === "uninitialized"
-        ? (state.balance === 0n && state.lastTransaction === null ? "non_exist" : "uninit")
-        : state.state;
-      return { balance: currency === "TON" ? state.balance : 0n, status };
+      const owner = address ? rawToAddress(address) : hot.address;
+      const master = deps.masters.get(currency);
+      if (!master) {
+        const state = await stateOf(owner);
+        return { balance: currency === "TON" ? state.balance : 0n, status: statusOf(state) };
+      }
+      // A jetton balance lives in the owner's jetton wallet, as the master derives it.
+      const wallet = await jettonWalletOf(client, master, owner);
+      const state = await stateOf(wallet);
+      if (state.state !== "active") return { balance: 0n, status: statusOf(state) };
+      const data = await client.runMethod(wallet, "get_wallet_data");
+      return { balance: data.stack.readBigNumber(), status: "active" };
     },
   };
+}
+
+function statusOf(state: { state: string; balance: bigint; lastTransaction: unknown }): string {
+  if (state.state !== "uninitialized") return state.state;
+  return state.balance === 0n && state.lastTransaction === null ? "non_exist" : "uninit";
 }

@@ -341,6 +341,7 @@ Deno.test("the exchange API renders the seed's shapes", async (t) => {
         to: `stub:${deposit.toLowerCase()}`,
         amount: 500n,
         comment: "gift",
+        forwardAmount: null,
       }]);
       const cases: [Record<string, unknown>, string][] = [
         [{ ...body, amount: "1.5" }, "amount"],

@@ -40,6 +40,7 @@ async function deposit(db: Queryable, user: string, address: string) {
     userId: user,
     address,
     display: `display-${address}`,
+    watchAddress: null,
     derivationIndex: index,
   });
 }

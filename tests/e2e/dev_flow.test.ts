@@ -11,7 +11,7 @@ import postgres from "postgres";
 import { parseConfig } from "../../core/config.ts";
 import { silentLogger } from "../../core/log.ts";
 import { startProcessor } from "../../plugins/runtime.ts";
-import { tonDevnetControls } from "../../plugins/ton/dev.ts";
+import { devnetJettonAssets, tonDevnetControls } from "../../plugins/ton/dev.ts";
 import { startTonDevnet } from "../../plugins/ton/devnet/server.ts";
 
 const TOKEN = "e2e-token-0123456789abcdef";
@@ -43,6 +43,7 @@ Deno.test("dev mode end to end: address, faucet payment, income, withdrawal, bal
       dnsRoot: devnet.dnsRoot.toString(),
       rps: 1000,
       validitySeconds: 20,
+      assets: { TON: { decimals: 9 }, ...devnetJettonAssets(devnet) },
     },
   });
   const running = await startProcessor(config, silentLogger, { ton: tonDevnetControls(devnet) });
@@ -118,6 +119,28 @@ Deno.test("dev mode end to end: address, faucet payment, income, withdrawal, bal
     assert.ok(spent >= toNano("1") && spent < toNano("1.05"), `hot wallet spent ${spent}`);
     assert.equal(hotAfter.json.total_pending_amount, "0");
     assert.equal(hotAfter.json.total_processing_amount, "0");
+
+    // A jetton deposit: an owner address paid by a faucet jetton transfer with no forward TON.
+    const usdt = (await call("POST", "/v1/address/new", { user_id: "alice", currency: "USDT_TON" }))
+      .json.address as string;
+    const jettonPaid = await call("POST", "/devnet/faucet", {
+      currency: "USDT_TON",
+      to: usdt,
+      amount: "25000000",
+      comment: "order 18",
+      forward_amount: "0",
+    });
+    assert.equal(jettonPaid.status, 200);
+    const jettonIncome = await until("the jetton income", async () => {
+      const r = await call("GET", "/v1/deposit/history?user_id=alice&currency=USDT_TON");
+      return r.json.incomes?.length ? r.json.incomes[0] : null;
+    });
+    assert.deepEqual(
+      [jettonIncome.deposit_address, jettonIncome.amount, jettonIncome.comment],
+      [usdt, "25000000", "order 18"],
+    );
+    const jettonBalance = await call("GET", `/v1/balance?currency=USDT_TON&address=${usdt}`);
+    assert.deepEqual(jettonBalance.json, { balance: "25000000", status: "active" });
     assert.ok(statuses.every((s) => s < 500), `statuses: ${statuses}`);
   } finally {
     await running.stop();

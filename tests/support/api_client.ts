@@ -155,7 +155,8 @@ export function stubPlugin(): ChainPlugin & { faucetCalls: FaucetRequest[] } {
     faucetCalls,
     derivation: {
       hotWallet: { address: canonical("HOTWALLET"), display: "HOTWALLET" },
-      deposit: (index) => ({ address: canonical(`DEP${index}`), display: `DEP${index}` }),
+      deposit: (index) =>
+        Promise.resolve({ address: canonical(`DEP${index}`), display: `DEP${index}`, watch: null }),
       parseAddress: (input) =>
         /^[A-Z0-9]{4,48}$/.test(input)
           ? { address: canonical(input), display: input }
@@ -165,6 +166,7 @@ export function stubPlugin(): ChainPlugin & { faucetCalls: FaucetRequest[] } {
     scanner: { initialCursor: unused, next: unused },
     sender: {
       maxBatch: 4,
+      withdrawable: () => true,
       spendable: unused,
       buildTransfers: unused,
       buildSweep: unused,

@@ -10,7 +10,7 @@ import type { ProcessorContext } from "../../core/context.ts";
 import { ingestOnce } from "../../core/ingest.ts";
 import { silentLogger } from "../../core/log.ts";
 import type { ChainPlugin } from "../../core/plugin.ts";
-import { tonDevnetControls } from "../../plugins/ton/dev.ts";
+import { devnetJettonAssets, tonDevnetControls } from "../../plugins/ton/dev.ts";
 import {
   startTonDevnet,
   type TonDevnet,
@@ -46,6 +46,8 @@ export async function startTonHarness(
     raw?: Record<string, unknown>;
     ton?: Record<string, unknown>;
     devnet?: TonDevnetOptions;
+    /** Configure the devnet's jettons (USDT_TON, TGR) as assets beside TON. */
+    jettons?: boolean;
   } = {},
 ): Promise<TonHarness> {
   const devnet = await startTonDevnet({ blockIntervalMs: 0, ...options.devnet });
@@ -63,6 +65,9 @@ export async function startTonHarness(
         mnemonic: mnemonic.join(" "),
         dnsRoot: devnet.dnsRoot.toString(),
         rps: 1000,
+        ...(options.jettons
+          ? { assets: { TON: { decimals: 9 }, ...devnetJettonAssets(devnet) } }
+          : {}),
         ...options.ton,
       },
     });

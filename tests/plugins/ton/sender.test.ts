@@ -189,7 +189,7 @@ Deno.test("250 withdrawals go out in one external message, several to one destin
     assert.equal(await balanceOf(h, shared), 10_000_000n + 10_000_000n + 1n + 10_000_000n + 2n);
   }));
 
-Deno.test("withdrawals leave in FIFO order and never beyond the hot balance", () =>
+Deno.test("withdrawals leave in FIFO order per currency and never beyond the hot balance", () =>
   withHarness(async (h) => {
     await fundHot(h, toNano("10"));
     const first = await withdraw(h, "q1", destination(), toNano("6"));
