@@ -49,6 +49,7 @@ export function benchPlugin(scanner?: ChainScanner): ChainPlugin {
     sender: {
       maxBatch: 1,
       withdrawable: () => true,
+      nativeCost: () => 0n,
       spendable: unused,
       buildTransfers: unused,
       buildSweep: unused,

@@ -43,6 +43,8 @@ const tonSchema = z.object({
   rebroadcastSeconds: z.number().int().min(1).max(600).default(10),
   /** How long one node request may take before it counts as failed, milliseconds. */
   requestTimeoutMs: z.number().int().min(100).max(120_000).default(15_000),
+  /** TON sent on with each jetton withdrawal's notification (0: none), nanotons. */
+  jettonForwardTon: baseUnits.default(1n),
   /** Requests per second allowed to the node (toncenter without a key allows 1). */
   rps: z.number().positive().default(10),
   assets: z.record(z.string().regex(/^[A-Z0-9_]{2,20}$/), assetSchema).default({

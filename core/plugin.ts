@@ -104,6 +104,8 @@ export interface ChainScanner {
 
 /** A transfer the sender is asked to make. */
 export interface TransferItem {
+  /** The withdrawal's id: unique and stable across rebuilds (TON jettons use it as query_id). */
+  id: bigint;
   currency: string;
   /** Canonical destination. */
   to: string;
@@ -146,6 +148,11 @@ export interface ChainSender {
   readonly maxBatch: number;
   /** Whether withdrawals of `currency` can be sent (an asset may be deposit-only for now). */
   withdrawable(currency: string): boolean;
+  /**
+   * Native coin one transfer of `currency` takes beyond its amount (a token transfer's gas),
+   * charged to the native balance when batching; 0 where the fee reserve covers it.
+   */
+  nativeCost(currency: string): bigint;
   /** Amount of `currency` the hot wallet can spend now, fees reserved. */
   spendable(currency: string): Promise<bigint>;
   /** Signs one payload carrying `items`, in order, from the hot wallet. */

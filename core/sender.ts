@@ -66,22 +66,30 @@ async function broadcast(
 }
 
 /**
- * Takes, in FIFO order, the pending withdrawals the hot wallet can pay for. Order is strict
- * per currency: one that does not fit holds the later ones of its currency, not the others.
+ * Takes, in FIFO order, the pending withdrawals the hot wallet can pay for, amount and
+ * native gas both. Order is strict per currency: one that does not fit holds the later ones
+ * of its currency, not the others.
  */
 async function affordable(plugin: ChainPlugin, pending: Withdrawal[]): Promise<Withdrawal[]> {
+  const native = plugin.assets.find((a) => a.contract === null)?.code;
   const left = new Map<string, bigint>();
+  const budget = async (currency: string) => {
+    if (!left.has(currency)) left.set(currency, await plugin.sender.spendable(currency));
+    return left.get(currency)!;
+  };
   const held = new Set<string>();
   const taken: Withdrawal[] = [];
   for (const w of pending) {
     if (held.has(w.currency)) continue;
-    if (!left.has(w.currency)) left.set(w.currency, await plugin.sender.spendable(w.currency));
-    const rest = left.get(w.currency)! - w.amount;
-    if (rest < 0n) {
+    const gas = plugin.sender.nativeCost(w.currency);
+    const rest = await budget(w.currency) - w.amount - (w.currency === native ? gas : 0n);
+    const nativeRest = native && w.currency !== native ? await budget(native) - gas : 0n;
+    if (rest < 0n || nativeRest < 0n) {
       held.add(w.currency);
       continue;
     }
     left.set(w.currency, rest);
+    if (native && w.currency !== native) left.set(native, nativeRest);
     taken.push(w);
   }
   return taken;
@@ -94,6 +102,7 @@ async function sendWithdrawals(ctx: ProcessorContext, plugin: ChainPlugin): Prom
   );
   if (!batch.length) return 0;
   const items: TransferItem[] = batch.map((w) => ({
+    id: w.id,
     currency: w.currency,
     to: w.destination,
     amount: w.amount,

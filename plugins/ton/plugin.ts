@@ -137,6 +137,7 @@ export async function createTonPlugin(
     hot,
     deposit: (index) => depositWallet(keys.publicKey, index, network),
     masters,
+    jettonForwardTon: ton.jettonForwardTon,
     maxBatch: ton.batchSize,
     validitySeconds: ton.validitySeconds,
     now,

@@ -19,7 +19,7 @@ import type {
 import type { TonNetwork } from "./address.ts";
 import { formatTonAddress } from "./address.ts";
 import type { BlockId, BlockTransaction, Toncenter } from "./toncenter.ts";
-import { jettonIncome } from "./jetton.ts";
+import { jettonIncome, jettonOutKeyOf } from "./jetton.ts";
 import { type DecodedTransaction, decodeTransaction, incomingTransfer } from "./transaction.ts";
 
 const MASTERCHAIN_SHARD = "-9223372036854775808";
@@ -171,7 +171,9 @@ export function createTonScanner(node: Toncenter, network: TonNetwork): ChainSca
     return {
       payloadId: tx.inMessage!.bodyHash,
       txHash: tx.hash,
-      outKeys: sent.map((m) => outKey(m.destination!, m.value, m.body.hash().toString("hex"))),
+      outKeys: sent.map((m) =>
+        jettonOutKeyOf(m) ?? outKey(m.destination!, m.value, m.body.hash().toString("hex"))
+      ),
       outAmounts: sent.map((m) => m.value),
       fee: tx.fee,
       time: tx.now,

@@ -23,7 +23,7 @@ import type {
   TransferItem,
 } from "../../core/plugin.ts";
 import { encodeComment, parseBinaryComment } from "./comment.ts";
-import { jettonWalletOf } from "./jetton.ts";
+import { jettonOutKey, jettonTransferMessageBody, jettonWalletOf } from "./jetton.ts";
 import { outKey } from "./scanner.ts";
 import { Address as TonAddress } from "@ton/core";
 import { Buffer } from "node:buffer";
@@ -32,6 +32,11 @@ import { Buffer } from "node:buffer";
 export const HOT_RESERVE = 100_000_000n;
 /** Nanotons reserved per transfer for forwarding and action fees. */
 export const FEE_PER_TRANSFER = 5_000_000n;
+/**
+ * TON attached to a jetton transfer for the two jetton wallets' gas; what is not used comes
+ * back to the hot wallet as `excesses`.
+ */
+export const JETTON_TRANSFER_GAS = 50_000_000n;
 /** A deposit holding less than this is not worth a sweep. */
 export const MIN_SWEEP_BALANCE = 20_000_000n;
 
@@ -43,6 +48,8 @@ export interface TonSenderDeps {
   deposit: (index: bigint) => WalletContractV5R1;
   /** Jetton masters by asset code. */
   masters: ReadonlyMap<string, Address>;
+  /** TON forwarded with each jetton withdrawal's notification. */
+  jettonForwardTon: bigint;
   maxBatch: number;
   validitySeconds: number;
   /** Unix seconds now (injectable for tests). */
@@ -105,13 +112,36 @@ export function createTonSender(deps: TonSenderDeps): ChainSender {
     };
   }
 
+  // The hot wallet's jetton wallet per master never changes: ask the master once.
+  const hotJettonWallets = new Map<string, Promise<Address>>();
+  function hotJettonWallet(master: Address): Promise<Address> {
+    const key = master.toRawString();
+    let wallet = hotJettonWallets.get(key);
+    if (!wallet) {
+      wallet = jettonWalletOf(client, master, hot.address);
+      wallet.catch(() => hotJettonWallets.delete(key));
+      hotJettonWallets.set(key, wallet);
+    }
+    return wallet;
+  }
+
+  async function jettonBalance(wallet: Address): Promise<bigint> {
+    const state = await stateOf(wallet);
+    if (state.state !== "active") return 0n;
+    return (await client.runMethod(wallet, "get_wallet_data")).stack.readBigNumber();
+  }
+
   return {
     maxBatch: deps.maxBatch,
 
-    // Jetton withdrawals come with their sender; until then jettons are deposit-only.
-    withdrawable: (currency: string) => currency === "TON",
+    withdrawable: () => true,
+
+    nativeCost: (currency: string) =>
+      deps.masters.has(currency) ? JETTON_TRANSFER_GAS + deps.jettonForwardTon : 0n,
 
     async spendable(currency: string): Promise<bigint> {
+      const master = deps.masters.get(currency);
+      if (master) return await jettonBalance(await hotJettonWallet(master));
       if (currency !== "TON") return 0n;
       const { balance } = await stateOf(hot.address);
       const free = balance - HOT_RESERVE - FEE_PER_TRANSFER * BigInt(deps.maxBatch);
@@ -119,23 +149,41 @@ export function createTonSender(deps: TonSenderDeps): ChainSender {
     },
 
     async buildTransfers(items: TransferItem[]): Promise<SignedPayload> {
-      const messages = items.map((item) =>
-        internal({
-          to: rawToAddress(item.to),
-          value: item.amount,
-          // Non-bounceable: a withdrawal to an uninitialised wallet must arrive, not return.
-          bounce: false,
-          body: memoBody(item.comment, item.binaryComment),
-        })
-      );
-      const signed = await sign(hot, messages, SendMode.PAY_GAS_SEPARATELY);
+      const built = await Promise.all(items.map(async (item) => {
+        const master = deps.masters.get(item.currency);
+        if (!master) {
+          const message = internal({
+            to: rawToAddress(item.to),
+            value: item.amount,
+            // Non-bounceable: a withdrawal to an uninitialised wallet must arrive, not return.
+            bounce: false,
+            body: memoBody(item.comment, item.binaryComment),
+          });
+          const key = outKey(item.to, item.amount, (message.body as Cell).hash().toString("hex"));
+          return { message, key };
+        }
+        // A jetton withdrawal is a TEP-74 transfer our jetton wallet executes; its query_id
+        // is the withdrawal id, which is how the sighting recognises it.
+        const wallet = await hotJettonWallet(master);
+        const message = internal({
+          to: wallet,
+          value: JETTON_TRANSFER_GAS + deps.jettonForwardTon,
+          bounce: true,
+          body: jettonTransferMessageBody({
+            queryId: item.id,
+            amount: item.amount,
+            destination: rawToAddress(item.to),
+            responseDestination: hot.address,
+            forwardTonAmount: deps.jettonForwardTon,
+            comment: item.comment,
+            binaryComment: item.binaryComment,
+          }),
+        });
+        return { message, key: jettonOutKey(wallet, item.id) };
+      }));
+      const signed = await sign(hot, built.map((b) => b.message), SendMode.PAY_GAS_SEPARATELY);
       const { body: _body, ...payload } = signed;
-      return {
-        ...payload,
-        outKeys: items.map((item, i) =>
-          outKey(item.to, item.amount, (messages[i].body as Cell).hash().toString("hex"))
-        ),
-      };
+      return { ...payload, outKeys: built.map((b) => b.key) };
     },
 
     async buildSweep(account: DepositAccount, memo: string | null): Promise<SignedPayload | null> {
@@ -165,11 +213,11 @@ export function createTonSender(deps: TonSenderDeps): ChainSender {
         return { balance: currency === "TON" ? state.balance : 0n, status: statusOf(state) };
       }
       // A jetton balance lives in the owner's jetton wallet, as the master derives it.
-      const wallet = await jettonWalletOf(client, master, owner);
+      const wallet = address
+        ? await jettonWalletOf(client, master, owner)
+        : await hotJettonWallet(master);
       const state = await stateOf(wallet);
-      if (state.state !== "active") return { balance: 0n, status: statusOf(state) };
-      const data = await client.runMethod(wallet, "get_wallet_data");
-      return { balance: data.stack.readBigNumber(), status: "active" };
+      return { balance: await jettonBalance(wallet), status: statusOf(state) };
     },
   };
 }

@@ -58,6 +58,7 @@ Deno.test("an empty TON section gets its defaults and the native TON asset", () 
     validitySeconds: 60,
     rebroadcastSeconds: 10,
     requestTimeoutMs: 15_000,
+    jettonForwardTon: 1n,
     rps: 10,
     assets: { TON: { decimals: 9, minSweep: 0n, hotResidual: 0n } },
   });

@@ -167,6 +167,7 @@ export function stubPlugin(): ChainPlugin & { faucetCalls: FaucetRequest[] } {
     sender: {
       maxBatch: 4,
       withdrawable: () => true,
+      nativeCost: () => 0n,
       spendable: unused,
       buildTransfers: unused,
       buildSweep: unused,

@@ -95,23 +95,6 @@ Deno.test("a fake jetton and a forged notification to the owner create no income
     assert.deepEqual((await history(h, "u1", "USDT_TON")).map((i) => i.amount), [7n]);
   }));
 
-Deno.test("jetton withdrawals are refused until their sender exists, naming the currency", () =>
-  withHarness(async (h) => {
-    const { requestWithdrawal } = await import("../../../core/processor.ts");
-    await assert.rejects(
-      requestWithdrawal(h.ctx, {
-        userId: "u1",
-        queryId: "j1",
-        currency: "USDT_TON",
-        amount: 1n,
-        destination: h.devnet.faucetAddress.toString({ testOnly: true }),
-        comment: null,
-        binaryComment: null,
-      }),
-      /currency: withdrawals of USDT_TON are not supported yet/,
-    );
-  }));
-
 Deno.test("jetton balances: an owner's and the hot wallet's, through the master's wallets", () =>
   withHarness(async (h) => {
     const { balance } = await import("../../../core/processor.ts");

@@ -1,0 +1,110 @@
+/**
+ * Jetton withdrawals on the devnet: a TEP-74 transfer from the hot wallet's jetton wallet,
+ * processed when the hot wallet's message left, in batches mixed with TON.
+ */
+
+import assert from "node:assert/strict";
+import { Address, toNano } from "@ton/core";
+import { Buffer } from "node:buffer";
+import { balance, requestWithdrawal, withdrawalStatus } from "../../../core/processor.ts";
+import { senderTick } from "../../../core/sender.ts";
+import { startTonHarness, type TonHarness } from "../../support/ton_harness.ts";
+
+async function withHarness(fn: (h: TonHarness) => Promise<void>) {
+  const h = await startTonHarness({ jettons: true });
+  try {
+    await fn(h);
+  } finally {
+    await h.close();
+  }
+}
+
+async function inBlock(h: TonHarness, sent: Promise<string>) {
+  await h.block();
+  return await sent;
+}
+
+const someone = () =>
+  new Address(0, Buffer.from(crypto.getRandomValues(new Uint8Array(32))))
+    .toString({ testOnly: true, bounceable: false });
+
+async function fundHot(h: TonHarness) {
+  const hot = Address.parseRaw(h.plugin.derivation.hotWallet.address);
+  await inBlock(h, h.devnet.faucet(hot, toNano("100")));
+  await inBlock(h, h.devnet.faucetJetton("USDT_TON", hot, 50_000_000n));
+  await inBlock(h, h.devnet.faucetJetton("TGR", hot, 9_000_000_000n));
+}
+
+const withdraw = async (
+  h: TonHarness,
+  queryId: string,
+  currency: string,
+  amount: bigint,
+  to: string,
+) =>
+  (await requestWithdrawal(h.ctx, {
+    userId: "u1",
+    queryId,
+    currency,
+    amount,
+    destination: to,
+    comment: `w ${queryId}`,
+    binaryComment: null,
+  })).id;
+
+Deno.test("a jetton withdrawal is processed with a tx hash and the recipient gets exactly it", () =>
+  withHarness(async (h) => {
+    await fundHot(h);
+    assert.equal((await balance(h.ctx, "USDT_TON", undefined)).balance, 50_000_000n);
+    const to = someone();
+    const id = await withdraw(h, "j1", "USDT_TON", 1_500_000n, to);
+    assert.equal((await senderTick(h.ctx, h.plugin)).batched, 1);
+    await h.block();
+    const w = await withdrawalStatus(h.ctx, id);
+    assert.equal(w.status, "processed");
+    assert.match(w.txHash!, /^[0-9a-f]{64}$/);
+    assert.deepEqual(await balance(h.ctx, "USDT_TON", to), {
+      balance: 1_500_000n,
+      status: "active",
+    });
+    const hot = await balance(h.ctx, "USDT_TON", undefined);
+    assert.deepEqual([hot.balance, hot.pending, hot.processing], [48_500_000n, 0n, 0n]);
+  }));
+
+Deno.test("one batch mixes TON and two jettons", () =>
+  withHarness(async (h) => {
+    await fundHot(h);
+    const [a, b, c] = [someone(), someone(), someone()];
+    const ids = [
+      await withdraw(h, "m1", "TON", toNano("2"), a),
+      await withdraw(h, "m2", "USDT_TON", 3n, b),
+      await withdraw(h, "m3", "TGR", 4_000_000_000n, c),
+      await withdraw(h, "m4", "USDT_TON", 5n, b),
+    ];
+    assert.equal((await senderTick(h.ctx, h.plugin)).batched, 4);
+    await h.block();
+    const hashes = new Set<string>();
+    for (const id of ids) {
+      const w = await withdrawalStatus(h.ctx, id);
+      assert.equal(w.status, "processed");
+      hashes.add(w.txHash!);
+    }
+    assert.equal(hashes.size, 1);
+    assert.equal((await balance(h.ctx, "TON", a)).balance, toNano("2"));
+    assert.equal((await balance(h.ctx, "USDT_TON", b)).balance, 8n);
+    assert.equal((await balance(h.ctx, "TGR", c)).balance, 4_000_000_000n);
+  }));
+
+Deno.test("a jetton withdrawal beyond the hot jetton balance waits without holding TON ones", () =>
+  withHarness(async (h) => {
+    await fundHot(h);
+    const big = await withdraw(h, "b1", "USDT_TON", 60_000_000n, someone());
+    const small = await withdraw(h, "b2", "USDT_TON", 1n, someone());
+    const ton = await withdraw(h, "b3", "TON", toNano("1"), someone());
+    assert.equal((await senderTick(h.ctx, h.plugin)).batched, 1);
+    await h.block();
+    assert.equal((await withdrawalStatus(h.ctx, big)).status, "pending");
+    // Strict order within USDT_TON: the small one waits behind the big one.
+    assert.equal((await withdrawalStatus(h.ctx, small)).status, "pending");
+    assert.equal((await withdrawalStatus(h.ctx, ton)).status, "processed");
+  }));
