@@ -6,7 +6,6 @@
 
 import type { Context, MiddlewareHandler } from "hono";
 import type { ProcessorContext } from "../core/context.ts";
-import { InputError } from "../core/errors.ts";
 import type { Income, Withdrawal } from "../core/models.ts";
 import {
   allAddresses,
@@ -16,6 +15,7 @@ import {
   newAddress,
   requestWithdrawal,
   resolveName,
+  serviceTokenWithdrawal,
   serviceWithdrawal,
   syncState,
   totalIncome,
@@ -99,21 +99,6 @@ export function withdrawalStatusJson(w: Withdrawal): Record<string, string> {
   return out;
 }
 
-/**
- * Service withdrawal of a jetton. Jettons are not implemented yet, so no configured asset
- * can match the master: the request is refused naming `jetton_master`. Once the jetton
- * plugin exists, this becomes a call to the core's jetton service withdrawal (find the asset
- * whose contract is `jettonMaster`, derive the owner's jetton wallet, request a sweep).
- */
-// deno-lint-ignore require-await
-async function jettonServiceWithdrawal(
-  _ctx: ProcessorContext,
-  _owner: string,
-  _jettonMaster: string,
-): Promise<string> {
-  throw new InputError("jetton_master", "no configured jetton has this master");
-}
-
 /** Registers the exchange API on `register`, behind `guards`. */
 export function registerProcessorRoutes(
   register: Register,
@@ -180,7 +165,7 @@ export function registerProcessorRoutes(
 
   register("POST", "/v1/withdrawal/service/jetton", authedBody, async (c) => {
     const body = await readBody(c, serviceJettonBody);
-    return c.json({ memo: await jettonServiceWithdrawal(ctx, body.owner, body.jetton_master) });
+    return c.json({ memo: await serviceTokenWithdrawal(ctx, body.owner, body.jetton_master) });
   });
 
   register("GET", "/v1/withdrawal/status", authed, async (c) => {

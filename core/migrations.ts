@@ -142,6 +142,22 @@ create unique index addresses_watch on addresses (chain, watch_address)
   where watch_address is not null;
 `,
   },
+  {
+    version: 3,
+    name: "sweeps funded by the hot wallet",
+    sql: `
+alter table withdrawals drop constraint withdrawals_kind_check;
+alter table withdrawals add constraint withdrawals_kind_check
+  check (kind in ('user', 'cold', 'topup'));
+alter table sweeps drop constraint sweeps_status_check;
+alter table sweeps add constraint sweeps_status_check
+  check (status in ('requested', 'funding', 'processing', 'done', 'expired', 'empty'));
+alter table sweeps add column topup_ref bigint references withdrawals (id);
+drop index sweeps_one_open;
+create unique index sweeps_one_open on sweeps (address_id, currency)
+  where status in ('requested', 'funding', 'processing');
+`,
+  },
 ];
 
 /**

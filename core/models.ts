@@ -32,8 +32,11 @@ export interface Income {
   time: number;
 }
 
-/** What a withdrawal is for: a user's request or the hot wallet's excess to cold storage. */
-export type WithdrawalKind = "user" | "cold";
+/**
+ * What a withdrawal is for: a user's request, the hot wallet's excess to cold storage, or
+ * native coin a deposit needs to pay for its own sweep (a token transfer's gas).
+ */
+export type WithdrawalKind = "user" | "cold" | "topup";
 
 /** A withdrawal request and where it stands. */
 export interface Withdrawal {

@@ -159,9 +159,13 @@ export interface ChainSender {
   buildTransfers(items: TransferItem[]): Promise<SignedPayload>;
   /**
    * Signs a payload that moves the whole balance of `currency` from a deposit account to the
-   * hot wallet, with `memo` as comment; null when there is nothing worth moving.
+   * hot wallet, with `memo` as comment; null when there is nothing worth moving; `fund` when
+   * the deposit first needs that much native coin from the hot wallet to pay for it.
    */
-  buildSweep(account: DepositAccount, memo: string | null): Promise<SignedPayload | null>;
+  buildSweep(
+    account: DepositAccount,
+    memo: string | null,
+  ): Promise<SignedPayload | { fund: bigint } | null>;
   /** Sends a signed payload to the network; safe to repeat. */
   broadcast(payload: SignedPayload): Promise<void>;
   /** Balance and status of any address (hot wallet when `address` is undefined). */

@@ -208,6 +208,35 @@ export async function serviceWithdrawal(
   return memo;
 }
 
+/**
+ * Service withdrawal of a token (a TON jetton, by its master): all of it on one of our
+ * deposit addresses goes to the hot wallet, also when it arrived at a deposit made for
+ * another currency. Returns the memo.
+ */
+export async function serviceTokenWithdrawal(
+  ctx: ProcessorContext,
+  owner: string,
+  contract: string,
+): Promise<string> {
+  let parsedAnywhere = false;
+  for (const plugin of ctx.plugins.values()) {
+    const wanted = plugin.derivation.parseAddress(contract);
+    if ("error" in wanted) continue;
+    parsedAnywhere = true;
+    const asset = plugin.assets.find((a) => {
+      if (a.contract === null) return false;
+      const configured = plugin.derivation.parseAddress(a.contract);
+      return !("error" in configured) && configured.address === wanted.address;
+    });
+    if (asset) return await serviceWithdrawal(ctx, asset.code, owner);
+  }
+  const invalid = !parsedAnywhere && ctx.plugins.size > 0;
+  throw new InputError(
+    "jetton_master",
+    invalid ? "is not a valid address" : "no configured jetton has this master",
+  );
+}
+
 /** Balance of the hot wallet (with queued totals) or of any address. */
 export async function balance(
   ctx: ProcessorContext,

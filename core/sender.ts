@@ -17,7 +17,13 @@ import {
   persistSweepPayload,
   persistWithdrawalPayload,
 } from "./store/payloads.ts";
-import { markSweepEmpty, requestAutoSweeps, requestedSweeps } from "./store/sweeps.ts";
+import {
+  fundSweep,
+  markSweepEmpty,
+  releaseFundedSweeps,
+  requestAutoSweeps,
+  requestedSweeps,
+} from "./store/sweeps.ts";
 import { insertWithdrawal, pendingWithdrawals, queuedTotals } from "./store/withdrawals.ts";
 import type { Withdrawal } from "./models.ts";
 import { chainSync } from "./sync.ts";
@@ -163,11 +169,24 @@ async function sendSweeps(
     plugin.assets.filter((a) => a.minSweep > 0n).map((a) => [a.code, a.minSweep]),
   );
   await requestAutoSweeps(ctx.db, plugin.chain, minimums, limit);
+  await releaseFundedSweeps(ctx.db, plugin.chain);
+  const native = plugin.assets.find((a) => a.contract === null)?.code;
   let sent = 0;
   for (const sweep of await requestedSweeps(ctx.db, plugin.chain, limit)) {
     const payload = await plugin.sender.buildSweep(sweep.account, sweep.memo);
     if (!payload) {
       await markSweepEmpty(ctx.db, sweep.id);
+      continue;
+    }
+    if ("fund" in payload) {
+      if (!native) continue;
+      const to = {
+        address: sweep.account.address,
+        display: plugin.derivation.display(sweep.account.address),
+      };
+      await ctx.db.transaction((tx) =>
+        fundSweep(tx, sweep.id, plugin.chain, native, to, payload.fund)
+      );
       continue;
     }
     const ref = await ctx.db.transaction((tx) =>

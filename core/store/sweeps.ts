@@ -83,6 +83,45 @@ export async function requestedSweeps(
 }
 
 /**
+ * Parks a sweep until the hot wallet has sent its deposit `amount` of native coin for gas:
+ * the top-up is an ordinary queued withdrawal, persisted and sent exactly once.
+ */
+export async function fundSweep(
+  tx: Queryable,
+  sweepId: bigint,
+  chain: string,
+  currency: string,
+  destination: { address: string; display: string },
+  amount: bigint,
+): Promise<void> {
+  const [topup] = await tx.query(
+    `insert into withdrawals (chain, currency, kind, amount, destination, destination_input,
+       status)
+     values ($1, $2, 'topup', $3::numeric, $4, $5, 'pending') returning id::text as id`,
+    [chain, currency, amount, destination.address, destination.display],
+  );
+  const moved = await tx.query(
+    `update sweeps set status = 'funding', topup_ref = $2, updated_at = now()
+     where id = $1 and status = 'requested' returning id`,
+    [sweepId, topup.id as string],
+  );
+  if (!moved.length) throw new Error(`sweep ${sweepId} is no longer requested`);
+}
+
+/** Sweeps whose top-up has settled (sent or failed) are requested again; returns how many. */
+export async function releaseFundedSweeps(db: Queryable, chain: string): Promise<number> {
+  const rows = await db.query(
+    `update sweeps s set status = 'requested', topup_ref = null, updated_at = now()
+     from withdrawals w
+     where s.chain = $1 and s.status = 'funding' and w.id = s.topup_ref
+       and w.status in ('processed', 'failed')
+     returning s.id`,
+    [chain],
+  );
+  return rows.length;
+}
+
+/**
  * Closes a sweep that found nothing worth moving, and marks the incomes it covered so they
  * do not request it again.
  */

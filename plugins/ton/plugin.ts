@@ -60,9 +60,6 @@ function assetsOf(ton: NonNullable<Config["ton"]>): Asset[] {
           "and needs its master address",
       );
     }
-    if (a.contract !== undefined && a.minSweep > 0n) {
-      throw new Error(`ton.assets.${code}.minSweep: jetton sweeps are not supported yet`);
-    }
     return {
       code,
       chain: "ton",

@@ -19,7 +19,7 @@ import type {
 import type { TonNetwork } from "./address.ts";
 import { formatTonAddress } from "./address.ts";
 import type { BlockId, BlockTransaction, Toncenter } from "./toncenter.ts";
-import { jettonIncome, jettonOutKeyOf } from "./jetton.ts";
+import { decodeJettonTransfer, jettonIncome, jettonOutKeyOf } from "./jetton.ts";
 import { type DecodedTransaction, decodeTransaction, incomingTransfer } from "./transaction.ts";
 
 const MASTERCHAIN_SHARD = "-9223372036854775808";
@@ -174,7 +174,8 @@ export function createTonScanner(node: Toncenter, network: TonNetwork): ChainSca
       outKeys: sent.map((m) =>
         jettonOutKeyOf(m) ?? outKey(m.destination!, m.value, m.body.hash().toString("hex"))
       ),
-      outAmounts: sent.map((m) => m.value),
+      // A jetton transfer carries jettons; its TON value is only gas.
+      outAmounts: sent.map((m) => decodeJettonTransfer(m.body)?.amount ?? m.value),
       fee: tx.fee,
       time: tx.now,
     };

@@ -37,6 +37,8 @@ export const FEE_PER_TRANSFER = 5_000_000n;
  * back to the hot wallet as `excesses`.
  */
 export const JETTON_TRANSFER_GAS = 50_000_000n;
+/** TON a jetton deposit owner needs to deploy itself and pay its jetton wallet's transfer. */
+export const JETTON_SWEEP_TON = 100_000_000n;
 /** A deposit holding less than this is not worth a sweep. */
 export const MIN_SWEEP_BALANCE = 20_000_000n;
 
@@ -186,16 +188,46 @@ export function createTonSender(deps: TonSenderDeps): ChainSender {
       return { ...payload, outKeys: built.map((b) => b.key) };
     },
 
-    async buildSweep(account: DepositAccount, memo: string | null): Promise<SignedPayload | null> {
+    async buildSweep(
+      account: DepositAccount,
+      memo: string | null,
+    ): Promise<SignedPayload | { fund: bigint } | null> {
       const wallet = deps.deposit(account.index);
       const { balance } = await stateOf(wallet.address);
-      if (balance < MIN_SWEEP_BALANCE) return null;
+      const master = deps.masters.get(account.currency);
+      // Everything goes, and the emptied wallet is deleted so it pays no storage rent; the
+      // next deposit re-creates it with its state init.
+      const everything = SendMode.CARRY_ALL_REMAINING_BALANCE + SendMode.DESTROY_ACCOUNT_IF_ZERO;
+      if (!master) {
+        if (balance < MIN_SWEEP_BALANCE) return null;
+        const signed = await sign(
+          wallet,
+          [internal({ to: hot.address, value: 0n, bounce: false, body: memoBody(memo, null) })],
+          everything,
+        );
+        const { body: _body, ...payload } = signed;
+        return { ...payload, outKeys: ["sweep"] };
+      }
+      const jettonWallet = await jettonWalletOf(client, master, wallet.address);
+      const jettons = await jettonBalance(jettonWallet);
+      if (jettons === 0n) return null;
+      // The owner pays for its jetton wallet's transfer (and its own deployment) in TON.
+      if (balance < JETTON_SWEEP_TON) return { fund: JETTON_SWEEP_TON - balance };
+      const body = jettonTransferMessageBody({
+        queryId: account.index,
+        amount: jettons,
+        destination: hot.address,
+        responseDestination: hot.address,
+        forwardTonAmount: memo === null ? 0n : 1n,
+        comment: memo,
+        binaryComment: null,
+      });
+      // All the owner's TON rides along as gas; what is left returns to the hot wallet as
+      // `excesses`, so nothing stays stranded on the deposit.
       const signed = await sign(
         wallet,
-        [internal({ to: hot.address, value: 0n, bounce: false, body: memoBody(memo, null) })],
-        // Everything goes, and the emptied wallet is deleted so it pays no storage rent; the
-        // next deposit re-creates it with its state init.
-        SendMode.CARRY_ALL_REMAINING_BALANCE + SendMode.DESTROY_ACCOUNT_IF_ZERO,
+        [internal({ to: jettonWallet, value: 0n, bounce: true, body })],
+        everything,
       );
       const { body: _body, ...payload } = signed;
       return { ...payload, outKeys: ["sweep"] };

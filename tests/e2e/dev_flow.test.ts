@@ -141,6 +141,20 @@ Deno.test("dev mode end to end: address, faucet payment, income, withdrawal, bal
     );
     const jettonBalance = await call("GET", `/v1/balance?currency=USDT_TON&address=${usdt}`);
     assert.deepEqual(jettonBalance.json, { balance: "25000000", status: "active" });
+
+    // Service withdrawal of the jetton: the owner is topped up with TON, then swept.
+    const master = info.json.chains.ton.jettons.USDT_TON as string;
+    const service = await call("POST", "/v1/withdrawal/service/jetton", {
+      owner: usdt,
+      jetton_master: master,
+    });
+    assert.match(service.json.memo, /^[0-9a-f-]{36}$/);
+    await until("the jetton sweep", async () => {
+      const r = await call("GET", "/v1/balance?currency=USDT_TON");
+      return r.json.balance === "25000000" ? true : null;
+    });
+    const emptied = await call("GET", `/v1/balance?currency=USDT_TON&address=${usdt}`);
+    assert.equal(emptied.json.balance, "0");
     assert.ok(statuses.every((s) => s < 500), `statuses: ${statuses}`);
   } finally {
     await running.stop();

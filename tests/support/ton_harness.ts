@@ -38,6 +38,14 @@ export interface TonHarness {
   close(): Promise<void>;
 }
 
+function jettonAssets(devnet: TonDevnet, extra: Record<string, unknown>) {
+  const jettons = Object.entries(devnetJettonAssets(devnet)).map(([code, a]) => [code, {
+    ...a,
+    ...extra,
+  }]);
+  return { TON: { decimals: 9 }, ...Object.fromEntries(jettons) };
+}
+
 let sharedMnemonic: Promise<string[]> | null = null;
 
 /** Starts a devnet, a database and the TON plugin on them. */
@@ -48,6 +56,8 @@ export async function startTonHarness(
     devnet?: TonDevnetOptions;
     /** Configure the devnet's jettons (USDT_TON, TGR) as assets beside TON. */
     jettons?: boolean;
+    /** Extra settings for every jetton asset, e.g. `{ minSweep: "1000000" }`. */
+    jettonAsset?: Record<string, unknown>;
   } = {},
 ): Promise<TonHarness> {
   const devnet = await startTonDevnet({ blockIntervalMs: 0, ...options.devnet });
@@ -65,9 +75,7 @@ export async function startTonHarness(
         mnemonic: mnemonic.join(" "),
         dnsRoot: devnet.dnsRoot.toString(),
         rps: 1000,
-        ...(options.jettons
-          ? { assets: { TON: { decimals: 9 }, ...devnetJettonAssets(devnet) } }
-          : {}),
+        ...(options.jettons ? { assets: jettonAssets(devnet, options.jettonAsset ?? {}) } : {}),
         ...options.ton,
       },
     });
