@@ -101,7 +101,7 @@ export async function incomeTotals(
   const sum = side === "deposit"
     ? "(select coalesce(sum(i.amount), 0) from incomes i where i.address_id = a.id)"
     : `(select coalesce(sum(s.amount), 0) from sweeps s
-        where s.address_id = a.id and s.status = 'done')`;
+        where s.address_id = a.id and s.currency = a.currency and s.status = 'done')`;
   const rows = await db.query(
     `select a.display, a.currency, ${sum}::text as amount from addresses a
      where a.user_id = $1 order by a.id`,

@@ -107,3 +107,44 @@ Deno.test("a service withdrawal is refused while the same deposit's sweep is ope
       /jetton_master: no configured jetton has this master/,
     );
   }));
+
+Deno.test("a restart in the middle of a jetton sweep loses and duplicates nothing", () =>
+  withHarness(async (h) => {
+    await fundHot(h);
+    const display = await newAddress(h.ctx, "u1", "USDT_TON");
+    await inBlock(h, h.devnet.faucetJetton("USDT_TON", Address.parse(display), 3_000_000n));
+    await serviceTokenWithdrawal(h.ctx, display, h.devnet.jettons.USDT_TON.master.toString());
+    // Top-up signed and persisted, then the process dies before its block.
+    await senderTick(h.ctx, h.plugin);
+    await h.restart();
+    await rounds(h, 1);
+    // The sweep itself signed and persisted, and the process dies again.
+    await senderTick(h.ctx, h.plugin);
+    await h.restart();
+    await rounds(h, 3);
+    const all = await sweeps(h);
+    assert.deepEqual(all.map((s) => [s.status, s.amount]), [["done", "3000000"]]);
+    const topups = await h.ctx.db.query(
+      "select status from withdrawals where kind = 'topup'",
+    );
+    assert.deepEqual(topups.map((t) => t.status), ["processed"]);
+    assert.equal((await balance(h.ctx, "USDT_TON", undefined)).balance, 3_000_000n);
+    assert.equal((await balance(h.ctx, "USDT_TON", display)).balance, 0n);
+  }));
+
+Deno.test("TON stranded on a jetton deposit owner goes to the hot wallet on its own", () =>
+  withHarness(async (h) => {
+    await fundHot(h);
+    const display = await newAddress(h.ctx, "u1", "USDT_TON");
+    await inBlock(h, h.devnet.faucet(Address.parse(display), toNano("0.7")));
+    await serviceWithdrawal(h.ctx, "TON", display);
+    await rounds(h, 2);
+    assert.deepEqual((await sweeps(h)).map((s) => [s.currency, s.status]), [["TON", "done"]]);
+    assert.equal((await balance(h.ctx, "TON", display)).balance, 0n);
+    // The jetton deposit's income total, hot-wallet side, is not mixed with that TON.
+    const { incomeTotals } = await import("../../../core/store/incomes.ts");
+    assert.deepEqual(
+      (await incomeTotals(h.ctx.db, "u1", "hot_wallet")).map((t) => [t.currency, t.amount]),
+      [["USDT_TON", 0n]],
+    );
+  }));
