@@ -158,6 +158,14 @@ create unique index sweeps_one_open on sweeps (address_id, currency)
   where status in ('requested', 'funding', 'processing');
 `,
   },
+  {
+    version: 4,
+    name: "transfer confirmations",
+    sql: `
+alter table withdrawals add column confirmed_tx_hash text;
+create index withdrawals_out_key on withdrawals (chain, out_key) where out_key is not null;
+`,
+  },
 ];
 
 /**

@@ -56,5 +56,7 @@ export interface Withdrawal {
   status: import("./withdrawal_status.ts").WithdrawalStatus;
   attempt: number;
   txHash: string | null;
+  /** Transaction in which the receiving side acknowledged the transfer, when it does. */
+  confirmedTxHash: string | null;
   failureReason: string | null;
 }

@@ -84,11 +84,21 @@ export interface Cursor {
   state: Json;
 }
 
+/** The receiving side acknowledged one of our transfers (TON jettons: `excesses`). */
+export interface TransferConfirmation {
+  /** The out key of the transfer (see `SignedPayload.outKeys`). */
+  outKey: string;
+  /** Transaction (hex) that carried the acknowledgement. */
+  txHash: string;
+}
+
 /** Everything a block contributed, committed together with the new cursor. */
 export interface ScannedBlock {
   cursor: Cursor;
   incomes: IncomeEvent[];
   sightings: PayloadSighting[];
+  /** Acknowledgements of sent transfers; informational, they change no status. */
+  confirmations?: TransferConfirmation[];
 }
 
 /** Follows the chain block by block. */

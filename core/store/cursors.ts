@@ -69,5 +69,14 @@ export async function commitBlock(
     if (result === "unknown") unknownSightings.push(sighting.txHash);
     if (result === "tripwire") tripwires.push(sighting.txHash);
   }
+  for (const c of block.confirmations ?? []) {
+    // Anyone can send an acknowledgement-shaped message, so it only annotates a transfer
+    // that our own sighting already settled.
+    await tx.query(
+      `update withdrawals set confirmed_tx_hash = $3, updated_at = now()
+       where chain = $1 and out_key = $2 and status = 'processed' and confirmed_tx_hash is null`,
+      [chain, c.outKey, c.txHash],
+    );
+  }
   return { newIncomes, unknownSightings, tripwires };
 }

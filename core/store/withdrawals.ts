@@ -6,7 +6,8 @@ import type { WithdrawalStatus } from "../withdrawal_status.ts";
 import { big, textOrNull } from "./rows.ts";
 
 const COLUMNS = `id::text as id, chain, currency, kind, user_id, query_id, amount::text as amount,
-  destination, destination_input, comment, binary_comment, status, attempt, tx_hash, failure_reason`;
+  destination, destination_input, comment, binary_comment, status, attempt, tx_hash,
+  confirmed_tx_hash, failure_reason`;
 
 function toWithdrawal(row: Record<string, unknown>): Withdrawal {
   return {
@@ -24,6 +25,7 @@ function toWithdrawal(row: Record<string, unknown>): Withdrawal {
     status: String(row.status) as WithdrawalStatus,
     attempt: Number(row.attempt),
     txHash: textOrNull(row.tx_hash),
+    confirmedTxHash: textOrNull(row.confirmed_tx_hash),
     failureReason: textOrNull(row.failure_reason),
   };
 }
@@ -31,7 +33,7 @@ function toWithdrawal(row: Record<string, unknown>): Withdrawal {
 /** A new withdrawal request. */
 export type NewWithdrawal = Omit<
   Withdrawal,
-  "id" | "status" | "attempt" | "txHash" | "failureReason"
+  "id" | "status" | "attempt" | "txHash" | "confirmedTxHash" | "failureReason"
 >;
 
 /**

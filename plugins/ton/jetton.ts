@@ -395,26 +395,21 @@ export async function jettonWalletOf(
 }
 
 /**
- * The key under which a jetton withdrawal is matched: the hot wallet's jetton
- * wallet (the destination of the message the hot wallet sends) and the
- * transfer's `query_id`, as `jetton:<raw wallet>:<query id>`.
+ * The key under which a jetton withdrawal is matched: its `query_id`, as `jetton:<query id>`.
  *
  * Why not the TON `outKey` (destination, value, body hash): the value of the
  * message leaving the hot wallet is gas money, not the withdrawal's amount,
  * and the later messages of the same transfer carry neither body nor value —
  * the bounce from our jetton wallet and the `excesses` carry only the query
- * id. With the query id in the key, every stage maps to one withdrawal
+ * id. With the query id alone as the key, every stage maps to one withdrawal
  * ({@linkcode jettonOutKeyOf} for the sent message, {@linkcode excessesQueryId}
  * and {@linkcode bouncedJettonTransferQueryId} for what comes back). This
- * requires the query id to be unique per hot wallet and jetton, e.g. derived
- * from the withdrawal's database id; re-broadcasting the same signed payload
- * reuses it, which is what matching needs.
+ * requires the query id to be unique across the hot wallet's jettons: the
+ * processor uses the withdrawal's database id; re-broadcasting the same signed
+ * payload reuses it, which is what matching needs.
  */
-export function jettonOutKey(hotJettonWallet: Address | string, queryId: bigint): string {
-  const wallet = typeof hotJettonWallet === "string"
-    ? hotJettonWallet
-    : rawAddress(hotJettonWallet);
-  return `jetton:${wallet}:${queryId}`;
+export function jettonOutKey(queryId: bigint): string {
+  return `jetton:${queryId}`;
 }
 
 /**
@@ -424,5 +419,5 @@ export function jettonOutKey(hotJettonWallet: Address | string, queryId: bigint)
 export function jettonOutKeyOf(message: DecodedOutMessage): string | null {
   if (message.kind !== "internal" || message.destination === null) return null;
   const transfer = decodeJettonTransfer(message.body);
-  return transfer === null ? null : jettonOutKey(message.destination, transfer.queryId);
+  return transfer === null ? null : jettonOutKey(transfer.queryId);
 }

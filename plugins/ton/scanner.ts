@@ -15,11 +15,18 @@ import type {
   OwnedAccount,
   PayloadSighting,
   ScannedBlock,
+  TransferConfirmation,
 } from "../../core/plugin.ts";
 import type { TonNetwork } from "./address.ts";
 import { formatTonAddress } from "./address.ts";
 import type { BlockId, BlockTransaction, Toncenter } from "./toncenter.ts";
-import { decodeJettonTransfer, jettonIncome, jettonOutKeyOf } from "./jetton.ts";
+import {
+  decodeJettonTransfer,
+  excessesQueryId,
+  jettonIncome,
+  jettonOutKey,
+  jettonOutKeyOf,
+} from "./jetton.ts";
 import { type DecodedTransaction, decodeTransaction, incomingTransfer } from "./transaction.ts";
 
 const MASTERCHAIN_SHARD = "-9223372036854775808";
@@ -104,9 +111,14 @@ export function createTonScanner(node: Toncenter, network: TonNetwork): ChainSca
     txs: BlockTransaction[],
     owned: Map<string, OwnedAccount>,
     height: bigint,
-  ): { incomes: IncomeEvent[]; sightings: PayloadSighting[] } {
+  ): {
+    incomes: IncomeEvent[];
+    sightings: PayloadSighting[];
+    confirmations: TransferConfirmation[];
+  } {
     const incomes: IncomeEvent[] = [];
     const sightings: PayloadSighting[] = [];
+    const confirmations: TransferConfirmation[] = [];
     for (const t of txs) {
       const account = owned.get(t.account);
       if (!account) continue;
@@ -118,8 +130,10 @@ export function createTonScanner(node: Toncenter, network: TonNetwork): ChainSca
         : tonIncomeOf(tx, account, height);
       if (income) incomes.push(income);
       if (tx.inMessage?.kind === "external-in") sightings.push(sightingOf(tx));
+      const excess = account.kind === "hot" ? excessesQueryId(tx) : null;
+      if (excess !== null) confirmations.push({ outKey: jettonOutKey(excess), txHash: tx.hash });
     }
-    return { incomes, sightings };
+    return { incomes, sightings, confirmations };
   }
 
   function incomeEvent(
@@ -205,11 +219,12 @@ export function createTonScanner(node: Toncenter, network: TonNetwork): ChainSca
       const txs: BlockTransaction[] = [];
       for (const b of blocks) txs.push(...await node.blockTransactions(b));
       const owned = await lookup([...new Set(txs.map((t) => t.account))]);
-      const { incomes, sightings } = decodeOurs(txs, owned, BigInt(seqno));
+      const { incomes, sightings, confirmations } = decodeOurs(txs, owned, BigInt(seqno));
       const shards: ShardHeights = {};
       for (const b of top) shards[shardKey(b)] = b.seqno;
       const state: Json = { shards };
-      return { cursor: { height: BigInt(seqno), time: header.time, state }, incomes, sightings };
+      const next = { height: BigInt(seqno), time: header.time, state };
+      return { cursor: next, incomes, sightings, confirmations };
     },
   };
 }

@@ -181,7 +181,7 @@ export function createTonSender(deps: TonSenderDeps): ChainSender {
             binaryComment: item.binaryComment,
           }),
         });
-        return { message, key: jettonOutKey(wallet, item.id) };
+        return { message, key: jettonOutKey(item.id) };
       }));
       const signed = await sign(hot, built.map((b) => b.message), SendMode.PAY_GAS_SEPARATELY);
       const { body: _body, ...payload } = signed;

@@ -69,6 +69,9 @@ Deno.test("a jetton withdrawal is processed with a tx hash and the recipient get
     });
     const hot = await balance(h.ctx, "USDT_TON", undefined);
     assert.deepEqual([hot.balance, hot.pending, hot.processing], [48_500_000n, 0n, 0n]);
+    // The recipient's jetton wallet returned the unused gas as `excesses` with our query_id.
+    assert.match(w.confirmedTxHash!, /^[0-9a-f]{64}$/);
+    assert.notEqual(w.confirmedTxHash, w.txHash);
   }));
 
 Deno.test("one batch mixes TON and two jettons", () =>
