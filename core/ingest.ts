@@ -15,7 +15,7 @@ export function accountLookup(ctx: ProcessorContext, plugin: ChainPlugin): Accou
   return async (addresses) => {
     const owned = await ownedDeposits(ctx.db, plugin.chain, addresses);
     if (addresses.includes(hot.address)) {
-      owned.set(hot.address, { ...hot, kind: "hot", currency: null, owner: null });
+      owned.set(hot.address, { ...hot, kind: "hot", currency: null, owner: null, watch: null });
     }
     return owned;
   };

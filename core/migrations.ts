@@ -166,6 +166,26 @@ alter table withdrawals add column confirmed_tx_hash text;
 create index withdrawals_out_key on withdrawals (chain, out_key) where out_key is not null;
 `,
   },
+  {
+    version: 5,
+    name: "unrecognized token transfers",
+    sql: `
+create table unrecognized_transfers (
+  id bigserial primary key,
+  chain text not null,
+  address_id bigint not null references addresses (id),
+  token text not null,
+  source_address text,
+  amount numeric(78, 0) not null,
+  comment text,
+  binary_comment text,
+  tx_hash text not null,
+  block_time bigint not null,
+  created_at timestamptz not null default now(),
+  unique (chain, tx_hash)
+);
+`,
+  },
 ];
 
 /**

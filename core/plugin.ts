@@ -27,6 +27,8 @@ export interface OwnedAccount {
    * wallet), the deposit's canonical address; null for the deposit or hot wallet itself.
    */
   owner: string | null;
+  /** For a deposit, the token wallet watched for it (canonical); null if none. */
+  watch: string | null;
 }
 
 /**
@@ -92,6 +94,25 @@ export interface TransferConfirmation {
   txHash: string;
 }
 
+/**
+ * A token transfer to one of our deposits that no configured asset accounts for (an unknown
+ * token, or one that cannot be verified): recorded for a person to look at, never an income.
+ */
+export interface UnrecognizedTransfer {
+  /** Canonical deposit address it was sent to. */
+  to: string;
+  /** The token's wallet or contract that reported it (canonical). */
+  token: string;
+  /** Claimed sender, display form, when given. */
+  from: string | null;
+  /** Claimed amount in the token's base units. */
+  amount: bigint;
+  comment: string | null;
+  binaryComment: string | null;
+  txHash: string;
+  time: number;
+}
+
 /** Everything a block contributed, committed together with the new cursor. */
 export interface ScannedBlock {
   cursor: Cursor;
@@ -99,6 +120,8 @@ export interface ScannedBlock {
   sightings: PayloadSighting[];
   /** Acknowledgements of sent transfers; informational, they change no status. */
   confirmations?: TransferConfirmation[];
+  /** Token transfers to our deposits that no configured asset accounts for. */
+  unrecognized?: UnrecognizedTransfer[];
 }
 
 /** Follows the chain block by block. */

@@ -84,10 +84,10 @@ export async function ownedDeposits(
     const address = String(row.address);
     const base = { display: String(row.display), kind: "deposit" as const };
     const currency = String(row.currency);
-    if (asked.has(address)) owned.set(address, { ...base, address, currency, owner: null });
     const watch = textOrNull(row.watch_address);
+    if (asked.has(address)) owned.set(address, { ...base, address, currency, owner: null, watch });
     if (watch !== null && asked.has(watch)) {
-      owned.set(watch, { ...base, address: watch, currency, owner: address });
+      owned.set(watch, { ...base, address: watch, currency, owner: address, watch: null });
     }
   }
   return owned;

@@ -78,5 +78,15 @@ export async function commitBlock(
       [chain, c.outKey, c.txHash],
     );
   }
+  for (const u of block.unrecognized ?? []) {
+    await tx.query(
+      `insert into unrecognized_transfers (chain, address_id, token, source_address, amount,
+         comment, binary_comment, tx_hash, block_time)
+       select $1, a.id, $3, $4, $5::numeric, $6, $7, $8, $9 from addresses a
+       where a.chain = $1 and a.address = $2
+       on conflict (chain, tx_hash) do nothing`,
+      [chain, u.to, u.token, u.from, u.amount, u.comment, u.binaryComment, u.txHash, u.time],
+    );
+  }
   return { newIncomes, unknownSightings, tripwires };
 }

@@ -16,12 +16,14 @@ import type {
   PayloadSighting,
   ScannedBlock,
   TransferConfirmation,
+  UnrecognizedTransfer,
 } from "../../core/plugin.ts";
 import type { TonNetwork } from "./address.ts";
 import { formatTonAddress } from "./address.ts";
 import type { BlockId, BlockTransaction, Toncenter } from "./toncenter.ts";
 import {
   decodeJettonTransfer,
+  decodeTransferNotification,
   excessesQueryId,
   jettonIncome,
   jettonOutKey,
@@ -115,10 +117,12 @@ export function createTonScanner(node: Toncenter, network: TonNetwork): ChainSca
     incomes: IncomeEvent[];
     sightings: PayloadSighting[];
     confirmations: TransferConfirmation[];
+    unrecognized: UnrecognizedTransfer[];
   } {
     const incomes: IncomeEvent[] = [];
     const sightings: PayloadSighting[] = [];
     const confirmations: TransferConfirmation[] = [];
+    const unrecognized: UnrecognizedTransfer[] = [];
     for (const t of txs) {
       const account = owned.get(t.account);
       if (!account) continue;
@@ -129,11 +133,15 @@ export function createTonScanner(node: Toncenter, network: TonNetwork): ChainSca
         ? jettonIncomeOf(tx, account, height)
         : tonIncomeOf(tx, account, height);
       if (income) incomes.push(income);
+      const foreign = account.kind === "deposit" && account.owner === null
+        ? foreignJettonOf(tx, account)
+        : null;
+      if (foreign) unrecognized.push(foreign);
       if (tx.inMessage?.kind === "external-in") sightings.push(sightingOf(tx));
       const excess = account.kind === "hot" ? excessesQueryId(tx) : null;
       if (excess !== null) confirmations.push({ outKey: jettonOutKey(excess), txHash: tx.hash });
     }
-    return { incomes, sightings, confirmations };
+    return { incomes, sightings, confirmations, unrecognized };
   }
 
   function incomeEvent(
@@ -149,6 +157,30 @@ export function createTonScanner(node: Toncenter, network: TonNetwork): ChainSca
       // One in-message per transaction: the transaction hash alone is the identity.
       eventIndex: 0,
       blockHeight: height,
+      time: tx.now,
+    };
+  }
+
+  /**
+   * A jetton notification to a deposit owner from anything but the jetton wallet we watch for
+   * it: an unconfigured jetton (or a forgery; the two cannot be told apart from here).
+   */
+  function foreignJettonOf(tx: DecodedTransaction, account: OwnedAccount) {
+    const message = tx.inMessage;
+    if (!tx.success || message?.kind !== "internal" || message.bounced) return null;
+    if (message.source === null || message.source === account.watch) return null;
+    const notification = decodeTransferNotification(message.body);
+    if (!notification) return null;
+    return {
+      to: tx.account,
+      token: message.source,
+      from: notification.sender === null
+        ? null
+        : formatTonAddress(notification.sender, network, false),
+      amount: notification.amount,
+      comment: notification.comment,
+      binaryComment: notification.binaryComment,
+      txHash: tx.hash,
       time: tx.now,
     };
   }
@@ -219,12 +251,12 @@ export function createTonScanner(node: Toncenter, network: TonNetwork): ChainSca
       const txs: BlockTransaction[] = [];
       for (const b of blocks) txs.push(...await node.blockTransactions(b));
       const owned = await lookup([...new Set(txs.map((t) => t.account))]);
-      const { incomes, sightings, confirmations } = decodeOurs(txs, owned, BigInt(seqno));
+      const found = decodeOurs(txs, owned, BigInt(seqno));
       const shards: ShardHeights = {};
       for (const b of top) shards[shardKey(b)] = b.seqno;
       const state: Json = { shards };
       const next = { height: BigInt(seqno), time: header.time, state };
-      return { cursor: next, incomes, sightings, confirmations };
+      return { cursor: next, ...found };
     },
   };
 }

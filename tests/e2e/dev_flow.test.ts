@@ -139,6 +139,7 @@ Deno.test("dev mode end to end: address, faucet payment, income, withdrawal, bal
       [jettonIncome.deposit_address, jettonIncome.amount, jettonIncome.comment],
       [usdt, "25000000", "order 18"],
     );
+    assert.equal(jettonIncome.source_address, info.json.chains.ton.faucet);
     const jettonBalance = await call("GET", `/v1/balance?currency=USDT_TON&address=${usdt}`);
     assert.deepEqual(jettonBalance.json, { balance: "25000000", status: "active" });
 
@@ -155,6 +156,29 @@ Deno.test("dev mode end to end: address, faucet payment, income, withdrawal, bal
     });
     const emptied = await call("GET", `/v1/balance?currency=USDT_TON&address=${usdt}`);
     assert.equal(emptied.json.balance, "0");
+
+    // A jetton withdrawal from the hot wallet's jetton wallet, to a fresh owner.
+    const payee = new Address(0, Buffer.alloc(32, 5)).toString({
+      testOnly: true,
+      bounceable: false,
+    });
+    const jw = await call("POST", "/v1/withdrawal/send", {
+      user_id: "alice",
+      query_id: "payout-usdt",
+      currency: "USDT_TON",
+      amount: "7000000",
+      destination: payee,
+      comment: "usdt payout",
+    });
+    const jettonDone = await until("the jetton withdrawal", async () => {
+      const r = await call("GET", `/v1/withdrawal/status?id=${jw.json.ID}`);
+      return r.json.status === "processed" ? r.json : null;
+    });
+    assert.match(jettonDone.tx_hash, /^[0-9a-f]{64}$/);
+    const payeeBalance = await call("GET", `/v1/balance?currency=USDT_TON&address=${payee}`);
+    assert.equal(payeeBalance.json.balance, "7000000");
+    const hotUsdt = await call("GET", "/v1/balance?currency=USDT_TON");
+    assert.equal(hotUsdt.json.balance, "18000000");
     assert.ok(statuses.every((s) => s < 500), `statuses: ${statuses}`);
   } finally {
     await running.stop();

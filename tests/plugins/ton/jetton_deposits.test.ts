@@ -111,3 +111,24 @@ Deno.test("jetton balances: an owner's and the hot wallet's, through the master'
     const hot = await balance(h.ctx, "USDT_TON", undefined);
     assert.deepEqual([hot.balance, hot.pending, hot.processing], [0n, 0n, 0n]);
   }));
+
+Deno.test("a jetton of an unconfigured master is recorded as unrecognized, never as income", () =>
+  withHarness(async (h) => {
+    const tonDeposit = Address.parse(await newAddress(h.ctx, "u1", "TON"));
+    const usdtDeposit = Address.parse(await newAddress(h.ctx, "u2", "USDT_TON"));
+    const fake = await h.devnet.deployFakeJetton("USDT_TON");
+    await inBlock(h, h.devnet.faucetJetton(fake.master, tonDeposit, 111n, { comment: "oops" }));
+    await inBlock(h, h.devnet.faucetJetton(fake.master, usdtDeposit, 222n));
+    // The genuine jetton's own notification is not "unrecognized".
+    await inBlock(h, h.devnet.faucetJetton("USDT_TON", usdtDeposit, 333n));
+    const rows = await h.ctx.db.query(
+      `select a.user_id, u.amount::text as amount, u.comment, u.token from unrecognized_transfers u
+       join addresses a on a.id = u.address_id order by u.id`,
+    );
+    const { jettonWalletAddress } = await import("../../../plugins/ton/devnet/jettons.ts");
+    assert.deepEqual(rows.map((r) => [r.user_id, r.amount, r.comment, r.token]), [
+      ["u1", "111", "oops", (await jettonWalletAddress(fake.master, tonDeposit)).toRawString()],
+      ["u2", "222", null, (await jettonWalletAddress(fake.master, usdtDeposit)).toRawString()],
+    ]);
+    assert.deepEqual((await history(h, "u2", "USDT_TON")).map((i) => i.amount), [333n]);
+  }));
