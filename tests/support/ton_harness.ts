@@ -126,3 +126,16 @@ export async function startTonHarness(
     throw error;
   }
 }
+
+/** Runs `fn` on a fresh harness built with `options`, closing it whatever happens. */
+export async function withTonHarness(
+  options: Parameters<typeof startTonHarness>[0],
+  fn: (h: TonHarness) => Promise<void>,
+): Promise<void> {
+  const h = await startTonHarness(options);
+  try {
+    await fn(h);
+  } finally {
+    await h.close();
+  }
+}

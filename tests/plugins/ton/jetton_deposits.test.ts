@@ -9,16 +9,9 @@ import { newAddress } from "../../../core/processor.ts";
 import { incomeHistory } from "../../../core/store/incomes.ts";
 import { jettonTransferNotificationBody } from "../../../plugins/ton/devnet/jettons.ts";
 import { jettonWalletAddress } from "../../../plugins/ton/devnet/jettons.ts";
-import { startTonHarness, type TonHarness } from "../../support/ton_harness.ts";
+import { type TonHarness, withTonHarness } from "../../support/ton_harness.ts";
 
-async function withHarness(fn: (h: TonHarness) => Promise<void>) {
-  const h = await startTonHarness({ jettons: true });
-  try {
-    await fn(h);
-  } finally {
-    await h.close();
-  }
-}
+const withHarness = (fn: (h: TonHarness) => Promise<void>) => withTonHarness({ jettons: true }, fn);
 
 const history = (h: TonHarness, user: string, currency: string) =>
   incomeHistory(h.ctx.db, { userId: user, currency, limit: 100, offset: 0, order: "asc" });

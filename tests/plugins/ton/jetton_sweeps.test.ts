@@ -12,19 +12,10 @@ import {
   serviceWithdrawal,
 } from "../../../core/processor.ts";
 import { senderTick } from "../../../core/sender.ts";
-import { startTonHarness, type TonHarness } from "../../support/ton_harness.ts";
+import { type TonHarness, withTonHarness } from "../../support/ton_harness.ts";
 
-async function withHarness(fn: (h: TonHarness) => Promise<void>, minSweep?: string) {
-  const h = await startTonHarness({
-    jettons: true,
-    jettonAsset: minSweep ? { minSweep } : {},
-  });
-  try {
-    await fn(h);
-  } finally {
-    await h.close();
-  }
-}
+const withHarness = (fn: (h: TonHarness) => Promise<void>, minSweep?: string) =>
+  withTonHarness({ jettons: true, jettonAsset: minSweep ? { minSweep } : {} }, fn);
 
 async function inBlock(h: TonHarness, sent: Promise<string>) {
   await h.block();

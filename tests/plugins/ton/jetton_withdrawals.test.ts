@@ -8,16 +8,9 @@ import { Address, toNano } from "@ton/core";
 import { Buffer } from "node:buffer";
 import { balance, requestWithdrawal, withdrawalStatus } from "../../../core/processor.ts";
 import { senderTick } from "../../../core/sender.ts";
-import { startTonHarness, type TonHarness } from "../../support/ton_harness.ts";
+import { type TonHarness, withTonHarness } from "../../support/ton_harness.ts";
 
-async function withHarness(fn: (h: TonHarness) => Promise<void>) {
-  const h = await startTonHarness({ jettons: true });
-  try {
-    await fn(h);
-  } finally {
-    await h.close();
-  }
-}
+const withHarness = (fn: (h: TonHarness) => Promise<void>) => withTonHarness({ jettons: true }, fn);
 
 async function inBlock(h: TonHarness, sent: Promise<string>) {
   await h.block();

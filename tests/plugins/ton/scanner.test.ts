@@ -6,20 +6,14 @@ import { incomeHistory } from "../../../core/store/incomes.ts";
 import { newAddress } from "../../../core/processor.ts";
 import { loadCursor } from "../../../core/store/cursors.ts";
 import { ingestOnce } from "../../../core/ingest.ts";
-import { startTonHarness, type TonHarness } from "../../support/ton_harness.ts";
+import { type TonHarness, withTonHarness } from "../../support/ton_harness.ts";
 
-async function withHarness(fn: (h: TonHarness) => Promise<void>) {
-  // Short client timeouts, and a devnet that holds "timeout" faults longer than them.
-  const h = await startTonHarness({
+// Short client timeouts, and a devnet that holds "timeout" faults longer than them.
+const withHarness = (fn: (h: TonHarness) => Promise<void>) =>
+  withTonHarness({
     ton: { requestTimeoutMs: 1000 },
     devnet: { faultTimeoutMs: 3000 },
-  });
-  try {
-    await fn(h);
-  } finally {
-    await h.close();
-  }
-}
+  }, fn);
 
 async function depositOf(h: TonHarness, user: string) {
   const display = await newAddress(h.ctx, user, "TON");

@@ -9,17 +9,11 @@ import { Buffer } from "node:buffer";
 import { requestWithdrawal, withdrawalStatus } from "../../../core/processor.ts";
 import { senderTick } from "../../../core/sender.ts";
 import { openPayloads } from "../../../core/store/payloads.ts";
-import { startTonHarness, type TonHarness } from "../../support/ton_harness.ts";
+import { type TonHarness, withTonHarness } from "../../support/ton_harness.ts";
 
-async function withHarness(fn: (h: TonHarness) => Promise<void>) {
-  // Short validity so the expiry test waits seconds, not a minute.
-  const h = await startTonHarness({ ton: { validitySeconds: 10 } });
-  try {
-    await fn(h);
-  } finally {
-    await h.close();
-  }
-}
+// Short validity so the expiry test waits seconds, not a minute.
+const withHarness = (fn: (h: TonHarness) => Promise<void>) =>
+  withTonHarness({ ton: { validitySeconds: 10 } }, fn);
 
 async function fundHot(h: TonHarness, amount = toNano("1000")) {
   const hot = Address.parseRaw(h.plugin.derivation.hotWallet.address);

@@ -7,20 +7,13 @@ import { TonClient } from "@ton/ton";
 import { decodeComment } from "../../../plugins/ton/comment.ts";
 import { newAddress, serviceWithdrawal, totalIncome } from "../../../core/processor.ts";
 import { senderTick } from "../../../core/sender.ts";
-import { startTonHarness, type TonHarness } from "../../support/ton_harness.ts";
+import { type TonHarness, withTonHarness } from "../../support/ton_harness.ts";
 
-async function withHarness(
+const withHarness = (
   ton: Record<string, unknown>,
   fn: (h: TonHarness) => Promise<void>,
   raw: Record<string, unknown> = {},
-) {
-  const h = await startTonHarness({ ton, raw });
-  try {
-    await fn(h);
-  } finally {
-    await h.close();
-  }
-}
+) => withTonHarness({ ton, raw }, fn);
 
 async function pay(h: TonHarness, to: Address, amount: bigint, comment?: string) {
   const sent = h.devnet.faucet(to, amount, { comment });
