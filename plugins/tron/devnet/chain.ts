@@ -1,0 +1,733 @@
+/**
+ * In-memory TRON ledger for the devnet: TRX and TRC20 balances, blocks,
+ * transaction execution with bandwidth and energy accounting.
+ *
+ * Fee model (simplified from java-tron, numbers are mainnet's defaults):
+ * - Bandwidth: a transaction uses `serialized size + 64` bytes. Each account has
+ *   600 free bytes per UTC day; beyond that it burns 1,000 sun per byte (`net_fee`).
+ * - Account activation: TRX sent to an account that does not exist creates it;
+ *   the sender burns 1 TRX (`CreateNewAccountFeeInSystemContract`) plus 0.1 TRX
+ *   for the creation bandwidth (free bandwidth cannot pay it), so the info shows
+ *   `fee: 1100000`, `receipt.net_fee: 100000`. TRC20 tokens never activate.
+ * - Energy: a TRC20 `transfer` costs {@link TRC20_TRANSFER_ENERGY}, or
+ *   {@link TRC20_TRANSFER_NEW_HOLDER_ENERGY} when the recipient's token balance
+ *   is zero (new storage slot); a revert costs {@link REVERT_ENERGY}. Energy comes
+ *   first from the account's delegated energy ({@link TronChain.delegateEnergy},
+ *   a test helper standing in for Stake 2.0), the rest is burnt at 420 sun each,
+ *   capped by `fee_limit` and the balance; when that is not enough the call fails
+ *   with `OUT_OF_ENERGY`, burns the whole allowance and emits no log.
+ *
+ * @module
+ */
+import { hex as hexCodec, keccak_256, secp256k1, sha256 } from "../deps.ts";
+import {
+  parseTronAddress,
+  tronAddressFromHex,
+  tronAddressFromPublicKey,
+  tronHexFromAddress,
+} from "../address.ts";
+import { recoverTronSigner, signTronTx, tronTxId } from "../transaction.ts";
+import { TRANSFER_TOPIC } from "../logs.ts";
+import {
+  type BlockHeaderRaw,
+  blockId,
+  decodeRawData,
+  encodeBlockHeaderRaw,
+  encodeRawData,
+  type RawDataJson,
+  typeUrl,
+} from "./protobuf.ts";
+
+/** Sun burnt per unit of energy. */
+export const ENERGY_PRICE_SUN = 420n;
+/** Sun burnt per byte of bandwidth beyond the free allowance. */
+export const BANDWIDTH_PRICE_SUN = 1000n;
+/** Free bandwidth bytes per account per day. */
+export const FREE_NET_LIMIT = 600;
+/** Fee burnt by a TRX transfer that creates (activates) its recipient. */
+export const CREATE_NEW_ACCOUNT_FEE_SUN = 1_000_000n;
+/** Bandwidth fee of an account creation (free bandwidth cannot pay it). */
+export const CREATE_ACCOUNT_NET_FEE_SUN = 100_000n;
+/** Energy of a TRC20 transfer to an address that already holds the token. */
+export const TRC20_TRANSFER_ENERGY = 65_000;
+/** Energy of a TRC20 transfer to an address whose token balance is zero. */
+export const TRC20_TRANSFER_NEW_HOLDER_ENERGY = 130_000;
+/** Energy a reverted call consumes. */
+export const REVERT_ENERGY = 1_000;
+/** Extra bandwidth bytes java-tron charges per contract for the result. */
+const MAX_RESULT_SIZE_IN_TX = 64;
+const DAY_MS = 86_400_000;
+
+/** A TRC20 token to create at start. */
+export interface Trc20Spec {
+  /** Symbol, e.g. `USDT_TRC20`. */
+  symbol: string;
+  /** Decimals reported by `decimals()`. */
+  decimals: number;
+}
+
+/** An account of the ledger. */
+interface Account {
+  balance: bigint;
+  createTime: number;
+  freeNetUsed: number;
+  energyLimit: number;
+  energyUsed: number;
+  /** UTC day of the last resource use; usage resets when it changes. */
+  usageDay: number;
+}
+
+/** A TRC20 contract of the ledger. */
+export interface Trc20Token {
+  /** Symbol. */
+  readonly symbol: string;
+  /** Decimals. */
+  readonly decimals: number;
+  /** Contract address, `41…` hex. */
+  readonly hex: string;
+  /** Contract address, base58. */
+  readonly address: string;
+  /** Total supply (base units), all minted to the faucet. */
+  readonly totalSupply: bigint;
+  /** Balances by `41…` hex owner. */
+  readonly balances: Map<string, bigint>;
+}
+
+/** A transaction as the devnet stores it (addresses in hex). */
+export interface StoredTx {
+  /** Txid. */
+  txID: string;
+  /** Decoded raw data, hex addresses. */
+  raw_data: RawDataJson;
+  /** Protobuf raw data. */
+  raw_data_hex: string;
+  /** Signatures, hex. */
+  signature: string[];
+  /** `ret[0].contractRet` once executed. */
+  contractRet?: string;
+}
+
+/** Transaction info, node JSON shape (`gettransactioninfobyid`). */
+export type TxInfo = Record<string, unknown>;
+
+/** A produced block. */
+export interface Block {
+  /** Block id, hex. */
+  id: string;
+  /** Header raw data. */
+  header: BlockHeaderRaw;
+  /** Witness signature, hex. */
+  witnessSignature: string;
+  /** Transactions in execution order. */
+  txs: StoredTx[];
+  /** Transaction infos, same order. */
+  infos: TxInfo[];
+}
+
+/** Outcome of a broadcast: accepted, or a node error code with a readable message. */
+export type BroadcastOutcome =
+  | { ok: true; txid: string }
+  | { ok: false; txid?: string; code: string; message: string };
+
+/** A signed transaction as clients post it to `broadcasttransaction`. */
+export interface SignedTxInput {
+  /** Txid the client computed (ignored: the node recomputes it). */
+  txID?: unknown;
+  /** Raw data JSON; authoritative when present (as in java-tron). */
+  raw_data?: unknown;
+  /** Protobuf raw data hex; used when `raw_data` is absent. */
+  raw_data_hex?: unknown;
+  /** Signatures. */
+  signature?: unknown;
+}
+
+/** Error carrying a node error code (`CONTRACT_VALIDATE_ERROR`, …). */
+export class NodeError extends Error {
+  /** @param code node error code @param message readable message */
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+const SELECTOR_TRANSFER = "a9059cbb";
+const SELECTOR_BALANCE_OF = "70a08231";
+const SELECTOR_DECIMALS = "313ce567";
+const SELECTOR_SYMBOL = "95d89b41";
+const SELECTOR_NAME = "06fdde03";
+const SELECTOR_TOTAL_SUPPLY = "18160ddd";
+
+/** First 4 bytes of keccak256 of a function signature, hex. */
+export function functionSelector(signature: string): string {
+  return hexCodec.encode(keccak_256(new TextEncoder().encode(signature.replace(/\s/g, "")))).slice(
+    0,
+    8,
+  );
+}
+
+/** ABI word of an unsigned integer. */
+function word(value: bigint): string {
+  return value.toString(16).padStart(64, "0");
+}
+
+/** ABI encoding of a single dynamic `string` return value. */
+function abiString(text: string): string {
+  const bytes = hexCodec.encode(new TextEncoder().encode(text));
+  const padded = bytes.padEnd(Math.ceil(bytes.length / 64) * 64 || 64, "0");
+  return word(32n) + word(BigInt(bytes.length / 2)) + padded;
+}
+
+/** `41…` hex of an address in hex or base58; throws NodeError when invalid. */
+export function toHex41(input: unknown, what: string): string {
+  if (typeof input !== "string") throw new NodeError("OTHER_ERROR", `${what} is required`);
+  const parsed = parseTronAddress(input);
+  if ("error" in parsed) throw new NodeError("OTHER_ERROR", `${what}: ${parsed.error}`);
+  return parsed.hex;
+}
+
+/** Deterministic 32-byte key for a devnet role. */
+function devnetKey(label: string): string {
+  return hexCodec.encode(sha256(new TextEncoder().encode(`tron-devnet:${label}`)));
+}
+
+function txSize(rawHex: string, signatures: number): number {
+  const rawLen = rawHex.length / 2;
+  const varintLen = rawLen < 128 ? 1 : rawLen < 16384 ? 2 : 3;
+  return 1 + varintLen + rawLen + signatures * 67 + MAX_RESULT_SIZE_IN_TX;
+}
+
+function utf8Hex(text: string): string {
+  return hexCodec.encode(new TextEncoder().encode(text));
+}
+
+/** Options of {@link TronChain}. */
+export interface TronChainOptions {
+  /** Tokens to create, supply held by the faucet. */
+  trc20: Trc20Spec[];
+  /** Faucet TRX balance in sun. */
+  faucetBalance?: bigint;
+  /** Supply of each token in base units (default 10^9 whole tokens). */
+  tokenSupply?: (spec: Trc20Spec) => bigint;
+}
+
+/** The ledger and block producer. */
+export class TronChain {
+  /** Faucet private key, hex. */
+  readonly faucetKey: string = devnetKey("faucet");
+  /** Faucet address, both forms. */
+  readonly faucet: { address: string; hex: string };
+  /** Block producer key and address. */
+  private readonly witnessKey = devnetKey("witness");
+  private readonly witnessHex: string;
+  private readonly accounts = new Map<string, Account>();
+  /** Tokens by symbol. */
+  readonly tokens = new Map<string, Trc20Token>();
+  private readonly tokensByHex = new Map<string, Trc20Token>();
+  /** Blocks by number (index = number). */
+  readonly blocks: Block[] = [];
+  private pending: StoredTx[] = [];
+  private readonly pendingIds = new Set<string>();
+  private readonly txIndex = new Map<string, { tx: StoredTx; block: number; info: TxInfo }>();
+  private waiters: (() => void)[] = [];
+
+  /** Creates the ledger with its genesis block. */
+  constructor(options: TronChainOptions) {
+    this.faucet = tronAddressFromPublicKey(secp256k1.getPublicKey(hexCodec.decode(this.faucetKey)));
+    this.witnessHex =
+      tronAddressFromPublicKey(secp256k1.getPublicKey(hexCodec.decode(this.witnessKey))).hex;
+    const now = Date.now();
+    const faucetAccount = this.newAccount(now);
+    faucetAccount.balance = options.faucetBalance ?? 10_000_000_000_000_000n;
+    this.accounts.set(this.faucet.hex, faucetAccount);
+    for (const spec of options.trc20) {
+      const hex = "41" +
+        hexCodec.encode(sha256(new TextEncoder().encode(`tron-devnet:trc20:${spec.symbol}`)))
+          .slice(0, 40);
+      const supply = options.tokenSupply?.(spec) ?? 1_000_000_000n * 10n ** BigInt(spec.decimals);
+      const token: Trc20Token = {
+        symbol: spec.symbol,
+        decimals: spec.decimals,
+        hex,
+        address: tronAddressFromHex(hex),
+        totalSupply: supply,
+        balances: new Map([[this.faucet.hex, supply]]),
+      };
+      this.tokens.set(spec.symbol, token);
+      this.tokensByHex.set(hex, token);
+    }
+    this.seal([], [], now);
+  }
+
+  private newAccount(now: number): Account {
+    return {
+      balance: 0n,
+      createTime: now,
+      freeNetUsed: 0,
+      energyLimit: 0,
+      energyUsed: 0,
+      usageDay: Math.floor(now / DAY_MS),
+    };
+  }
+
+  /** Account by `41…` hex, with daily usage reset applied; undefined when not activated. */
+  account(hex: string): Account | undefined {
+    const acc = this.accounts.get(hex);
+    if (acc) {
+      const day = Math.floor(this.head().header.timestamp / DAY_MS);
+      if (acc.usageDay !== day) {
+        acc.usageDay = day;
+        acc.freeNetUsed = 0;
+        acc.energyUsed = 0;
+      }
+    }
+    return acc;
+  }
+
+  /** Token contract by `41…` hex. */
+  token(hex: string): Trc20Token | undefined {
+    return this.tokensByHex.get(hex);
+  }
+
+  /** Latest block. */
+  head(): Block {
+    return this.blocks[this.blocks.length - 1];
+  }
+
+  /** Height of the latest block. */
+  height(): number {
+    return this.head().header.number;
+  }
+
+  /** Stored transaction, its block and info, by txid. */
+  lookup(txid: string): { tx: StoredTx; block: number; info: TxInfo } | undefined {
+    return this.txIndex.get(txid.toLowerCase());
+  }
+
+  /** Resolves after the next block is sealed. */
+  waitForBlock(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /**
+   * Test helper standing in for Stake 2.0 delegation: gives an activated
+   * account `energy` units of daily energy.
+   *
+   * @throws Error when the account is not activated (as delegation would fail)
+   */
+  delegateEnergy(address: string, energy: number): void {
+    const acc = this.account(toHex41(address, "address"));
+    if (!acc) throw new Error("account is not activated: delegate energy to it after sending TRX");
+    acc.energyLimit += energy;
+  }
+
+  /** Reference block fields and default times for a new transaction. */
+  refParams(): Pick<
+    RawDataJson,
+    "ref_block_bytes" | "ref_block_hash" | "expiration" | "timestamp"
+  > {
+    const head = this.head();
+    return {
+      ref_block_bytes: (head.header.number & 0xffff).toString(16).padStart(4, "0"),
+      ref_block_hash: head.id.slice(16, 32),
+      expiration: head.header.timestamp + 60_000,
+      timestamp: Date.now(),
+    };
+  }
+
+  /** Unsigned transaction for `raw` (hex addresses), node JSON with txID and raw_data_hex. */
+  unsigned(raw: RawDataJson): StoredTx {
+    const rawHex = hexCodec.encode(encodeRawData(raw));
+    return { txID: tronTxId(rawHex), raw_data: raw, raw_data_hex: rawHex, signature: [] };
+  }
+
+  /** Builds an unsigned TRX transfer (`createtransaction`). */
+  buildTransfer(owner: string, to: string, amount: bigint): StoredTx {
+    if (amount <= 0n) {
+      throw new NodeError("CONTRACT_VALIDATE_ERROR", "Amount must be greater than 0.");
+    }
+    if (owner === to) {
+      throw new NodeError("CONTRACT_VALIDATE_ERROR", "Cannot transfer TRX to yourself.");
+    }
+    this.validateTransfer(owner, to, amount);
+    return this.unsigned({
+      contract: [{
+        parameter: {
+          value: { amount: Number(amount), owner_address: owner, to_address: to },
+          type_url: typeUrl("TransferContract"),
+        },
+        type: "TransferContract",
+      }],
+      ...this.refParams(),
+    });
+  }
+
+  /** Builds an unsigned contract call (`triggersmartcontract`). */
+  buildTrigger(
+    owner: string,
+    contract: string,
+    data: string,
+    feeLimit: number,
+    callValue: number,
+  ): StoredTx {
+    if (!this.account(owner)) {
+      throw new NodeError(
+        "CONTRACT_VALIDATE_ERROR",
+        "Validate TriggerSmartContract error, no OwnerAccount.",
+      );
+    }
+    if (!this.token(contract)) {
+      throw new NodeError("CONTRACT_VALIDATE_ERROR", "No contract or not a smart contract");
+    }
+    const value: Record<string, string | number> = {
+      owner_address: owner,
+      contract_address: contract,
+    };
+    if (callValue) value.call_value = callValue;
+    if (data) value.data = data;
+    const raw: RawDataJson = {
+      contract: [{
+        parameter: { value, type_url: typeUrl("TriggerSmartContract") },
+        type: "TriggerSmartContract",
+      }],
+      ...this.refParams(),
+    };
+    if (feeLimit) raw.fee_limit = feeLimit;
+    return this.unsigned(raw);
+  }
+
+  private validateTransfer(owner: string, to: string, amount: bigint): void {
+    const acc = this.account(owner);
+    if (!acc) {
+      throw new NodeError(
+        "CONTRACT_VALIDATE_ERROR",
+        "Validate TransferContract error, no OwnerAccount.",
+      );
+    }
+    const fee = this.accounts.has(to) ? 0n : CREATE_NEW_ACCOUNT_FEE_SUN;
+    if (acc.balance < amount + fee) {
+      throw new NodeError(
+        "CONTRACT_VALIDATE_ERROR",
+        "Validate TransferContract error, balance is not sufficient.",
+      );
+    }
+  }
+
+  /** Executes a read-only call (`triggerconstantcontract`); returns the result words. */
+  constantCall(contract: string, data: string): string {
+    const token = this.token(contract);
+    if (!token) {
+      throw new NodeError("CONTRACT_VALIDATE_ERROR", "No contract or not a smart contract");
+    }
+    const selector = data.slice(0, 8).toLowerCase();
+    switch (selector) {
+      case SELECTOR_BALANCE_OF: {
+        const holder = "41" + data.slice(8 + 24, 8 + 64).toLowerCase();
+        return word(token.balances.get(holder) ?? 0n);
+      }
+      case SELECTOR_DECIMALS:
+        return word(BigInt(token.decimals));
+      case SELECTOR_TOTAL_SUPPLY:
+        return word(token.totalSupply);
+      case SELECTOR_SYMBOL:
+      case SELECTOR_NAME:
+        return abiString(token.symbol);
+      default:
+        throw new NodeError("CONTRACT_EXE_ERROR", "REVERT opcode executed");
+    }
+  }
+
+  /**
+   * Validates a signed transaction as java-tron's broadcast does (TaPoS,
+   * expiration, duplicates, signature, contract) and queues it for the next block.
+   */
+  broadcast(input: SignedTxInput): BroadcastOutcome {
+    let stored: StoredTx;
+    try {
+      let rawHex: string;
+      if (input.raw_data && typeof input.raw_data === "object") {
+        rawHex = hexCodec.encode(encodeRawData(input.raw_data as RawDataJson));
+      } else if (typeof input.raw_data_hex === "string") {
+        rawHex = input.raw_data_hex.toLowerCase();
+      } else {
+        return { ok: false, code: "OTHER_ERROR", message: "raw_data is required" };
+      }
+      const raw = decodeRawData(hexCodec.decode(rawHex));
+      const signature = Array.isArray(input.signature)
+        ? input.signature.map((s) => String(s).toLowerCase())
+        : [];
+      stored = { txID: tronTxId(rawHex), raw_data: raw, raw_data_hex: rawHex, signature };
+    } catch (e) {
+      return { ok: false, code: "OTHER_ERROR", message: (e as Error).message };
+    }
+    const txid = stored.txID;
+    const fail = (code: string, message: string): BroadcastOutcome => ({
+      ok: false,
+      txid,
+      code,
+      message,
+    });
+    const raw = stored.raw_data;
+    if (raw.contract.length !== 1) {
+      return fail("CONTRACT_VALIDATE_ERROR", "contract size should be exactly 1");
+    }
+    const refBlock = this.blocks.find((b) =>
+      (b.header.number & 0xffff).toString(16).padStart(4, "0") === raw.ref_block_bytes &&
+      b.id.slice(16, 32) === raw.ref_block_hash
+    );
+    if (!refBlock) {
+      return fail("TAPOS_ERROR", `Tapos check error: ref block ${raw.ref_block_bytes} not found`);
+    }
+    const headTime = this.head().header.timestamp;
+    if (raw.expiration <= headTime) {
+      return fail(
+        "TRANSACTION_EXPIRATION_ERROR",
+        `Transaction expiration, transaction expiration time is ${raw.expiration}, but headBlockTime is ${headTime}`,
+      );
+    }
+    if (raw.expiration > headTime + DAY_MS) {
+      return fail(
+        "TRANSACTION_EXPIRATION_ERROR",
+        `expiration time ${raw.expiration} is more than 24 hours after the head block`,
+      );
+    }
+    if (this.pendingIds.has(txid) || this.txIndex.has(txid)) {
+      return fail("DUP_TRANSACTION_ERROR", "dup trans");
+    }
+    const value = raw.contract[0].parameter.value;
+    const owner = String(value.owner_address);
+    if (stored.signature.length === 0) return fail("SIGERROR", "miss sig or contract");
+    let signer: string;
+    try {
+      signer = tronHexFromAddress(recoverTronSigner(stored.raw_data_hex, stored.signature[0]));
+    } catch (e) {
+      return fail("SIGERROR", `Validate signature error: ${(e as Error).message}`);
+    }
+    if (signer !== owner) {
+      return fail(
+        "SIGERROR",
+        `Validate signature error: ${owner} is signed by ${signer} but it is not contained of permission.`,
+      );
+    }
+    try {
+      this.validateContract(stored);
+    } catch (e) {
+      if (e instanceof NodeError) return fail(e.code, e.message);
+      throw e;
+    }
+    this.pending.push(stored);
+    this.pendingIds.add(txid);
+    return { ok: true, txid };
+  }
+
+  private validateContract(tx: StoredTx): void {
+    const c = tx.raw_data.contract[0];
+    const v = c.parameter.value;
+    const owner = String(v.owner_address);
+    if (c.type === "TransferContract") {
+      const to = String(v.to_address);
+      const amount = BigInt(v.amount ?? 0);
+      if (amount <= 0n) {
+        throw new NodeError("CONTRACT_VALIDATE_ERROR", "Amount must be greater than 0.");
+      }
+      if (owner === to) {
+        throw new NodeError("CONTRACT_VALIDATE_ERROR", "Cannot transfer TRX to yourself.");
+      }
+      this.validateTransfer(owner, to, amount);
+    } else if (c.type === "TriggerSmartContract") {
+      if (!this.account(owner)) {
+        throw new NodeError(
+          "CONTRACT_VALIDATE_ERROR",
+          "Validate TriggerSmartContract error, no OwnerAccount.",
+        );
+      }
+      if (!this.token(String(v.contract_address))) {
+        throw new NodeError("CONTRACT_VALIDATE_ERROR", "No contract or not a smart contract");
+      }
+    } else {
+      throw new NodeError("CONTRACT_VALIDATE_ERROR", `devnet does not support ${c.type}`);
+    }
+    const acc = this.account(owner)!;
+    const size = txSize(tx.raw_data_hex, tx.signature.length);
+    if (
+      acc.freeNetUsed + size > FREE_NET_LIMIT && acc.balance < BigInt(size) * BANDWIDTH_PRICE_SUN
+    ) {
+      throw new NodeError("BANDWITH_ERROR", "Account resource insufficient error.");
+    }
+  }
+
+  /** Seals a block with every pending transaction that still executes. */
+  produceBlock(): Block {
+    const timestamp = Math.max(Date.now(), this.head().header.timestamp + 1);
+    const txs: StoredTx[] = [];
+    const infos: TxInfo[] = [];
+    const number = this.height() + 1;
+    const pending = this.pending;
+    this.pending = [];
+    this.pendingIds.clear();
+    for (const tx of pending) {
+      // Pending transactions that expired or no longer validate are dropped,
+      // as java-tron drops them when it rebuilds its pending list.
+      if (tx.raw_data.expiration < timestamp) continue;
+      try {
+        this.validateContract(tx);
+      } catch {
+        continue;
+      }
+      const info = this.execute(tx, number, timestamp);
+      txs.push(tx);
+      infos.push(info);
+    }
+    const block = this.seal(txs, infos, timestamp);
+    for (let i = 0; i < txs.length; i++) {
+      this.txIndex.set(txs[i].txID, { tx: txs[i], block: number, info: infos[i] });
+    }
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+    return block;
+  }
+
+  private seal(txs: StoredTx[], infos: TxInfo[], timestamp: number): Block {
+    const parent = this.blocks.length ? this.head() : undefined;
+    const header: BlockHeaderRaw = {
+      timestamp,
+      txTrieRoot: txs.length
+        ? hexCodec.encode(sha256(hexCodec.decode(txs.map((t) => t.txID).join(""))))
+        : "00".repeat(32),
+      parentHash: parent?.id ?? "00".repeat(32),
+      number: parent ? parent.header.number + 1 : 0,
+      witness_address: this.witnessHex,
+      version: 32,
+    };
+    const block: Block = {
+      id: blockId(header),
+      header,
+      witnessSignature: signTronTx(
+        hexCodec.encode(encodeBlockHeaderRaw(header)),
+        this.witnessKey,
+      ).slice(0, 128) + "00",
+      txs,
+      infos,
+    };
+    this.blocks.push(block);
+    return block;
+  }
+
+  /** Burns bandwidth for `tx`; returns receipt fields and the sun burnt. */
+  private chargeBandwidth(acc: Account, tx: StoredTx): { receipt: TxInfo; fee: bigint } {
+    const size = txSize(tx.raw_data_hex, tx.signature.length);
+    if (acc.freeNetUsed + size <= FREE_NET_LIMIT) {
+      acc.freeNetUsed += size;
+      return { receipt: { net_usage: size }, fee: 0n };
+    }
+    const fee = BigInt(size) * BANDWIDTH_PRICE_SUN;
+    acc.balance -= fee;
+    return { receipt: { net_fee: Number(fee) }, fee };
+  }
+
+  private execute(tx: StoredTx, blockNumber: number, blockTimeStamp: number): TxInfo {
+    const c = tx.raw_data.contract[0];
+    const v = c.parameter.value;
+    const owner = String(v.owner_address);
+    const acc = this.account(owner)!;
+    const info: TxInfo = { id: tx.txID };
+    if (c.type === "TransferContract") {
+      const to = String(v.to_address);
+      const amount = BigInt(v.amount);
+      let fee = 0n;
+      let receipt: TxInfo;
+      if (!this.accounts.has(to)) {
+        acc.balance -= CREATE_NEW_ACCOUNT_FEE_SUN + CREATE_ACCOUNT_NET_FEE_SUN;
+        fee = CREATE_NEW_ACCOUNT_FEE_SUN + CREATE_ACCOUNT_NET_FEE_SUN;
+        receipt = { net_fee: Number(CREATE_ACCOUNT_NET_FEE_SUN) };
+        this.accounts.set(to, this.newAccount(blockTimeStamp));
+      } else {
+        const charged = this.chargeBandwidth(acc, tx);
+        fee = charged.fee;
+        receipt = charged.receipt;
+      }
+      acc.balance -= amount;
+      this.accounts.get(to)!.balance += amount;
+      if (fee > 0n) info.fee = Number(fee);
+      Object.assign(info, { blockNumber, blockTimeStamp, contractResult: [""], receipt });
+      tx.contractRet = "SUCCESS";
+      return info;
+    }
+    // TriggerSmartContract on a devnet TRC20.
+    const token = this.token(String(v.contract_address))!;
+    const bandwidth = this.chargeBandwidth(acc, tx);
+    const data = String(v.data ?? "").toLowerCase();
+    let needed = REVERT_ENERGY;
+    let transfer: { to: string; amount: bigint } | undefined;
+    const callValue = BigInt(v.call_value ?? 0);
+    if (data.startsWith(SELECTOR_TRANSFER) && data.length >= 8 + 128 && callValue === 0n) {
+      const to = "41" + data.slice(8 + 24, 8 + 64);
+      const amount = BigInt("0x" + data.slice(8 + 64, 8 + 128));
+      const fromBalance = token.balances.get(owner) ?? 0n;
+      if (amount <= fromBalance) {
+        transfer = { to, amount };
+        needed = (token.balances.get(to) ?? 0n) === 0n && to !== owner
+          ? TRC20_TRANSFER_NEW_HOLDER_ENERGY
+          : TRC20_TRANSFER_ENERGY;
+      }
+    }
+    const staked = Math.max(0, acc.energyLimit - acc.energyUsed);
+    const feeLimit = BigInt(tx.raw_data.fee_limit ?? 0);
+    const allowance = feeLimit < acc.balance ? feeLimit : acc.balance;
+    const burnable = Number(allowance / ENERGY_PRICE_SUN);
+    const receipt: TxInfo = {};
+    let energyFee: bigint;
+    let fromStake: number;
+    let total: number;
+    let result: string;
+    if (needed <= staked + burnable) {
+      fromStake = Math.min(staked, needed);
+      energyFee = BigInt(needed - fromStake) * ENERGY_PRICE_SUN;
+      total = needed;
+      result = transfer ? "SUCCESS" : "REVERT";
+    } else {
+      fromStake = staked;
+      energyFee = BigInt(burnable) * ENERGY_PRICE_SUN;
+      total = staked + burnable;
+      result = "OUT_OF_ENERGY";
+      transfer = undefined;
+    }
+    acc.energyUsed += fromStake;
+    acc.balance -= energyFee;
+    if (fromStake > 0) receipt.energy_usage = fromStake;
+    if (energyFee > 0n) receipt.energy_fee = Number(energyFee);
+    receipt.energy_usage_total = total;
+    Object.assign(receipt, bandwidth.receipt);
+    receipt.result = result;
+    const fee = energyFee + bandwidth.fee;
+    if (fee > 0n) info.fee = Number(fee);
+    Object.assign(info, {
+      blockNumber,
+      blockTimeStamp,
+      contractResult: [transfer ? word(1n) : ""],
+      contract_address: token.hex,
+      receipt,
+    });
+    if (transfer) {
+      token.balances.set(owner, (token.balances.get(owner) ?? 0n) - transfer.amount);
+      token.balances.set(transfer.to, (token.balances.get(transfer.to) ?? 0n) + transfer.amount);
+      info.log = [{
+        address: token.hex.slice(2),
+        topics: [
+          TRANSFER_TOPIC,
+          "0".repeat(24) + owner.slice(2),
+          "0".repeat(24) + transfer.to.slice(2),
+        ],
+        data: word(transfer.amount),
+      }];
+    } else {
+      info.result = "FAILED";
+      info.resMessage = utf8Hex(
+        result === "OUT_OF_ENERGY"
+          ? `Not enough energy for 'SSTORE' operation executing: curInvokeEnergyLimit[${total}]`
+          : "REVERT opcode executed",
+      );
+    }
+    tx.contractRet = result;
+    return info;
+  }
+}

@@ -1,0 +1,469 @@
+/**
+ * TRON devnet: an HTTP server speaking the java-tron full node API
+ * (`/wallet/*`, JSON over POST) backed by an in-memory ledger
+ * ({@link TronChain}), producing blocks on a timer.
+ *
+ * @example
+ * ```ts
+ * const devnet = await startTronDevnet({ blockIntervalMs: 0 });
+ * const txid = await devnet.faucetTrx("T…", 5_000_000n);
+ * devnet.produceBlock();
+ * // POST `${devnet.endpoint}/wallet/gettransactioninfobyid` {value: txid}
+ * await devnet.close();
+ * ```
+ *
+ * @module
+ */
+import { hex as hexCodec } from "../deps.ts";
+import { tronAddressFromHex } from "../address.ts";
+import { signTronTx } from "../transaction.ts";
+import {
+  type Block,
+  functionSelector,
+  NodeError,
+  type StoredTx,
+  toHex41,
+  type Trc20Spec,
+  TronChain,
+} from "./chain.ts";
+import { type TronFaultControl, TronFaults } from "./faults.ts";
+import { decodeRawData } from "./protobuf.ts";
+
+export type { Trc20Spec } from "./chain.ts";
+export type { FaultKind, TronFaultControl } from "./faults.ts";
+
+/** Options of {@link startTronDevnet}. */
+export interface TronDevnetOptions {
+  /** TCP port; 0 picks a free one (default 0). */
+  port?: number;
+  /** Listen address (default 127.0.0.1). */
+  hostname?: string;
+  /** Block interval; 0 disables the timer, blocks then come only from produceBlock() (default 1000). */
+  blockIntervalMs?: number;
+  /** TRC20 tokens to create, supply held by the faucet (default USDT_TRC20, 6 decimals). */
+  trc20?: Trc20Spec[];
+  /** How long a "timeout" fault holds a request before answering 504 (default 10000). */
+  faultTimeoutMs?: number;
+  /**
+   * Blocks the `/walletsolidity/*` view trails the head by (mainnet: about 19).
+   * Default 0, so solidity reads (tronweb's getBalance, getTransactionInfo) see
+   * the head at once. Account reads always show the current state.
+   */
+  solidityLag?: number;
+}
+
+/** A running devnet. */
+export interface TronDevnet {
+  /** Base URL of the node API, e.g. `http://127.0.0.1:PORT` (paths `/wallet/...`). */
+  readonly endpoint: string;
+  /** Funded faucet account: base58 address and hex private key. */
+  readonly faucet: { readonly address: string; readonly privateKey: string };
+  /** TRC20 contract addresses (base58) by symbol. */
+  readonly tokens: Readonly<Record<string, string>>;
+  /** Fault injection controls. */
+  readonly faults: TronFaultControl;
+  /** The ledger, for tests that need to look inside. */
+  readonly chain: TronChain;
+  /** Seals a block now with the pending transactions; returns its number. */
+  produceBlock(): number;
+  /** Resolves after the next block is sealed. */
+  waitForBlock(): Promise<void>;
+  /** Height of the latest block (ignores the lag fault). */
+  height(): number;
+  /**
+   * Sends `amount` sun from the faucet with a real signed TransferContract;
+   * resolves with the txid once accepted (it lands in the next block).
+   */
+  faucetTrx(to: string, amount: bigint): Promise<string>;
+  /**
+   * Sends `amount` base units of a devnet TRC20 from the faucet (a real signed
+   * `transfer(address,uint256)` call); resolves with the txid once accepted.
+   */
+  faucetToken(symbol: string, to: string, amount: bigint): Promise<string>;
+  /** Test helper standing in for Stake 2.0: gives an activated account daily energy. */
+  delegateEnergy(address: string, energy: number): void;
+  /** Stops the timer and the server. */
+  close(): Promise<void>;
+}
+
+type Json = Record<string, unknown>;
+
+function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json" },
+  });
+}
+
+function utf8Hex(text: string): string {
+  return hexCodec.encode(new TextEncoder().encode(text));
+}
+
+function addressOut(hex41: string, visible: boolean): string {
+  return visible ? tronAddressFromHex(hex41) : hex41;
+}
+
+function txJson(tx: StoredTx, visible: boolean): Json {
+  const out: Json = {};
+  if (tx.contractRet) out.ret = [{ contractRet: tx.contractRet }];
+  if (tx.signature.length) out.signature = tx.signature;
+  out.txID = tx.txID;
+  out.raw_data = visible ? decodeRawData(hexCodec.decode(tx.raw_data_hex), true) : tx.raw_data;
+  out.raw_data_hex = tx.raw_data_hex;
+  return out;
+}
+
+function unsignedJson(tx: StoredTx, visible: boolean): Json {
+  return { visible, ...txJson(tx, visible) };
+}
+
+function blockJson(block: Block, visible: boolean, detail = true): Json {
+  const h = block.header;
+  // java-tron omits a zero number (genesis); printing it keeps clients such as
+  // tronweb (which reads `number.toString(16)`) working at height 0.
+  const raw: Json = { number: h.number };
+  raw.txTrieRoot = h.txTrieRoot;
+  raw.witness_address = addressOut(h.witness_address, visible);
+  raw.parentHash = h.parentHash;
+  raw.version = h.version;
+  raw.timestamp = h.timestamp;
+  const out: Json = {
+    blockID: block.id,
+    block_header: { raw_data: raw, witness_signature: block.witnessSignature },
+  };
+  if (detail && block.txs.length) out.transactions = block.txs.map((t) => txJson(t, visible));
+  return out;
+}
+
+function num(value: unknown, what: string): number {
+  const n = typeof value === "string" && value !== "" ? Number(value) : value;
+  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) {
+    throw new NodeError("OTHER_ERROR", `${what} must be a non-negative integer`);
+  }
+  return n;
+}
+
+function big(value: unknown, what: string): bigint {
+  if (typeof value === "number" && Number.isSafeInteger(value)) return BigInt(value);
+  if (typeof value === "string" && /^\d+$/.test(value)) return BigInt(value);
+  if (typeof value === "bigint") return value;
+  throw new NodeError("OTHER_ERROR", `${what} must be an integer`);
+}
+
+/** Starts a devnet and its HTTP server. */
+export function startTronDevnet(options: TronDevnetOptions = {}): Promise<TronDevnet> {
+  const chain = new TronChain({ trc20: options.trc20 ?? [{ symbol: "USDT_TRC20", decimals: 6 }] });
+  const faults = new TronFaults();
+  const holdMs = options.faultTimeoutMs ?? 10_000;
+  const shutdown = new AbortController();
+  const inflight = new Set<Promise<Response>>();
+
+  function hold(): Promise<void> {
+    faults.held++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, holdMs);
+      shutdown.signal.addEventListener("abort", done, { once: true });
+      function done(): void {
+        clearTimeout(timer);
+        shutdown.signal.removeEventListener("abort", done);
+        faults.held--;
+        resolve();
+      }
+    });
+  }
+
+  /** Head as this (possibly lagging) node reports it. */
+  let visibleHead = (): number => Math.max(0, chain.height() - faults.lag);
+
+  function blockAt(n: number): Block | undefined {
+    return n <= visibleHead() ? chain.blocks[n] : undefined;
+  }
+
+  function data(p: Json): string {
+    if (typeof p.function_selector === "string" && p.function_selector !== "") {
+      const param = typeof p.parameter === "string" ? p.parameter.toLowerCase() : "";
+      return functionSelector(p.function_selector) + param;
+    }
+    return typeof p.data === "string" ? p.data.toLowerCase() : "";
+  }
+
+  function submit(tx: StoredTx, key: string): string {
+    const signed = { ...tx, signature: [signTronTx(tx.raw_data_hex, key)] };
+    const outcome = chain.broadcast(signed);
+    if (!outcome.ok) throw new Error(`${outcome.code}: ${outcome.message}`);
+    return outcome.txid;
+  }
+
+  function faucetTrx(to: string, amount: bigint): string {
+    return submit(
+      chain.buildTransfer(chain.faucet.hex, toHex41(to, "to"), amount),
+      chain.faucetKey,
+    );
+  }
+
+  function faucetToken(symbol: string, to: string, amount: bigint): string {
+    const token = chain.tokens.get(symbol);
+    if (!token) throw new NodeError("OTHER_ERROR", `unknown token ${symbol}`);
+    const toHex = toHex41(to, "to");
+    const callData = functionSelector("transfer(address,uint256)") + "0".repeat(24) +
+      toHex.slice(2) + amount.toString(16).padStart(64, "0");
+    return submit(
+      chain.buildTrigger(chain.faucet.hex, token.hex, callData, 1_000_000_000, 0),
+      chain.faucetKey,
+    );
+  }
+
+  const routes: Record<string, (p: Json, visible: boolean) => unknown> = {
+    "wallet/getnowblock": (_p, visible) => blockJson(chain.blocks[visibleHead()], visible),
+    "wallet/getblock": (p, visible) => {
+      const detail = p.detail === true || p.detail === "true";
+      const key = p.id_or_num;
+      let block: Block | undefined;
+      if (key === undefined || key === "") block = chain.blocks[visibleHead()];
+      else if (typeof key === "string" && /^[0-9a-fA-F]{64}$/.test(key)) {
+        block = chain.blocks.find((b) => b.id === key.toLowerCase());
+        if (block && block.header.number > visibleHead()) block = undefined;
+      } else block = blockAt(num(key, "id_or_num"));
+      return block ? blockJson(block, visible, detail) : {};
+    },
+    "wallet/getblockbynum": (p, visible) => {
+      const block = blockAt(num(p.num, "num"));
+      return block ? blockJson(block, visible) : {};
+    },
+    "wallet/getblockbyid": (p, visible) => {
+      const id = String(p.value ?? "").toLowerCase();
+      const block = chain.blocks.find((b) => b.id === id);
+      return block && block.header.number <= visibleHead() ? blockJson(block, visible) : {};
+    },
+    "wallet/gettransactioninfobyblocknum": (p) => {
+      const block = blockAt(num(p.num, "num"));
+      return block ? block.infos : [];
+    },
+    "wallet/gettransactioninfobyid": (p) => chain.lookup(String(p.value ?? ""))?.info ?? {},
+    "wallet/gettransactionbyid": (p, visible) => {
+      const found = chain.lookup(String(p.value ?? ""));
+      return found ? txJson(found.tx, visible) : {};
+    },
+    "wallet/createtransaction": (p, visible) => {
+      const tx = chain.buildTransfer(
+        toHex41(p.owner_address, "owner_address"),
+        toHex41(p.to_address, "to_address"),
+        big(p.amount, "amount"),
+      );
+      return unsignedJson(tx, visible);
+    },
+    "wallet/triggersmartcontract": (p, visible) => {
+      try {
+        const tx = chain.buildTrigger(
+          toHex41(p.owner_address, "owner_address"),
+          toHex41(p.contract_address, "contract_address"),
+          data(p),
+          p.fee_limit === undefined ? 0 : num(p.fee_limit, "fee_limit"),
+          p.call_value === undefined ? 0 : num(p.call_value, "call_value"),
+        );
+        return { result: { result: true }, transaction: unsignedJson(tx, visible) };
+      } catch (e) {
+        if (!(e instanceof NodeError)) throw e;
+        return { result: { code: e.code, message: utf8Hex(e.message) } };
+      }
+    },
+    "wallet/triggerconstantcontract": (p, visible) => {
+      try {
+        const owner = p.owner_address === undefined
+          ? "410000000000000000000000000000000000000000"
+          : toHex41(p.owner_address, "owner_address");
+        const contract = toHex41(p.contract_address, "contract_address");
+        const callData = data(p);
+        const result = chain.constantCall(contract, callData);
+        const value: Record<string, string> = { owner_address: owner, contract_address: contract };
+        if (callData) value.data = callData;
+        const tx = chain.unsigned({
+          contract: [{
+            parameter: {
+              value,
+              type_url: "type.googleapis.com/protocol.TriggerSmartContract",
+            },
+            type: "TriggerSmartContract",
+          }],
+          ...chain.refParams(),
+        });
+        return {
+          result: { result: true },
+          energy_used: 500,
+          constant_result: [result],
+          transaction: { ret: [{}], ...unsignedJson(tx, visible) },
+        };
+      } catch (e) {
+        if (!(e instanceof NodeError)) throw e;
+        return { result: { code: e.code, message: utf8Hex(e.message) } };
+      }
+    },
+    "wallet/broadcasttransaction": (p) => {
+      const outcome = chain.broadcast(p);
+      if (outcome.ok) return { result: true, txid: outcome.txid };
+      const body: Json = { result: false, code: outcome.code };
+      if (outcome.txid) body.txid = outcome.txid;
+      body.message = utf8Hex(outcome.message);
+      return body;
+    },
+    "wallet/getaccount": (p, visible) => {
+      const hex41 = toHex41(p.address, "address");
+      const acc = chain.account(hex41);
+      if (!acc) return {};
+      const out: Json = { address: addressOut(hex41, visible) };
+      if (acc.balance) out.balance = Number(acc.balance);
+      out.create_time = acc.createTime;
+      if (acc.freeNetUsed) out.free_net_usage = acc.freeNetUsed;
+      return out;
+    },
+    "wallet/getaccountresource": (p) => {
+      const acc = chain.account(toHex41(p.address, "address"));
+      if (!acc) return {};
+      const out: Json = { freeNetLimit: 600 };
+      if (acc.freeNetUsed) out.freeNetUsed = acc.freeNetUsed;
+      if (acc.energyLimit) out.EnergyLimit = acc.energyLimit;
+      if (acc.energyUsed) out.EnergyUsed = acc.energyUsed;
+      return out;
+    },
+    "wallet/getchainparameters": () => ({
+      chainParameter: [
+        { key: "getTransactionFee", value: 1000 },
+        { key: "getEnergyFee", value: 420 },
+        { key: "getCreateAccountFee", value: 100000 },
+        { key: "getCreateNewAccountFeeInSystemContract", value: 1000000 },
+        { key: "getFreeNetLimit", value: 600 },
+      ],
+    }),
+    "devnet/faucet": (p) => {
+      const currency = typeof p.currency === "string" ? p.currency : "TRX";
+      const to = String(p.to ?? p.address ?? "");
+      const amount = big(p.amount, "amount");
+      const txid = currency === "TRX" ? faucetTrx(to, amount) : faucetToken(currency, to, amount);
+      return { result: true, txid };
+    },
+  };
+
+  // `/walletsolidity/*`: the same reads over the solidified part of the chain.
+  const solidityLag = options.solidityLag ?? 0;
+  function solid<T>(read: () => T): T {
+    const saved = visibleHead;
+    visibleHead = () => Math.max(0, saved() - solidityLag);
+    try {
+      return read();
+    } finally {
+      visibleHead = saved;
+    }
+  }
+  for (
+    const name of [
+      "getnowblock",
+      "getblock",
+      "getblockbynum",
+      "getblockbyid",
+      "gettransactioninfobyblocknum",
+      "getaccount",
+      "triggerconstantcontract",
+    ]
+  ) {
+    const route = routes[`wallet/${name}`];
+    routes[`walletsolidity/${name}`] = (p, visible) => solid(() => route(p, visible));
+  }
+  for (const name of ["gettransactioninfobyid", "gettransactionbyid"]) {
+    const route = routes[`wallet/${name}`];
+    routes[`walletsolidity/${name}`] = (p, visible) => {
+      const found = chain.lookup(String(p.value ?? ""));
+      if (!found || found.block > Math.max(0, visibleHead() - solidityLag)) return {};
+      return route(p, visible);
+    };
+  }
+
+  async function handle(req: Request): Promise<Response> {
+    const url = new URL(req.url);
+    const path = url.pathname.replace(/^\/+|\/+$/g, "").toLowerCase();
+    const route = routes[path];
+    if (!route) return json({ Error: `no such endpoint: /${path}` }, 404);
+    const fault = faults.decide(path);
+    if (fault === "timeout") {
+      await hold();
+      return json({ Error: "Gateway Timeout (injected fault)" }, 504);
+    }
+    if (fault === "ratelimit") return json({ Error: "rate limit exceeded (injected fault)" }, 429);
+    if (fault === "error") return json({ Error: "Service Unavailable (injected fault)" }, 503);
+    let params: Json = {};
+    try {
+      if (req.method === "POST") {
+        const text = await req.text();
+        if (text.trim() !== "") params = JSON.parse(text) as Json;
+      } else {
+        params = Object.fromEntries(url.searchParams);
+      }
+      if (!params || typeof params !== "object" || Array.isArray(params)) {
+        throw new Error("body must be a JSON object");
+      }
+    } catch (e) {
+      return json({ Error: `invalid request: ${(e as Error).message}` });
+    }
+    const visible = params.visible === true || params.visible === "true";
+    try {
+      return json(route(params, visible));
+    } catch (e) {
+      // java-tron servlets answer HTTP 200 with {"Error": "<exception class> : <message>"}.
+      const message = e instanceof Error ? e.message : String(e);
+      const cls = e instanceof NodeError && e.code === "CONTRACT_VALIDATE_ERROR"
+        ? "org.tron.core.exception.ContractValidateException"
+        : "java.lang.IllegalArgumentException";
+      return json({ Error: `class ${cls} : ${message}` });
+    }
+  }
+
+  const server = Deno.serve(
+    { port: options.port ?? 0, hostname: options.hostname ?? "127.0.0.1", onListen: () => {} },
+    (req) => {
+      const p = handle(req);
+      inflight.add(p);
+      p.finally(() => inflight.delete(p)).catch(() => {});
+      return p;
+    },
+  );
+  const addr = server.addr;
+  const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+
+  const interval = options.blockIntervalMs ?? 1000;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  if (interval > 0) {
+    timer = setInterval(() => {
+      try {
+        chain.produceBlock();
+      } catch (e) {
+        console.error("TRON devnet: block production failed", e);
+      }
+    }, interval);
+  }
+  let closed = false;
+
+  const tokens: Record<string, string> = {};
+  for (const [symbol, t] of chain.tokens) tokens[symbol] = t.address;
+
+  return Promise.resolve({
+    endpoint: `http://${host}:${addr.port}`,
+    faucet: { address: chain.faucet.address, privateKey: chain.faucetKey },
+    tokens,
+    faults,
+    chain,
+    produceBlock: () => chain.produceBlock().header.number,
+    waitForBlock: () => chain.waitForBlock(),
+    height: () => chain.height(),
+    faucetTrx: (to, amount) => Promise.resolve().then(() => faucetTrx(to, amount)),
+    faucetToken: (symbol, to, amount) =>
+      Promise.resolve().then(() => faucetToken(symbol, to, amount)),
+    delegateEnergy: (address, energy) => chain.delegateEnergy(address, energy),
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      if (timer !== undefined) clearInterval(timer);
+      shutdown.abort();
+      await Promise.allSettled([...inflight]);
+      await server.shutdown();
+    },
+  });
+}

@@ -1,0 +1,6 @@
+/**
+ * tronweb for the devnet tests only, until the TRON sender uses it.
+ *
+ * @module
+ */
+export { TronWeb } from "tronweb";
