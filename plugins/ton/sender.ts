@@ -37,8 +37,10 @@ export const FEE_PER_TRANSFER = 5_000_000n;
  * back to the hot wallet as `excesses`.
  */
 export const JETTON_TRANSFER_GAS = 50_000_000n;
-/** TON a jetton deposit owner needs to deploy itself and pay its jetton wallet's transfer. */
+/** TON a jetton deposit owner is topped up to before its sweep. */
 export const JETTON_SWEEP_TON = 100_000_000n;
+/** TON a jetton deposit owner needs to deploy itself and pay its jetton wallet's transfer. */
+export const JETTON_SWEEP_MIN_TON = 80_000_000n;
 /** A deposit holding less than this is not worth a sweep. */
 export const MIN_SWEEP_BALANCE = 20_000_000n;
 
@@ -211,8 +213,10 @@ export function createTonSender(deps: TonSenderDeps): ChainSender {
       const jettonWallet = await jettonWalletOf(client, master, wallet.address);
       const jettons = await jettonBalance(jettonWallet);
       if (jettons === 0n) return null;
-      // The owner pays for its jetton wallet's transfer (and its own deployment) in TON.
-      if (balance < JETTON_SWEEP_TON) return { fund: JETTON_SWEEP_TON - balance };
+      // The owner pays for its jetton wallet's transfer (and its own deployment) in TON. It
+      // is topped up to the full amount but needs a little less, because storage fees nibble
+      // at an idle balance: without the gap a top-up could be followed by another, forever.
+      if (balance < JETTON_SWEEP_MIN_TON) return { fund: JETTON_SWEEP_TON - balance };
       const body = jettonTransferMessageBody({
         queryId: account.index,
         amount: jettons,
