@@ -4,8 +4,9 @@
  * @module
  */
 
-/** How an injected failure looks to the client. */
-export type FaultKind = "error" | "timeout" | "ratelimit";
+import { DevnetFaults, type FaultKind } from "../../devnet_faults.ts";
+
+export type { FaultKind };
 
 /** A decision for one request. */
 export type FaultDecision = { kind: FaultKind } | null;
@@ -47,26 +48,15 @@ function mulberry32(seed: number): () => number {
 }
 
 /** Default {@link FaultControl} used by the devnet server. */
-export class Faults implements FaultControl {
-  private next: { method: string; count: number; kind: FaultKind }[] = [];
+export class Faults extends DevnetFaults implements FaultControl {
   private rates = new Map<string, number>();
   private rng: () => number;
   private drops = 0;
-  private lagBlocks = 0;
-  /** Maintained by the server around "timeout" holds. */
-  held = 0;
 
   /** @param seed initial RNG seed for error rates. */
   constructor(seed = 1) {
+    super();
     this.rng = mulberry32(seed);
-  }
-
-  /** {@inheritDoc FaultControl.failNext} */
-  failNext(method: string, count: number, kind: FaultKind): void {
-    if (!Number.isInteger(count) || count < 0) {
-      throw new Error("count must be a non-negative integer");
-    }
-    if (count > 0) this.next.push({ method, count, kind });
   }
 
   /** {@inheritDoc FaultControl.errorRate} */
@@ -89,40 +79,17 @@ export class Faults implements FaultControl {
     this.drops = count;
   }
 
-  /** {@inheritDoc FaultControl.lagHeight} */
-  lagHeight(blocks: number): void {
-    if (!Number.isInteger(blocks) || blocks < 0) {
-      throw new Error("blocks must be a non-negative integer");
-    }
-    this.lagBlocks = blocks;
-  }
-
-  /** {@inheritDoc FaultControl.lag} */
-  get lag(): number {
-    return this.lagBlocks;
-  }
-
-  /** {@inheritDoc FaultControl.heldRequests} */
-  get heldRequests(): number {
-    return this.held;
-  }
-
   /** {@inheritDoc FaultControl.reset} */
-  reset(): void {
-    this.next = [];
+  override reset(): void {
+    super.reset();
     this.rates.clear();
     this.drops = 0;
-    this.lagBlocks = 0;
   }
 
   /** Decides (and consumes) the fault for one call of `method`. */
   decide(method: string): FaultDecision {
-    const i = this.next.findIndex((f) => f.method === method || f.method === "*");
-    if (i >= 0) {
-      const f = this.next[i];
-      if (--f.count === 0) this.next.splice(i, 1);
-      return { kind: f.kind };
-    }
+    const kind = this.consume(method);
+    if (kind) return { kind };
     const p = this.rates.get(method) ?? this.rates.get("*");
     if (p !== undefined && this.rng() < p) return { kind: "error" };
     return null;

@@ -161,25 +161,10 @@ export async function startTonDevnet(options: TonDevnetOptions = {}): Promise<To
   const shutdown = new AbortController();
   const inflight = new Set<Promise<Response>>();
 
-  /** Holds a "timeout" fault until its time passes or the devnet closes. */
-  function hold(): Promise<void> {
-    faults.held++;
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, holdMs);
-      shutdown.signal.addEventListener("abort", done, { once: true });
-      function done(): void {
-        clearTimeout(timer);
-        shutdown.signal.removeEventListener("abort", done);
-        faults.held--;
-        resolve();
-      }
-    });
-  }
-
   async function dispatch(method: string, params: unknown, id: unknown): Promise<Response> {
     const fault = faults.decide(method);
     if (fault?.kind === "timeout") {
-      await hold();
+      await faults.hold(holdMs, shutdown.signal);
       return json(errorBody(504, "Gateway Timeout (injected fault)", id), 504);
     }
     if (fault?.kind === "ratelimit") {

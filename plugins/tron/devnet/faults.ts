@@ -4,8 +4,9 @@
  * @module
  */
 
-/** How an injected failure looks to the client. */
-export type FaultKind = "error" | "timeout" | "ratelimit";
+import { DevnetFaults, type FaultKind } from "../../devnet_faults.ts";
+
+export type { FaultKind };
 
 /** Runtime fault controls exposed on the devnet. */
 export interface TronFaultControl {
@@ -33,51 +34,13 @@ function normalize(path: string): string {
 }
 
 /** Default {@link TronFaultControl}. */
-export class TronFaults implements TronFaultControl {
-  private next: { path: string; count: number; kind: FaultKind }[] = [];
-  private lagBlocks = 0;
-  /** Maintained by the server around "timeout" holds. */
-  held = 0;
-
-  /** {@inheritDoc TronFaultControl.failNext} */
-  failNext(path: string, count: number, kind: FaultKind): void {
-    if (!Number.isInteger(count) || count < 0) {
-      throw new Error("count must be a non-negative integer");
-    }
-    if (count > 0) this.next.push({ path: normalize(path), count, kind });
-  }
-
-  /** {@inheritDoc TronFaultControl.lagHeight} */
-  lagHeight(blocks: number): void {
-    if (!Number.isInteger(blocks) || blocks < 0) {
-      throw new Error("blocks must be a non-negative integer");
-    }
-    this.lagBlocks = blocks;
-  }
-
-  /** {@inheritDoc TronFaultControl.lag} */
-  get lag(): number {
-    return this.lagBlocks;
-  }
-
-  /** {@inheritDoc TronFaultControl.heldRequests} */
-  get heldRequests(): number {
-    return this.held;
-  }
-
-  /** {@inheritDoc TronFaultControl.reset} */
-  reset(): void {
-    this.next = [];
-    this.lagBlocks = 0;
+export class TronFaults extends DevnetFaults implements TronFaultControl {
+  constructor() {
+    super(normalize);
   }
 
   /** Decides (and consumes) the fault for one request to `path`. */
   decide(path: string): FaultKind | null {
-    const p = normalize(path);
-    const i = this.next.findIndex((f) => f.path === p || f.path === "*");
-    if (i < 0) return null;
-    const f = this.next[i];
-    if (--f.count === 0) this.next.splice(i, 1);
-    return f.kind;
+    return this.consume(path);
   }
 }

@@ -158,20 +158,6 @@ export function startTronDevnet(options: TronDevnetOptions = {}): Promise<TronDe
   const shutdown = new AbortController();
   const inflight = new Set<Promise<Response>>();
 
-  function hold(): Promise<void> {
-    faults.held++;
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, holdMs);
-      shutdown.signal.addEventListener("abort", done, { once: true });
-      function done(): void {
-        clearTimeout(timer);
-        shutdown.signal.removeEventListener("abort", done);
-        faults.held--;
-        resolve();
-      }
-    });
-  }
-
   /** Head as this (possibly lagging) node reports it. */
   let visibleHead = (): number => Math.max(0, chain.height() - faults.lag);
 
@@ -384,7 +370,7 @@ export function startTronDevnet(options: TronDevnetOptions = {}): Promise<TronDe
     if (!route) return json({ Error: `no such endpoint: /${path}` }, 404);
     const fault = faults.decide(path);
     if (fault === "timeout") {
-      await hold();
+      await faults.hold(holdMs, shutdown.signal);
       return json({ Error: "Gateway Timeout (injected fault)" }, 504);
     }
     if (fault === "ratelimit") return json({ Error: "rate limit exceeded (injected fault)" }, 429);
