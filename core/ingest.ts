@@ -40,7 +40,7 @@ export async function ingestOnce(
     commitBlock(tx, plugin.chain, cursor, block)
   );
   for (const tx of tripwires) {
-    ctx.log.error("an expired payload was executed: sender halted", { chain: plugin.chain, tx });
+    ctx.log.error("alarm raised: sender halted", { chain: plugin.chain, tx });
   }
   for (const tx of unknownSightings) {
     // Signed with our key but not by this processor: someone else holds the key, or an

@@ -122,6 +122,11 @@ export interface ScannedBlock {
   confirmations?: TransferConfirmation[];
   /** Token transfers to our deposits that no configured asset accounts for. */
   unrecognized?: UnrecognizedTransfer[];
+  /**
+   * Sent transfers that came back undelivered after their payload settled (TON: a bounced
+   * jetton transfer). Never expected; each one stops the sender for a person to look at.
+   */
+  returned?: TransferConfirmation[];
 }
 
 /** Follows the chain block by block. */

@@ -247,7 +247,7 @@ export async function balance(
   if (address === undefined) {
     const [b, queued] = await Promise.all([
       plugin.sender.balance(currency),
-      queuedTotals(ctx.db, currency),
+      queuedTotals(ctx.db, plugin.chain, currency),
     ]);
     return { ...b, pending: queued.pending, processing: queued.processing };
   }

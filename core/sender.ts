@@ -24,7 +24,12 @@ import {
   requestAutoSweeps,
   requestedSweeps,
 } from "./store/sweeps.ts";
-import { insertWithdrawal, pendingWithdrawals, queuedTotals } from "./store/withdrawals.ts";
+import {
+  insertWithdrawal,
+  pendingWithdrawals,
+  queuedTotals,
+  recentlySettled,
+} from "./store/withdrawals.ts";
 import type { Withdrawal } from "./models.ts";
 import { chainSync } from "./sync.ts";
 
@@ -45,6 +50,9 @@ export interface SenderOptions {
   /** Most sweeps signed per tick. */
   sweepsPerTick: number;
 }
+
+/** How long a settled token withdrawal is still held back from the token's read balance. */
+const TOKEN_SETTLE_SECONDS = 60;
 
 const DEFAULTS: SenderOptions = { rebroadcastMs: 10_000, sweepsPerTick: 20 };
 
@@ -76,11 +84,21 @@ async function broadcast(
  * native gas both. Order is strict per currency: one that does not fit holds the later ones
  * of its currency, not the others.
  */
-async function affordable(plugin: ChainPlugin, pending: Withdrawal[]): Promise<Withdrawal[]> {
+async function affordable(
+  ctx: ProcessorContext,
+  plugin: ChainPlugin,
+  pending: Withdrawal[],
+): Promise<Withdrawal[]> {
   const native = plugin.assets.find((a) => a.contract === null)?.code;
   const left = new Map<string, bigint>();
   const budget = async (currency: string) => {
-    if (!left.has(currency)) left.set(currency, await plugin.sender.spendable(currency));
+    if (!left.has(currency)) {
+      let amount = await plugin.sender.spendable(currency);
+      if (currency !== native) {
+        amount -= await recentlySettled(ctx.db, plugin.chain, currency, TOKEN_SETTLE_SECONDS);
+      }
+      left.set(currency, amount);
+    }
     return left.get(currency)!;
   };
   const held = new Set<string>();
@@ -103,6 +121,7 @@ async function affordable(plugin: ChainPlugin, pending: Withdrawal[]): Promise<W
 
 async function sendWithdrawals(ctx: ProcessorContext, plugin: ChainPlugin): Promise<number> {
   const batch = await affordable(
+    ctx,
     plugin,
     await pendingWithdrawals(ctx.db, plugin.chain, plugin.sender.maxBatch),
   );
@@ -134,7 +153,7 @@ async function queueColdTransfers(ctx: ProcessorContext, plugin: ChainPlugin): P
   for (const asset of plugin.assets) {
     if (asset.hotMax === null) continue;
     // Users' withdrawals come first: no cold transfer while any of theirs is queued.
-    const queued = await queuedTotals(ctx.db, asset.code);
+    const queued = await queuedTotals(ctx.db, plugin.chain, asset.code);
     if (queued.pending > 0n || queued.processing > 0n) continue;
     const spendable = await plugin.sender.spendable(asset.code);
     if (spendable <= asset.hotMax) continue;
@@ -175,7 +194,7 @@ async function sendSweeps(
   for (const sweep of await requestedSweeps(ctx.db, plugin.chain, limit)) {
     const payload = await plugin.sender.buildSweep(sweep.account, sweep.memo);
     if (!payload) {
-      await markSweepEmpty(ctx.db, sweep.id);
+      await markSweepEmpty(ctx.db, sweep.id, sweep.coversUpTo);
       continue;
     }
     if ("fund" in payload) {
@@ -190,7 +209,7 @@ async function sendSweeps(
       continue;
     }
     const ref = await ctx.db.transaction((tx) =>
-      persistSweepPayload(tx, plugin.chain, payload, sweep.id)
+      persistSweepPayload(tx, plugin.chain, payload, sweep.id, sweep.coversUpTo)
     );
     await broadcast(ctx, plugin, { ...payload, ref });
     sent++;

@@ -5,6 +5,9 @@ import type { Queryable } from "../db.ts";
 /** An expired payload was seen on chain: a double-spend tripwire. */
 export const EXPIRED_PAYLOAD_SEEN = "expired_payload_seen";
 
+/** A transfer recorded as processed came back undelivered. */
+export const TRANSFER_RETURNED = "transfer_returned";
+
 /** Records an alarm. */
 export async function raiseAlarm(
   db: Queryable,

@@ -3,6 +3,7 @@
 import type { Queryable } from "../db.ts";
 import type { Cursor, Json, ScannedBlock } from "../plugin.ts";
 import { insertIncomes } from "./incomes.ts";
+import { raiseAlarm, TRANSFER_RETURNED } from "./alarms.ts";
 import { applySighting } from "./payloads.ts";
 import { big } from "./rows.ts";
 
@@ -87,6 +88,19 @@ export async function commitBlock(
        on conflict (chain, tx_hash) do nothing`,
       [chain, u.to, u.token, u.from, u.amount, u.comment, u.binaryComment, u.txHash, u.time],
     );
+  }
+  for (const r of block.returned ?? []) {
+    const [w] = await tx.query(
+      "select id::text as id from withdrawals where chain = $1 and out_key = $2",
+      [chain, r.outKey],
+    );
+    await raiseAlarm(
+      tx,
+      chain,
+      TRANSFER_RETURNED,
+      `transfer ${r.outKey} (withdrawal ${w?.id ?? "unknown"}) came back in ${r.txHash}`,
+    );
+    tripwires.push(r.txHash);
   }
   return { newIncomes, unknownSightings, tripwires };
 }

@@ -80,12 +80,13 @@ export async function persistWithdrawalPayload(
   return ref;
 }
 
-/** Persists a signed sweep and marks the sweep and the incomes it covers. */
+/** Persists a signed sweep and marks the sweep and the incomes it covers (ids ≤ coversUpTo). */
 export async function persistSweepPayload(
   tx: Queryable,
   chain: string,
   payload: SignedPayload,
   sweepId: bigint,
+  coversUpTo: bigint,
 ): Promise<bigint> {
   const ref = await insertPayload(tx, chain, "sweep", payload);
   const [sweep] = await tx.query(
@@ -95,8 +96,9 @@ export async function persistSweepPayload(
   );
   if (!sweep) throw new Error(`sweep ${sweepId} is no longer requested`);
   await tx.query(
-    `update incomes set sweep_id = $1 where address_id = $2 and currency = $3 and sweep_id is null`,
-    [sweepId, sweep.address_id as string, sweep.currency as string],
+    `update incomes set sweep_id = $1
+     where address_id = $2 and currency = $3 and sweep_id is null and id <= $4`,
+    [sweepId, sweep.address_id as string, sweep.currency as string, coversUpTo],
   );
   return ref;
 }

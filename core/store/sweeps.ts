@@ -9,6 +9,11 @@ export interface RequestedSweep {
   id: bigint;
   memo: string | null;
   account: DepositAccount;
+  /**
+   * The newest unswept income it covers, read before the balance is: an income ingested
+   * later may not be in what the sweep moves, so it stays unswept.
+   */
+  coversUpTo: bigint;
 }
 
 /**
@@ -66,7 +71,10 @@ export async function requestedSweeps(
 ): Promise<RequestedSweep[]> {
   const rows = await db.query(
     `select s.id::text as id, s.memo, s.currency, a.address,
-       a.derivation_index::text as derivation_index
+       a.derivation_index::text as derivation_index,
+       (select coalesce(max(i.id), 0) from incomes i
+        where i.address_id = s.address_id and i.currency = s.currency and i.sweep_id is null
+       )::text as covers_up_to
      from sweeps s join addresses a on a.id = s.address_id
      where s.chain = $1 and s.status = 'requested' order by s.id limit $2`,
     [chain, limit],
@@ -79,6 +87,7 @@ export async function requestedSweeps(
       index: big(r.derivation_index),
       currency: String(r.currency),
     },
+    coversUpTo: big(r.covers_up_to),
   }));
 }
 
@@ -125,7 +134,11 @@ export async function releaseFundedSweeps(db: Queryable, chain: string): Promise
  * Closes a sweep that found nothing worth moving, and marks the incomes it covered so they
  * do not request it again.
  */
-export async function markSweepEmpty(db: Queryable, sweepId: bigint): Promise<void> {
+export async function markSweepEmpty(
+  db: Queryable,
+  sweepId: bigint,
+  coversUpTo: bigint,
+): Promise<void> {
   const [sweep] = await db.query(
     `update sweeps set status = 'empty', updated_at = now()
      where id = $1 and status = 'requested' returning address_id, currency`,
@@ -133,7 +146,8 @@ export async function markSweepEmpty(db: Queryable, sweepId: bigint): Promise<vo
   );
   if (!sweep) return;
   await db.query(
-    `update incomes set sweep_id = $1 where address_id = $2 and currency = $3 and sweep_id is null`,
-    [sweepId, sweep.address_id as string, sweep.currency as string],
+    `update incomes set sweep_id = $1
+     where address_id = $2 and currency = $3 and sweep_id is null and id <= $4`,
+    [sweepId, sweep.address_id as string, sweep.currency as string, coversUpTo],
   );
 }

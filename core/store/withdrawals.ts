@@ -107,13 +107,34 @@ export async function pendingWithdrawals(
 /** Sums of pending and processing withdrawals of one currency. */
 export async function queuedTotals(
   db: Queryable,
+  chain: string,
   currency: string,
 ): Promise<{ pending: bigint; processing: bigint }> {
   const [row] = await db.query(
     `select coalesce(sum(amount) filter (where status = 'pending'), 0)::text as pending,
             coalesce(sum(amount) filter (where status = 'processing'), 0)::text as processing
-     from withdrawals where currency = $1 and status in ('pending', 'processing')`,
-    [currency],
+     from withdrawals where chain = $1 and currency = $2 and status in ('pending', 'processing')`,
+    [chain, currency],
   );
   return { pending: big(row.pending), processing: big(row.processing) };
+}
+
+/**
+ * Total of `currency` withdrawals settled in the last `seconds`: a token balance read from a
+ * node can lag behind what the chain already spent (TON jettons move a block or more after
+ * the hot wallet's message), so budgets hold these back for a while.
+ */
+export async function recentlySettled(
+  db: Queryable,
+  chain: string,
+  currency: string,
+  seconds: number,
+): Promise<bigint> {
+  const [row] = await db.query(
+    `select coalesce(sum(amount), 0)::text as total from withdrawals
+     where chain = $1 and currency = $2 and status = 'processed'
+       and updated_at > now() - make_interval(secs => $3)`,
+    [chain, currency, seconds],
+  );
+  return big(row.total);
 }

@@ -7,9 +7,9 @@ import type { Config } from "../../core/config.ts";
 import { UnavailableError } from "../../core/errors.ts";
 import type { ChainDevnet, ChainPlugin } from "../../core/plugin.ts";
 import { formatTonAddress, parseTonAddress, type TonNetwork } from "./address.ts";
-import { validateWithdrawalMemo } from "./comment.ts";
+import { parseBinaryComment, validateWithdrawalMemo } from "./comment.ts";
 import { dnsRootFromConfig, resolveWallet } from "./dns.ts";
-import { jettonWalletOf } from "./jetton.ts";
+import { JETTON_OPS, jettonWalletOf } from "./jetton.ts";
 import { createTonScanner } from "./scanner.ts";
 import { createTonSender } from "./sender.ts";
 import { createToncenter } from "./toncenter.ts";
@@ -29,6 +29,20 @@ async function fromNode<T>(what: string, call: () => Promise<T>): Promise<T> {
     if (error instanceof UnavailableError) throw error;
     throw new UnavailableError(`the TON node did not answer the ${what} request; try again`);
   }
+}
+
+/**
+ * A binary comment that starts with a jetton opcode would make a TON withdrawal look like a
+ * jetton message to anyone reading the chain; it is refused.
+ */
+function jettonShaped(binaryComment: string | null): string | null {
+  if (binaryComment === null) return null;
+  const body = parseBinaryComment(binaryComment);
+  if ("error" in body || body.bits.length < 32) return null;
+  const op = body.beginParse().preloadUint(32);
+  return (Object.values(JETTON_OPS) as number[]).includes(op)
+    ? "binary_comment: must not start with a jetton opcode"
+    : null;
 }
 
 /** What the factory needs beside config. */
@@ -128,12 +142,30 @@ export async function createTonPlugin(
     return dnsRoot;
   }
 
+  // The hot wallet's jetton wallet per master never changes: ask each master once.
+  const hotJettonWallets = new Map<string, Promise<Address>>();
+  const hotJettonWallet = (master: Address): Promise<Address> => {
+    const key = master.toRawString();
+    let wallet = hotJettonWallets.get(key);
+    if (!wallet) {
+      wallet = jettonWalletOf(client, master, hot.address);
+      wallet.catch(() => hotJettonWallets.delete(key));
+      hotJettonWallets.set(key, wallet);
+    }
+    return wallet;
+  };
+  const allHotJettonWallets = async (): Promise<ReadonlySet<string>> =>
+    new Set(
+      (await Promise.all([...masters.values()].map(hotJettonWallet))).map((a) => a.toRawString()),
+    );
+
   const sender = createTonSender({
     client,
     keys,
     hot,
     deposit: (index) => depositWallet(keys.publicKey, index, network),
     masters,
+    hotJettonWallet,
     jettonForwardTon: ton.jettonForwardTon,
     maxBatch: ton.batchSize,
     validitySeconds: ton.validitySeconds,
@@ -168,13 +200,14 @@ export async function createTonPlugin(
       parseAddress: parse,
       display: (raw: string) => formatTonAddress(raw, network, false),
     },
-    scanner: createTonScanner(node, network),
+    scanner: createTonScanner(node, network, allHotJettonWallets),
     sender: {
       ...sender,
       balance: (currency, address) => fromNode("balance", () => sender.balance(currency, address)),
     },
     validateMemo(comment, binaryComment) {
-      const message = validateWithdrawalMemo(comment, binaryComment);
+      const message = validateWithdrawalMemo(comment, binaryComment) ??
+        jettonShaped(binaryComment);
       if (!message) return null;
       return {
         field: message.startsWith("binary_comment") ? "binary_comment" : "comment",

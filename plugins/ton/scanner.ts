@@ -22,6 +22,7 @@ import type { TonNetwork } from "./address.ts";
 import { formatTonAddress } from "./address.ts";
 import type { BlockId, BlockTransaction, Toncenter } from "./toncenter.ts";
 import {
+  bouncedJettonTransferQueryId,
   decodeJettonTransfer,
   decodeTransferNotification,
   excessesQueryId,
@@ -70,7 +71,11 @@ export function outKey(destination: string, amount: bigint, bodyHash: string): s
 }
 
 /** Creates the scanner. */
-export function createTonScanner(node: Toncenter, network: TonNetwork): ChainScanner {
+export function createTonScanner(
+  node: Toncenter,
+  network: TonNetwork,
+  hotJettonWallets: () => Promise<ReadonlySet<string>> = () => Promise.resolve(new Set()),
+): ChainScanner {
   async function tips(mcSeqno: number): Promise<BlockId[]> {
     return (await node.shards(mcSeqno)).filter((s) => s.workchain === 0);
   }
@@ -113,16 +118,19 @@ export function createTonScanner(node: Toncenter, network: TonNetwork): ChainSca
     txs: BlockTransaction[],
     owned: Map<string, OwnedAccount>,
     height: bigint,
+    hotJettons: ReadonlySet<string>,
   ): {
     incomes: IncomeEvent[];
     sightings: PayloadSighting[];
     confirmations: TransferConfirmation[];
     unrecognized: UnrecognizedTransfer[];
+    returned: TransferConfirmation[];
   } {
     const incomes: IncomeEvent[] = [];
     const sightings: PayloadSighting[] = [];
     const confirmations: TransferConfirmation[] = [];
     const unrecognized: UnrecognizedTransfer[] = [];
+    const returned: TransferConfirmation[] = [];
     for (const t of txs) {
       const account = owned.get(t.account);
       if (!account) continue;
@@ -137,11 +145,13 @@ export function createTonScanner(node: Toncenter, network: TonNetwork): ChainSca
         ? foreignJettonOf(tx, account)
         : null;
       if (foreign) unrecognized.push(foreign);
-      if (tx.inMessage?.kind === "external-in") sightings.push(sightingOf(tx));
+      if (tx.inMessage?.kind === "external-in") sightings.push(sightingOf(tx, hotJettons));
       const excess = account.kind === "hot" ? excessesQueryId(tx) : null;
       if (excess !== null) confirmations.push({ outKey: jettonOutKey(excess), txHash: tx.hash });
+      const bounced = account.kind === "hot" ? bouncedJettonTransferQueryId(tx) : null;
+      if (bounced !== null) returned.push({ outKey: jettonOutKey(bounced), txHash: tx.hash });
     }
-    return { incomes, sightings, confirmations, unrecognized };
+    return { incomes, sightings, confirmations, unrecognized, returned };
   }
 
   function incomeEvent(
@@ -212,13 +222,17 @@ export function createTonScanner(node: Toncenter, network: TonNetwork): ChainSca
     return incomeEvent(tx, fields, transfer.from, height);
   }
 
-  function sightingOf(tx: DecodedTransaction): PayloadSighting {
+  function sightingOf(tx: DecodedTransaction, hotJettons: ReadonlySet<string>): PayloadSighting {
     const sent = tx.outMessages.filter((m) => m.kind === "internal" && m.destination !== null);
     return {
       payloadId: tx.inMessage!.bodyHash,
       txHash: tx.hash,
+      // A jetton withdrawal is a message to the hot wallet's own jetton wallet; any other
+      // message is a TON transfer, whatever its body looks like (a user's binary comment can
+      // be shaped like a jetton transfer).
       outKeys: sent.map((m) =>
-        jettonOutKeyOf(m) ?? outKey(m.destination!, m.value, m.body.hash().toString("hex"))
+        (hotJettons.has(m.destination!) ? jettonOutKeyOf(m) : null) ??
+          outKey(m.destination!, m.value, m.body.hash().toString("hex"))
       ),
       // A jetton transfer carries jettons; its TON value is only gas.
       outAmounts: sent.map((m) => decodeJettonTransfer(m.body)?.amount ?? m.value),
@@ -251,7 +265,7 @@ export function createTonScanner(node: Toncenter, network: TonNetwork): ChainSca
       const txs: BlockTransaction[] = [];
       for (const b of blocks) txs.push(...await node.blockTransactions(b));
       const owned = await lookup([...new Set(txs.map((t) => t.account))]);
-      const found = decodeOurs(txs, owned, BigInt(seqno));
+      const found = decodeOurs(txs, owned, BigInt(seqno), await hotJettonWallets());
       const shards: ShardHeights = {};
       for (const b of top) shards[shardKey(b)] = b.seqno;
       const state: Json = { shards };

@@ -37,6 +37,8 @@ export const FEE_PER_TRANSFER = 5_000_000n;
  * back to the hot wallet as `excesses`.
  */
 export const JETTON_TRANSFER_GAS = 50_000_000n;
+/** Set in the query_id of every jetton sweep; withdrawal ids never reach it. */
+export const SWEEP_QUERY_ID_BIT = 1n << 63n;
 /** TON a jetton deposit owner is topped up to before its sweep. */
 export const JETTON_SWEEP_TON = 100_000_000n;
 /** TON a jetton deposit owner needs to deploy itself and pay its jetton wallet's transfer. */
@@ -52,6 +54,8 @@ export interface TonSenderDeps {
   deposit: (index: bigint) => WalletContractV5R1;
   /** Jetton masters by asset code. */
   masters: ReadonlyMap<string, Address>;
+  /** The hot wallet's jetton wallet of a master (cached by the caller). */
+  hotJettonWallet: (master: Address) => Promise<Address>;
   /** TON forwarded with each jetton withdrawal's notification. */
   jettonForwardTon: bigint;
   maxBatch: number;
@@ -76,7 +80,7 @@ function rawToAddress(raw: string): Address {
 
 /** Creates the sender. */
 export function createTonSender(deps: TonSenderDeps): ChainSender {
-  const { client, keys, hot } = deps;
+  const { client, keys, hot, hotJettonWallet } = deps;
 
   async function stateOf(address: Address) {
     return await client.getContractState(address);
@@ -114,19 +118,6 @@ export function createTonSender(deps: TonSenderDeps): ChainSender {
       outKeys: [],
       body,
     };
-  }
-
-  // The hot wallet's jetton wallet per master never changes: ask the master once.
-  const hotJettonWallets = new Map<string, Promise<Address>>();
-  function hotJettonWallet(master: Address): Promise<Address> {
-    const key = master.toRawString();
-    let wallet = hotJettonWallets.get(key);
-    if (!wallet) {
-      wallet = jettonWalletOf(client, master, hot.address);
-      wallet.catch(() => hotJettonWallets.delete(key));
-      hotJettonWallets.set(key, wallet);
-    }
-    return wallet;
   }
 
   async function jettonBalance(wallet: Address): Promise<bigint> {
@@ -218,7 +209,9 @@ export function createTonSender(deps: TonSenderDeps): ChainSender {
       // at an idle balance: without the gap a top-up could be followed by another, forever.
       if (balance < JETTON_SWEEP_MIN_TON) return { fund: JETTON_SWEEP_TON - balance };
       const body = jettonTransferMessageBody({
-        queryId: account.index,
+        // Sweeps use the top half of query_id space, so their `excesses` can never be taken
+        // for a withdrawal's (whose query_id is its id).
+        queryId: SWEEP_QUERY_ID_BIT | account.index,
         amount: jettons,
         destination: hot.address,
         responseDestination: hot.address,

@@ -209,7 +209,7 @@ testOnEngines(
     await db.transaction((tx) =>
       persistWithdrawalPayload(tx, "ton", payload("p1", ["k5", "k5", "k6"]), [w1.id, w2.id, w3.id])
     );
-    assert.deepEqual(await queuedTotals(db, "TON"), { pending: 0n, processing: 16n });
+    assert.deepEqual(await queuedTotals(db, "ton", "TON"), { pending: 0n, processing: 16n });
     assert.equal((await openPayloads(db, "ton")).length, 1);
     const result = await db.transaction((tx) =>
       applySighting(tx, "ton", {
@@ -315,7 +315,7 @@ testOnEngines(
     assert.equal(sweep.account.address, "0:aa");
     assert.equal(sweep.account.index, a.derivationIndex);
     await db.transaction((tx) =>
-      persistSweepPayload(tx, "ton", payload("s1", ["sweep"]), sweep.id)
+      persistSweepPayload(tx, "ton", payload("s1", ["sweep"]), sweep.id, sweep.coversUpTo)
     );
     await db.transaction((tx) =>
       applySighting(tx, "ton", {
@@ -349,12 +349,45 @@ testOnEngines(
     const [sweep] = await requestedSweeps(db, "ton", 10);
     assert.equal(sweep.memo, "memo-1");
     const ref = await db.transaction((tx) =>
-      persistSweepPayload(tx, "ton", payload("s1", ["x"]), sweep.id)
+      persistSweepPayload(tx, "ton", payload("s1", ["x"]), sweep.id, sweep.coversUpTo)
     );
     await db.transaction((tx) => expirePayload(tx, ref));
     assert.equal((await requestedSweeps(db, "ton", 10))[0].memo, "memo-1");
-    await markSweepEmpty(db, sweep.id);
+    await markSweepEmpty(db, sweep.id, sweep.coversUpTo);
     assert.equal((await requestedSweeps(db, "ton", 10)).length, 0);
     assert.equal(await requestAutoSweeps(db, "ton", new Map([["TON", 1n]]), 10), 0);
+  },
+);
+
+testOnEngines(
+  "an income ingested after a sweep was read stays unswept and gets its own sweep",
+  async (db) => {
+    await deposit(db, "u1", "0:aa");
+    const start = await initCursor(db, "ton", { height: 1n, time: 10, state: {} });
+    await db.transaction((tx) =>
+      commitBlock(tx, "ton", start, block(2n, [income("0:aa", "t1", 150n)]))
+    );
+    const minimums = new Map([["TON", 100n]]);
+    await requestAutoSweeps(db, "ton", minimums, 10);
+    const [sweep] = await requestedSweeps(db, "ton", 10);
+    // The deposit's balance is read for the sweep; then another payment is ingested.
+    const now = (await loadCursor(db, "ton"))!;
+    await db.transaction((tx) =>
+      commitBlock(tx, "ton", now, block(3n, [income("0:aa", "t2", 120n)]))
+    );
+    await db.transaction((tx) =>
+      persistSweepPayload(tx, "ton", payload("s1", ["sweep"]), sweep.id, sweep.coversUpTo)
+    );
+    await db.transaction((tx) =>
+      applySighting(tx, "ton", {
+        payloadId: "s1",
+        txHash: "hs",
+        outKeys: ["sweep"],
+        outAmounts: [149n],
+        fee: 1n,
+        time: 40,
+      })
+    );
+    assert.equal(await requestAutoSweeps(db, "ton", minimums, 10), 1);
   },
 );

@@ -8,6 +8,7 @@ import { Address, toNano } from "@ton/core";
 import { Buffer } from "node:buffer";
 import { balance, requestWithdrawal, withdrawalStatus } from "../../../core/processor.ts";
 import { senderTick } from "../../../core/sender.ts";
+import { openAlarms } from "../../../core/store/alarms.ts";
 import { type TonHarness, withTonHarness } from "../../support/ton_harness.ts";
 
 const withHarness = (fn: (h: TonHarness) => Promise<void>) => withTonHarness({ jettons: true }, fn);
@@ -103,4 +104,38 @@ Deno.test("a jetton withdrawal beyond the hot jetton balance waits without holdi
     // Strict order within USDT_TON: the small one waits behind the big one.
     assert.equal((await withdrawalStatus(h.ctx, small)).status, "pending");
     assert.equal((await withdrawalStatus(h.ctx, ton)).status, "processed");
+  }));
+
+Deno.test("a jetton transfer our jetton wallet sends back raises an alarm and halts the sender", () =>
+  withHarness(async (h) => {
+    await fundHot(h);
+    // A balance read that lags behind the chain, as from a node a block behind.
+    const read = h.plugin.sender.spendable;
+    h.plugin.sender.spendable = async (c) => c === "USDT_TON" ? 500_000_000n : await read(c);
+    const id = await withdraw(h, "j1", "USDT_TON", 60_000_000n, someone());
+    assert.equal((await senderTick(h.ctx, h.plugin)).batched, 1);
+    await h.block();
+    // The hot wallet's message left, so the withdrawal is processed as the issue defines it;
+    // the bounce that followed is a loud alarm, and nothing more is sent until it is resolved.
+    assert.equal((await withdrawalStatus(h.ctx, id)).status, "processed");
+    const alarms = await openAlarms(h.ctx.db, "ton");
+    assert.equal(alarms.length, 1);
+    assert.equal(alarms[0].kind, "transfer_returned");
+    assert.match(alarms[0].detail, new RegExp(`withdrawal ${id}`));
+    await withdraw(h, "j2", "TON", toNano("1"), someone());
+    assert.equal((await senderTick(h.ctx, h.plugin)).halted, true);
+  }));
+
+Deno.test("right after a jetton batch, the hot jetton balance is not trusted for the same amount", () =>
+  withHarness(async (h) => {
+    await fundHot(h);
+    await withdraw(h, "k1", "USDT_TON", 30_000_000n, someone());
+    assert.equal((await senderTick(h.ctx, h.plugin)).batched, 1);
+    await h.block();
+    // A node that has not seen the jetton wallet's debit yet still shows 50 USDT.
+    const read = h.plugin.sender.spendable;
+    h.plugin.sender.spendable = async (c) => c === "USDT_TON" ? 50_000_000n : await read(c);
+    const second = await withdraw(h, "k2", "USDT_TON", 30_000_000n, someone());
+    assert.equal((await senderTick(h.ctx, h.plugin)).batched, 0);
+    assert.equal((await withdrawalStatus(h.ctx, second)).status, "pending");
   }));

@@ -9,6 +9,9 @@ import { Buffer } from "node:buffer";
 import { requestWithdrawal, withdrawalStatus } from "../../../core/processor.ts";
 import { senderTick } from "../../../core/sender.ts";
 import { openPayloads } from "../../../core/store/payloads.ts";
+import { insertWithdrawal } from "../../../core/store/withdrawals.ts";
+import { formatBinaryComment } from "../../../plugins/ton/comment.ts";
+import { jettonTransferMessageBody } from "../../../plugins/ton/jetton.ts";
 import { type TonHarness, withTonHarness } from "../../support/ton_harness.ts";
 
 // Short validity so the expiry test waits seconds, not a minute.
@@ -210,4 +213,58 @@ Deno.test("while the chain is not synced withdrawals wait, then go out once it i
     await h.block();
     const synced = await senderTick(h.ctx, h.plugin);
     assert.deepEqual([synced.synced, synced.batched], [true, 1]);
+  }));
+
+/** A body a user might send as binary comment that reads exactly like a jetton transfer. */
+function jettonShapedComment(to: Address): string {
+  const body = jettonTransferMessageBody({
+    queryId: 999n,
+    amount: 1n,
+    destination: to,
+    responseDestination: to,
+    forwardTonAmount: 0n,
+    comment: null,
+    binaryComment: null,
+  });
+  return formatBinaryComment(body.beginParse());
+}
+
+Deno.test("a binary comment that starts with a jetton opcode is refused", () =>
+  withHarness(async (h) => {
+    const to = destination();
+    await assert.rejects(
+      requestWithdrawal(h.ctx, {
+        userId: "u1",
+        queryId: "q1",
+        currency: "TON",
+        amount: toNano("1"),
+        destination: to.toString({ testOnly: true, bounceable: false }),
+        comment: null,
+        binaryComment: jettonShapedComment(to),
+      }),
+      /binary_comment: must not start with a jetton opcode/,
+    );
+  }));
+
+Deno.test("a TON transfer whose body looks like a jetton transfer still settles as sent", () =>
+  withHarness(async (h) => {
+    await fundHot(h);
+    const to = destination();
+    // Stored directly, as an older version of the API would have accepted it.
+    const { withdrawal } = await insertWithdrawal(h.ctx.db, {
+      chain: "ton",
+      currency: "TON",
+      kind: "user",
+      userId: "u1",
+      queryId: "q1",
+      amount: 5_000_000_000n,
+      destination: to.toRawString(),
+      destinationInput: to.toRawString(),
+      comment: null,
+      binaryComment: jettonShapedComment(to),
+    });
+    assert.equal((await senderTick(h.ctx, h.plugin)).batched, 1);
+    await h.block();
+    assert.equal(await balanceOf(h, to), 5_000_000_000n);
+    assert.equal((await withdrawalStatus(h.ctx, withdrawal.id)).status, "processed");
   }));
