@@ -72,6 +72,8 @@ export interface IncomeJson {
   tx_hash: string;
   /** Present only for a non-text payload (Fift-style hex); an addition to the seed. */
   binary_comment?: string;
+  /** Blocks since the income's block, itself included; an addition to the seed. */
+  confirmations: number;
 }
 
 /** Renders an income in the seed's shape. */
@@ -83,6 +85,7 @@ export function incomeJson(income: Income): IncomeJson {
     amount: income.amount.toString(),
     comment: income.comment ?? "",
     tx_hash: income.txHash,
+    confirmations: income.confirmations,
   };
   if (income.binaryComment !== null) out.binary_comment = income.binaryComment;
   return out;

@@ -30,6 +30,8 @@ export interface Income {
   blockHeight: bigint;
   /** Block time, unix seconds. */
   time: number;
+  /** Blocks scanned since the one that holds it, itself included. */
+  confirmations: number;
 }
 
 /**

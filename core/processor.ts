@@ -71,7 +71,10 @@ export async function totalIncome(
   totals: { depositAddress: string; currency: string; amount: bigint }[];
 }> {
   const side = ctx.config.countingSide;
-  return { countingSide: side, totals: await incomeTotals(ctx.db, userId, side) };
+  const required = new Map(
+    [...ctx.plugins.values()].map((p) => [p.chain, p.requiredConfirmations]),
+  );
+  return { countingSide: side, totals: await incomeTotals(ctx.db, userId, side, required) };
 }
 
 /** A user's incomes in one currency. */

@@ -8,6 +8,9 @@ export const EXPIRED_PAYLOAD_SEEN = "expired_payload_seen";
 /** A transfer recorded as processed came back undelivered. */
 export const TRANSFER_RETURNED = "transfer_returned";
 
+/** A sweep was executed on chain but moved nothing. */
+export const SWEEP_FAILED = "sweep_failed";
+
 /** Records an alarm. */
 export async function raiseAlarm(
   db: Queryable,

@@ -5,9 +5,14 @@ import type { Income } from "../models.ts";
 import type { IncomeEvent } from "../plugin.ts";
 import { big, textOrNull } from "./rows.ts";
 
+// Confirmations are counted from the chain's cursor: the block that holds the income is 1.
 const COLUMNS = `i.id::text as id, i.chain, i.currency, a.display as deposit_address,
   i.source_address, i.amount::text as amount, i.comment, i.binary_comment, i.tx_hash,
-  i.event_index, i.block_height::text as block_height, i.block_time::text as block_time`;
+  i.event_index, i.block_height::text as block_height, i.block_time::text as block_time,
+  greatest(coalesce(c.height - i.block_height + 1, 0), 0)::text as confirmations`;
+
+const FROM = `incomes i join addresses a on a.id = i.address_id
+  left join cursors c on c.chain = i.chain`;
 
 function toIncome(row: Record<string, unknown>): Income {
   return {
@@ -23,6 +28,7 @@ function toIncome(row: Record<string, unknown>): Income {
     eventIndex: Number(row.event_index),
     blockHeight: big(row.block_height),
     time: Number(row.block_time),
+    confirmations: Number(row.confirmations),
   };
 }
 
@@ -73,7 +79,7 @@ export async function incomeHistory(
 ): Promise<Income[]> {
   const direction = q.order === "asc" ? "asc" : "desc";
   const rows = await db.query(
-    `select ${COLUMNS} from incomes i join addresses a on a.id = i.address_id
+    `select ${COLUMNS} from ${FROM}
      where a.user_id = $1 and i.currency = $2
      order by i.block_time ${direction}, i.id ${direction}
      limit $3 offset $4`,
@@ -85,27 +91,38 @@ export async function incomeHistory(
 /** The income recorded for a transaction hash (its first event), if any. */
 export async function incomeByTxHash(db: Queryable, txHash: string): Promise<Income | null> {
   const rows = await db.query(
-    `select ${COLUMNS} from incomes i join addresses a on a.id = i.address_id
+    `select ${COLUMNS} from ${FROM}
      where i.tx_hash = $1 order by i.event_index limit 1`,
     [txHash],
   );
   return rows.length ? toIncome(rows[0]) : null;
 }
 
-/** Per deposit address of a user: the total received, or the total swept to the hot wallet. */
+/**
+ * Per deposit address of a user: the total received, or the total swept to the hot wallet.
+ * Received incomes count once final: `required` confirmations by chain (1 when absent).
+ */
 export async function incomeTotals(
   db: Queryable,
   userId: string,
   side: "deposit" | "hot_wallet",
+  required: ReadonlyMap<string, number> = new Map(),
 ): Promise<{ depositAddress: string; currency: string; amount: bigint }[]> {
   const sum = side === "deposit"
-    ? "(select coalesce(sum(i.amount), 0) from incomes i where i.address_id = a.id)"
+    ? `(select coalesce(sum(i.amount), 0) from incomes i
+        left join cursors c on c.chain = i.chain
+        where i.address_id = a.id
+          and coalesce(c.height - i.block_height + 1, 0) >= coalesce(
+            (select r.n from unnest($2::text[], $3::int[]) as r(chain, n) where r.chain = i.chain),
+            1))`
     : `(select coalesce(sum(s.amount), 0) from sweeps s
         where s.address_id = a.id and s.currency = a.currency and s.status = 'done')`;
   const rows = await db.query(
     `select a.display, a.currency, ${sum}::text as amount from addresses a
      where a.user_id = $1 order by a.id`,
-    [userId],
+    side === "deposit"
+      ? [userId, [...required.keys()], [...required.values()].map(String)] as never
+      : [userId],
   );
   return rows.map((r) => ({
     depositAddress: String(r.display),

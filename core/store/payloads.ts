@@ -7,7 +7,7 @@
 import type { Queryable } from "../db.ts";
 import type { PayloadSighting, SignedPayload } from "../plugin.ts";
 import { nextWithdrawalStatus } from "../withdrawal_status.ts";
-import { EXPIRED_PAYLOAD_SEEN, raiseAlarm } from "./alarms.ts";
+import { EXPIRED_PAYLOAD_SEEN, raiseAlarm, SWEEP_FAILED } from "./alarms.ts";
 import { big } from "./rows.ts";
 
 /** A payload not yet seen nor expired. */
@@ -173,6 +173,25 @@ export async function applySighting(
   );
   if (payload.purpose === "withdrawals") {
     await settleWithdrawals(tx, ref, s);
+  } else if (s.outKeys.length === 0) {
+    // Executed, yet nothing left the deposit (out of gas, a refused transfer): the incomes
+    // stay unswept, and a person looks before any retry spends more on fees.
+    const failed = await tx.query(
+      `update sweeps set status = 'expired', fee = $2::numeric, tx_hash = $3, updated_at = now()
+       where payload_ref = $1 and status = 'processing' returning id::text as id`,
+      [ref, s.fee, s.txHash],
+    );
+    for (const sweep of failed) {
+      await tx.query("update incomes set sweep_id = null where sweep_id = $1", [
+        sweep.id as string,
+      ]);
+    }
+    await raiseAlarm(
+      tx,
+      chain,
+      SWEEP_FAILED,
+      `sweep payload ${s.payloadId} moved nothing in ${s.txHash}`,
+    );
   } else {
     const amount = s.outAmounts.reduce((a, b) => a + b, 0n);
     await tx.query(

@@ -37,6 +37,8 @@ Deno.test("the exchange API renders the seed's shapes", async (t) => {
     await t.step("history and income by hash render incomes with string amounts", async () => {
       const now = Math.floor(Date.now() / 1000);
       const canonical = `stub:${deposit.toLowerCase()}`;
+      // The stub chain's scanner is at block 20: the incomes below have 11 and 10 blocks.
+      await initCursor(api.ctx.db, STUB_CHAIN, { height: 20n, time: now, state: {} });
       await insertIncomes(api.ctx.db, STUB_CHAIN, [
         {
           currency: "TON",
@@ -70,6 +72,7 @@ Deno.test("the exchange API renders the seed's shapes", async (t) => {
         amount: "1000000",
         comment: "hello",
         tx_hash: HASH_A,
+        confirmations: 11,
       };
       const second = {
         deposit_address: deposit,
@@ -79,6 +82,7 @@ Deno.test("the exchange API renders the seed's shapes", async (t) => {
         comment: "",
         tx_hash: HASH_B,
         binary_comment: "9fe7_",
+        confirmations: 10,
       };
       const desc = await api.request("GET", "/v1/deposit/history?user_id=123&currency=TON");
       assert.equal(desc.status, 200, desc.text);
@@ -294,6 +298,8 @@ Deno.test("the exchange API renders the seed's shapes", async (t) => {
     });
 
     await t.step("GET /v1/system/sync reports each chain", async () => {
+      // Start from a chain that was never scanned.
+      await api.ctx.db.query("delete from cursors where chain = $1", [STUB_CHAIN]);
       const before = await api.request("GET", "/v1/system/sync", { token: null });
       assert.deepEqual(before.json, {
         is_synced: false,

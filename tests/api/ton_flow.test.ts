@@ -62,6 +62,7 @@ Deno.test("the exchange API over the TON devnet, deposit to processed withdrawal
         assert.deepEqual(Object.keys(income).sort(), [
           "amount",
           "comment",
+          "confirmations",
           "deposit_address",
           "source_address",
           "time",

@@ -55,7 +55,7 @@ function income(to: string, tx: string, amount: bigint, time = 100, index = 0): 
     binaryComment: null,
     txHash: tx,
     eventIndex: index,
-    blockHeight: 10n,
+    blockHeight: 1n,
     time,
   };
 }
@@ -389,5 +389,60 @@ testOnEngines(
       })
     );
     assert.equal(await requestAutoSweeps(db, "ton", minimums, 10), 1);
+  },
+);
+
+testOnEngines(
+  "incomes show their confirmations and count in totals once final",
+  async (db) => {
+    await deposit(db, "u1", "0:aa");
+    const start = await initCursor(db, "ton", { height: 1n, time: 10, state: {} });
+    await db.transaction((tx) =>
+      commitBlock(tx, "ton", start, block(2n, [{ ...income("0:aa", "t1", 7n), blockHeight: 2n }]))
+    );
+    const required = new Map([["ton", 3]]);
+    const q = { userId: "u1", currency: "TON", limit: 10, offset: 0, order: "asc" as const };
+    assert.equal((await incomeHistory(db, q))[0].confirmations, 1);
+    assert.deepEqual((await incomeTotals(db, "u1", "deposit", required)).map((t) => t.amount), [
+      0n,
+    ]);
+    for (const height of [3n, 4n]) {
+      const now = (await loadCursor(db, "ton"))!;
+      await db.transaction((tx) => commitBlock(tx, "ton", now, block(height, [])));
+    }
+    assert.equal((await incomeHistory(db, q))[0].confirmations, 3);
+    assert.deepEqual((await incomeTotals(db, "u1", "deposit", required)).map((t) => t.amount), [
+      7n,
+    ]);
+  },
+);
+
+testOnEngines(
+  "a sweep executed on chain that moved nothing frees its incomes and alarms",
+  async (db) => {
+    const a = await deposit(db, "u1", "0:aa");
+    const start = await initCursor(db, "ton", { height: 1n, time: 10, state: {} });
+    await db.transaction((tx) =>
+      commitBlock(tx, "ton", start, block(2n, [income("0:aa", "t1", 9n)]))
+    );
+    await requestServiceSweep(db, "ton", a.id, "TON", "m");
+    const [sweep] = await requestedSweeps(db, "ton", 10);
+    await db.transaction((tx) =>
+      persistSweepPayload(tx, "ton", payload("s1", ["sweep"]), sweep.id, sweep.coversUpTo)
+    );
+    await db.transaction((tx) =>
+      applySighting(tx, "ton", {
+        payloadId: "s1",
+        txHash: "hs",
+        outKeys: [],
+        outAmounts: [],
+        fee: 5n,
+        time: 40,
+      })
+    );
+    const [row] = await db.query("select status from sweeps");
+    assert.equal(row.status, "expired");
+    assert.deepEqual((await openAlarms(db, "ton")).map((x) => x.kind), ["sweep_failed"]);
+    assert.equal(await requestAutoSweeps(db, "ton", new Map([["TON", 1n]]), 10), 1);
   },
 );

@@ -1,0 +1,210 @@
+/**
+ * The few TRON full-node HTTP calls the scanner makes (`/wallet/getnowblock`,
+ * `/wallet/getblockbynum`, `/wallet/gettransactioninfobyblocknum`), typed with zod.
+ *
+ * Errors are {@link TronNodeError}s whose message names the call and what went wrong, but never
+ * the endpoint URL or the API key (both may be secrets in logs).
+ *
+ * Amounts arrive as JSON numbers (java-tron prints int64 as numbers); values above 2^53 sun
+ * would lose precision in `JSON.parse`, which no real transfer reaches (9·10^9 TRX).
+ *
+ * @module
+ */
+import { z } from "zod";
+
+/** Error answered by the node, or a transport failure. The message holds no URL or key. */
+export class TronNodeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TronNodeError";
+  }
+}
+
+const int = z.union([z.number().int(), z.string().regex(/^-?\d+$/).transform(Number)]);
+
+const blockHeader = z.object({
+  raw_data: z.object({
+    // java-tron omits zero fields (genesis number).
+    number: int.optional().default(0),
+    timestamp: int.optional().default(0),
+  }),
+});
+
+const contractValue = z.record(z.string(), z.unknown());
+
+const transaction = z.object({
+  txID: z.string().regex(/^[0-9a-fA-F]{64}$/).transform((s) => s.toLowerCase()),
+  raw_data: z.object({
+    contract: z.array(z.object({
+      type: z.string(),
+      parameter: z.object({ value: contractValue }),
+    })).min(1),
+  }),
+  ret: z.array(z.object({ contractRet: z.string().optional() })).optional(),
+});
+
+const block = z.object({
+  blockID: z.string(),
+  block_header: blockHeader,
+  transactions: z.array(transaction).optional(),
+});
+
+const log = z.object({
+  address: z.string().optional(),
+  topics: z.array(z.string()).optional(),
+  data: z.string().optional(),
+});
+
+const transactionInfo = z.object({
+  id: z.string().regex(/^[0-9a-fA-F]{64}$/).transform((s) => s.toLowerCase()),
+  fee: int.optional(),
+  blockNumber: int.optional(),
+  blockTimeStamp: int.optional(),
+  result: z.string().optional(),
+  receipt: z.object({ result: z.string().optional() }).optional(),
+  log: z.array(log).optional(),
+});
+
+/** Head block summary. */
+export interface TronHead {
+  /** Block number. */
+  number: number;
+  /** Block timestamp, unix milliseconds. */
+  timestamp: number;
+  /** Block id, hex. */
+  id: string;
+}
+
+/** One transaction of a block, the parts the scanner reads. */
+export interface TronBlockTransaction {
+  /** Txid, lowercase hex. */
+  txID: string;
+  raw_data: {
+    contract: { type: string; parameter: { value: Record<string, unknown> } }[];
+  };
+  /** `ret[0].contractRet`: `SUCCESS`, `REVERT`, `OUT_OF_ENERGY`, … */
+  ret?: { contractRet?: string }[];
+}
+
+/** A block with its transactions. */
+export interface TronBlock extends TronHead {
+  transactions: TronBlockTransaction[];
+}
+
+/** A transaction info (`gettransactioninfobyblocknum` item). */
+export interface TronNodeTransactionInfo {
+  /** Txid, lowercase hex. */
+  id: string;
+  /** Total fee burnt, sun; absent when zero. */
+  fee?: number;
+  blockNumber?: number;
+  blockTimeStamp?: number;
+  /** `FAILED` when the transaction failed; usually absent on success. */
+  result?: string;
+  receipt?: { result?: string };
+  log?: { address?: string; topics?: string[]; data?: string }[];
+}
+
+/** The node calls the scanner needs. */
+export interface TronNode {
+  /** The head block as the node reports it. */
+  nowBlock(): Promise<TronHead>;
+  /** Block `num` with its transactions (addresses base58), or null when the node lacks it. */
+  blockByNum(num: number): Promise<TronBlock | null>;
+  /** Transaction infos of block `num`, in block order (empty when the node lacks it). */
+  transactionInfoByBlockNum(num: number): Promise<TronNodeTransactionInfo[]>;
+}
+
+/** Client options. */
+export interface TronNodeOptions {
+  /** Base URL, e.g. `https://api.trongrid.io` (paths `/wallet/...` are appended). */
+  endpoint: string;
+  /** TronGrid key, sent as `TRON-PRO-API-KEY`. */
+  apiKey?: string;
+  /** Per-request timeout (default 15000). */
+  timeoutMs?: number;
+}
+
+function headOf(b: z.infer<typeof block>): TronHead {
+  const raw = b.block_header.raw_data;
+  return { number: raw.number, timestamp: raw.timestamp, id: b.blockID };
+}
+
+/** Creates the client. */
+export function createTronNode(options: TronNodeOptions): TronNode {
+  const endpoint = options.endpoint.replace(/\/+$/, "");
+  const timeoutMs = options.timeoutMs ?? 15_000;
+
+  /** Removes anything secret from a text that may echo the request. */
+  function redact(text: string): string {
+    let out = text.slice(0, 300);
+    for (const secret of [endpoint, options.apiKey]) {
+      if (secret) out = out.split(secret).join("…");
+    }
+    return out;
+  }
+
+  async function call(method: string, body: Record<string, unknown>): Promise<unknown> {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (options.apiKey) headers["TRON-PRO-API-KEY"] = options.apiKey;
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(`${endpoint}/wallet/${method}`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      text = await response.text();
+    } catch (error) {
+      // Fetch errors quote the URL: report only their kind.
+      const kind = error instanceof Error ? error.name : "error";
+      throw new TronNodeError(`${method}: request failed (${kind})`);
+    }
+    if (!response.ok) throw new TronNodeError(`${method}: HTTP ${response.status}`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new TronNodeError(`${method}: answer is not JSON`);
+    }
+    if (parsed !== null && typeof parsed === "object" && "Error" in parsed) {
+      throw new TronNodeError(`${method}: ${redact(String(parsed.Error))}`);
+    }
+    return parsed;
+  }
+
+  function check<T>(method: string, codec: z.ZodType<T>, value: unknown): T {
+    const parsed = codec.safeParse(value);
+    if (!parsed.success) throw new TronNodeError(`${method}: unexpected answer`);
+    return parsed.data;
+  }
+
+  return {
+    async nowBlock(): Promise<TronHead> {
+      return headOf(check("getnowblock", block, await call("getnowblock", {})));
+    },
+
+    async blockByNum(num: number): Promise<TronBlock | null> {
+      const answer = await call("getblockbynum", { num, visible: true });
+      // java-tron answers `{}` for a block it does not have.
+      if (answer !== null && typeof answer === "object" && Object.keys(answer).length === 0) {
+        return null;
+      }
+      const b = check("getblockbynum", block, answer);
+      const head = headOf(b);
+      if (head.number !== num) throw new TronNodeError(`getblockbynum: got another block`);
+      return { ...head, transactions: b.transactions ?? [] };
+    },
+
+    async transactionInfoByBlockNum(num: number): Promise<TronNodeTransactionInfo[]> {
+      const answer = await call("gettransactioninfobyblocknum", { num });
+      // Some nodes answer `{}` for a block without transactions.
+      if (answer !== null && typeof answer === "object" && !Array.isArray(answer)) {
+        if (Object.keys(answer).length === 0) return [];
+      }
+      return check("gettransactioninfobyblocknum", z.array(transactionInfo), answer);
+    },
+  };
+}
