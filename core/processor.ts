@@ -272,8 +272,3 @@ export async function resolveName(ctx: ProcessorContext, domain: string): Promis
   }
   throw new NotFoundError(`no enabled chain resolves ${domain}`);
 }
-
-/** Currency codes of every enabled asset. */
-export function currencies(ctx: ProcessorContext): string[] {
-  return [...ctx.plugins.values()].flatMap((p) => p.assets.map((a) => a.code));
-}

@@ -6,7 +6,12 @@
 import assert from "node:assert/strict";
 import type { Queryable } from "../../core/db.ts";
 import { migrate } from "../../core/migrations.ts";
-import type { IncomeEvent, ScannedBlock, SignedPayload } from "../../core/plugin.ts";
+import type {
+  IncomeEvent,
+  PayloadSighting,
+  ScannedBlock,
+  SignedPayload,
+} from "../../core/plugin.ts";
 import { insertAddress, nextDerivationIndex, ownedDeposits } from "../../core/store/addresses.ts";
 import { openAlarms } from "../../core/store/alarms.ts";
 import { commitBlock, CursorMovedError, initCursor, loadCursor } from "../../core/store/cursors.ts";
@@ -68,6 +73,16 @@ function block(height: bigint, incomes: IncomeEvent[], sightings = []): ScannedB
   };
 }
 
+/** A sighting of payload `payloadId` executed in `txHash`, sending `outKeys`. */
+const sighting = (
+  payloadId: string,
+  txHash: string,
+  outKeys: string[],
+  outAmounts: bigint[],
+  fee: bigint,
+  time: number,
+): PayloadSighting => ({ payloadId, txHash, outKeys, outAmounts, fee, time });
+
 const withdrawal = (queryId: string, amount = 5n): NewWithdrawal => ({
   chain: "ton",
   currency: "TON",
@@ -123,18 +138,9 @@ testOnEngines(
     // Replayed events under a new cursor are still recorded once.
     const again = block(3n, [income("0:aa", "t1", 7n)]);
     const now = (await loadCursor(db, "ton"))!;
-    const sighting = {
-      payloadId: "never-sent",
-      txHash: "h9",
-      outKeys: [],
-      outAmounts: [],
-      fee: 0n,
-      time: 30,
-    };
+    const unknown = sighting("never-sent", "h9", [], [], 0n, 30);
     assert.deepEqual(
-      await db.transaction((tx) =>
-        commitBlock(tx, "ton", now, { ...again, sightings: [sighting] })
-      ),
+      await db.transaction((tx) => commitBlock(tx, "ton", now, { ...again, sightings: [unknown] })),
       { newIncomes: 0, unknownSightings: ["h9"], tripwires: [] },
     );
     const history = await incomeHistory(db, {
@@ -212,14 +218,7 @@ testOnEngines(
     assert.deepEqual(await queuedTotals(db, "ton", "TON"), { pending: 0n, processing: 16n });
     assert.equal((await openPayloads(db, "ton")).length, 1);
     const result = await db.transaction((tx) =>
-      applySighting(tx, "ton", {
-        payloadId: "p1",
-        txHash: "h1",
-        outKeys: ["k5", "k5"],
-        outAmounts: [5n, 5n],
-        fee: 1n,
-        time: 50,
-      })
+      applySighting(tx, "ton", sighting("p1", "h1", ["k5", "k5"], [5n, 5n], 1n, 50))
     );
     assert.equal(result, "applied");
     assert.equal((await withdrawalById(db, w1.id))?.status, "processed");
@@ -228,14 +227,7 @@ testOnEngines(
     assert.equal((await withdrawalById(db, w3.id))?.status, "failed");
     assert.equal((await openPayloads(db, "ton")).length, 0);
     const replay = await db.transaction((tx) =>
-      applySighting(tx, "ton", {
-        payloadId: "p1",
-        txHash: "h1",
-        outKeys: [],
-        outAmounts: [],
-        fee: 1n,
-        time: 50,
-      })
+      applySighting(tx, "ton", sighting("p1", "h1", [], [], 1n, 50))
     );
     assert.equal(replay, "replay");
     assert.equal((await withdrawalById(db, w1.id))?.status, "processed");
@@ -275,14 +267,7 @@ testOnEngines(
     );
     await db.transaction((tx) => expirePayload(tx, ref));
     const result = await db.transaction((tx) =>
-      applySighting(tx, "ton", {
-        payloadId: "p1",
-        txHash: "h",
-        outKeys: ["k"],
-        outAmounts: [5n],
-        fee: 0n,
-        time: 1,
-      })
+      applySighting(tx, "ton", sighting("p1", "h", ["k"], [5n], 0n, 1))
     );
     assert.equal(result, "tripwire");
     assert.equal((await openAlarms(db, "ton")).length, 1);
@@ -318,14 +303,7 @@ testOnEngines(
       persistSweepPayload(tx, "ton", payload("s1", ["sweep"]), sweep.id, sweep.coversUpTo)
     );
     await db.transaction((tx) =>
-      applySighting(tx, "ton", {
-        payloadId: "s1",
-        txHash: "hs",
-        outKeys: ["sweep"],
-        outAmounts: [105n],
-        fee: 3n,
-        time: 60,
-      })
+      applySighting(tx, "ton", sighting("s1", "hs", ["sweep"], [105n], 3n, 60))
     );
     assert.deepEqual(
       (await incomeTotals(db, "u1", "hot_wallet")).map((t) => t.amount),
@@ -379,14 +357,7 @@ testOnEngines(
       persistSweepPayload(tx, "ton", payload("s1", ["sweep"]), sweep.id, sweep.coversUpTo)
     );
     await db.transaction((tx) =>
-      applySighting(tx, "ton", {
-        payloadId: "s1",
-        txHash: "hs",
-        outKeys: ["sweep"],
-        outAmounts: [149n],
-        fee: 1n,
-        time: 40,
-      })
+      applySighting(tx, "ton", sighting("s1", "hs", ["sweep"], [149n], 1n, 40))
     );
     assert.equal(await requestAutoSweeps(db, "ton", minimums, 10), 1);
   },
@@ -430,16 +401,7 @@ testOnEngines(
     await db.transaction((tx) =>
       persistSweepPayload(tx, "ton", payload("s1", ["sweep"]), sweep.id, sweep.coversUpTo)
     );
-    await db.transaction((tx) =>
-      applySighting(tx, "ton", {
-        payloadId: "s1",
-        txHash: "hs",
-        outKeys: [],
-        outAmounts: [],
-        fee: 5n,
-        time: 40,
-      })
-    );
+    await db.transaction((tx) => applySighting(tx, "ton", sighting("s1", "hs", [], [], 5n, 40)));
     const [row] = await db.query("select status from sweeps");
     assert.equal(row.status, "expired");
     assert.deepEqual((await openAlarms(db, "ton")).map((x) => x.kind), ["sweep_failed"]);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { inBlock, withDevnet } from "./devnet/helpers.ts";
 import { Buffer } from "node:buffer";
 import {
   Address,
@@ -39,7 +40,6 @@ import {
   jettonTransferNotificationBody,
   jettonWalletAddress,
 } from "../../../plugins/ton/devnet/jettons.ts";
-import { startTonDevnet, type TonDevnet } from "../../../plugins/ton/devnet/server.ts";
 
 // ---------------------------------------------------------------------------
 // Real mainnet data
@@ -490,22 +490,6 @@ async function txsOf(
     assert.equal(decoded.hash, tx.hash().toString("hex"));
     return decoded;
   });
-}
-
-async function withDevnet(
-  fn: (devnet: TonDevnet, client: TonClient) => Promise<void>,
-): Promise<void> {
-  const devnet = await startTonDevnet({ blockIntervalMs: 0 });
-  try {
-    await fn(devnet, new TonClient({ endpoint: devnet.endpoint }));
-  } finally {
-    await devnet.close();
-  }
-}
-
-async function inBlock<T>(devnet: TonDevnet, work: Promise<T>): Promise<T> {
-  await devnet.produceBlock();
-  return await work;
 }
 
 Deno.test("devnet: deposits are read on the derived jetton wallet, with or without a notification", async () => {

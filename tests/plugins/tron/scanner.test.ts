@@ -9,11 +9,8 @@ import type {
 import { startTronDevnet, type TronDevnet } from "../../../plugins/tron/devnet/server.ts";
 import { createTronNode, type TronNode, TronNodeError } from "../../../plugins/tron/node.ts";
 import { createTronScanner } from "../../../plugins/tron/scanner.ts";
-import { signTronTx } from "../../../plugins/tron/transaction.ts";
 import { tronHexFromAddress } from "../../../plugins/tron/address.ts";
-import { post, testKey } from "./devnet/helpers.ts";
-
-type Tx = { txID: string; raw_data_hex: string; signature?: string[] };
+import { post, sign, testKey, unsignedTrc20Transfer, unsignedTrx } from "./devnet/helpers.ts";
 
 async function withDevnet(fn: (d: TronDevnet) => Promise<void>): Promise<void> {
   const devnet = await startTronDevnet({
@@ -76,10 +73,6 @@ async function scanAll(
   }
 }
 
-function sign(tx: Tx, key: string): Tx {
-  return { ...tx, signature: [signTronTx(tx.raw_data_hex, key)] };
-}
-
 async function sendTrx(
   d: TronDevnet,
   key: string,
@@ -87,12 +80,7 @@ async function sendTrx(
   to: string,
   amount: number,
 ): Promise<string> {
-  const tx = await post(d.endpoint, "/wallet/createtransaction", {
-    owner_address: from,
-    to_address: to,
-    amount,
-    visible: true,
-  }) as unknown as Tx;
+  const tx = await unsignedTrx(d, from, to, amount);
   const res = await post(d.endpoint, "/wallet/broadcasttransaction", sign(tx, key));
   assert.equal(res.result, true, JSON.stringify(res));
   return tx.txID;
@@ -106,18 +94,7 @@ async function sendToken(
   amount: bigint,
   feeLimit: number,
 ): Promise<string> {
-  const parameter = "0".repeat(24) + tronHexFromAddress(to).slice(2) +
-    amount.toString(16).padStart(64, "0");
-  const res = await post(d.endpoint, "/wallet/triggersmartcontract", {
-    owner_address: from,
-    contract_address: d.tokens.USDT_TRC20,
-    function_selector: "transfer(address,uint256)",
-    parameter,
-    fee_limit: feeLimit,
-    call_value: 0,
-    visible: true,
-  });
-  const tx = res.transaction as Tx;
+  const tx = await unsignedTrc20Transfer(d, from, to, amount, feeLimit);
   const sent = await post(d.endpoint, "/wallet/broadcasttransaction", sign(tx, key));
   assert.equal(sent.result, true, JSON.stringify(sent));
   return tx.txID;

@@ -4,6 +4,27 @@
  * @module
  */
 
+import { TonClient } from "@ton/ton";
+import { startTonDevnet, type TonDevnet } from "../../../../plugins/ton/devnet/server.ts";
+
+/** Runs `fn` on a devnet that only produces blocks on demand, closing it afterwards. */
+export async function withDevnet(
+  fn: (devnet: TonDevnet, client: TonClient) => Promise<void>,
+): Promise<void> {
+  const devnet = await startTonDevnet({ blockIntervalMs: 0 });
+  try {
+    await fn(devnet, new TonClient({ endpoint: devnet.endpoint }));
+  } finally {
+    await devnet.close();
+  }
+}
+
+/** Seals one block and returns what the queued work resolved with. */
+export async function inBlock<T>(devnet: TonDevnet, work: Promise<T>): Promise<T> {
+  await devnet.produceBlock();
+  return await work;
+}
+
 /** A raw toncenter response with its HTTP status. */
 export interface RawResponse {
   /** HTTP status. */

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { inBlock, withDevnet } from "./helpers.ts";
 import { Address, beginCell, type Cell, toNano, type Transaction } from "@ton/core";
 import { TonClient } from "@ton/ton";
 import {
@@ -19,7 +20,7 @@ import {
   parseTransferNotification,
 } from "../../../../plugins/ton/devnet/jettons.ts";
 import { DEFAULT_JETTON_FORWARD_TON } from "../../../../plugins/ton/devnet/chain.ts";
-import { startTonDevnet, type TonDevnet } from "../../../../plugins/ton/devnet/server.ts";
+import { startTonDevnet } from "../../../../plugins/ton/devnet/server.ts";
 import { createShardAccount } from "@ton/sandbox";
 
 /** A fresh, never-deployed owner address (deposit addresses usually look like this). */
@@ -66,24 +67,6 @@ function commentOf(payload: Cell | null): string {
   const s = payload.beginParse();
   assert.equal(s.loadUint(32), 0, "text comment op");
   return s.loadStringTail();
-}
-
-/** Runs `fn` on a devnet that only produces blocks on demand. */
-async function withDevnet(
-  fn: (devnet: TonDevnet, client: TonClient) => Promise<void>,
-): Promise<void> {
-  const devnet = await startTonDevnet({ blockIntervalMs: 0 });
-  try {
-    await fn(devnet, new TonClient({ endpoint: devnet.endpoint }));
-  } finally {
-    await devnet.close();
-  }
-}
-
-/** Queues work, seals one block, and returns what the work resolved with. */
-async function inBlock<T>(devnet: TonDevnet, work: Promise<T>): Promise<T> {
-  await devnet.produceBlock();
-  return await work;
 }
 
 Deno.test("jettons are deployed at start and the faucet holds the whole supply", async () => {

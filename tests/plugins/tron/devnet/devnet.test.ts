@@ -5,9 +5,15 @@ import { startTronDevnet, type TronDevnet } from "../../../../plugins/tron/devne
 import { encodeRawData, type RawDataJson } from "../../../../plugins/tron/devnet/protobuf.ts";
 import { hex } from "../../../../plugins/tron/deps.ts";
 import { tronHexFromAddress as tronHex } from "../../../../plugins/tron/address.ts";
-import { message, post, testKey } from "./helpers.ts";
-
-type Tx = { txID: string; raw_data: RawDataJson; raw_data_hex: string; signature?: string[] };
+import {
+  message,
+  post,
+  sign,
+  testKey,
+  type Tx,
+  unsignedTrc20Transfer as trc20Transfer,
+  unsignedTrx as transferTrx,
+} from "./helpers.ts";
 
 async function withDevnet(fn: (d: TronDevnet) => Promise<void>): Promise<void> {
   const devnet = await startTronDevnet({ blockIntervalMs: 0 });
@@ -34,42 +40,6 @@ async function tokenBalance(d: TronDevnet, holder: string): Promise<bigint> {
   });
   assert.deepEqual(res.result, { result: true });
   return BigInt("0x" + (res.constant_result as string[])[0]);
-}
-
-function sign(tx: Tx, key: string): Tx {
-  return { ...tx, signature: [signTronTx(tx.raw_data_hex, key)] };
-}
-
-async function transferTrx(d: TronDevnet, from: string, to: string, amount: number): Promise<Tx> {
-  const tx = await post(d.endpoint, "/wallet/createtransaction", {
-    owner_address: from,
-    to_address: to,
-    amount,
-    visible: true,
-  }) as unknown as Tx;
-  assert.equal(typeof tx.txID, "string", JSON.stringify(tx));
-  return tx;
-}
-
-async function trc20Transfer(
-  d: TronDevnet,
-  from: string,
-  to: string,
-  amount: bigint,
-  feeLimit: number,
-): Promise<Tx> {
-  const parameter = "0".repeat(24) + tronHex(to).slice(2) + amount.toString(16).padStart(64, "0");
-  const res = await post(d.endpoint, "/wallet/triggersmartcontract", {
-    owner_address: from,
-    contract_address: d.tokens.USDT_TRC20,
-    function_selector: "transfer(address,uint256)",
-    parameter,
-    fee_limit: feeLimit,
-    call_value: 0,
-    visible: true,
-  });
-  assert.deepEqual(res.result, { result: true }, JSON.stringify(res));
-  return res.transaction as Tx;
 }
 
 Deno.test("devnet: blocks have java-tron ids and manual production", async () => {

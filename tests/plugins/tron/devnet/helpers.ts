@@ -4,7 +4,10 @@
  * @module
  */
 import { hex, secp256k1, sha256 } from "../../../../plugins/tron/deps.ts";
-import { tronAddressFromPublicKey } from "../../../../plugins/tron/address.ts";
+import { tronAddressFromPublicKey, tronHexFromAddress } from "../../../../plugins/tron/address.ts";
+import type { RawDataJson } from "../../../../plugins/tron/devnet/protobuf.ts";
+import type { TronDevnet } from "../../../../plugins/tron/devnet/server.ts";
+import { signTronTx } from "../../../../plugins/tron/transaction.ts";
 
 /** A test key pair. */
 export interface TestKey {
@@ -42,4 +45,58 @@ export async function post(
 /** Hex-decodes a node `message` field. */
 export function message(hexText: unknown): string {
   return new TextDecoder().decode(hex.decode(String(hexText)));
+}
+
+/** A transaction as the node returns it. */
+export type Tx = {
+  txID: string;
+  raw_data: RawDataJson;
+  raw_data_hex: string;
+  signature?: string[];
+};
+
+/** `tx` signed with `key` (hex private key). */
+export function sign(tx: Tx, key: string): Tx {
+  return { ...tx, signature: [signTronTx(tx.raw_data_hex, key)] };
+}
+
+/** An unsigned TRX transfer built by the node. */
+export async function unsignedTrx(
+  d: TronDevnet,
+  from: string,
+  to: string,
+  amount: number,
+): Promise<Tx> {
+  const tx = await post(d.endpoint, "/wallet/createtransaction", {
+    owner_address: from,
+    to_address: to,
+    amount,
+    visible: true,
+  }) as unknown as Tx;
+  if (typeof tx.txID !== "string") throw new Error(`no transaction: ${JSON.stringify(tx)}`);
+  return tx;
+}
+
+/** An unsigned USDT_TRC20 `transfer(to, amount)` built by the node. */
+export async function unsignedTrc20Transfer(
+  d: TronDevnet,
+  from: string,
+  to: string,
+  amount: bigint,
+  feeLimit: number,
+): Promise<Tx> {
+  const parameter = "0".repeat(24) + tronHexFromAddress(to).slice(2) +
+    amount.toString(16).padStart(64, "0");
+  const res = await post(d.endpoint, "/wallet/triggersmartcontract", {
+    owner_address: from,
+    contract_address: d.tokens.USDT_TRC20,
+    function_selector: "transfer(address,uint256)",
+    parameter,
+    fee_limit: feeLimit,
+    call_value: 0,
+    visible: true,
+  });
+  const result = res.result as { result?: boolean } | undefined;
+  if (result?.result !== true) throw new Error(`not built: ${JSON.stringify(res)}`);
+  return res.transaction as Tx;
 }
