@@ -48,6 +48,7 @@ export function benchPlugin(scanner?: ChainScanner): ChainPlugin {
     scanner: scanner ?? { initialCursor: unused, next: unused },
     sender: {
       maxBatch: 1,
+      maxInFlight: 1,
       withdrawable: () => true,
       nativeCost: () => 0n,
       spendable: unused,

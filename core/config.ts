@@ -52,6 +52,47 @@ const tonSchema = z.object({
   }),
 }).strict();
 
+const tronAssetSchema = assetSchema.extend({
+  /**
+   * What one TRX is worth in this token's base units (e.g. `"300000"` for 0.30 USDT), to
+   * weigh a sweep's TRX fee against its amount; without it token sweeps skip that check.
+   */
+  trxPrice: baseUnits.optional(),
+}).strict();
+
+const tronSchema = z.object({
+  enabled: z.boolean().default(true),
+  /** Full node HTTP API base URL, e.g. https://api.trongrid.io. */
+  endpoint: z.string().url().optional(),
+  /** TronGrid key, sent as TRON-PRO-API-KEY. */
+  apiKey: z.string().min(1).optional(),
+  /** BIP39 mnemonic of the hot wallet and deposits; prefer `mnemonicFile`. */
+  mnemonic: z.string().min(1).optional(),
+  mnemonicFile: z.string().min(1).optional(),
+  coldWallet: z.string().min(1).optional(),
+  /** Blocks (the income's own included) before an income is final; TRON solidifies at 19. */
+  confirmations: z.number().int().min(1).max(1000).default(19),
+  /** Lifetime of a signed transaction (`raw_data.expiration` past its reference block), s. */
+  validitySeconds: z.number().int().min(3).max(86_400).default(60),
+  /** Most TRX a TRC20 transfer may burn for energy (`fee_limit`), sun. */
+  feeLimit: baseUnits.default(100_000_000n),
+  /** How long one node request may take before it counts as failed, milliseconds. */
+  requestTimeoutMs: z.number().int().min(100).max(120_000).default(15_000),
+  sweep: z.object({
+    /**
+     * How a TRC20 deposit pays for its transfer to the hot wallet: TRX sent from the hot
+     * wallet and burnt (`topup`), or energy delegated from the hot wallet's Stake 2.0 stake
+     * and reclaimed after (`delegate`).
+     */
+    strategy: z.enum(["topup", "delegate"]).default("topup"),
+    /** A sweep waits while its fee exceeds this share of its amount, basis points. */
+    maxFeeBps: z.number().int().min(0).max(10_000).default(1_000),
+  }).strict().default({ strategy: "topup", maxFeeBps: 1_000 }),
+  assets: z.record(z.string().regex(/^[A-Z0-9_]{2,20}$/), tronAssetSchema).default({
+    TRX: { decimals: 6, minSweep: 0n, hotResidual: 0n },
+  }),
+}).strict();
+
 /** The whole configuration schema. */
 export const configSchema = z.object({
   network: z.enum(["mainnet", "testnet", "devnet"]).default("devnet"),
@@ -74,12 +115,15 @@ export const configSchema = z.object({
   /** What `/v1/income` sums: funds received by deposits, or funds swept to the hot wallet. */
   countingSide: z.enum(["deposit", "hot_wallet"]).default("deposit"),
   ton: tonSchema.optional(),
+  tron: tronSchema.optional(),
 }).strict();
 
 /** Validated configuration. */
 export type Config = z.infer<typeof configSchema>;
 /** TON section of the configuration. */
 export type TonConfig = z.infer<typeof tonSchema>;
+/** TRON section of the configuration. */
+export type TronConfig = z.infer<typeof tronSchema>;
 
 /** Raised when config is invalid; the message names the field. */
 export class ConfigError extends Error {
@@ -121,25 +165,42 @@ export function applyEnv(raw: Raw, env: Record<string, string | undefined>): Raw
   if (env.DATA_DIR) section(out, "database").dataDir = env.DATA_DIR;
   if (env.SYNC_LAG_SECONDS) out.syncLagSeconds = integer("SYNC_LAG_SECONDS", env.SYNC_LAG_SECONDS);
   if (env.COUNTING_SIDE) out.countingSide = env.COUNTING_SIDE;
-  const tonEnv: [string, string][] = [
-    ["TON_ENDPOINT", "endpoint"],
-    ["TON_API_KEY", "apiKey"],
-    ["TON_MNEMONIC", "mnemonic"],
-    ["TON_MNEMONIC_FILE", "mnemonicFile"],
-    ["TON_COLD_WALLET", "coldWallet"],
+  const chainEnv: [string, string, string][] = [
+    ["TON_ENDPOINT", "ton", "endpoint"],
+    ["TON_API_KEY", "ton", "apiKey"],
+    ["TON_MNEMONIC", "ton", "mnemonic"],
+    ["TON_MNEMONIC_FILE", "ton", "mnemonicFile"],
+    ["TON_COLD_WALLET", "ton", "coldWallet"],
+    ["TRON_ENDPOINT", "tron", "endpoint"],
+    ["TRON_API_KEY", "tron", "apiKey"],
+    ["TRON_MNEMONIC", "tron", "mnemonic"],
+    ["TRON_MNEMONIC_FILE", "tron", "mnemonicFile"],
+    ["TRON_COLD_WALLET", "tron", "coldWallet"],
   ];
-  for (const [name, key] of tonEnv) {
-    if (env[name]) section(out, "ton")[key] = env[name];
+  for (const [name, chain, key] of chainEnv) {
+    if (env[name]) section(out, chain)[key] = env[name];
   }
-  // Per-asset limits: TON_ASSET_<CODE>_<MIN_SWEEP|HOT_MAX|HOT_RESIDUAL>=base units.
+  if (env.TRON_CONFIRMATIONS) {
+    section(out, "tron").confirmations = integer("TRON_CONFIRMATIONS", env.TRON_CONFIRMATIONS);
+  }
+  if (env.TRON_FEE_LIMIT) section(out, "tron").feeLimit = env.TRON_FEE_LIMIT;
+  if (env.TRON_SWEEP_STRATEGY) {
+    section(section(out, "tron"), "sweep").strategy = env.TRON_SWEEP_STRATEGY;
+  }
+  // Per-asset limits: <TON|TRON>_ASSET_<CODE>_<MIN_SWEEP|HOT_MAX|HOT_RESIDUAL>=base units.
+  const natives: Record<string, Raw> = {
+    ton: { TON: { decimals: 9 } },
+    tron: { TRX: { decimals: 6 } },
+  };
   for (const [name, value] of Object.entries(env)) {
-    const match = /^TON_ASSET_([A-Z0-9_]+?)_(MIN_SWEEP|HOT_MAX|HOT_RESIDUAL)$/.exec(name);
+    const match = /^(TON|TRON)_ASSET_([A-Z0-9_]+?)_(MIN_SWEEP|HOT_MAX|HOT_RESIDUAL)$/.exec(name);
     if (!match || value === undefined) continue;
-    section(out, "ton").assets ??= { TON: { decimals: 9 } }; // keep the default TON asset
-    const assets = section(section(out, "ton"), "assets");
-    const asset = section(assets, match[1]);
+    const chain = match[1].toLowerCase();
+    section(out, chain).assets ??= structuredClone(natives[chain]); // keep the default coin
+    const assets = section(section(out, chain), "assets");
+    const asset = section(assets, match[2]);
     const key = { MIN_SWEEP: "minSweep", HOT_MAX: "hotMax", HOT_RESIDUAL: "hotResidual" }[
-      match[2] as "MIN_SWEEP" | "HOT_MAX" | "HOT_RESIDUAL"
+      match[3] as "MIN_SWEEP" | "HOT_MAX" | "HOT_RESIDUAL"
     ];
     asset[key] = value;
   }

@@ -186,6 +186,18 @@ create table unrecognized_transfers (
 );
 `,
   },
+  {
+    version: 6,
+    name: "fee resources lent to deposits, deferred sweeps",
+    sql: `
+alter table withdrawals drop constraint withdrawals_kind_check;
+alter table withdrawals add constraint withdrawals_kind_check
+  check (kind in ('user', 'cold', 'topup', 'lend', 'reclaim'));
+alter table withdrawals add column sweep_id bigint references sweeps (id);
+create index withdrawals_sweep on withdrawals (sweep_id) where sweep_id is not null;
+alter table sweeps add column not_before timestamptz;
+`,
+  },
 ];
 
 /**

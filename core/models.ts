@@ -35,10 +35,11 @@ export interface Income {
 }
 
 /**
- * What a withdrawal is for: a user's request, the hot wallet's excess to cold storage, or
- * native coin a deposit needs to pay for its own sweep (a token transfer's gas).
+ * What a withdrawal is for: a user's request, the hot wallet's excess to cold storage,
+ * native coin a deposit needs to pay for its own sweep (a token transfer's gas), or the hot
+ * wallet's fee resources lent to a deposit for its sweep and reclaimed after it.
  */
-export type WithdrawalKind = "user" | "cold" | "topup";
+export type WithdrawalKind = "user" | "cold" | "topup" | "lend" | "reclaim";
 
 /** A withdrawal request and where it stands. */
 export interface Withdrawal {

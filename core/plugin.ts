@@ -75,6 +75,8 @@ export interface PayloadSighting {
   fee: bigint;
   /** Block time, unix seconds. */
   time: number;
+  /** Why transfers did not leave (e.g. TRON `OUT_OF_ENERGY`), when the chain says. */
+  failure?: string | null;
 }
 
 /** A scanner's position: the last block fully ingested. */
@@ -140,10 +142,17 @@ export interface ChainScanner {
   next(cursor: Cursor, lookup: AccountLookup): Promise<ScannedBlock | null>;
 }
 
+/**
+ * What a hot wallet item does: pay `amount` to `to`, or lend the hot wallet's fee resources
+ * (TRON: staked energy worth `amount` sun) to a deposit for its sweep, or reclaim them after.
+ */
+export type TransferKind = "transfer" | "lend" | "reclaim";
+
 /** A transfer the sender is asked to make. */
 export interface TransferItem {
   /** The withdrawal's id: unique and stable across rebuilds (TON jettons use it as query_id). */
   id: bigint;
+  kind: TransferKind;
   currency: string;
   /** Canonical destination. */
   to: string;
@@ -180,10 +189,22 @@ export interface AccountBalance {
   status: string;
 }
 
+/**
+ * What a deposit needs before its sweep can be signed: native coin sent to it (`fund`), the
+ * hot wallet's fee resources lent to it (`lend`, reclaimed once the sweep settles), or time
+ * (`wait`: not worth sweeping yet, e.g. the fee would be too large a share of the amount).
+ */
+export type SweepPreparation = { fund: bigint } | { lend: bigint } | { wait: string };
+
 /** Builds, signs and broadcasts the processor's own transfers. */
 export interface ChainSender {
   /** Most transfers one payload may carry. */
   readonly maxBatch: number;
+  /**
+   * Most hot wallet payloads unseen at once: 1 where a sequence number orders them (TON),
+   * more where transactions are independent (TRON).
+   */
+  readonly maxInFlight: number;
   /** Whether withdrawals of `currency` can be sent (an asset may be deposit-only for now). */
   withdrawable(currency: string): boolean;
   /**
@@ -197,13 +218,13 @@ export interface ChainSender {
   buildTransfers(items: TransferItem[]): Promise<SignedPayload>;
   /**
    * Signs a payload that moves the whole balance of `currency` from a deposit account to the
-   * hot wallet, with `memo` as comment; null when there is nothing worth moving; `fund` when
-   * the deposit first needs that much native coin from the hot wallet to pay for it.
+   * hot wallet, with `memo` as comment; null when there is nothing to move; a preparation
+   * when the deposit first needs something from the hot wallet, or time.
    */
   buildSweep(
     account: DepositAccount,
     memo: string | null,
-  ): Promise<SignedPayload | { fund: bigint } | null>;
+  ): Promise<SignedPayload | SweepPreparation | null>;
   /** Sends a signed payload to the network; safe to repeat. */
   broadcast(payload: SignedPayload): Promise<void>;
   /** Balance and status of any address (hot wallet when `address` is undefined). */

@@ -18,6 +18,7 @@ import {
   persistWithdrawalPayload,
 } from "./store/payloads.ts";
 import {
+  deferSweep,
   fundSweep,
   markSweepEmpty,
   releaseFundedSweeps,
@@ -54,6 +55,9 @@ export interface SenderOptions {
 /** How long a settled token withdrawal is still held back from the token's read balance. */
 const TOKEN_SETTLE_SECONDS = 60;
 
+/** How long a sweep the plugin found not worth signing yet is left alone. */
+const SWEEP_WAIT_SECONDS = 300;
+
 const DEFAULTS: SenderOptions = { rebroadcastMs: 10_000, sweepsPerTick: 20 };
 
 async function broadcast(
@@ -81,8 +85,9 @@ async function broadcast(
 
 /**
  * Takes, in FIFO order, the pending withdrawals the hot wallet can pay for, amount and
- * native gas both. Order is strict per currency: one that does not fit holds the later ones
- * of its currency, not the others.
+ * native gas both. What unseen payloads already spend is held back, whether or not the
+ * node's balance shows it yet. Order is strict per currency: one that does not fit holds the
+ * later ones of its currency, not the others. Lending fee resources spends only gas.
  */
 async function affordable(
   ctx: ProcessorContext,
@@ -93,8 +98,18 @@ async function affordable(
   const left = new Map<string, bigint>();
   const budget = async (currency: string) => {
     if (!left.has(currency)) {
-      let amount = await plugin.sender.spendable(currency);
-      if (currency !== native) {
+      const queued = await queuedTotals(ctx.db, plugin.chain, currency);
+      let amount = await plugin.sender.spendable(currency) - queued.processing;
+      if (currency === native) {
+        // Unseen token transfers still burn native gas.
+        for (const token of plugin.assets) {
+          if (token.code === native) continue;
+          const cost = plugin.sender.nativeCost(token.code);
+          if (cost === 0n) continue;
+          const count = (await queuedTotals(ctx.db, plugin.chain, token.code)).processingCount;
+          amount -= cost * BigInt(count);
+        }
+      } else {
         amount -= await recentlySettled(ctx.db, plugin.chain, currency, TOKEN_SETTLE_SECONDS);
       }
       left.set(currency, amount);
@@ -104,9 +119,10 @@ async function affordable(
   const held = new Set<string>();
   const taken: Withdrawal[] = [];
   for (const w of pending) {
+    const spends = w.kind === "lend" || w.kind === "reclaim" ? 0n : w.amount;
     if (held.has(w.currency)) continue;
     const gas = plugin.sender.nativeCost(w.currency);
-    const rest = await budget(w.currency) - w.amount - (w.currency === native ? gas : 0n);
+    const rest = await budget(w.currency) - spends - (w.currency === native ? gas : 0n);
     const nativeRest = native && w.currency !== native ? await budget(native) - gas : 0n;
     if (rest < 0n || nativeRest < 0n) {
       held.add(w.currency);
@@ -119,32 +135,41 @@ async function affordable(
   return taken;
 }
 
-async function sendWithdrawals(ctx: ProcessorContext, plugin: ChainPlugin): Promise<number> {
-  const batch = await affordable(
+/** Signs and sends up to `payloads` hot wallet payloads; returns the withdrawals they carry. */
+async function sendWithdrawals(
+  ctx: ProcessorContext,
+  plugin: ChainPlugin,
+  payloads: number,
+): Promise<number> {
+  const { maxBatch } = plugin.sender;
+  const taken = await affordable(
     ctx,
     plugin,
-    await pendingWithdrawals(ctx.db, plugin.chain, plugin.sender.maxBatch),
+    await pendingWithdrawals(ctx.db, plugin.chain, maxBatch * payloads),
   );
-  if (!batch.length) return 0;
-  const items: TransferItem[] = batch.map((w) => ({
-    id: w.id,
-    currency: w.currency,
-    to: w.destination,
-    amount: w.amount,
-    comment: w.comment,
-    binaryComment: w.binaryComment,
-  }));
-  const payload = await plugin.sender.buildTransfers(items);
-  const ref = await ctx.db.transaction((tx) =>
-    persistWithdrawalPayload(tx, plugin.chain, payload, batch.map((w) => w.id))
-  );
-  ctx.log.info("withdrawal batch signed", {
-    chain: plugin.chain,
-    payload: payload.payloadId,
-    count: batch.length,
-  });
-  await broadcast(ctx, plugin, { ...payload, ref });
-  return batch.length;
+  for (let start = 0; start < taken.length; start += maxBatch) {
+    const batch = taken.slice(start, start + maxBatch);
+    const items: TransferItem[] = batch.map((w) => ({
+      id: w.id,
+      kind: w.kind === "lend" || w.kind === "reclaim" ? w.kind : "transfer",
+      currency: w.currency,
+      to: w.destination,
+      amount: w.amount,
+      comment: w.comment,
+      binaryComment: w.binaryComment,
+    }));
+    const payload = await plugin.sender.buildTransfers(items);
+    const ref = await ctx.db.transaction((tx) =>
+      persistWithdrawalPayload(tx, plugin.chain, payload, batch.map((w) => w.id))
+    );
+    ctx.log.info("withdrawal batch signed", {
+      chain: plugin.chain,
+      payload: payload.payloadId,
+      count: batch.length,
+    });
+    await broadcast(ctx, plugin, { ...payload, ref });
+  }
+  return taken.length;
 }
 
 async function queueColdTransfers(ctx: ProcessorContext, plugin: ChainPlugin): Promise<void> {
@@ -197,14 +222,22 @@ async function sendSweeps(
       await markSweepEmpty(ctx.db, sweep.id, sweep.coversUpTo);
       continue;
     }
-    if ("fund" in payload) {
+    if ("wait" in payload) {
+      ctx.log.info("sweep waits", { chain: plugin.chain, sweep: sweep.id, why: payload.wait });
+      await deferSweep(ctx.db, sweep.id, SWEEP_WAIT_SECONDS);
+      continue;
+    }
+    if ("fund" in payload || "lend" in payload) {
       if (!native) continue;
       const to = {
         address: sweep.account.address,
         display: plugin.derivation.display(sweep.account.address),
       };
+      const [amount, kind] = "fund" in payload
+        ? [payload.fund, "topup" as const]
+        : [payload.lend, "lend" as const];
       await ctx.db.transaction((tx) =>
-        fundSweep(tx, sweep.id, plugin.chain, native, to, payload.fund)
+        fundSweep(tx, sweep.id, plugin.chain, native, to, amount, kind)
       );
       continue;
     }
@@ -239,25 +272,25 @@ export async function senderTick(
     return tick;
   }
   const cursor = await loadCursor(ctx.db, plugin.chain);
-  let withdrawalsInFlight = false;
+  let withdrawalsInFlight = 0;
   for (const p of await openPayloads(ctx.db, plugin.chain)) {
     if (cursor && cursor.time > p.validUntil + plugin.expiryMarginSeconds) {
       // Every block up to cursor.time is ingested and none held it: it can never land.
       if (await ctx.db.transaction((tx) => expirePayload(tx, p.ref))) tick.expired++;
       continue;
     }
-    if (p.purpose === "withdrawals") withdrawalsInFlight = true;
+    if (p.purpose === "withdrawals") withdrawalsInFlight++;
     if (p.sinceBroadcastMs === null || p.sinceBroadcastMs >= opts.rebroadcastMs) {
       if (await broadcast(ctx, plugin, p)) tick.broadcast++;
     }
   }
   tick.synced = (await chainSync(ctx, plugin.chain)).isSynced;
   if (!tick.synced) return tick;
-  // One hot wallet payload at a time: its seqno orders them, and the balance it spends is
-  // known only once the previous one settled.
-  if (!withdrawalsInFlight) {
-    tick.batched = await sendWithdrawals(ctx, plugin);
-    if (tick.batched === 0) await queueColdTransfers(ctx, plugin);
+  // TON: one hot wallet payload at a time, as its seqno orders them; TRON: several.
+  const room = plugin.sender.maxInFlight - withdrawalsInFlight;
+  if (room > 0) {
+    tick.batched = await sendWithdrawals(ctx, plugin, room);
+    if (tick.batched === 0 && withdrawalsInFlight === 0) await queueColdTransfers(ctx, plugin);
   }
   tick.sweeps = await sendSweeps(ctx, plugin, opts.sweepsPerTick);
   return tick;

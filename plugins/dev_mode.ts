@@ -11,10 +11,14 @@ import type { Logger } from "../core/log.ts";
 import { startProcessor, waitForSignal } from "./runtime.ts";
 import { devnetJettonAssets, tonDevnetControls } from "./ton/dev.ts";
 import { startTonDevnet } from "./ton/devnet/server.ts";
+import { devnetTrc20Assets, tronDevnetControls } from "./tron/dev.ts";
+import { englishWordlist, generateMnemonic } from "./tron/deps.ts";
+import { startTronDevnet } from "./tron/devnet/server.ts";
 
 /** Starts devnets and the processor, prints how to use them, runs until SIGINT/SIGTERM. */
 export async function startDev(log: Logger): Promise<void> {
   const devnet = await startTonDevnet({ blockIntervalMs: 1000 });
+  const tronDevnet = await startTronDevnet({ blockIntervalMs: 1000 });
   const env = Deno.env.toObject();
   const token = env.API_TOKEN?.split(",")[0]?.trim() ||
     `dev-${crypto.randomUUID().replaceAll("-", "")}`;
@@ -32,13 +36,35 @@ export async function startDev(log: Logger): Promise<void> {
         ...devnetJettonAssets(devnet),
       },
     },
-  }, { API_TOKEN: env.API_TOKEN, API_PORT: env.API_PORT, SYNC_LAG_SECONDS: env.SYNC_LAG_SECONDS });
+    tron: {
+      endpoint: tronDevnet.endpoint,
+      mnemonic: generateMnemonic(englishWordlist, 256),
+      assets: {
+        TRX: { decimals: 6, minSweep: "10000000" },
+        ...devnetTrc20Assets(tronDevnet),
+      },
+    },
+  }, {
+    API_TOKEN: env.API_TOKEN,
+    API_PORT: env.API_PORT,
+    SYNC_LAG_SECONDS: env.SYNC_LAG_SECONDS,
+    TRON_CONFIRMATIONS: env.TRON_CONFIRMATIONS,
+    TRON_SWEEP_STRATEGY: env.TRON_SWEEP_STRATEGY,
+  });
   // Chain and database are both fresh each run; a persistent database would outlive the chain.
   raw.database = { dataDir: "memory://" };
   const config = parseConfig(raw);
-  const running = await startProcessor(config, log, { ton: tonDevnetControls(devnet) });
+  const running = await startProcessor(config, log, {
+    ton: tonDevnetControls(devnet),
+    tron: tronDevnetControls(tronDevnet),
+  });
   const hot = running.ctx.plugins.get("ton")!.derivation.hotWallet;
   await devnet.faucet(Address.parseRaw(hot.address), toNano("10000"));
+  const tronHot = running.ctx.plugins.get("tron")!.derivation.hotWallet;
+  await tronDevnet.faucetTrx(tronHot.address, 1_000_000_000_000n);
+  for (const symbol of Object.keys(tronDevnet.tokens)) {
+    await tronDevnet.faucetToken(symbol, tronHot.address, 1_000_000_000_000n);
+  }
   console.log(
     [
       "",
@@ -46,6 +72,7 @@ export async function startDev(log: Logger): Promise<void> {
       `  API:        ${running.url}`,
       `  API token:  ${token}`,
       `  TON hot wallet: ${hot.display} (funded with 10000 TON)`,
+      `  TRON hot wallet: ${tronHot.display} (funded with 1000000 TRX and 1000000 of each TRC20)`,
       `  Devnet info:    curl ${running.url}/devnet`,
       "",
       "Try:",
@@ -56,4 +83,5 @@ export async function startDev(log: Logger): Promise<void> {
   await waitForSignal();
   await running.stop();
   await devnet.close();
+  await tronDevnet.close();
 }

@@ -6,6 +6,7 @@
 import { type Config, ConfigError } from "../core/config.ts";
 import type { ChainDevnet, ChainPlugin } from "../core/plugin.ts";
 import { createTonPlugin } from "./ton/plugin.ts";
+import { createTronPlugin } from "./tron/plugin.ts";
 
 /** Builds a plugin from config, with devnet controls in devnet mode. */
 export type PluginFactory = (
@@ -18,6 +19,7 @@ export const PLUGINS: Readonly<
   Record<string, { enabled: (config: Config) => boolean; create: PluginFactory }>
 > = {
   ton: { enabled: (c) => c.ton !== undefined && c.ton.enabled, create: createTonPlugin },
+  tron: { enabled: (c) => c.tron !== undefined && c.tron.enabled, create: createTronPlugin },
 };
 
 /** Starts every enabled plugin. */
@@ -36,7 +38,10 @@ export async function loadPlugins(
     }
   }
   if (plugins.size === 0) {
-    throw new ConfigError("ton: no chain is enabled (set TON_ENDPOINT and TON_MNEMONIC_FILE)");
+    throw new ConfigError(
+      "no chain is enabled: set TON_ENDPOINT and TON_MNEMONIC_FILE, or TRON_ENDPOINT and " +
+        "TRON_MNEMONIC_FILE",
+    );
   }
   return plugins;
 }

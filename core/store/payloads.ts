@@ -9,6 +9,7 @@ import type { PayloadSighting, SignedPayload } from "../plugin.ts";
 import { nextWithdrawalStatus } from "../withdrawal_status.ts";
 import { EXPIRED_PAYLOAD_SEEN, raiseAlarm, SWEEP_FAILED } from "./alarms.ts";
 import { big } from "./rows.ts";
+import { reclaimLent } from "./sweeps.ts";
 
 /** A payload not yet seen nor expired. */
 export interface OpenPayload extends SignedPayload {
@@ -131,12 +132,14 @@ export async function expirePayload(tx: Queryable, ref: bigint): Promise<boolean
   const sweeps = await tx.query(
     `update sweeps set status = case when kind = 'service' then 'requested' else 'expired' end,
        payload_ref = null, updated_at = now()
-     where payload_ref = $1 and status = 'processing' returning id`,
+     where payload_ref = $1 and status = 'processing' returning id::text as id, status`,
     [ref],
   );
   for (const s of sweeps) {
     await tx.query("update incomes set sweep_id = null where sweep_id = $1", [s.id as string]);
   }
+  // A service sweep is signed again and keeps what was lent to it; a dropped one returns it.
+  await reclaimLent(tx, sweeps.filter((s) => s.status === "expired").map((s) => big(s.id)));
   return true;
 }
 
@@ -186,6 +189,7 @@ export async function applySighting(
         sweep.id as string,
       ]);
     }
+    await reclaimLent(tx, failed.map((sweep) => big(sweep.id)));
     await raiseAlarm(
       tx,
       chain,
@@ -194,12 +198,13 @@ export async function applySighting(
     );
   } else {
     const amount = s.outAmounts.reduce((a, b) => a + b, 0n);
-    await tx.query(
+    const done = await tx.query(
       `update sweeps set status = 'done', amount = $2::numeric, fee = $3::numeric, tx_hash = $4,
          updated_at = now()
-       where payload_ref = $1 and status = 'processing'`,
+       where payload_ref = $1 and status = 'processing' returning id::text as id`,
       [ref, amount, s.fee, s.txHash],
     );
+    await reclaimLent(tx, done.map((sweep) => big(sweep.id)));
   }
   return "applied";
 }
@@ -232,11 +237,13 @@ async function settleWithdrawals(tx: Queryable, ref: bigint, s: PayloadSighting)
     );
   }
   if (notSent.length) {
+    const reason = s.failure
+      ? `the chain executed the transaction and it failed: ${s.failure}`
+      : "the chain executed the batch but this transfer did not leave the wallet";
     await tx.query(
-      `update withdrawals set status = $2, tx_hash = $3, updated_at = now(),
-         failure_reason = 'the chain executed the batch but this transfer did not leave the wallet'
+      `update withdrawals set status = $2, tx_hash = $3, updated_at = now(), failure_reason = $4
        where id = any($1::bigint[])`,
-      [notSent, nextWithdrawalStatus("processing", "not_sent"), s.txHash],
+      [notSent, nextWithdrawalStatus("processing", "not_sent"), s.txHash, reason],
     );
   }
 }

@@ -76,7 +76,9 @@ export async function requestedSweeps(
         where i.address_id = s.address_id and i.currency = s.currency and i.sweep_id is null
        )::text as covers_up_to
      from sweeps s join addresses a on a.id = s.address_id
-     where s.chain = $1 and s.status = 'requested' order by s.id limit $2`,
+     where s.chain = $1 and s.status = 'requested'
+       and (s.not_before is null or s.not_before <= now())
+     order by s.id limit $2`,
     [chain, limit],
   );
   return rows.map((r) => ({
@@ -92,8 +94,9 @@ export async function requestedSweeps(
 }
 
 /**
- * Parks a sweep until the hot wallet has sent its deposit `amount` of native coin for gas:
- * the top-up is an ordinary queued withdrawal, persisted and sent exactly once.
+ * Parks a sweep until the hot wallet has sent its deposit `amount` of native coin for gas
+ * (`topup`) or lent it fee resources worth `amount` (`lend`): either is an ordinary queued
+ * withdrawal, persisted and sent exactly once, and linked to the sweep for its fee.
  */
 export async function fundSweep(
   tx: Queryable,
@@ -102,12 +105,13 @@ export async function fundSweep(
   currency: string,
   destination: { address: string; display: string },
   amount: bigint,
+  kind: "topup" | "lend" = "topup",
 ): Promise<void> {
   const [topup] = await tx.query(
     `insert into withdrawals (chain, currency, kind, amount, destination, destination_input,
-       status)
-     values ($1, $2, 'topup', $3::numeric, $4, $5, 'pending') returning id::text as id`,
-    [chain, currency, amount, destination.address, destination.display],
+       status, sweep_id)
+     values ($1, $2, $6, $3::numeric, $4, $5, 'pending', $7) returning id::text as id`,
+    [chain, currency, amount, destination.address, destination.display, kind, sweepId],
   );
   const moved = await tx.query(
     `update sweeps set status = 'funding', topup_ref = $2, updated_at = now()
@@ -128,6 +132,82 @@ export async function releaseFundedSweeps(db: Queryable, chain: string): Promise
     [chain],
   );
   return rows.length;
+}
+
+/** Leaves a requested sweep alone for `seconds` (it is not worth signing yet). */
+export async function deferSweep(db: Queryable, sweepId: bigint, seconds: number): Promise<void> {
+  await db.query(
+    `update sweeps set not_before = now() + make_interval(secs => $2), updated_at = now()
+     where id = $1 and status = 'requested'`,
+    [sweepId, seconds],
+  );
+}
+
+/**
+ * Queues the return of fee resources lent for sweeps that have settled: one `reclaim` per
+ * `lend` that went out, never two.
+ */
+export async function reclaimLent(tx: Queryable, sweepIds: readonly bigint[]): Promise<number> {
+  if (!sweepIds.length) return 0;
+  const rows = await tx.query(
+    `insert into withdrawals (chain, currency, kind, amount, destination, destination_input,
+       status, sweep_id)
+     select l.chain, l.currency, 'reclaim', l.amount, l.destination, l.destination_input,
+       'pending', l.sweep_id
+     from withdrawals l
+     where l.sweep_id = any($1::bigint[]) and l.kind = 'lend' and l.status = 'processed'
+       and not exists (select 1 from withdrawals r
+                       where r.sweep_id = l.sweep_id and r.kind = 'reclaim')
+     returning id`,
+    [sweepIds.map(String)],
+  );
+  return rows.length;
+}
+
+/** A sweep as operators see it; `fee` adds the hot wallet transactions made for it. */
+export interface SweepRecord {
+  id: bigint;
+  chain: string;
+  currency: string;
+  address: string;
+  kind: "auto" | "service";
+  status: string;
+  amount: bigint | null;
+  /** Native coin the sweep cost: its own transaction plus top-ups', lends' and reclaims' fees. */
+  fee: bigint;
+  txHash: string | null;
+  createdAt: Date;
+}
+
+/** Sweeps of a chain, newest first. */
+export async function listSweeps(
+  db: Queryable,
+  chain: string | null,
+  limit: number,
+): Promise<SweepRecord[]> {
+  const rows = await db.query(
+    `select s.id::text as id, s.chain, s.currency, a.address, s.kind, s.status,
+       s.amount::text as amount, s.tx_hash, s.created_at,
+       (coalesce(s.fee, 0) + coalesce((
+         select sum(p.fee) from withdrawals w join payloads p on p.id = w.payload_ref
+         where w.sweep_id = s.id and w.status = 'processed'), 0))::text as fee
+     from sweeps s join addresses a on a.id = s.address_id
+     where ($1::text is null or s.chain = $1)
+     order by s.id desc limit $2`,
+    [chain, limit],
+  );
+  return rows.map((r) => ({
+    id: big(r.id),
+    chain: String(r.chain),
+    currency: String(r.currency),
+    address: String(r.address),
+    kind: String(r.kind) as "auto" | "service",
+    status: String(r.status),
+    amount: r.amount === null ? null : big(r.amount),
+    fee: big(r.fee),
+    txHash: textOrNull(r.tx_hash),
+    createdAt: new Date(r.created_at as string),
+  }));
 }
 
 /**

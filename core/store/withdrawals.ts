@@ -104,19 +104,31 @@ export async function pendingWithdrawals(
   return rows.map(toWithdrawal);
 }
 
-/** Sums of pending and processing withdrawals of one currency. */
+/** Kinds whose amount is not paid out of the balance (lent resources). */
+const NOT_SPENT = "kind not in ('lend', 'reclaim')";
+
+/**
+ * Sums of pending and processing withdrawals of one currency (lent fee resources excluded:
+ * they do not spend the balance), and how many are processing.
+ */
 export async function queuedTotals(
   db: Queryable,
   chain: string,
   currency: string,
-): Promise<{ pending: bigint; processing: bigint }> {
+): Promise<{ pending: bigint; processing: bigint; processingCount: number }> {
   const [row] = await db.query(
     `select coalesce(sum(amount) filter (where status = 'pending'), 0)::text as pending,
-            coalesce(sum(amount) filter (where status = 'processing'), 0)::text as processing
-     from withdrawals where chain = $1 and currency = $2 and status in ('pending', 'processing')`,
+            coalesce(sum(amount) filter (where status = 'processing'), 0)::text as processing,
+            count(*) filter (where status = 'processing')::int as processing_count
+     from withdrawals where chain = $1 and currency = $2 and status in ('pending', 'processing')
+       and ${NOT_SPENT}`,
     [chain, currency],
   );
-  return { pending: big(row.pending), processing: big(row.processing) };
+  return {
+    pending: big(row.pending),
+    processing: big(row.processing),
+    processingCount: Number(row.processing_count),
+  };
 }
 
 /**
@@ -132,7 +144,7 @@ export async function recentlySettled(
 ): Promise<bigint> {
   const [row] = await db.query(
     `select coalesce(sum(amount), 0)::text as total from withdrawals
-     where chain = $1 and currency = $2 and status = 'processed'
+     where chain = $1 and currency = $2 and status = 'processed' and ${NOT_SPENT}
        and updated_at > now() - make_interval(secs => $3)`,
     [chain, currency, seconds],
   );

@@ -128,6 +128,8 @@ export function createTonSender(deps: TonSenderDeps): ChainSender {
 
   return {
     maxBatch: deps.maxBatch,
+    // The W5 seqno orders hot wallet messages: one in flight at a time.
+    maxInFlight: 1,
 
     withdrawable: () => true,
 
@@ -144,6 +146,8 @@ export function createTonSender(deps: TonSenderDeps): ChainSender {
     },
 
     async buildTransfers(items: TransferItem[]): Promise<SignedPayload> {
+      // TON sweeps never ask to lend resources, so no such item is ever queued here.
+      if (items.some((i) => i.kind !== "transfer")) throw new Error("TON transfers only");
       const built = await Promise.all(items.map(async (item) => {
         const master = deps.masters.get(item.currency);
         if (!master) {

@@ -14,7 +14,7 @@ export { keccak_256 } from "@noble/hashes/sha3.js";
 export { base58check, hex } from "@scure/base";
 /** BIP32 hierarchical deterministic keys. */
 export { HDKey } from "@scure/bip32";
-/** BIP39 mnemonic validation and mnemonic-to-seed (PBKDF2-HMAC-SHA512). */
-export { mnemonicToSeedSync, validateMnemonic } from "@scure/bip39";
+/** BIP39 mnemonics: generation (dev mode), validation and mnemonic-to-seed (PBKDF2-HMAC-SHA512). */
+export { generateMnemonic, mnemonicToSeedSync, validateMnemonic } from "@scure/bip39";
 /** The BIP39 English word list. */
 export { wordlist as englishWordlist } from "@scure/bip39/wordlists/english.js";

@@ -11,6 +11,7 @@
  * @module
  */
 import { z } from "zod";
+import { tronHexFromAddress } from "./address.ts";
 
 /** Error answered by the node, or a transport failure. The message holds no URL or key. */
 export class TronNodeError extends Error {
@@ -115,6 +116,46 @@ export interface TronNode {
   transactionInfoByBlockNum(num: number): Promise<TronNodeTransactionInfo[]>;
 }
 
+/** An account as `getaccount` shows it; null from {@linkcode TronWalletApi.account} when it does not exist. */
+export interface TronAccount {
+  /** TRX balance, sun. */
+  balance: bigint;
+}
+
+/** An account's resources (`getaccountresource`), zero where the node omits a field. */
+export interface TronAccountResource {
+  freeNetLimit: number;
+  freeNetUsed: number;
+  netLimit: number;
+  netUsed: number;
+  energyLimit: number;
+  energyUsed: number;
+  /** Network-wide energy per day and the TRX staked for it: the stake-to-energy rate. */
+  totalEnergyLimit: number;
+  totalEnergyWeight: number;
+}
+
+/** What `broadcasttransaction` answered. */
+export interface TronBroadcastResult {
+  ok: boolean;
+  /** java-tron's code when refused, e.g. `SIGERROR`, `DUP_TRANSACTION_ERROR`. */
+  code: string | null;
+  /** Decoded message, when given. */
+  message: string | null;
+}
+
+/** The account and transaction calls the sender needs. */
+export interface TronWalletApi {
+  account(address: string): Promise<TronAccount | null>;
+  accountResource(address: string): Promise<TronAccountResource>;
+  /** Chain parameters by key (`getEnergyFee`, `getTransactionFee`, …). */
+  chainParameters(): Promise<Map<string, number>>;
+  /** `balanceOf(owner)` of a TRC20 contract (both base58). */
+  trc20Balance(contract: string, owner: string): Promise<bigint>;
+  /** Sends a signed transaction (node JSON). */
+  broadcast(tx: unknown): Promise<TronBroadcastResult>;
+}
+
 /** Client options. */
 export interface TronNodeOptions {
   /** Base URL, e.g. `https://api.trongrid.io` (paths `/wallet/...` are appended). */
@@ -130,8 +171,57 @@ function headOf(b: z.infer<typeof block>): TronHead {
   return { number: raw.number, timestamp: raw.timestamp, id: b.blockID };
 }
 
+/**
+ * JSON reviver that keeps integers beyond 2^53 exact, as their source text: java-tron prints
+ * int64 as bare numbers, and large balances (a faucet, an exchange) exceed a double.
+ */
+function exactIntegers(_key: string, value: unknown, context?: { source?: string }): unknown {
+  if (typeof value === "number" && !Number.isSafeInteger(value) && context?.source) {
+    if (/^-?\d+$/.test(context.source)) return context.source;
+  }
+  return value;
+}
+
+const sun = z.union([
+  z.number().int().nonnegative().transform(BigInt),
+  z.string().regex(/^\d+$/).transform(BigInt),
+]);
+
+const accountAnswer = z.object({ balance: sun.optional() }).passthrough();
+
+const resourceAnswer = z.object({
+  freeNetLimit: int.optional(),
+  freeNetUsed: int.optional(),
+  NetLimit: int.optional(),
+  NetUsed: int.optional(),
+  EnergyLimit: int.optional(),
+  EnergyUsed: int.optional(),
+  TotalEnergyLimit: int.optional(),
+  TotalEnergyWeight: int.optional(),
+}).passthrough();
+
+const parametersAnswer = z.object({
+  chainParameter: z.array(z.object({ key: z.string(), value: int.optional() })),
+});
+
+const constantAnswer = z.object({
+  result: z.object({ result: z.boolean().optional() }).passthrough().optional(),
+  constant_result: z.array(z.string()).optional(),
+}).passthrough();
+
+const broadcastAnswer = z.object({
+  result: z.boolean().optional(),
+  code: z.string().optional(),
+  message: z.string().optional(),
+}).passthrough();
+
+function hexText(hex: string): string {
+  if (!/^(?:[0-9a-fA-F]{2})+$/.test(hex)) return hex;
+  return new TextDecoder().decode(Uint8Array.from(hex.match(/../g)!, (b) => parseInt(b, 16)));
+}
+
 /** Creates the client. */
-export function createTronNode(options: TronNodeOptions): TronNode {
+export function createTronNode(options: TronNodeOptions): TronNode & TronWalletApi {
   const endpoint = options.endpoint.replace(/\/+$/, "");
   const timeoutMs = options.timeoutMs ?? 15_000;
 
@@ -165,7 +255,7 @@ export function createTronNode(options: TronNodeOptions): TronNode {
     if (!response.ok) throw new TronNodeError(`${method}: HTTP ${response.status}`);
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = JSON.parse(text, exactIntegers);
     } catch {
       throw new TronNodeError(`${method}: answer is not JSON`);
     }
@@ -205,6 +295,75 @@ export function createTronNode(options: TronNodeOptions): TronNode {
         if (Object.keys(answer).length === 0) return [];
       }
       return check("gettransactioninfobyblocknum", z.array(transactionInfo), answer);
+    },
+
+    async account(address: string): Promise<TronAccount | null> {
+      const answer = await call("getaccount", { address, visible: true });
+      // java-tron answers `{}` for an account that does not exist (never activated).
+      if (answer !== null && typeof answer === "object" && Object.keys(answer).length === 0) {
+        return null;
+      }
+      return { balance: check("getaccount", accountAnswer, answer).balance ?? 0n };
+    },
+
+    async accountResource(address: string): Promise<TronAccountResource> {
+      const r = check(
+        "getaccountresource",
+        resourceAnswer,
+        await call("getaccountresource", { address, visible: true }),
+      );
+      return {
+        freeNetLimit: r.freeNetLimit ?? 0,
+        freeNetUsed: r.freeNetUsed ?? 0,
+        netLimit: r.NetLimit ?? 0,
+        netUsed: r.NetUsed ?? 0,
+        energyLimit: r.EnergyLimit ?? 0,
+        energyUsed: r.EnergyUsed ?? 0,
+        totalEnergyLimit: r.TotalEnergyLimit ?? 0,
+        totalEnergyWeight: r.TotalEnergyWeight ?? 0,
+      };
+    },
+
+    async chainParameters(): Promise<Map<string, number>> {
+      const answer = check(
+        "getchainparameters",
+        parametersAnswer,
+        await call("getchainparameters", {}),
+      );
+      return new Map(answer.chainParameter.map((p) => [p.key, p.value ?? 0]));
+    },
+
+    async trc20Balance(contract: string, owner: string): Promise<bigint> {
+      const word = tronHexFromAddress(owner).slice(2).padStart(64, "0");
+      const answer = check(
+        "triggerconstantcontract",
+        constantAnswer,
+        await call("triggerconstantcontract", {
+          owner_address: owner,
+          contract_address: contract,
+          function_selector: "balanceOf(address)",
+          parameter: word,
+          visible: true,
+        }),
+      );
+      const result = answer.constant_result?.[0];
+      if (answer.result?.result !== true || !result || !/^[0-9a-fA-F]{1,64}$/.test(result)) {
+        throw new TronNodeError("triggerconstantcontract: balanceOf failed");
+      }
+      return BigInt("0x" + result);
+    },
+
+    async broadcast(tx: unknown): Promise<TronBroadcastResult> {
+      const answer = check(
+        "broadcasttransaction",
+        broadcastAnswer,
+        await call("broadcasttransaction", tx as Record<string, unknown>),
+      );
+      return {
+        ok: answer.result === true,
+        code: answer.code ?? null,
+        message: answer.message === undefined ? null : redact(hexText(answer.message)),
+      };
     },
   };
 }

@@ -83,6 +83,13 @@ function succeeded(tx: TronBlockTransaction, info: TronNodeTransactionInfo): boo
   return ret === "SUCCESS";
 }
 
+/** What the chain says went wrong, e.g. `OUT_OF_ENERGY` or `REVERT`. */
+function failureOf(tx: TronBlockTransaction, info: TronNodeTransactionInfo): string {
+  const ret = tx.ret?.[0]?.contractRet;
+  if (ret && ret !== "SUCCESS") return ret;
+  return info.receipt?.result ?? info.result ?? "FAILED";
+}
+
 /** Creates the scanner. */
 export function createTronScanner(node: TronNode, options: TronScannerOptions): ChainScanner {
   const trx = options.assets.find((a) => a.contract === null)?.code ?? null;
@@ -192,6 +199,7 @@ export function createTronScanner(node: TronNode, options: TronScannerOptions): 
         outAmounts: ok ? [amount] : [],
         fee: BigInt(info.fee ?? 0),
         time,
+        failure: ok ? null : failureOf(tx, info),
       });
     }
     return { incomes, sightings };

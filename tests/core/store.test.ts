@@ -215,7 +215,11 @@ testOnEngines(
     await db.transaction((tx) =>
       persistWithdrawalPayload(tx, "ton", payload("p1", ["k5", "k5", "k6"]), [w1.id, w2.id, w3.id])
     );
-    assert.deepEqual(await queuedTotals(db, "ton", "TON"), { pending: 0n, processing: 16n });
+    assert.deepEqual(await queuedTotals(db, "ton", "TON"), {
+      pending: 0n,
+      processing: 16n,
+      processingCount: 3,
+    });
     assert.equal((await openPayloads(db, "ton")).length, 1);
     const result = await db.transaction((tx) =>
       applySighting(tx, "ton", sighting("p1", "h1", ["k5", "k5"], [5n, 5n], 1n, 50))

@@ -166,6 +166,7 @@ export function stubPlugin(): ChainPlugin & { faucetCalls: FaucetRequest[] } {
     scanner: { initialCursor: unused, next: unused },
     sender: {
       maxBatch: 4,
+      maxInFlight: 1,
       withdrawable: () => true,
       nativeCost: () => 0n,
       spendable: unused,

@@ -1,0 +1,173 @@
+/**
+ * The TRON plugin: TRX and TRC20 deposits, withdrawals and sweeps through a java-tron full
+ * node's HTTP API (TronGrid or your own node).
+ *
+ * @module
+ */
+import { TronWeb } from "tronweb";
+import type { Asset } from "../../core/asset.ts";
+import type { Config, TronConfig } from "../../core/config.ts";
+import { UnavailableError } from "../../core/errors.ts";
+import type { ChainDevnet, ChainPlugin, ChainSender } from "../../core/plugin.ts";
+import { parseTronAddress } from "./address.ts";
+import { TRON_HOT_WALLET_INDEX, tronAccountKey } from "./derivation.ts";
+import { createTronNode } from "./node.ts";
+import { createTronScanner } from "./scanner.ts";
+import { createTronSender, type TronSenderToken } from "./sender.ts";
+
+/** What the factory needs beside config. */
+export interface TronPluginOptions {
+  /** Devnet controls, in devnet mode. */
+  devnet?: ChainDevnet;
+}
+
+async function readMnemonic(tron: TronConfig): Promise<string> {
+  let text = tron.mnemonic;
+  if (!text && tron.mnemonicFile) {
+    try {
+      text = await Deno.readTextFile(tron.mnemonicFile);
+    } catch (error) {
+      throw new Error(`tron.mnemonicFile: cannot read (${(error as Error).name})`);
+    }
+  }
+  if (!text) throw new Error("tron.mnemonic: set TRON_MNEMONIC or TRON_MNEMONIC_FILE");
+  return text;
+}
+
+function assetsOf(tron: TronConfig): Asset[] {
+  return Object.entries(tron.assets).map(([code, a]) => {
+    if ((code === "TRX") !== (a.contract === undefined)) {
+      throw new Error(
+        `tron.assets.${code}.contract: TRX is the native coin; every other asset is a TRC20 ` +
+          "token and needs its contract address",
+      );
+    }
+    let contract: string | null = null;
+    if (a.contract !== undefined) {
+      const parsed = parseTronAddress(a.contract);
+      if ("error" in parsed) throw new Error(`tron.assets.${code}.contract: ${parsed.error}`);
+      contract = parsed.address;
+    }
+    return {
+      code,
+      chain: "tron",
+      decimals: a.decimals,
+      contract,
+      minSweep: a.minSweep,
+      hotMax: a.hotMax ?? null,
+      hotResidual: a.hotResidual,
+    };
+  });
+}
+
+/**
+ * Runs a node call for an API request; a node failure becomes UnavailableError (503). The
+ * node's message is dropped: it may quote the endpoint.
+ */
+async function fromNode<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof UnavailableError) throw error;
+    throw new UnavailableError(`the TRON node did not answer the ${what} request; try again`);
+  }
+}
+
+/** Builds the TRON plugin from config; throws with the field name when config is unusable. */
+export async function createTronPlugin(
+  config: Config,
+  options: TronPluginOptions = {},
+): Promise<ChainPlugin> {
+  const tron = config.tron;
+  if (!tron) throw new Error("tron: section missing");
+  if (!tron.endpoint) throw new Error("tron.endpoint: set TRON_ENDPOINT");
+  const assets = assetsOf(tron);
+  let key;
+  try {
+    key = tronAccountKey(await readMnemonic(tron));
+  } catch (error) {
+    throw new Error(`tron.mnemonic: ${(error as Error).message}`);
+  }
+  const hot = key.deriveAddress(TRON_HOT_WALLET_INDEX).address;
+  const node = createTronNode({
+    endpoint: tron.endpoint,
+    apiKey: tron.apiKey,
+    timeoutMs: tron.requestTimeoutMs,
+  });
+  const tronWeb = new TronWeb({
+    fullHost: tron.endpoint,
+    headers: tron.apiKey ? { "TRON-PRO-API-KEY": tron.apiKey } : {},
+  });
+
+  const parse = (input: string) => {
+    const parsed = parseTronAddress(input);
+    if ("error" in parsed) return parsed;
+    return { address: parsed.address, display: parsed.address };
+  };
+  let coldWallet = null;
+  if (tron.coldWallet) {
+    const parsed = parse(tron.coldWallet);
+    if ("error" in parsed) throw new Error(`tron.coldWallet: ${parsed.error}`);
+    coldWallet = parsed;
+  }
+
+  const tokens = new Map<string, TronSenderToken>();
+  for (const asset of assets) {
+    if (asset.contract === null) continue;
+    tokens.set(asset.code, {
+      code: asset.code,
+      contract: asset.contract,
+      trxPrice: tron.assets[asset.code].trxPrice ?? null,
+    });
+  }
+  const trx = assets.some((a) => a.code === "TRX") ? "TRX" : null;
+  const sender = createTronSender({
+    tronWeb,
+    node,
+    key,
+    hot,
+    trx,
+    tokens,
+    feeLimit: tron.feeLimit,
+    validitySeconds: tron.validitySeconds,
+    strategy: tron.sweep.strategy,
+    maxFeeBps: tron.sweep.maxFeeBps,
+  });
+  const apiSender: ChainSender = {
+    ...sender,
+    balance: (currency, address) => fromNode("balance", () => sender.balance(currency, address)),
+  };
+
+  return {
+    chain: "tron",
+    assets,
+    requiredConfirmations: tron.confirmations,
+    // java-tron checks expiration against the time of the block that would include the
+    // transaction, so a scanned block past it is proof; one block of slack covers clocks.
+    expiryMarginSeconds: 3,
+    coldWallet,
+    derivation: {
+      hotWallet: { address: hot, display: hot },
+      deposit(index: bigint) {
+        const { address } = key.deriveAddress(index);
+        return Promise.resolve({ address, display: address, watch: null });
+      },
+      parseAddress: parse,
+      display: (address: string) => address,
+    },
+    scanner: createTronScanner(node, {
+      assets: assets.map((a) => ({ code: a.code, contract: a.contract })),
+    }),
+    sender: apiSender,
+    validateMemo(comment, binaryComment) {
+      // TRON transfers carry no memo (TRC20 has no field for one).
+      if (comment) return { field: "comment", message: "comment: TRON transfers carry no memo" };
+      if (binaryComment) {
+        return { field: "binary_comment", message: "binary_comment: TRON transfers carry no memo" };
+      }
+      return null;
+    },
+    devnet: options.devnet,
+    close: () => Promise.resolve(),
+  };
+}

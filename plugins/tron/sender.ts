@@ -1,0 +1,333 @@
+/**
+ * The TRON sender: TRX and TRC20 withdrawals from the hot wallet, deposit sweeps, and the
+ * Stake 2.0 energy the hot wallet lends deposits for their sweeps. Transactions are built
+ * and signed with `tronweb` (which builds them locally from a reference block, so the node
+ * cannot slip in another recipient) and handed to the core persisted-before-broadcast.
+ *
+ * Decisions:
+ * - One contract per transaction, so a payload carries one withdrawal; several payloads may
+ *   be in flight at once (no sequence number orders them).
+ * - A payload's id is the txid: known before broadcast, and what the scanner reports.
+ * - A TRC20 withdrawal reserves `feeLimit` TRX for energy; a TRX withdrawal reserves the
+ *   account-creation fee a new recipient costs.
+ * - Sweeps of TRX move the balance less the bandwidth the transfer may burn.
+ * - Sweeps of a token first make the deposit able to pay for the transfer: with `topup`, TRX
+ *   for the energy it will burn (which also activates it); with `delegate`, activation by a
+ *   1-sun transfer, then energy lent from the hot wallet's stake. Either waits while its fee
+ *   is above the configured share of the amount (needs the asset's `trxPrice`).
+ *
+ * @module
+ */
+import type { TronWeb } from "tronweb";
+import type {
+  AccountBalance,
+  ChainSender,
+  DepositAccount,
+  SignedPayload,
+  SweepPreparation,
+  TransferItem,
+} from "../../core/plugin.ts";
+import { hex } from "./deps.ts";
+import type { TronAccountKey } from "./derivation.ts";
+import type { TronNode, TronWalletApi } from "./node.ts";
+import { tronTxId } from "./transaction.ts";
+
+/** Energy of a TRC20 transfer to a holder, and to an address whose balance is zero. */
+const TRANSFER_ENERGY = 65_000n;
+const NEW_HOLDER_ENERGY = 130_000n;
+/** Bytes of bandwidth a transfer takes, rounded up (signed TRC20 transfer ≈ 345). */
+const TRANSFER_BYTES = 400n;
+/** Account-creation fee a transfer to a new address costs the sender, sun (1 TRX + 0.1 TRX). */
+const CREATE_ACCOUNT_SUN = 1_100_000n;
+/** TRX the hot wallet keeps for its own bandwidth. */
+const HOT_RESERVE_SUN = 2_000_000n;
+/** Lent energy is sized with this much slack (per mille), as the stake-to-energy rate moves. */
+const LEND_SLACK_PER_MILLE = 50n;
+
+/** A TRC20 asset the sender moves. */
+export interface TronSenderToken {
+  code: string;
+  /** Contract, base58. */
+  contract: string;
+  /** Token base units one TRX is worth, for the fee check; null skips it. */
+  trxPrice: bigint | null;
+}
+
+/** Everything the sender needs. */
+export interface TronSenderDeps {
+  tronWeb: TronWeb;
+  node: TronWalletApi & Pick<TronNode, "nowBlock">;
+  /** Lifetime of a signed transaction from its reference block, seconds. */
+  validitySeconds: number;
+  key: TronAccountKey;
+  /** Hot wallet, base58. */
+  hot: string;
+  /** Code of TRX when configured. */
+  trx: string | null;
+  tokens: ReadonlyMap<string, TronSenderToken>;
+  /** `fee_limit` of TRC20 transfers, sun. */
+  feeLimit: bigint;
+  strategy: "topup" | "delegate";
+  /** Largest fee share of a sweep's amount, basis points. */
+  maxFeeBps: number;
+}
+
+interface SignedTx {
+  txID: string;
+  raw_data: { expiration: number; contract: { parameter: { value: Record<string, unknown> } }[] };
+  raw_data_hex: string;
+  signature?: string[];
+}
+
+function safeNumber(amount: bigint): number {
+  if (amount <= 0n || amount > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new RangeError(`amount ${amount} is outside what a TRON transfer carries`);
+  }
+  return Number(amount);
+}
+
+/** Creates the sender. */
+export function createTronSender(deps: TronSenderDeps): ChainSender {
+  const { tronWeb, node, hot } = deps;
+
+  async function prices(): Promise<{ energy: bigint; bandwidth: bigint }> {
+    const p = await node.chainParameters();
+    return {
+      energy: BigInt(p.get("getEnergyFee") ?? 420),
+      bandwidth: BigInt(p.get("getTransactionFee") ?? 1000),
+    };
+  }
+
+  async function sign(unsigned: unknown, index: bigint): Promise<SignedPayload> {
+    const key = deps.key.derivePrivateKey(index);
+    let signed: SignedTx;
+    try {
+      // tronweb refuses to sign when the key is not the transaction's owner.
+      signed = await tronWeb.trx.sign(
+        unsigned as Parameters<TronWeb["trx"]["sign"]>[0],
+        hex.encode(key),
+      ) as unknown as SignedTx;
+    } finally {
+      key.fill(0);
+    }
+    if (tronTxId(signed.raw_data_hex) !== signed.txID) throw new Error("txid does not match");
+    return {
+      payloadId: signed.txID,
+      wallet: index === 0n ? hot : deps.key.deriveAddress(index).address,
+      boc: JSON.stringify({
+        txID: signed.txID,
+        raw_data: signed.raw_data,
+        raw_data_hex: signed.raw_data_hex,
+        signature: signed.signature,
+        visible: false,
+      }),
+      validUntil: Math.floor(signed.raw_data.expiration / 1000),
+      outKeys: [signed.txID],
+    };
+  }
+
+  let lastStamp = 0;
+
+  /**
+   * TaPoS reference and expiration from the head block, so our validity applies (tronweb
+   * would fetch the head itself and fix expiration at 60 s). The timestamp is unique per
+   * transaction: two equal withdrawals built on one block would otherwise share a txid, and
+   * the chain would take only one of them.
+   */
+  async function header(): Promise<{ blockHeader: Record<string, string | number> }> {
+    const head = await node.nowBlock();
+    lastStamp = Math.max(Date.now(), lastStamp + 1);
+    return {
+      blockHeader: {
+        ref_block_bytes: (head.number & 0xffff).toString(16).padStart(4, "0"),
+        ref_block_hash: head.id.slice(16, 32),
+        expiration: head.timestamp + deps.validitySeconds * 1000,
+        timestamp: lastStamp,
+      },
+    };
+  }
+
+  async function tokenTransfer(
+    contract: string,
+    from: string,
+    to: string,
+    amount: bigint,
+  ): Promise<unknown> {
+    const { transaction } = await tronWeb.transactionBuilder.triggerSmartContract(
+      contract,
+      "transfer(address,uint256)",
+      // Built locally from our own reference block: the node cannot alter what we sign.
+      { feeLimit: safeNumber(deps.feeLimit), txLocal: true, ...await header() },
+      [{ type: "address", value: to }, { type: "uint256", value: amount.toString() }],
+      from,
+    );
+    return transaction;
+  }
+
+  async function buildItem(item: TransferItem): Promise<unknown> {
+    switch (item.kind) {
+      case "lend":
+        return await tronWeb.transactionBuilder.delegateResource(
+          safeNumber(item.amount),
+          item.to,
+          "ENERGY",
+          hot,
+          false,
+          undefined,
+          await header(),
+        );
+      case "reclaim":
+        return await tronWeb.transactionBuilder.undelegateResource(
+          safeNumber(item.amount),
+          item.to,
+          "ENERGY",
+          hot,
+          await header(),
+        );
+      case "transfer": {
+        const token = deps.tokens.get(item.currency);
+        if (token) return await tokenTransfer(token.contract, hot, item.to, item.amount);
+        if (item.currency !== deps.trx) throw new Error(`${item.currency} is not a TRON asset`);
+        return await tronWeb.transactionBuilder.sendTrx(
+          item.to,
+          safeNumber(item.amount),
+          hot,
+          await header(),
+        );
+      }
+    }
+  }
+
+  /** Whether the fee, in TRX sun, is too large a share of `amount` of `currency`. */
+  function tooDear(currency: string, amount: bigint, feeSun: bigint): boolean {
+    const price = currency === deps.trx ? 1_000_000n : deps.tokens.get(currency)?.trxPrice;
+    if (price === null || price === undefined) return false;
+    const feeInUnits = feeSun * price / 1_000_000n;
+    return feeInUnits * 10_000n > amount * BigInt(deps.maxFeeBps);
+  }
+
+  async function sweepTrx(
+    account: DepositAccount,
+  ): Promise<SignedPayload | SweepPreparation | null> {
+    const state = await node.account(account.address);
+    if (!state || state.balance === 0n) return null;
+    const resource = await node.accountResource(account.address);
+    const freeNet = BigInt(resource.freeNetLimit - resource.freeNetUsed);
+    const burn = freeNet >= TRANSFER_BYTES ? 0n : TRANSFER_BYTES * (await prices()).bandwidth;
+    const amount = state.balance - burn;
+    // Dust that cannot pay for its own transfer waits for more to arrive.
+    if (amount <= 0n || tooDear(account.currency, amount, burn)) {
+      return { wait: `a ${burn} sun fee is too large a share of ${state.balance}` };
+    }
+    const unsigned = await tronWeb.transactionBuilder.sendTrx(
+      hot,
+      safeNumber(amount),
+      account.address,
+      await header(),
+    );
+    return await sign(unsigned, account.index);
+  }
+
+  async function sweepToken(
+    account: DepositAccount,
+    token: TronSenderToken,
+  ): Promise<SignedPayload | SweepPreparation | null> {
+    const amount = await node.trc20Balance(token.contract, account.address);
+    if (amount === 0n) return null;
+    const [state, resource, price, hotHolds] = await Promise.all([
+      node.account(account.address),
+      node.accountResource(account.address),
+      prices(),
+      node.trc20Balance(token.contract, hot),
+    ]);
+    const energy = hotHolds > 0n ? TRANSFER_ENERGY : NEW_HOLDER_ENERGY;
+    const freeNet = state ? BigInt(resource.freeNetLimit - resource.freeNetUsed) : 0n;
+    const bandwidthSun = freeNet >= TRANSFER_BYTES ? 0n : TRANSFER_BYTES * price.bandwidth;
+    const available = BigInt(Math.max(0, resource.energyLimit - resource.energyUsed));
+    const balance = state?.balance ?? 0n;
+
+    if (deps.strategy === "topup") {
+      const burn = energy * price.energy + bandwidthSun;
+      const fee = burn + (state ? 0n : CREATE_ACCOUNT_SUN);
+      if (balance < burn) {
+        if (tooDear(account.currency, amount, fee)) {
+          return { wait: `a ${fee} sun fee is too large a share of ${amount}` };
+        }
+        return { fund: burn - balance };
+      }
+    } else {
+      // Activation first: energy cannot be delegated to an account that does not exist.
+      if (!state) {
+        const fee = CREATE_ACCOUNT_SUN + 3n * TRANSFER_BYTES * price.bandwidth;
+        if (tooDear(account.currency, amount, fee)) {
+          return { wait: `a ${fee} sun fee is too large a share of ${amount}` };
+        }
+        return { fund: 1n };
+      }
+      if (balance < bandwidthSun) return { fund: bandwidthSun - balance };
+      if (available < energy) {
+        const lend = await stakeFor(energy - available);
+        if (lend === null) return { wait: "the network reports no energy rate" };
+        return { lend };
+      }
+    }
+    const unsigned = await tokenTransfer(token.contract, account.address, hot, amount);
+    return await sign(unsigned, account.index);
+  }
+
+  /** Sun of staked TRX that gives `energy`, with slack; null when the rate is unknown. */
+  async function stakeFor(energy: bigint): Promise<bigint | null> {
+    const r = await node.accountResource(hot);
+    if (r.totalEnergyLimit <= 0 || r.totalEnergyWeight <= 0) return null;
+    // Energy per staked TRX = TotalEnergyLimit / TotalEnergyWeight (weight in whole TRX).
+    const limit = BigInt(r.totalEnergyLimit);
+    const weight = BigInt(r.totalEnergyWeight);
+    const trx = (energy * weight + limit - 1n) / limit;
+    return (trx * (1000n + LEND_SLACK_PER_MILLE) / 1000n + 1n) * 1_000_000n;
+  }
+
+  return {
+    maxBatch: 1,
+    maxInFlight: 20,
+
+    withdrawable: (currency) => currency === deps.trx || deps.tokens.has(currency),
+
+    nativeCost: (currency) => deps.tokens.has(currency) ? deps.feeLimit : CREATE_ACCOUNT_SUN,
+
+    async spendable(currency: string): Promise<bigint> {
+      const token = deps.tokens.get(currency);
+      if (token) return await node.trc20Balance(token.contract, hot);
+      const state = await node.account(hot);
+      const free = (state?.balance ?? 0n) - HOT_RESERVE_SUN;
+      return free > 0n ? free : 0n;
+    },
+
+    async buildTransfers(items: TransferItem[]): Promise<SignedPayload> {
+      if (items.length !== 1) throw new Error("a TRON transaction carries one transfer");
+      return await sign(await buildItem(items[0]), 0n);
+    },
+
+    async buildSweep(account: DepositAccount): Promise<SignedPayload | SweepPreparation | null> {
+      const token = deps.tokens.get(account.currency);
+      if (token) return await sweepToken(account, token);
+      if (account.currency === deps.trx) return await sweepTrx(account);
+      return null;
+    },
+
+    async broadcast(payload: SignedPayload): Promise<void> {
+      const result = await node.broadcast(JSON.parse(payload.boc));
+      // Already known to the node (an earlier broadcast of ours): nothing to do.
+      if (result.ok || result.code === "DUP_TRANSACTION_ERROR") return;
+      throw new Error(`broadcast refused: ${result.code ?? "error"} ${result.message ?? ""}`);
+    },
+
+    async balance(currency: string, address?: string): Promise<AccountBalance> {
+      const owner = address ?? hot;
+      const state = await node.account(owner);
+      const status = state ? "active" : "non_exist";
+      const token = deps.tokens.get(currency);
+      if (token) return { balance: await node.trc20Balance(token.contract, owner), status };
+      return { balance: state?.balance ?? 0n, status };
+    },
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * TRON sweeps through the core sender on the devnet: TRX deposits, and TRC20 deposits paid
+ * for by a TRX top-up (which also activates them) or by energy lent from the hot wallet's
+ * Stake 2.0 stake. Each sweep records what it cost.
+ */
+
+import assert from "node:assert/strict";
+import { newAddress } from "../../../core/processor.ts";
+import { senderTick } from "../../../core/sender.ts";
+import { listSweeps } from "../../../core/store/sweeps.ts";
+import { tronHexFromAddress } from "../../../plugins/tron/address.ts";
+import { type TronHarness, withTronHarness } from "../../support/tron_harness.ts";
+
+function usdtOf(h: TronHarness, address: string): bigint {
+  return h.devnet.chain.tokens.get("USDT_TRC20")!.balances.get(tronHexFromAddress(address)) ?? 0n;
+}
+
+function trxOf(h: TronHarness, address: string): bigint {
+  return h.devnet.chain.account(tronHexFromAddress(address))?.balance ?? 0n;
+}
+
+/** Runs sender ticks, each followed by a block, until `done` or `max` rounds. */
+async function drive(h: TronHarness, done: () => Promise<boolean>, max = 12): Promise<number> {
+  for (let round = 1; round <= max; round++) {
+    await senderTick(h.ctx, h.plugin);
+    await h.block();
+    if (await done()) return round;
+  }
+  throw new Error("sweep did not finish");
+}
+
+async function sweepDone(h: TronHarness): Promise<boolean> {
+  return (await listSweeps(h.ctx.db, "tron", 10)).some((s) => s.status === "done");
+}
+
+async function fundHot(h: TronHarness) {
+  await h.devnet.faucetTrx(h.hot, 100_000_000_000n);
+  await h.devnet.faucetToken("USDT_TRC20", h.hot, 1_000_000n);
+  await h.block();
+}
+
+Deno.test("a TRX deposit above its minimum is swept whole to the hot wallet", () =>
+  withTronHarness({ assets: { TRX: { minSweep: "10000000" } } }, async (h) => {
+    await fundHot(h);
+    const address = await newAddress(h.ctx, "u1", "TRX");
+    await h.devnet.faucetTrx(address, 30_000_000n);
+    await h.block();
+    const before = trxOf(h, h.hot);
+    await drive(h, () => sweepDone(h));
+    const [sweep] = await listSweeps(h.ctx.db, "tron", 10);
+    assert.equal(sweep.amount, 30_000_000n);
+    // The deposit's free daily bandwidth paid for it.
+    assert.equal(sweep.fee, 0n);
+    assert.equal(trxOf(h, h.hot) - before, 30_000_000n);
+    assert.equal(trxOf(h, address), 0n);
+  }));
+
+Deno.test("top-up strategy: a fresh USDT deposit is activated and funded with TRX, swept, and its fee recorded", () =>
+  withTronHarness({ assets: { USDT_TRC20: { minSweep: "5000000" } } }, async (h) => {
+    await fundHot(h);
+    const address = await newAddress(h.ctx, "u1", "USDT_TRC20");
+    await h.devnet.faucetToken("USDT_TRC20", address, 9_000_000n);
+    await h.block();
+    assert.equal(h.devnet.chain.account(tronHexFromAddress(address)), undefined);
+    const hotUsdt = usdtOf(h, h.hot);
+    const hotTrx = trxOf(h, h.hot);
+    await drive(h, () => sweepDone(h));
+    assert.equal(usdtOf(h, address), 0n);
+    assert.equal(usdtOf(h, h.hot) - hotUsdt, 9_000_000n);
+    const [sweep] = await listSweeps(h.ctx.db, "tron", 10);
+    assert.equal(sweep.amount, 9_000_000n);
+    // What the hot wallet spent on TRX is the top-up plus its activation fee; what the
+    // deposit burnt for energy is the sweep's own fee; left over TRX stays on the deposit.
+    const spent = hotTrx - trxOf(h, h.hot);
+    const leftover = trxOf(h, address);
+    assert.equal(sweep.fee, spent - leftover);
+    assert.ok(sweep.fee > 1_100_000n, `fee ${sweep.fee} includes activation and energy`);
+    const kinds = await h.ctx.db.query(
+      "select kind, status from withdrawals where sweep_id is not null order by id",
+    );
+    assert.deepEqual(kinds.map((k) => `${k.kind}:${k.status}`), ["topup:processed"]);
+  }));
+
+Deno.test("a sweep whose fee is too large a share of the amount waits", () =>
+  withTronHarness({
+    assets: { USDT_TRC20: { minSweep: "1000000", trxPrice: "300000" } },
+    tron: { sweep: { strategy: "topup", maxFeeBps: 1000 } },
+  }, async (h) => {
+    await fundHot(h);
+    // 2 USDT cannot carry about 28 TRX (≈ 8.4 USDT) of fees at 10%.
+    const address = await newAddress(h.ctx, "u1", "USDT_TRC20");
+    await h.devnet.faucetToken("USDT_TRC20", address, 2_000_000n);
+    await h.block();
+    for (let i = 0; i < 3; i++) {
+      await senderTick(h.ctx, h.plugin);
+      await h.block();
+    }
+    const [sweep] = await listSweeps(h.ctx.db, "tron", 10);
+    assert.equal(sweep.status, "requested");
+    const topups = await h.ctx.db.query("select id from withdrawals");
+    assert.equal(topups.length, 0);
+    assert.equal(usdtOf(h, address), 2_000_000n);
+  }));

@@ -1,0 +1,199 @@
+/**
+ * TRON withdrawals through the core sender on the devnet: signed with tronweb, persisted with
+ * their txid before broadcast, exactly once across crashes and expiry, and `failed` with the
+ * chain's reason when the transaction reverted.
+ */
+
+import assert from "node:assert/strict";
+import { requestWithdrawal, withdrawalStatus } from "../../../core/processor.ts";
+import { senderTick } from "../../../core/sender.ts";
+import { openPayloads } from "../../../core/store/payloads.ts";
+import { tronHexFromAddress } from "../../../plugins/tron/address.ts";
+import { type TronHarness, withTronHarness } from "../../support/tron_harness.ts";
+import { testKey } from "./devnet/helpers.ts";
+
+async function fundHot(h: TronHarness, trx = 10_000_000_000n, usdt = 1_000_000_000n) {
+  await h.devnet.faucetTrx(h.hot, trx);
+  await h.devnet.faucetToken("USDT_TRC20", h.hot, usdt);
+  await h.block();
+}
+
+function usdtOf(h: TronHarness, address: string): bigint {
+  return h.devnet.chain.tokens.get("USDT_TRC20")!.balances.get(tronHexFromAddress(address)) ?? 0n;
+}
+
+function trxOf(h: TronHarness, address: string): bigint {
+  return h.devnet.chain.account(tronHexFromAddress(address))?.balance ?? 0n;
+}
+
+async function withdraw(
+  h: TronHarness,
+  queryId: string,
+  currency: string,
+  to: string,
+  amount: bigint,
+): Promise<bigint> {
+  return (await requestWithdrawal(h.ctx, {
+    userId: "u1",
+    queryId,
+    currency,
+    amount,
+    destination: to,
+    comment: null,
+    binaryComment: null,
+  })).id;
+}
+
+/** A sender whose broadcasts fail, as a process that dies right after persisting would. */
+function crashingBroadcast(h: TronHarness): () => void {
+  const original = h.plugin.sender.broadcast;
+  h.plugin.sender.broadcast = () => Promise.reject(new Error("process died"));
+  return () => {
+    h.plugin.sender.broadcast = original;
+  };
+}
+
+Deno.test("a USDT_TRC20 withdrawal is processed with its txid and delivers exactly the amount", () =>
+  withTronHarness({}, async (h) => {
+    await fundHot(h);
+    const to = testKey("payee-usdt").address;
+    const id = await withdraw(h, "q1", "USDT_TRC20", to, 12_345_678n);
+    const tick = await senderTick(h.ctx, h.plugin);
+    assert.equal(tick.batched, 1);
+    const [payload] = await openPayloads(h.ctx.db, "tron");
+    // The txid is stored before the first broadcast: it is the payload's id.
+    assert.match(payload.payloadId, /^[0-9a-f]{64}$/);
+    assert.equal(JSON.parse(payload.boc).txID, payload.payloadId);
+    await h.block();
+    const done = await withdrawalStatus(h.ctx, id);
+    assert.equal(done.status, "processed");
+    assert.equal(done.txHash, payload.payloadId);
+    assert.equal(usdtOf(h, to), 12_345_678n);
+  }));
+
+Deno.test("a TRX withdrawal accepts a 41… hex destination and activates a new account", () =>
+  withTronHarness({}, async (h) => {
+    await fundHot(h);
+    const to = testKey("payee-trx").address;
+    const id = await withdraw(h, "q1", "TRX", tronHexFromAddress(to), 5_000_000n);
+    await senderTick(h.ctx, h.plugin);
+    await h.block();
+    assert.equal((await withdrawalStatus(h.ctx, id)).status, "processed");
+    assert.equal(trxOf(h, to), 5_000_000n);
+  }));
+
+Deno.test("several TRON withdrawals go out at once, one transaction each", () =>
+  withTronHarness({}, async (h) => {
+    await fundHot(h);
+    const to = testKey("payee-many").address;
+    const ids = [];
+    for (let i = 0; i < 5; i++) ids.push(await withdraw(h, `q${i}`, "USDT_TRC20", to, 1_000_000n));
+    assert.equal((await senderTick(h.ctx, h.plugin)).batched, 5);
+    assert.equal((await openPayloads(h.ctx.db, "tron")).length, 5);
+    await h.block();
+    for (const id of ids) assert.equal((await withdrawalStatus(h.ctx, id)).status, "processed");
+    assert.equal(usdtOf(h, to), 5_000_000n);
+  }));
+
+Deno.test("a crash between persist and broadcast still sends the TRON withdrawal exactly once", () =>
+  withTronHarness({}, async (h) => {
+    await fundHot(h);
+    const to = testKey("payee-crash1").address;
+    const id = await withdraw(h, "q1", "USDT_TRC20", to, 2_000_000n);
+    const restore = crashingBroadcast(h);
+    assert.equal((await senderTick(h.ctx, h.plugin)).batched, 1);
+    restore();
+    const [persisted] = await openPayloads(h.ctx.db, "tron");
+    assert.equal(persisted.broadcasts, 0);
+    await h.block();
+    assert.equal((await withdrawalStatus(h.ctx, id)).status, "processing");
+    await h.restart();
+    const tick = await senderTick(h.ctx, h.plugin);
+    assert.equal(tick.broadcast, 1);
+    assert.equal(tick.batched, 0);
+    await h.block();
+    await senderTick(h.ctx, h.plugin, { rebroadcastMs: 0 });
+    await h.block();
+    const done = await withdrawalStatus(h.ctx, id);
+    assert.equal(done.status, "processed");
+    assert.equal(done.txHash, persisted.payloadId);
+    assert.equal(usdtOf(h, to), 2_000_000n);
+  }));
+
+Deno.test("a crash after broadcast re-sends the same transaction, paid once", () =>
+  withTronHarness({}, async (h) => {
+    await fundHot(h);
+    const to = testKey("payee-crash2").address;
+    const id = await withdraw(h, "q1", "TRX", to, 3_000_000n);
+    await senderTick(h.ctx, h.plugin);
+    await h.restart();
+    // Before the block: the restarted sender re-broadcasts the stored transaction only; the
+    // node already holds it (DUP_TRANSACTION_ERROR), which counts as sent.
+    const tick = await senderTick(h.ctx, h.plugin, { rebroadcastMs: 0 });
+    assert.equal(tick.broadcast, 1);
+    assert.equal(tick.batched, 0);
+    await h.block();
+    await senderTick(h.ctx, h.plugin, { rebroadcastMs: 0 });
+    await h.block();
+    assert.equal((await withdrawalStatus(h.ctx, id)).status, "processed");
+    assert.equal(trxOf(h, to), 3_000_000n);
+    const payloads = await h.ctx.db.query("select status from payloads");
+    assert.deepEqual(payloads.map((p) => p.status), ["seen"]);
+  }));
+
+Deno.test("an expired unsent TRON transaction is rebuilt once and paid once", () =>
+  withTronHarness({ tron: { validitySeconds: 3 } }, async (h) => {
+    await fundHot(h);
+    const to = testKey("payee-expired").address;
+    const id = await withdraw(h, "q1", "USDT_TRC20", to, 1_500_000n);
+    const restore = crashingBroadcast(h);
+    await senderTick(h.ctx, h.plugin);
+    const [lost] = await openPayloads(h.ctx.db, "tron");
+    // Blocks keep coming until the chain's time is past the expiration and its margin.
+    while (Math.floor(Date.now() / 1000) <= lost.validUntil + h.plugin.expiryMarginSeconds + 1) {
+      await h.block();
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    await h.block();
+    restore();
+    const tick = await senderTick(h.ctx, h.plugin, { rebroadcastMs: 3_600_000 });
+    assert.equal(tick.expired, 1);
+    assert.equal(tick.batched, 1);
+    await h.block();
+    const w = await withdrawalStatus(h.ctx, id);
+    assert.equal(w.status, "processed");
+    assert.equal(w.attempt, 2);
+    assert.equal(usdtOf(h, to), 1_500_000n);
+    const payloads = await h.ctx.db.query("select status from payloads order by id");
+    assert.deepEqual(payloads.map((p) => p.status), ["expired", "seen"]);
+    // The expired transaction, broadcast now, is refused by the node: it can never land.
+    await assert.rejects(() => h.plugin.sender.broadcast(lost), /EXPIR/);
+  }));
+
+Deno.test("a TRC20 withdrawal that runs out of energy is failed with the chain's reason", () =>
+  withTronHarness({ tron: { feeLimit: "1000000" } }, async (h) => {
+    await fundHot(h);
+    const to = testKey("payee-oute").address;
+    const id = await withdraw(h, "q1", "USDT_TRC20", to, 1_000_000n);
+    await senderTick(h.ctx, h.plugin);
+    await h.block();
+    const w = await withdrawalStatus(h.ctx, id);
+    assert.equal(w.status, "failed");
+    assert.match(w.failureReason!, /OUT_OF_ENERGY/);
+    assert.equal(usdtOf(h, to), 0n);
+  }));
+
+Deno.test("TRON withdrawals never exceed the hot balance, in flight ones included", () =>
+  withTronHarness({}, async (h) => {
+    await fundHot(h, 10_000_000_000n, 3_000_000n);
+    const to = testKey("payee-budget").address;
+    const a = await withdraw(h, "q1", "USDT_TRC20", to, 2_000_000n);
+    const b = await withdraw(h, "q2", "USDT_TRC20", to, 2_000_000n);
+    assert.equal((await senderTick(h.ctx, h.plugin)).batched, 1);
+    // The first is in flight and unseen: the node still shows 3 USDT, yet only 1 is free.
+    assert.equal((await senderTick(h.ctx, h.plugin)).batched, 0);
+    await h.block();
+    assert.equal((await withdrawalStatus(h.ctx, a)).status, "processed");
+    assert.equal((await withdrawalStatus(h.ctx, b)).status, "pending");
+    assert.equal(usdtOf(h, to), 2_000_000n);
+  }));
