@@ -12,10 +12,25 @@
  * - Energy: a TRC20 `transfer` costs {@link TRC20_TRANSFER_ENERGY}, or
  *   {@link TRC20_TRANSFER_NEW_HOLDER_ENERGY} when the recipient's token balance
  *   is zero (new storage slot); a revert costs {@link REVERT_ENERGY}. Energy comes
- *   first from the account's delegated energy ({@link TronChain.delegateEnergy},
- *   a test helper standing in for Stake 2.0), the rest is burnt at 420 sun each,
- *   capped by `fee_limit` and the balance; when that is not enough the call fails
- *   with `OUT_OF_ENERGY`, burns the whole allowance and emits no log.
+ *   first from the account's energy limit (its stake, below), the rest is burnt
+ *   at 420 sun each, capped by `fee_limit` and the balance; when that is not
+ *   enough the call fails with `OUT_OF_ENERGY`, burns the whole allowance and
+ *   emits no log.
+ * - Stake 2.0: `FreezeBalanceV2Contract`, `DelegateResourceContract` and
+ *   `UnDelegateResourceContract` execute as in java-tron (same validation
+ *   messages, lock periods included). An account's daily energy is
+ *   `trunc(stakeTrx × TotalEnergyLimit / TotalEnergyWeight)`, where `stakeTrx` is
+ *   the whole TRX of its own undelegated energy stake plus the stake delegated to
+ *   it, {@link TOTAL_ENERGY_LIMIT} is mainnet's and TotalEnergyWeight is
+ *   {@link NETWORK_ENERGY_WEIGHT} plus every devnet account's energy stake: about
+ *   100 energy per staked TRX, so ~650 TRX cover a 65k transfer and ~1,300 TRX a
+ *   130k one (mainnet gives roughly 10–15 per TRX; the devnet is cheaper so
+ *   tests stake little). Bandwidth works the same with {@link TOTAL_NET_LIMIT}
+ *   and {@link NETWORK_NET_WEIGHT} (1 byte per staked TRX); staked bandwidth is
+ *   used before the 600 free bytes, as java-tron does. Unstaking
+ *   (`UnfreezeBalanceV2`, withdrawals) is not implemented.
+ * - Recovery: all usage (free and staked bandwidth, energy) resets when the head
+ *   block enters a new UTC day, instead of java-tron's linear 24-hour recovery.
  *
  * @module
  */
@@ -31,6 +46,8 @@ import { TRANSFER_TOPIC } from "../logs.ts";
 import {
   type BlockHeaderRaw,
   blockId,
+  type ContractJson,
+  type ContractValue,
   decodeRawData,
   encodeBlockHeaderRaw,
   encodeRawData,
@@ -54,9 +71,49 @@ export const TRC20_TRANSFER_ENERGY = 65_000;
 export const TRC20_TRANSFER_NEW_HOLDER_ENERGY = 130_000;
 /** Energy a reverted call consumes. */
 export const REVERT_ENERGY = 1_000;
+/** Network-wide energy per day (java-tron's `TotalEnergyLimit`, mainnet's value). */
+export const TOTAL_ENERGY_LIMIT = 180_000_000_000;
+/**
+ * Whole TRX staked for energy by the rest of an imagined network, the base of
+ * `TotalEnergyWeight`: with {@link TOTAL_ENERGY_LIMIT} it makes 1 staked TRX worth
+ * about 100 energy a day, and keeps that rate nearly constant however much the
+ * few devnet accounts stake (alone they would share the whole daily limit).
+ */
+export const NETWORK_ENERGY_WEIGHT = 1_800_000_000;
+/** Network-wide staked bandwidth per day (java-tron's `TotalNetLimit`, mainnet's value). */
+export const TOTAL_NET_LIMIT = 43_200_000_000;
+/** Base of `TotalNetWeight` (whole TRX): 1 staked TRX gives about 1 byte a day. */
+export const NETWORK_NET_WEIGHT = 43_200_000_000;
+/** Longest delegation lock, in 3-second blocks (mainnet's `getMaxDelegateLockPeriod`). */
+export const MAX_DELEGATE_LOCK_PERIOD = 864_000;
+/** Lock of a locked delegation that names no period: 3 days in blocks, as java-tron. */
+const DEFAULT_DELEGATE_LOCK_PERIOD = 86_400;
+/** Block interval java-tron's lock periods count in. */
+const LOCK_BLOCK_MS = 3_000;
+const TRX_SUN = 1_000_000n;
 /** Extra bandwidth bytes java-tron charges per contract for the result. */
 const MAX_RESULT_SIZE_IN_TX = 64;
 const DAY_MS = 86_400_000;
+
+/** A resource TRX can be staked for in the devnet. */
+export type StakeResource = "BANDWIDTH" | "ENERGY";
+
+/** Sun per resource. */
+export type PerResource = Record<StakeResource, bigint>;
+
+/** One delegation record, as java-tron keeps them: owner to receiver, locked or not. */
+export interface Delegation {
+  /** Owner (delegator), `41…` hex. */
+  readonly from: string;
+  /** Receiver, `41…` hex. */
+  readonly to: string;
+  /** Whether this is the locked record of the pair. */
+  readonly locked: boolean;
+  /** Delegated stake, sun. */
+  readonly balance: PerResource;
+  /** When the lock of each resource ends, ms (0 when unlocked). */
+  readonly expire: Record<StakeResource, number>;
+}
 
 /** A TRC20 token to create at start. */
 export interface Trc20Spec {
@@ -67,14 +124,25 @@ export interface Trc20Spec {
 }
 
 /** An account of the ledger. */
-interface Account {
+export interface Account {
+  /** Spendable TRX, sun (stake excluded). */
   balance: bigint;
+  /** Activation time, ms. */
   createTime: number;
+  /** Free bandwidth used today, bytes. */
   freeNetUsed: number;
-  energyLimit: number;
+  /** Staked bandwidth used today, bytes. */
+  netUsed: number;
+  /** Energy used today. */
   energyUsed: number;
   /** UTC day of the last resource use; usage resets when it changes. */
   usageDay: number;
+  /** Own stake not delegated (`frozenV2`), sun. */
+  readonly frozen: PerResource;
+  /** Own stake delegated to other accounts, sun. */
+  readonly delegatedOut: PerResource;
+  /** Stake other accounts delegated to this one, sun. */
+  readonly acquired: PerResource;
 }
 
 /** A TRC20 contract of the ledger. */
@@ -199,6 +267,33 @@ function utf8Hex(text: string): string {
   return hexCodec.encode(new TextEncoder().encode(text));
 }
 
+function delegationKey(from: string, to: string, locked: boolean): string {
+  return `${from}${to}${locked ? "1" : "0"}`;
+}
+
+const STAKE_CONTRACTS = new Set([
+  "FreezeBalanceV2Contract",
+  "DelegateResourceContract",
+  "UnDelegateResourceContract",
+]);
+
+/** The resource a contract value names; absent is BANDWIDTH, the protobuf default. */
+function stakeResource(value: ContractValue): StakeResource {
+  const r = value.resource ?? "BANDWIDTH";
+  if (r === "BANDWIDTH" || r === 0) return "BANDWIDTH";
+  if (r === "ENERGY" || r === 1) return "ENERGY";
+  throw new NodeError(
+    "CONTRACT_VALIDATE_ERROR",
+    "ResourceCode error, valid ResourceCode[BANDWIDTH、ENERGY]",
+  );
+}
+
+/** Optional address field of a contract value, or undefined when absent. */
+function optionalAddress(value: ContractValue, name: string): string | undefined {
+  const v = value[name];
+  return typeof v === "string" && v !== "" ? v.toLowerCase() : undefined;
+}
+
 /** Options of {@link TronChain}. */
 export interface TronChainOptions {
   /** Tokens to create, supply held by the faucet. */
@@ -228,6 +323,13 @@ export class TronChain {
   private readonly pendingIds = new Set<string>();
   private readonly txIndex = new Map<string, { tx: StoredTx; block: number; info: TxInfo }>();
   private waiters: (() => void)[] = [];
+  /** `TotalEnergyWeight` / `TotalNetWeight`, whole TRX. */
+  private readonly weights: Record<StakeResource, number> = {
+    ENERGY: NETWORK_ENERGY_WEIGHT,
+    BANDWIDTH: NETWORK_NET_WEIGHT,
+  };
+  /** Delegation records by owner ‖ receiver ‖ lock flag, in creation order. */
+  private readonly delegations = new Map<string, Delegation>();
 
   /** Creates the ledger with its genesis block. */
   constructor(options: TronChainOptions) {
@@ -262,9 +364,12 @@ export class TronChain {
       balance: 0n,
       createTime: now,
       freeNetUsed: 0,
-      energyLimit: 0,
+      netUsed: 0,
       energyUsed: 0,
       usageDay: Math.floor(now / DAY_MS),
+      frozen: { BANDWIDTH: 0n, ENERGY: 0n },
+      delegatedOut: { BANDWIDTH: 0n, ENERGY: 0n },
+      acquired: { BANDWIDTH: 0n, ENERGY: 0n },
     };
   }
 
@@ -276,6 +381,7 @@ export class TronChain {
       if (acc.usageDay !== day) {
         acc.usageDay = day;
         acc.freeNetUsed = 0;
+        acc.netUsed = 0;
         acc.energyUsed = 0;
       }
     }
@@ -307,16 +413,80 @@ export class TronChain {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  /** `TotalEnergyLimit` or `TotalNetLimit`: the resource the whole network gets per day. */
+  totalLimit(resource: StakeResource): number {
+    return resource === "ENERGY" ? TOTAL_ENERGY_LIMIT : TOTAL_NET_LIMIT;
+  }
+
+  /** `TotalEnergyWeight` or `TotalNetWeight`: whole TRX staked for the resource. */
+  totalWeight(resource: StakeResource): number {
+    return this.weights[resource];
+  }
+
+  /** Daily amount of `resource` a stake of `sun` gives, as java-tron's processors compute it. */
+  private capacity(resource: StakeResource, sun: bigint): number {
+    if (sun < TRX_SUN) return 0;
+    // Same double arithmetic as java-tron, so limits match it to the unit.
+    return Math.trunc(
+      Number(sun / TRX_SUN) * (this.totalLimit(resource) / this.totalWeight(resource)),
+    );
+  }
+
+  /** `EnergyLimit`: daily energy from own undelegated stake plus stake delegated to the account. */
+  energyLimit(acc: Account): number {
+    return this.capacity("ENERGY", acc.frozen.ENERGY + acc.acquired.ENERGY);
+  }
+
+  /** `NetLimit`: daily staked bandwidth, bytes. */
+  netLimit(acc: Account): number {
+    return this.capacity("BANDWIDTH", acc.frozen.BANDWIDTH + acc.acquired.BANDWIDTH);
+  }
+
+  /** `tronPowerLimit`: whole TRX the account has staked, delegated or not. */
+  tronPower(acc: Account): number {
+    const staked = acc.frozen.BANDWIDTH + acc.frozen.ENERGY + acc.delegatedOut.BANDWIDTH +
+      acc.delegatedOut.ENERGY;
+    return Number(staked / TRX_SUN);
+  }
+
+  private used(acc: Account, resource: StakeResource): number {
+    return resource === "ENERGY" ? acc.energyUsed : acc.netUsed;
+  }
+
   /**
-   * Test helper standing in for Stake 2.0 delegation: gives an activated
-   * account `energy` units of daily energy.
-   *
-   * @throws Error when the account is not activated (as delegation would fail)
+   * Own stake the account can still delegate (`getcandelegatedmaxsize`): its
+   * undelegated stake less what today's usage, priced at the current rate, takes
+   * beyond the stake delegated to it (java-tron's DelegateResource check).
    */
-  delegateEnergy(address: string, energy: number): void {
-    const acc = this.account(toHex41(address, "address"));
-    if (!acc) throw new Error("account is not activated: delegate energy to it after sending TRX");
-    acc.energyLimit += energy;
+  canDelegate(acc: Account, resource: StakeResource): bigint {
+    const usage = BigInt(Math.trunc(
+      this.used(acc, resource) * Number(TRX_SUN) *
+        (this.totalWeight(resource) / this.totalLimit(resource)),
+    ));
+    const remain = usage - acc.acquired[resource];
+    const available = acc.frozen[resource] - (remain > 0n ? remain : 0n);
+    return available > 0n ? available : 0n;
+  }
+
+  /** Delegation records from `from` to `to` (`41…` hex): the unlocked one first, then the locked one. */
+  delegationsBetween(from: string, to: string): Delegation[] {
+    const out: Delegation[] = [];
+    for (const locked of [false, true]) {
+      const d = this.delegations.get(delegationKey(from, to, locked));
+      if (d) out.push(d);
+    }
+    return out;
+  }
+
+  /** Accounts that delegated to `hex`, and accounts `hex` delegated to, in first-delegation order. */
+  delegationIndex(hex: string): { from: string[]; to: string[] } {
+    const from = new Set<string>();
+    const to = new Set<string>();
+    for (const d of this.delegations.values()) {
+      if (d.to === hex) from.add(d.from);
+      if (d.from === hex) to.add(d.to);
+    }
+    return { from: [...from], to: [...to] };
   }
 
   /** Reference block fields and default times for a new transaction. */
@@ -392,6 +562,129 @@ export class TronChain {
     };
     if (feeLimit) raw.fee_limit = feeLimit;
     return this.unsigned(raw);
+  }
+
+  /** Builds an unsigned `FreezeBalanceV2Contract` (`freezebalancev2`), validated as java-tron does. */
+  buildFreezeV2(owner: string, frozenBalance: bigint, resource: StakeResource): StoredTx {
+    const value: ContractValue = { owner_address: owner, frozen_balance: Number(frozenBalance) };
+    if (resource !== "BANDWIDTH") value.resource = resource;
+    return this.buildStake("FreezeBalanceV2Contract", value);
+  }
+
+  /** Builds an unsigned `DelegateResourceContract` (`delegateresource`), validated. */
+  buildDelegate(
+    owner: string,
+    receiver: string,
+    balance: bigint,
+    resource: StakeResource,
+    lock: boolean,
+    lockPeriod: number,
+  ): StoredTx {
+    // Field order and omitted defaults as java-tron prints the contract.
+    const value: ContractValue = { owner_address: owner };
+    if (resource !== "BANDWIDTH") value.resource = resource;
+    value.balance = Number(balance);
+    value.receiver_address = receiver;
+    if (lock) value.lock = true;
+    if (lockPeriod) value.lock_period = lockPeriod;
+    return this.buildStake("DelegateResourceContract", value);
+  }
+
+  /** Builds an unsigned `UnDelegateResourceContract` (`undelegateresource`), validated. */
+  buildUndelegate(
+    owner: string,
+    receiver: string,
+    balance: bigint,
+    resource: StakeResource,
+  ): StoredTx {
+    const value: ContractValue = { owner_address: owner };
+    if (resource !== "BANDWIDTH") value.resource = resource;
+    value.balance = Number(balance);
+    value.receiver_address = receiver;
+    return this.buildStake("UnDelegateResourceContract", value);
+  }
+
+  private buildStake(type: string, value: ContractValue): StoredTx {
+    const contract: ContractJson = { parameter: { value, type_url: typeUrl(type) }, type };
+    this.validateStake(contract);
+    return this.unsigned({ contract: [contract], ...this.refParams() });
+  }
+
+  /** Java-tron's validation of the Stake 2.0 contracts; throws NodeError. */
+  private validateStake(c: ContractJson, bandwidthBurn = 0n): void {
+    const v = c.parameter.value;
+    const owner = String(v.owner_address);
+    const acc = this.account(owner);
+    const fail = (message: string): never => {
+      throw new NodeError("CONTRACT_VALIDATE_ERROR", message);
+    };
+    const amount = BigInt(
+      c.type === "FreezeBalanceV2Contract" ? v.frozen_balance ?? 0 : v.balance ?? 0,
+    );
+    if (c.type === "FreezeBalanceV2Contract") {
+      if (!acc) return fail(`Account[${owner}] not exists`);
+      if (amount <= 0n) fail("frozenBalance must be positive");
+      if (amount < TRX_SUN) fail("frozenBalance must be more than 1TRX");
+      // java-tron burns the bandwidth before the contract runs, so the stake
+      // must fit in what is left.
+      if (amount > acc.balance - bandwidthBurn) {
+        fail("frozenBalance must be less than accountBalance");
+      }
+      stakeResource(v);
+      return;
+    }
+    const receiver = optionalAddress(v, "receiver_address");
+    const now = this.head().header.timestamp;
+    if (c.type === "DelegateResourceContract") {
+      if (!acc) return fail(`Account[${owner}] not exists`);
+      if (amount < TRX_SUN) fail("delegateBalance must be more than 1TRX");
+      const resource = stakeResource(v);
+      if (this.canDelegate(acc, resource) < amount) {
+        fail(
+          `delegateBalance must be less than available ${
+            resource === "ENERGY" ? "FreezeEnergyV2" : "FreezeBandwidthV2"
+          } balance`,
+        );
+      }
+      if (!receiver) return fail("Invalid receiverAddress");
+      if (receiver === owner) fail("receiverAddress must not be the same as ownerAddress");
+      if (!this.account(receiver)) fail(`Account[${receiver}] not exists`);
+      if (v.lock === true) {
+        const period = Number(v.lock_period ?? 0) || DEFAULT_DELEGATE_LOCK_PERIOD;
+        if (period < 0 || period > MAX_DELEGATE_LOCK_PERIOD) {
+          fail(
+            `The lock period of delegate resource cannot be less than 0 and cannot exceed ${MAX_DELEGATE_LOCK_PERIOD}!`,
+          );
+        }
+        const locked = this.delegations.get(delegationKey(owner, receiver, true));
+        const remain = locked ? locked.expire[resource] - now : 0;
+        if (locked && period * LOCK_BLOCK_MS < remain) {
+          fail(
+            `The lock period for ${resource} this time cannot be less than the remaining time[${remain}ms] of the last lock period for ${resource}!`,
+          );
+        }
+      }
+      if (this.token(receiver)) fail("Do not allow delegate resources to contract addresses");
+      return;
+    }
+    // UnDelegateResourceContract
+    if (!acc) return fail(`Account[${owner}] does not exist`);
+    if (!receiver) return fail("Invalid receiverAddress");
+    if (receiver === owner) fail("receiverAddress must not be the same as ownerAddress");
+    const unlocked = this.delegations.get(delegationKey(owner, receiver, false));
+    const locked = this.delegations.get(delegationKey(owner, receiver, true));
+    if (!unlocked && !locked) fail("delegated Resource does not exist");
+    if (amount <= 0n) fail("unDelegateBalance must be more than 0 TRX");
+    const resource = stakeResource(v);
+    let available = unlocked?.balance[resource] ?? 0n;
+    if (locked && locked.expire[resource] < now) available += locked.balance[resource];
+    if (available < amount) {
+      fail(
+        resource === "ENERGY"
+          ? `insufficient delegateFrozenBalance(Energy), request=${amount}, unlock_balance=${available}`
+          : `insufficient delegatedFrozenBalance(BANDWIDTH), request=${amount}, unlock_balance=${available}`,
+      );
+    }
   }
 
   private validateTransfer(owner: string, to: string, amount: bigint): void {
@@ -510,6 +803,10 @@ export class TronChain {
     try {
       this.validateContract(stored);
     } catch (e) {
+      // java-tron's broadcast prefixes contract validation failures.
+      if (e instanceof NodeError && e.code === "CONTRACT_VALIDATE_ERROR") {
+        return fail(e.code, `contract validate error : ${e.message}`);
+      }
       if (e instanceof NodeError) return fail(e.code, e.message);
       throw e;
     }
@@ -542,16 +839,24 @@ export class TronChain {
       if (!this.token(String(v.contract_address))) {
         throw new NodeError("CONTRACT_VALIDATE_ERROR", "No contract or not a smart contract");
       }
+    } else if (STAKE_CONTRACTS.has(c.type)) {
+      const acc = this.account(owner);
+      this.validateStake(c, acc ? this.bandwidthBurn(acc, tx) : 0n);
     } else {
       throw new NodeError("CONTRACT_VALIDATE_ERROR", `devnet does not support ${c.type}`);
     }
     const acc = this.account(owner)!;
-    const size = txSize(tx.raw_data_hex, tx.signature.length);
-    if (
-      acc.freeNetUsed + size > FREE_NET_LIMIT && acc.balance < BigInt(size) * BANDWIDTH_PRICE_SUN
-    ) {
+    if (acc.balance < this.bandwidthBurn(acc, tx)) {
       throw new NodeError("BANDWITH_ERROR", "Account resource insufficient error.");
     }
+  }
+
+  /** Sun that bandwidth for `tx` would burn: none when staked or free bandwidth covers it. */
+  private bandwidthBurn(acc: Account, tx: StoredTx): bigint {
+    const size = txSize(tx.raw_data_hex, tx.signature.length);
+    if (this.netLimit(acc) - acc.netUsed >= size) return 0n;
+    if (acc.freeNetUsed + size <= FREE_NET_LIMIT) return 0n;
+    return BigInt(size) * BANDWIDTH_PRICE_SUN;
   }
 
   /** Seals a block with every pending transaction that still executes. */
@@ -612,9 +917,16 @@ export class TronChain {
     return block;
   }
 
-  /** Burns bandwidth for `tx`; returns receipt fields and the sun burnt. */
+  /**
+   * Charges bandwidth for `tx` in java-tron's order: staked bandwidth, then the
+   * free allowance, then burning; returns receipt fields and the sun burnt.
+   */
   private chargeBandwidth(acc: Account, tx: StoredTx): { receipt: TxInfo; fee: bigint } {
     const size = txSize(tx.raw_data_hex, tx.signature.length);
+    if (this.netLimit(acc) - acc.netUsed >= size) {
+      acc.netUsed += size;
+      return { receipt: { net_usage: size }, fee: 0n };
+    }
     if (acc.freeNetUsed + size <= FREE_NET_LIMIT) {
       acc.freeNetUsed += size;
       return { receipt: { net_usage: size }, fee: 0n };
@@ -622,6 +934,100 @@ export class TronChain {
     const fee = BigInt(size) * BANDWIDTH_PRICE_SUN;
     acc.balance -= fee;
     return { receipt: { net_fee: Number(fee) }, fee };
+  }
+
+  /** Applies a validated Stake 2.0 contract of `owner`, as java-tron's actuators do. */
+  private executeStake(c: ContractJson, owner: Account): void {
+    const v = c.parameter.value;
+    const resource = stakeResource(v);
+    if (c.type === "FreezeBalanceV2Contract") {
+      const amount = BigInt(v.frozen_balance);
+      const before = (owner.frozen[resource] + owner.delegatedOut[resource]) / TRX_SUN;
+      owner.frozen[resource] += amount;
+      owner.balance -= amount;
+      const after = (owner.frozen[resource] + owner.delegatedOut[resource]) / TRX_SUN;
+      this.weights[resource] += Number(after - before);
+      return;
+    }
+    const ownerHex = String(v.owner_address).toLowerCase();
+    const receiverHex = String(v.receiver_address).toLowerCase();
+    const amount = BigInt(v.balance);
+    const now = this.head().header.timestamp;
+    this.unlockExpired(ownerHex, receiverHex, now);
+    if (c.type === "DelegateResourceContract") {
+      const lock = v.lock === true;
+      const period = Number(v.lock_period ?? 0) || DEFAULT_DELEGATE_LOCK_PERIOD;
+      const record = this.delegationRecord(ownerHex, receiverHex, lock);
+      record.balance[resource] += amount;
+      record.expire[resource] = lock ? now + period * LOCK_BLOCK_MS : 0;
+      this.account(receiverHex)!.acquired[resource] += amount;
+      owner.delegatedOut[resource] += amount;
+      owner.frozen[resource] -= amount;
+      return;
+    }
+    // UnDelegateResourceContract: the receiver gives back the stake and the
+    // share of today's usage it stood for, which the owner takes over.
+    const receiver = this.account(receiverHex);
+    let transferred = 0;
+    if (receiver) {
+      if (receiver.acquired[resource] < amount) {
+        receiver.acquired[resource] = 0n;
+      } else {
+        const all = receiver.frozen[resource] + receiver.acquired[resource];
+        const cap = Math.trunc(
+          Number(amount) / Number(TRX_SUN) *
+            (this.totalLimit(resource) / this.totalWeight(resource)),
+        );
+        const share = Math.trunc(this.used(receiver, resource) * (Number(amount) / Number(all)));
+        transferred = Math.min(cap, share);
+        receiver.acquired[resource] -= amount;
+      }
+      if (resource === "ENERGY") receiver.energyUsed -= transferred;
+      else receiver.netUsed -= transferred;
+    }
+    const key = delegationKey(ownerHex, receiverHex, false);
+    const record = this.delegations.get(key)!;
+    record.balance[resource] -= amount;
+    if (record.balance.BANDWIDTH === 0n && record.balance.ENERGY === 0n) {
+      this.delegations.delete(key);
+    }
+    owner.delegatedOut[resource] -= amount;
+    owner.frozen[resource] += amount;
+    if (resource === "ENERGY") owner.energyUsed += transferred;
+    else owner.netUsed += transferred;
+  }
+
+  private delegationRecord(from: string, to: string, locked: boolean): Delegation {
+    const key = delegationKey(from, to, locked);
+    let record = this.delegations.get(key);
+    if (!record) {
+      record = {
+        from,
+        to,
+        locked,
+        balance: { BANDWIDTH: 0n, ENERGY: 0n },
+        expire: { BANDWIDTH: 0, ENERGY: 0 },
+      };
+      this.delegations.set(key, record);
+    }
+    return record;
+  }
+
+  /** Moves locked delegations whose lock has ended to the unlocked record, as java-tron does. */
+  private unlockExpired(from: string, to: string, now: number): void {
+    const lockedKey = delegationKey(from, to, true);
+    const locked = this.delegations.get(lockedKey);
+    if (!locked) return;
+    for (const r of ["BANDWIDTH", "ENERGY"] as const) {
+      if (locked.expire[r] < now && locked.balance[r] > 0n) {
+        this.delegationRecord(from, to, false).balance[r] += locked.balance[r];
+        locked.balance[r] = 0n;
+        locked.expire[r] = 0;
+      }
+    }
+    if (locked.balance.BANDWIDTH === 0n && locked.balance.ENERGY === 0n) {
+      this.delegations.delete(lockedKey);
+    }
   }
 
   private execute(tx: StoredTx, blockNumber: number, blockTimeStamp: number): TxInfo {
@@ -635,7 +1041,15 @@ export class TronChain {
       const amount = BigInt(v.amount);
       let fee = 0n;
       let receipt: TxInfo;
-      if (!this.accounts.has(to)) {
+      const size = txSize(tx.raw_data_hex, tx.signature.length);
+      if (!this.accounts.has(to) && this.netLimit(acc) - acc.netUsed >= size) {
+        // Staked bandwidth pays for the creation; only the activation fee burns.
+        acc.netUsed += size;
+        acc.balance -= CREATE_NEW_ACCOUNT_FEE_SUN;
+        fee = CREATE_NEW_ACCOUNT_FEE_SUN;
+        receipt = { net_usage: size };
+        this.accounts.set(to, this.newAccount(blockTimeStamp));
+      } else if (!this.accounts.has(to)) {
         acc.balance -= CREATE_NEW_ACCOUNT_FEE_SUN + CREATE_ACCOUNT_NET_FEE_SUN;
         fee = CREATE_NEW_ACCOUNT_FEE_SUN + CREATE_ACCOUNT_NET_FEE_SUN;
         receipt = { net_fee: Number(CREATE_ACCOUNT_NET_FEE_SUN) };
@@ -649,6 +1063,19 @@ export class TronChain {
       this.accounts.get(to)!.balance += amount;
       if (fee > 0n) info.fee = Number(fee);
       Object.assign(info, { blockNumber, blockTimeStamp, contractResult: [""], receipt });
+      tx.contractRet = "SUCCESS";
+      return info;
+    }
+    if (STAKE_CONTRACTS.has(c.type)) {
+      const bandwidth = this.chargeBandwidth(acc, tx);
+      this.executeStake(c, acc);
+      if (bandwidth.fee > 0n) info.fee = Number(bandwidth.fee);
+      Object.assign(info, {
+        blockNumber,
+        blockTimeStamp,
+        contractResult: [""],
+        receipt: bandwidth.receipt,
+      });
       tx.contractRet = "SUCCESS";
       return info;
     }
@@ -670,7 +1097,7 @@ export class TronChain {
           : TRC20_TRANSFER_ENERGY;
       }
     }
-    const staked = Math.max(0, acc.energyLimit - acc.energyUsed);
+    const staked = Math.max(0, this.energyLimit(acc) - acc.energyUsed);
     const feeLimit = BigInt(tx.raw_data.fee_limit ?? 0);
     const allowance = feeLimit < acc.balance ? feeLimit : acc.balance;
     const burnable = Number(allowance / ENERGY_PRICE_SUN);

@@ -59,11 +59,11 @@ export const CONTRACT_SCHEMAS: Readonly<Record<string, ContractSchema>> = {
   },
   FreezeBalanceV2Contract: {
     type: 54,
-    fields: [[1, "owner_address", "address"], [2, "frozen_balance", "int"], [
-      3,
-      "resource",
-      "resource",
-    ]],
+    fields: [
+      [1, "owner_address", "address"],
+      [2, "frozen_balance", "int"],
+      [3, "resource", "resource"],
+    ],
   },
   DelegateResourceContract: {
     type: 57,
@@ -74,6 +74,15 @@ export const CONTRACT_SCHEMAS: Readonly<Record<string, ContractSchema>> = {
       [4, "receiver_address", "address"],
       [5, "lock", "int"],
       [6, "lock_period", "int"],
+    ],
+  },
+  UnDelegateResourceContract: {
+    type: 58,
+    fields: [
+      [1, "owner_address", "address"],
+      [2, "resource", "resource"],
+      [3, "balance", "int"],
+      [4, "receiver_address", "address"],
     ],
   },
 };
@@ -230,8 +239,9 @@ function encodeContractValue(schema: ContractSchema, value: ContractValue): Uint
         w.intField(num, typeof v === "boolean" ? (v ? 1 : 0) : BigInt(v));
         break;
       case "resource": {
-        const i = RESOURCES.indexOf(v as typeof RESOURCES[number]);
-        if (i < 0) throw new TypeError(`unknown resource ${String(v)}`);
+        // Protobuf JSON allows an enum by name or by number.
+        const i = typeof v === "number" ? v : RESOURCES.indexOf(v as typeof RESOURCES[number]);
+        if (!Number.isSafeInteger(i) || i < 0) throw new TypeError(`unknown resource ${String(v)}`);
         w.intField(num, i);
         break;
       }

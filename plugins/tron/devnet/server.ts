@@ -3,6 +3,13 @@
  * (`/wallet/*`, JSON over POST) backed by an in-memory ledger
  * ({@link TronChain}), producing blocks on a timer.
  *
+ * Besides blocks, transfers and TRC20 calls it serves Stake 2.0 as java-tron
+ * does: `freezebalancev2`, `delegateresource` and `undelegateresource` build the
+ * transactions (clients such as tronweb may also build them locally; the node
+ * executes whatever is signed and broadcast), and `getaccountresource`,
+ * `getdelegatedresourcev2`, `getdelegatedresourceaccountindexv2` and
+ * `getcandelegatedmaxsize` read the result.
+ *
  * @example
  * ```ts
  * const devnet = await startTronDevnet({ blockIntervalMs: 0 });
@@ -19,10 +26,15 @@ import { tronAddressFromHex } from "../address.ts";
 import { signTronTx } from "../transaction.ts";
 import {
   type Block,
+  type Delegation,
+  FREE_NET_LIMIT,
   functionSelector,
+  MAX_DELEGATE_LOCK_PERIOD,
   NodeError,
+  type StakeResource,
   type StoredTx,
   toHex41,
+  TOTAL_ENERGY_LIMIT,
   type Trc20Spec,
   TronChain,
 } from "./chain.ts";
@@ -80,8 +92,6 @@ export interface TronDevnet {
    * `transfer(address,uint256)` call); resolves with the txid once accepted.
    */
   faucetToken(symbol: string, to: string, amount: bigint): Promise<string>;
-  /** Test helper standing in for Stake 2.0: gives an activated account daily energy. */
-  delegateEnergy(address: string, energy: number): void;
   /** Stops the timer and the server. */
   close(): Promise<void>;
 }
@@ -148,6 +158,28 @@ function big(value: unknown, what: string): bigint {
   if (typeof value === "string" && /^\d+$/.test(value)) return BigInt(value);
   if (typeof value === "bigint") return value;
   throw new NodeError("OTHER_ERROR", `${what} must be an integer`);
+}
+
+/** `resource` of a stake request: a ResourceCode name or number, BANDWIDTH when absent. */
+function resourceParam(value: unknown): StakeResource {
+  if (value === undefined || value === null || value === "BANDWIDTH" || value === 0) {
+    return "BANDWIDTH";
+  }
+  if (value === "ENERGY" || value === 1) return "ENERGY";
+  throw new NodeError(
+    "CONTRACT_VALIDATE_ERROR",
+    "ResourceCode error, valid ResourceCode[BANDWIDTH、ENERGY]",
+  );
+}
+
+/** A delegation record as java-tron prints a `DelegatedResource` (zero fields omitted). */
+function delegationJson(d: Delegation, visible: boolean): Json {
+  const out: Json = { from: addressOut(d.from, visible), to: addressOut(d.to, visible) };
+  if (d.balance.BANDWIDTH) out.frozen_balance_for_bandwidth = Number(d.balance.BANDWIDTH);
+  if (d.balance.ENERGY) out.frozen_balance_for_energy = Number(d.balance.ENERGY);
+  if (d.expire.BANDWIDTH) out.expire_time_for_bandwidth = d.expire.BANDWIDTH;
+  if (d.expire.ENERGY) out.expire_time_for_energy = d.expire.ENERGY;
+  return out;
 }
 
 /** Starts a devnet and its HTTP server. */
@@ -292,24 +324,114 @@ export function startTronDevnet(options: TronDevnetOptions = {}): Promise<TronDe
       body.message = utf8Hex(outcome.message);
       return body;
     },
+    "wallet/freezebalancev2": (p, visible) =>
+      unsignedJson(
+        chain.buildFreezeV2(
+          toHex41(p.owner_address, "owner_address"),
+          big(p.frozen_balance, "frozen_balance"),
+          resourceParam(p.resource),
+        ),
+        visible,
+      ),
+    "wallet/delegateresource": (p, visible) =>
+      unsignedJson(
+        chain.buildDelegate(
+          toHex41(p.owner_address, "owner_address"),
+          toHex41(p.receiver_address, "receiver_address"),
+          big(p.balance, "balance"),
+          resourceParam(p.resource),
+          p.lock === true || p.lock === "true",
+          p.lock_period === undefined ? 0 : num(p.lock_period, "lock_period"),
+        ),
+        visible,
+      ),
+    "wallet/undelegateresource": (p, visible) =>
+      unsignedJson(
+        chain.buildUndelegate(
+          toHex41(p.owner_address, "owner_address"),
+          toHex41(p.receiver_address, "receiver_address"),
+          big(p.balance, "balance"),
+          resourceParam(p.resource),
+        ),
+        visible,
+      ),
     "wallet/getaccount": (p, visible) => {
       const hex41 = toHex41(p.address, "address");
       const acc = chain.account(hex41);
       if (!acc) return {};
+      // Field order of java-tron's Account message; zero values are omitted as it does.
       const out: Json = { address: addressOut(hex41, visible) };
       if (acc.balance) out.balance = Number(acc.balance);
+      if (acc.netUsed) out.net_usage = acc.netUsed;
       out.create_time = acc.createTime;
       if (acc.freeNetUsed) out.free_net_usage = acc.freeNetUsed;
+      const resource: Json = {};
+      if (acc.energyUsed) resource.energy_usage = acc.energyUsed;
+      if (acc.delegatedOut.ENERGY) {
+        resource.delegated_frozenV2_balance_for_energy = Number(acc.delegatedOut.ENERGY);
+      }
+      if (acc.acquired.ENERGY) {
+        resource.acquired_delegated_frozenV2_balance_for_energy = Number(acc.acquired.ENERGY);
+      }
+      out.account_resource = resource;
+      // java-tron lists every resource type, the amount only when staked; the
+      // BANDWIDTH entry has no type because it is the enum's default.
+      const bandwidth: Json = {};
+      if (acc.frozen.BANDWIDTH) bandwidth.amount = Number(acc.frozen.BANDWIDTH);
+      const energy: Json = { type: "ENERGY" };
+      if (acc.frozen.ENERGY) energy.amount = Number(acc.frozen.ENERGY);
+      out.frozenV2 = [bandwidth, energy, { type: "TRON_POWER" }];
+      if (acc.delegatedOut.BANDWIDTH) {
+        out.delegated_frozenV2_balance_for_bandwidth = Number(acc.delegatedOut.BANDWIDTH);
+      }
+      if (acc.acquired.BANDWIDTH) {
+        out.acquired_delegated_frozenV2_balance_for_bandwidth = Number(acc.acquired.BANDWIDTH);
+      }
       return out;
     },
     "wallet/getaccountresource": (p) => {
       const acc = chain.account(toHex41(p.address, "address"));
       if (!acc) return {};
-      const out: Json = { freeNetLimit: 600 };
+      const out: Json = {};
       if (acc.freeNetUsed) out.freeNetUsed = acc.freeNetUsed;
-      if (acc.energyLimit) out.EnergyLimit = acc.energyLimit;
+      out.freeNetLimit = FREE_NET_LIMIT;
+      if (acc.netUsed) out.NetUsed = acc.netUsed;
+      const netLimit = chain.netLimit(acc);
+      if (netLimit) out.NetLimit = netLimit;
+      out.TotalNetLimit = chain.totalLimit("BANDWIDTH");
+      out.TotalNetWeight = chain.totalWeight("BANDWIDTH");
+      const power = chain.tronPower(acc);
+      if (power) out.tronPowerLimit = power;
       if (acc.energyUsed) out.EnergyUsed = acc.energyUsed;
+      const energyLimit = chain.energyLimit(acc);
+      if (energyLimit) out.EnergyLimit = energyLimit;
+      out.TotalEnergyLimit = chain.totalLimit("ENERGY");
+      out.TotalEnergyWeight = chain.totalWeight("ENERGY");
       return out;
+    },
+    "wallet/getdelegatedresourcev2": (p, visible) => {
+      const records = chain.delegationsBetween(
+        toHex41(p.fromAddress, "fromAddress"),
+        toHex41(p.toAddress, "toAddress"),
+      );
+      return records.length
+        ? { delegatedResource: records.map((d) => delegationJson(d, visible)) }
+        : {};
+    },
+    "wallet/getdelegatedresourceaccountindexv2": (p, visible) => {
+      const hex41 = toHex41(p.value, "value");
+      const index = chain.delegationIndex(hex41);
+      const out: Json = { account: addressOut(hex41, visible) };
+      if (index.from.length) out.fromAccounts = index.from.map((a) => addressOut(a, visible));
+      if (index.to.length) out.toAccounts = index.to.map((a) => addressOut(a, visible));
+      return out;
+    },
+    "wallet/getcandelegatedmaxsize": (p) => {
+      const acc = chain.account(toHex41(p.owner_address, "owner_address"));
+      const type = p.type === undefined ? 0 : num(p.type, "type");
+      if (!acc || type > 1) return {};
+      const max = chain.canDelegate(acc, type === 1 ? "ENERGY" : "BANDWIDTH");
+      return max > 0n ? { max_size: Number(max) } : {};
     },
     "wallet/getchainparameters": () => ({
       chainParameter: [
@@ -317,7 +439,12 @@ export function startTronDevnet(options: TronDevnetOptions = {}): Promise<TronDe
         { key: "getEnergyFee", value: 420 },
         { key: "getCreateAccountFee", value: 100000 },
         { key: "getCreateNewAccountFeeInSystemContract", value: 1000000 },
-        { key: "getFreeNetLimit", value: 600 },
+        { key: "getTotalEnergyLimit", value: TOTAL_ENERGY_LIMIT },
+        { key: "getFreeNetLimit", value: FREE_NET_LIMIT },
+        { key: "getTotalEnergyCurrentLimit", value: TOTAL_ENERGY_LIMIT },
+        { key: "getAllowDelegateResource", value: 1 },
+        { key: "getUnfreezeDelayDays", value: 14 },
+        { key: "getMaxDelegateLockPeriod", value: MAX_DELEGATE_LOCK_PERIOD },
       ],
     }),
     "devnet/faucet": (p) => {
@@ -349,6 +476,9 @@ export function startTronDevnet(options: TronDevnetOptions = {}): Promise<TronDe
       "gettransactioninfobyblocknum",
       "getaccount",
       "triggerconstantcontract",
+      "getdelegatedresourcev2",
+      "getdelegatedresourceaccountindexv2",
+      "getcandelegatedmaxsize",
     ]
   ) {
     const route = routes[`wallet/${name}`];
@@ -442,7 +572,6 @@ export function startTronDevnet(options: TronDevnetOptions = {}): Promise<TronDe
     faucetTrx: (to, amount) => Promise.resolve().then(() => faucetTrx(to, amount)),
     faucetToken: (symbol, to, amount) =>
       Promise.resolve().then(() => faucetToken(symbol, to, amount)),
-    delegateEnergy: (address, energy) => chain.delegateEnergy(address, energy),
     async close(): Promise<void> {
       if (closed) return;
       closed = true;

@@ -7,6 +7,7 @@ import { hex } from "../../../../plugins/tron/deps.ts";
 import { tronHexFromAddress as tronHex } from "../../../../plugins/tron/address.ts";
 import {
   message,
+  nodeTx,
   post,
   sign,
   testKey,
@@ -269,9 +270,33 @@ Deno.test("devnet: delegated energy is used before burning", async () => {
     await d.faucetTrx(alice.address, 10_000_000n);
     await d.faucetToken("USDT_TRC20", alice.address, 5_000_000n);
     await d.faucetToken("USDT_TRC20", bob.address, 1n);
+    await nodeTx(d, "/wallet/freezebalancev2", {
+      owner_address: d.faucet.address,
+      frozen_balance: 1_000_000_000,
+      resource: "ENERGY",
+    }, d.faucet.privateKey);
     d.produceBlock();
-    d.delegateEnergy(alice.address, 70_000);
-    assert.throws(() => d.delegateEnergy(testKey("nobody").address, 1), /not activated/);
+    // 700 TRX at about 100 energy per TRX: just under 70k energy.
+    await nodeTx(d, "/wallet/delegateresource", {
+      owner_address: d.faucet.address,
+      receiver_address: alice.address,
+      balance: 700_000_000,
+      resource: "ENERGY",
+    }, d.faucet.privateKey);
+    d.produceBlock();
+    const res = await post(d.endpoint, "/wallet/getaccountresource", { address: alice.address });
+    assert.equal(res.EnergyLimit, 69_999);
+    const refused = await post(d.endpoint, "/wallet/delegateresource", {
+      owner_address: d.faucet.address,
+      receiver_address: testKey("nobody").address,
+      balance: 1_000_000,
+      resource: "ENERGY",
+      visible: true,
+    });
+    assert.match(
+      String(refused.Error),
+      /ContractValidateException : Account\[41[0-9a-f]{40}\] not exists/,
+    );
     const tx = await trc20Transfer(d, alice.address, bob.address, 1_000n, 0);
     await post(d.endpoint, "/wallet/broadcasttransaction", sign(tx, alice.privateKey));
     d.produceBlock();

@@ -100,3 +100,24 @@ export async function unsignedTrc20Transfer(
   if (result?.result !== true) throw new Error(`not built: ${JSON.stringify(res)}`);
   return res.transaction as Tx;
 }
+
+/**
+ * Builds a transaction with a node endpoint (`/wallet/freezebalancev2`, …; `body`
+ * with base58 addresses), signs it with `key` and broadcasts it; returns the txid.
+ *
+ * @throws Error when the node refuses to build or to accept it
+ */
+export async function nodeTx(
+  d: TronDevnet,
+  path: string,
+  body: Record<string, unknown>,
+  key: string,
+): Promise<string> {
+  const tx = await post(d.endpoint, path, { ...body, visible: true }) as unknown as Tx;
+  if (typeof tx.txID !== "string") throw new Error(`not built: ${JSON.stringify(tx)}`);
+  const res = await post(d.endpoint, "/wallet/broadcasttransaction", sign(tx, key));
+  if (res.result !== true) {
+    throw new Error(`refused: ${res.code} ${res.message ? message(res.message) : ""}`);
+  }
+  return tx.txID;
+}

@@ -3,4 +3,4 @@
  *
  * @module
  */
-export { TronWeb } from "tronweb";
+export { TronWeb, utils as tronWebUtils } from "tronweb";
