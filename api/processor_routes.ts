@@ -1,5 +1,6 @@
 /**
- * The twelve endpoints of the exchange API (`shared/seeds/processor-api.txt`). Handlers only
+ * The twelve endpoints of the exchange API (`shared/seeds/processor-api.txt`), and an
+ * operator's view of sweeps (`GET /v1/sweeps`, ours). Handlers only
  * validate shapes (schemas.ts), call `core/processor.ts` and render the seed's JSON: field
  * names, `"ID"` casing, amounts as decimal strings, times as unix seconds.
  */
@@ -17,6 +18,7 @@ import {
   resolveName,
   serviceTokenWithdrawal,
   serviceWithdrawal,
+  sweeps,
   syncState,
   totalIncome,
   withdrawalStatus,
@@ -31,6 +33,7 @@ import {
   resolveQuery,
   serviceJettonBody,
   serviceTonBody,
+  sweepsQuery,
   userQuery,
   withdrawalBody,
   withdrawalStatusQuery,
@@ -208,6 +211,25 @@ export function registerProcessorRoutes(
     const q = readQuery(c, incomeByHashQuery);
     const income = await incomeByHash(ctx, q.tx_hash);
     return c.json({ currency: income.currency, income: incomeJson(income) });
+  });
+
+  register("GET", "/v1/sweeps", authed, async (c) => {
+    const q = readQuery(c, sweepsQuery);
+    const list = await sweeps(ctx, q.chain, q.limit);
+    return c.json({
+      sweeps: list.map((s) => ({
+        id: jsonId(s.id),
+        chain: s.chain,
+        currency: s.currency,
+        deposit_address: ctx.plugins.get(s.chain)?.derivation.display(s.address) ?? s.address,
+        kind: s.kind,
+        status: s.status,
+        amount: s.amount === null ? null : s.amount.toString(),
+        fee: s.fee.toString(),
+        tx_hash: s.txHash,
+        created_at: Math.floor(s.createdAt.getTime() / 1000),
+      })),
+    });
   });
 
   register("GET", "/v1/resolve", authed, async (c) => {

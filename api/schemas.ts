@@ -158,6 +158,14 @@ export const historyQuery = z.strictObject({
   sort_order: z.enum(["asc", "desc"], { error: "must be asc or desc" }).default("desc"),
 });
 
+/** GET /v1/sweeps: an operator's view of sweeps, newest first (an addition to the seed). */
+export const sweepsQuery = z.strictObject({
+  chain: z.string({ error: typeError("a string") }).regex(/^[a-z][a-z0-9_]{0,31}$/, {
+    error: "must be a chain name such as tron",
+  }).optional(),
+  limit: integerParam(1, MAX_LIMIT).default(DEFAULT_LIMIT),
+});
+
 /** GET /v1/withdrawal/status: ids are positive and, in JSON, safe integers. */
 export const withdrawalStatusQuery = z.strictObject({
   id: z.string({ error: typeError("a string") }).transform((value, ctx) => {

@@ -15,7 +15,7 @@ import {
   nextDerivationIndex,
 } from "./store/addresses.ts";
 import { incomeByTxHash, incomeHistory, incomeTotals } from "./store/incomes.ts";
-import { requestServiceSweep } from "./store/sweeps.ts";
+import { listSweeps, requestServiceSweep, type SweepRecord } from "./store/sweeps.ts";
 import {
   insertWithdrawal,
   queuedTotals,
@@ -261,6 +261,18 @@ export async function balance(
 
 /** Sync flag over all chains, with per-chain detail. */
 export { overallSync as syncState };
+
+/** Recent sweeps with what each cost, optionally of one chain. */
+export async function sweeps(
+  ctx: ProcessorContext,
+  chain: string | undefined,
+  limit: number,
+): Promise<SweepRecord[]> {
+  if (chain !== undefined && !ctx.plugins.has(chain)) {
+    throw new InputError("chain", `no enabled chain is called ${JSON.stringify(chain)}`);
+  }
+  return await listSweeps(ctx.db, chain ?? null, limit);
+}
 
 /** Resolves a name through the first plugin that can; NotFoundError when none knows it. */
 export async function resolveName(ctx: ProcessorContext, domain: string): Promise<string> {

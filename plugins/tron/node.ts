@@ -150,6 +150,8 @@ export interface TronWalletApi {
   accountResource(address: string): Promise<TronAccountResource>;
   /** Chain parameters by key (`getEnergyFee`, `getTransactionFee`, …). */
   chainParameters(): Promise<Map<string, number>>;
+  /** Sun of staked TRX `owner` can still delegate as energy (`getcandelegatedmaxsize`). */
+  delegatableEnergyStake(owner: string): Promise<bigint>;
   /** `balanceOf(owner)` of a TRC20 contract (both base58). */
   trc20Balance(contract: string, owner: string): Promise<bigint>;
   /** Sends a signed transaction (node JSON). */
@@ -199,6 +201,8 @@ const resourceAnswer = z.object({
   TotalEnergyLimit: int.optional(),
   TotalEnergyWeight: int.optional(),
 }).passthrough();
+
+const maxSizeAnswer = z.object({ max_size: sun.optional() }).passthrough();
 
 const parametersAnswer = z.object({
   chainParameter: z.array(z.object({ key: z.string(), value: int.optional() })),
@@ -331,6 +335,16 @@ export function createTronNode(options: TronNodeOptions): TronNode & TronWalletA
         await call("getchainparameters", {}),
       );
       return new Map(answer.chainParameter.map((p) => [p.key, p.value ?? 0]));
+    },
+
+    async delegatableEnergyStake(owner: string): Promise<bigint> {
+      const answer = check(
+        "getcandelegatedmaxsize",
+        maxSizeAnswer,
+        // type 1 = ENERGY
+        await call("getcandelegatedmaxsize", { owner_address: owner, type: 1, visible: true }),
+      );
+      return answer.max_size ?? 0n;
     },
 
     async trc20Balance(contract: string, owner: string): Promise<bigint> {

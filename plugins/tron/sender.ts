@@ -268,6 +268,10 @@ export function createTronSender(deps: TronSenderDeps): ChainSender {
       if (available < energy) {
         const lend = await stakeFor(energy - available);
         if (lend === null) return { wait: "the network reports no energy rate" };
+        const free = await node.delegatableEnergyStake(hot);
+        if (free < lend) {
+          return { wait: `the hot wallet can lend ${free} sun of stake; ${lend} is needed` };
+        }
         return { lend };
       }
     }

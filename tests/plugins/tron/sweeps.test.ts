@@ -9,7 +9,14 @@ import { newAddress } from "../../../core/processor.ts";
 import { senderTick } from "../../../core/sender.ts";
 import { listSweeps } from "../../../core/store/sweeps.ts";
 import { tronHexFromAddress } from "../../../plugins/tron/address.ts";
-import { type TronHarness, withTronHarness } from "../../support/tron_harness.ts";
+import { hex } from "../../../plugins/tron/deps.ts";
+import { tronAccountKey } from "../../../plugins/tron/derivation.ts";
+import {
+  TRON_TEST_MNEMONIC,
+  type TronHarness,
+  withTronHarness,
+} from "../../support/tron_harness.ts";
+import { nodeTx, post } from "./devnet/helpers.ts";
 
 function usdtOf(h: TronHarness, address: string): bigint {
   return h.devnet.chain.tokens.get("USDT_TRC20")!.balances.get(tronHexFromAddress(address)) ?? 0n;
@@ -100,4 +107,81 @@ Deno.test("a sweep whose fee is too large a share of the amount waits", () =>
     const topups = await h.ctx.db.query("select id from withdrawals");
     assert.equal(topups.length, 0);
     assert.equal(usdtOf(h, address), 2_000_000n);
+  }));
+
+/** Freezes `sun` of the hot wallet's TRX for energy (Stake 2.0), as an operator would. */
+async function stakeHot(h: TronHarness, sun: bigint) {
+  const key = tronAccountKey(TRON_TEST_MNEMONIC).derivePrivateKey(0n);
+  await nodeTx(h.devnet, "/wallet/freezebalancev2", {
+    owner_address: h.hot,
+    frozen_balance: Number(sun),
+    resource: "ENERGY",
+  }, hex.encode(key));
+  await h.block();
+}
+
+Deno.test("delegate strategy: a fresh USDT deposit is activated, lent energy, swept, and the energy reclaimed", () =>
+  withTronHarness({
+    assets: { USDT_TRC20: { minSweep: "5000000" } },
+    tron: { sweep: { strategy: "delegate", maxFeeBps: 1000 } },
+  }, async (h) => {
+    await fundHot(h);
+    await stakeHot(h, 10_000_000_000n);
+    const address = await newAddress(h.ctx, "u1", "USDT_TRC20");
+    await h.devnet.faucetToken("USDT_TRC20", address, 9_000_000n);
+    await h.block();
+    const hotUsdt = usdtOf(h, h.hot);
+    const hotTrx = trxOf(h, h.hot);
+    await drive(h, () => sweepDone(h));
+    assert.equal(usdtOf(h, address), 0n);
+    assert.equal(usdtOf(h, h.hot) - hotUsdt, 9_000_000n);
+    // The reclaim goes out after the sweep is seen.
+    await drive(h, async () => {
+      const [r] = await h.ctx.db.query(
+        "select status from withdrawals where kind = 'reclaim'",
+      );
+      return r?.status === "processed";
+    });
+    const kinds = await h.ctx.db.query(
+      "select kind, status, amount::text as amount from withdrawals where sweep_id is not null order by id",
+    );
+    assert.deepEqual(kinds.map((k) => `${k.kind}:${k.status}`), [
+      "topup:processed",
+      "lend:processed",
+      "reclaim:processed",
+    ]);
+    // Activation is a 1-sun transfer; what was lent is what was reclaimed.
+    assert.equal(kinds[0].amount, "1");
+    assert.equal(kinds[1].amount, kinds[2].amount);
+    const delegated = await post(h.devnet.endpoint, "/wallet/getdelegatedresourcev2", {
+      fromAddress: h.hot,
+      toAddress: address,
+      visible: true,
+    });
+    assert.deepEqual(delegated, {});
+    // No TRX was burnt for energy: the sweep cost the activation and bandwidth only, all
+    // of it paid by the hot wallet (the 1 sun stays on the deposit).
+    const [sweep] = await listSweeps(h.ctx.db, "tron", 10);
+    assert.equal(sweep.fee, hotTrx - trxOf(h, h.hot) - 1n);
+    assert.ok(sweep.fee < 2_000_000n, `fee ${sweep.fee} is activation and bandwidth only`);
+  }));
+
+Deno.test("delegate strategy: a sweep waits while the hot wallet has no stake to lend", () =>
+  withTronHarness({
+    assets: { USDT_TRC20: { minSweep: "5000000" } },
+    tron: { sweep: { strategy: "delegate" } },
+  }, async (h) => {
+    await fundHot(h);
+    const address = await newAddress(h.ctx, "u1", "USDT_TRC20");
+    await h.devnet.faucetToken("USDT_TRC20", address, 9_000_000n);
+    await h.block();
+    for (let i = 0; i < 4; i++) {
+      await senderTick(h.ctx, h.plugin);
+      await h.block();
+    }
+    const lends = await h.ctx.db.query("select status from withdrawals where kind = 'lend'");
+    assert.equal(lends.length, 0);
+    const [sweep] = await listSweeps(h.ctx.db, "tron", 10);
+    assert.equal(sweep.status, "requested");
+    assert.equal(usdtOf(h, address), 9_000_000n);
   }));

@@ -1,0 +1,192 @@
+/**
+ * The whole processor with the TRON plugin (workers under leader locks, HTTP, devnet blocks
+ * on a timer), driven only through HTTP as a new user would.
+ */
+
+import assert from "node:assert/strict";
+import postgres from "postgres";
+import { parseConfig } from "../../core/config.ts";
+import { silentLogger } from "../../core/log.ts";
+import { startProcessor } from "../../plugins/runtime.ts";
+import { devnetTrc20Assets, tronDevnetControls } from "../../plugins/tron/dev.ts";
+import { startTronDevnet } from "../../plugins/tron/devnet/server.ts";
+import { tronHexFromAddress } from "../../plugins/tron/address.ts";
+import { TRON_TEST_MNEMONIC } from "../support/tron_harness.ts";
+import { testKey } from "../plugins/tron/devnet/helpers.ts";
+
+const TOKEN = "e2e-token-0123456789abcdef";
+const CONFIRMATIONS = 5;
+
+async function until<T>(what: string, probe: () => Promise<T | null>, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== null) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+Deno.test("TRON end to end: deposits to final, a USDT_TRC20 withdrawal, a sweep with its fee", async () => {
+  const devnet = await startTronDevnet({ blockIntervalMs: 300 });
+  const url = Deno.env.get("DATABASE_URL");
+  const schema = `e2e_${crypto.randomUUID().replaceAll("-", "")}`;
+  const admin = url ? postgres(url, { max: 1, onnotice: () => {} }) : null;
+  await admin?.unsafe(`create schema ${schema}`);
+  const config = parseConfig({
+    network: "devnet",
+    api: { port: 0, hostname: "127.0.0.1", tokens: [TOKEN] },
+    database: url ? { url, schema } : { dataDir: "memory://" },
+    tron: {
+      endpoint: devnet.endpoint,
+      mnemonic: TRON_TEST_MNEMONIC,
+      confirmations: CONFIRMATIONS,
+      assets: {
+        TRX: { decimals: 6 },
+        ...devnetTrc20Assets(devnet),
+        USDT_TRC20: { ...devnetTrc20Assets(devnet).USDT_TRC20, minSweep: "20000000" },
+      },
+    },
+  });
+  const running = await startProcessor(config, silentLogger, { tron: tronDevnetControls(devnet) });
+  const statuses: number[] = [];
+  const call = async (method: string, path: string, body?: unknown) => {
+    const r = await fetch(`${running.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    statuses.push(r.status);
+    return { status: r.status, json: await r.json() };
+  };
+  try {
+    const info = await call("GET", "/devnet");
+    const hot = info.json.chains.tron.hot_wallet as string;
+    const faucet = info.json.chains.tron.faucet as string;
+    await call("POST", "/devnet/faucet", { currency: "TRX", to: hot, amount: "500000000000" });
+    await call("POST", "/devnet/faucet", { currency: "USDT_TRC20", to: hot, amount: "100000000" });
+
+    // The scanner is live (a new leader first waits out any old one's lock) and caught up.
+    const scanned = async () =>
+      Number((await call("GET", "/v1/system/sync")).json.chains.tron.last_block_height);
+    const start = await scanned();
+    await until("the scanner to start", async () => await scanned() > start + 1 ? true : null);
+    const height = (await call("GET", "/devnet")).json.chains.tron.height as number;
+    await until("the scanner to catch up", async () => await scanned() >= height ? true : null);
+
+    // A USDT_TRC20 deposit: rising confirmations, counted in /v1/income only once final.
+    const usdt = (await call("POST", "/v1/address/new", {
+      user_id: "alice",
+      currency: "USDT_TRC20",
+    })).json.address as string;
+    assert.match(usdt, /^T[1-9A-HJ-NP-Za-km-z]{33}$/);
+    await call("POST", "/devnet/faucet", { currency: "USDT_TRC20", to: usdt, amount: "25000000" });
+    const seen = new Set<number>();
+    const final = await until("the USDT income to be final", async () => {
+      const r = await call("GET", "/v1/deposit/history?user_id=alice&currency=USDT_TRC20");
+      const income = r.json.incomes?.[0];
+      if (!income) return null;
+      seen.add(income.confirmations);
+      const total = await call("GET", "/v1/income?user_id=alice");
+      const counted = total.json.total_income.find((t: { deposit_address: string }) =>
+        t.deposit_address === usdt
+      );
+      // Read after the history: counted implies the count reached the configuration.
+      if (counted && counted.amount !== "0") {
+        return { income, counted };
+      }
+      assert.ok(
+        income.confirmations < CONFIRMATIONS + 1,
+        `${income.confirmations} yet not counted`,
+      );
+      return null;
+    });
+    assert.equal(final.counted.amount, "25000000");
+    assert.equal(final.income.source_address, faucet);
+    assert.ok(seen.size >= 2, `confirmations seen rising: ${[...seen]}`);
+    const byHash = await call("GET", `/v1/deposit/income?tx_hash=${final.income.tx_hash}`);
+    assert.equal(byHash.json.currency, "USDT_TRC20");
+    assert.ok(byHash.json.income.confirmations >= CONFIRMATIONS);
+
+    // A TRX deposit, likewise.
+    const trx = (await call("POST", "/v1/address/new", { user_id: "alice", currency: "TRX" }))
+      .json.address as string;
+    await call("POST", "/devnet/faucet", { currency: "TRX", to: trx, amount: "7000000" });
+    const trxIncome = await until("the TRX income to be final", async () => {
+      const r = await call("GET", "/v1/deposit/history?user_id=alice&currency=TRX");
+      const income = r.json.incomes?.[0];
+      return income && income.confirmations >= CONFIRMATIONS ? income : null;
+    });
+    assert.equal(trxIncome.amount, "7000000");
+    const all = await call("GET", "/v1/address/all?user_id=alice");
+    assert.deepEqual(
+      all.json.addresses.map((a: { address: string }) => a.address).sort(),
+      [usdt, trx].sort(),
+    );
+
+    // The USDT deposit is above its minimum: it is swept to the hot wallet (top-up first),
+    // and the sweep's fee is recorded.
+    const sweep = await until("the sweep", async () => {
+      const r = await call("GET", "/v1/sweeps?chain=tron");
+      const done = r.json.sweeps.find((s: { status: string }) => s.status === "done");
+      return done ?? null;
+    });
+    assert.equal(sweep.deposit_address, usdt);
+    assert.equal(sweep.amount, "25000000");
+    assert.ok(BigInt(sweep.fee) > 0n, `fee ${sweep.fee}`);
+    const emptied = await call("GET", `/v1/balance?currency=USDT_TRC20&address=${usdt}`);
+    assert.deepEqual(emptied.json, { balance: "0", status: "active" });
+
+    // A USDT_TRC20 withdrawal to a fresh account, given in 41… hex.
+    const payee = testKey("e2e-payee").address;
+    const fresh = await call("GET", `/v1/balance?currency=USDT_TRC20&address=${payee}`);
+    assert.deepEqual(fresh.json, { balance: "0", status: "non_exist" });
+    const sent = await call("POST", "/v1/withdrawal/send", {
+      user_id: "alice",
+      query_id: "payout-1",
+      currency: "USDT_TRC20",
+      amount: "12345678",
+      destination: tronHexFromAddress(payee),
+    });
+    assert.equal(sent.status, 200, JSON.stringify(sent.json));
+    const done = await until("the withdrawal", async () => {
+      const r = await call("GET", `/v1/withdrawal/status?id=${sent.json.ID}`);
+      return r.json.status === "processed" ? r.json : null;
+    });
+    assert.match(done.tx_hash, /^[0-9a-f]{64}$/);
+    const paid = await call("GET", `/v1/balance?currency=USDT_TRC20&address=${payee}`);
+    assert.equal(paid.json.balance, "12345678");
+
+    // Bad input is a 400 naming the field.
+    const bad = await call("POST", "/v1/withdrawal/send", {
+      user_id: "alice",
+      query_id: "payout-2",
+      currency: "USDT_TRC20",
+      amount: "1",
+      destination: "T-not-an-address",
+    });
+    assert.equal(bad.status, 400);
+    assert.match(bad.json.error, /^destination: /);
+    const memo = await call("POST", "/v1/withdrawal/send", {
+      user_id: "alice",
+      query_id: "payout-3",
+      currency: "TRX",
+      amount: "1",
+      destination: payee,
+      comment: "hello",
+    });
+    assert.equal(memo.status, 400);
+    assert.match(memo.json.error, /^comment: /);
+
+    const sync = await call("GET", "/v1/system/sync");
+    assert.equal(typeof sync.json.is_synced, "boolean");
+    assert.equal(typeof sync.json.last_block_gen_utime, "number");
+    assert.ok(sync.json.chains.tron);
+    assert.ok(statuses.every((s) => s < 500), `statuses: ${statuses}`);
+  } finally {
+    await running.stop();
+    await devnet.close();
+    await admin?.unsafe(`drop schema ${schema} cascade`);
+    await admin?.end();
+  }
+});
