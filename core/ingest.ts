@@ -7,7 +7,7 @@
 import type { ProcessorContext } from "./context.ts";
 import type { AccountLookup, ChainPlugin, Cursor } from "./plugin.ts";
 import { ownedDeposits } from "./store/addresses.ts";
-import { commitBlock, initCursor, loadCursor } from "./store/cursors.ts";
+import { commitBlock, commitRollback, initCursor, loadCursor } from "./store/cursors.ts";
 
 /** The per-block ownership lookup: our deposit addresses plus the hot wallet. */
 export function accountLookup(ctx: ProcessorContext, plugin: ChainPlugin): AccountLookup {
@@ -36,6 +36,18 @@ export async function ingestOnce(
   const cursor = await currentCursor(ctx, plugin);
   const block = await plugin.scanner.next(cursor, lookup);
   if (!block) return false;
+  if ("to" in block) {
+    const undone = await ctx.db.transaction((tx) =>
+      commitRollback(tx, plugin.chain, cursor, block.to, plugin.requiredConfirmations)
+    );
+    ctx.log.warn("fork: blocks rolled back", {
+      chain: plugin.chain,
+      from: cursor.height,
+      to: block.to.height,
+      ...undone,
+    });
+    return true;
+  }
   const { newIncomes, unknownSightings, tripwires } = await ctx.db.transaction((tx) =>
     commitBlock(tx, plugin.chain, cursor, block)
   );

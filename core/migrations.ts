@@ -198,6 +198,14 @@ create index withdrawals_sweep on withdrawals (sweep_id) where sweep_id is not n
 alter table sweeps add column not_before timestamptz;
 `,
   },
+  {
+    version: 7,
+    name: "block heights of sightings and unrecognized transfers, for fork rollbacks",
+    sql: `
+alter table payloads add column seen_height bigint;
+alter table unrecognized_transfers add column block_height bigint;
+`,
+  },
 ];
 
 /**

@@ -131,15 +131,25 @@ export interface ScannedBlock {
   returned?: TransferConfirmation[];
 }
 
+/**
+ * The chain replaced blocks the scanner had ingested (a fork): everything after `to` is
+ * undone and scanning resumes from it.
+ */
+export interface Rollback {
+  /** The last block both branches share, as a cursor. */
+  to: Cursor;
+}
+
 /** Follows the chain block by block. */
 export interface ChainScanner {
   /** Where to start when no cursor is persisted: the current tip. */
   initialCursor(): Promise<Cursor>;
   /**
-   * The block after `cursor`, or null when the chain has none yet. Throws on node errors;
-   * the caller retries the same cursor, so no block is ever skipped.
+   * The block after `cursor`, or null when the chain has none yet, or a rollback when the
+   * chain no longer holds `cursor`'s block. Throws on node errors; the caller retries the
+   * same cursor, so no block is ever skipped.
    */
-  next(cursor: Cursor, lookup: AccountLookup): Promise<ScannedBlock | null>;
+  next(cursor: Cursor, lookup: AccountLookup): Promise<ScannedBlock | Rollback | null>;
 }
 
 /**

@@ -7,7 +7,7 @@
 export type WithdrawalStatus = "pending" | "processing" | "processed" | "failed";
 
 /** Why a transition happens. */
-export type WithdrawalEvent = "batched" | "sent" | "not_sent" | "expired";
+export type WithdrawalEvent = "batched" | "sent" | "not_sent" | "expired" | "orphaned";
 
 /** From status, by event, to status. Anything absent is illegal. */
 export const WITHDRAWAL_TRANSITIONS: Readonly<
@@ -23,8 +23,10 @@ export const WITHDRAWAL_TRANSITIONS: Readonly<
     // The payload's validity passed on chain unseen: try again with a new payload.
     expired: "pending",
   },
-  processed: {},
-  failed: {},
+  // A fork replaced the block that held the payload (chains without instant finality): it
+  // is awaited again, to be seen in the new branch or to expire and be rebuilt.
+  processed: { orphaned: "processing" },
+  failed: { orphaned: "processing" },
 };
 
 /** The status `event` leads to from `from`; throws on an illegal transition. */

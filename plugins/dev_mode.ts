@@ -11,7 +11,7 @@ import type { Logger } from "../core/log.ts";
 import { startProcessor, waitForSignal } from "./runtime.ts";
 import { devnetJettonAssets, tonDevnetControls } from "./ton/dev.ts";
 import { startTonDevnet } from "./ton/devnet/server.ts";
-import { devnetTrc20Assets, tronDevnetControls } from "./tron/dev.ts";
+import { devnetTrc20Assets, stakeDevnetHotWallet, tronDevnetControls } from "./tron/dev.ts";
 import { englishWordlist, generateMnemonic } from "./tron/deps.ts";
 import { startTronDevnet } from "./tron/devnet/server.ts";
 
@@ -22,6 +22,7 @@ export async function startDev(log: Logger): Promise<void> {
   const env = Deno.env.toObject();
   const token = env.API_TOKEN?.split(",")[0]?.trim() ||
     `dev-${crypto.randomUUID().replaceAll("-", "")}`;
+  const tronMnemonic = generateMnemonic(englishWordlist, 256);
   const raw = applyEnv({
     network: "devnet",
     api: { port: 8080, hostname: "127.0.0.1", tokens: [token] },
@@ -38,10 +39,14 @@ export async function startDev(log: Logger): Promise<void> {
     },
     tron: {
       endpoint: tronDevnet.endpoint,
-      mnemonic: generateMnemonic(englishWordlist, 256),
+      mnemonic: tronMnemonic,
       assets: {
         TRX: { decimals: 6, minSweep: "10000000" },
-        ...devnetTrc20Assets(tronDevnet),
+        ...Object.fromEntries(
+          Object.entries(devnetTrc20Assets(tronDevnet)).map((
+            [code, asset],
+          ) => [code, { ...asset, minSweep: (10n ** BigInt(asset.decimals) * 10n).toString() }]),
+        ),
       },
     },
   }, {
@@ -64,6 +69,11 @@ export async function startDev(log: Logger): Promise<void> {
   await tronDevnet.faucetTrx(tronHot.address, 1_000_000_000_000n);
   for (const symbol of Object.keys(tronDevnet.tokens)) {
     await tronDevnet.faucetToken(symbol, tronHot.address, 1_000_000_000_000n);
+  }
+  if (config.tron?.sweep.strategy === "delegate") {
+    // Energy to lend deposits for their sweeps: a quarter of the hot wallet's TRX, staked.
+    await tronDevnet.waitForBlock();
+    await stakeDevnetHotWallet(tronDevnet, tronMnemonic, 250_000_000_000n);
   }
   console.log(
     [

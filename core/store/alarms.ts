@@ -8,6 +8,9 @@ export const EXPIRED_PAYLOAD_SEEN = "expired_payload_seen";
 /** A transfer recorded as processed came back undelivered. */
 export const TRANSFER_RETURNED = "transfer_returned";
 
+/** A fork dropped blocks holding incomes that were already final. */
+export const REORG_BEYOND_FINALITY = "reorg_beyond_finality";
+
 /** A sweep was executed on chain but moved nothing. */
 export const SWEEP_FAILED = "sweep_failed";
 

@@ -3,7 +3,8 @@
 import type { Queryable } from "../db.ts";
 import type { Cursor, Json, ScannedBlock } from "../plugin.ts";
 import { insertIncomes } from "./incomes.ts";
-import { raiseAlarm, TRANSFER_RETURNED } from "./alarms.ts";
+import { raiseAlarm, REORG_BEYOND_FINALITY, TRANSFER_RETURNED } from "./alarms.ts";
+import { nextWithdrawalStatus } from "../withdrawal_status.ts";
 import { applySighting } from "./payloads.ts";
 import { big } from "./rows.ts";
 
@@ -66,7 +67,7 @@ export async function commitBlock(
   const unknownSightings: string[] = [];
   const tripwires: string[] = [];
   for (const sighting of block.sightings) {
-    const result = await applySighting(tx, chain, sighting);
+    const result = await applySighting(tx, chain, sighting, block.cursor.height);
     if (result === "unknown") unknownSightings.push(sighting.txHash);
     if (result === "tripwire") tripwires.push(sighting.txHash);
   }
@@ -82,11 +83,22 @@ export async function commitBlock(
   for (const u of block.unrecognized ?? []) {
     await tx.query(
       `insert into unrecognized_transfers (chain, address_id, token, source_address, amount,
-         comment, binary_comment, tx_hash, block_time)
-       select $1, a.id, $3, $4, $5::numeric, $6, $7, $8, $9 from addresses a
+         comment, binary_comment, tx_hash, block_time, block_height)
+       select $1, a.id, $3, $4, $5::numeric, $6, $7, $8, $9, $10 from addresses a
        where a.chain = $1 and a.address = $2
        on conflict (chain, tx_hash) do nothing`,
-      [chain, u.to, u.token, u.from, u.amount, u.comment, u.binaryComment, u.txHash, u.time],
+      [
+        chain,
+        u.to,
+        u.token,
+        u.from,
+        u.amount,
+        u.comment,
+        u.binaryComment,
+        u.txHash,
+        u.time,
+        block.cursor.height,
+      ],
     );
   }
   for (const r of block.returned ?? []) {
@@ -103,4 +115,85 @@ export async function commitBlock(
     tripwires.push(r.txHash);
   }
   return { newIncomes, unknownSightings, tripwires };
+}
+
+/** What undoing a fork's blocks changed. */
+export interface RollbackResult {
+  /** Incomes removed (not yet final, so never credited). */
+  incomes: number;
+  /** Our payloads whose sighting was in a dropped block, awaited again. */
+  payloads: number;
+  /** Incomes above the fork that were already final: kept, and an alarm raised. */
+  finalKept: number;
+}
+
+/**
+ * Undoes what blocks after `to` contributed, because the chain replaced them: the cursor
+ * moves back (guarded by the previous height), non-final incomes and unrecognized transfers
+ * of those blocks go, and payloads seen in them are awaited again (their withdrawals return
+ * to processing, their sweeps to processing). Incomes already final are kept and raise an
+ * alarm that halts the sender: a person must look at a fork deeper than finality.
+ */
+export async function commitRollback(
+  tx: Queryable,
+  chain: string,
+  previous: Cursor,
+  to: Cursor,
+  requiredConfirmations: number,
+): Promise<RollbackResult> {
+  const moved = await tx.query(
+    `update cursors set height = $2, block_time = $3, state = $4::jsonb, updated_at = now()
+     where chain = $1 and height = $5 returning chain`,
+    [chain, to.height, to.time, JSON.stringify(to.state), previous.height],
+  );
+  if (!moved.length) throw new CursorMovedError(chain);
+  // Final by the count before the fork: height - block_height + 1 >= required.
+  const finalBelow = previous.height - BigInt(requiredConfirmations) + 1n;
+  const removed = await tx.query(
+    `delete from incomes where chain = $1 and block_height > $2 and block_height > $3
+     returning id`,
+    [chain, to.height, finalBelow],
+  );
+  const kept = await tx.query(
+    `select count(*)::int as n from incomes
+     where chain = $1 and block_height > $2 and block_height <= $3`,
+    [chain, to.height, finalBelow],
+  );
+  const finalKept = Number(kept[0].n);
+  if (finalKept > 0) {
+    await raiseAlarm(
+      tx,
+      chain,
+      REORG_BEYOND_FINALITY,
+      `a fork back to block ${to.height} dropped ${finalKept} final incomes`,
+    );
+  }
+  await tx.query(
+    "delete from unrecognized_transfers where chain = $1 and block_height > $2",
+    [chain, to.height],
+  );
+  const payloads = await tx.query(
+    `update payloads set status = 'sent', tx_hash = null, fee = null, seen_time = null,
+       seen_height = null, last_broadcast_at = null
+     where chain = $1 and status = 'seen' and seen_height > $2 returning id`,
+    [chain, to.height],
+  );
+  const refs = payloads.map((p) => String(p.id));
+  if (refs.length) {
+    for (const from of ["processed", "failed"] as const) {
+      await tx.query(
+        `update withdrawals set status = $2, tx_hash = null, confirmed_tx_hash = null,
+           failure_reason = null, updated_at = now()
+         where payload_ref = any($1::bigint[]) and status = $3`,
+        [refs, nextWithdrawalStatus(from, "orphaned"), from],
+      );
+    }
+    await tx.query(
+      `update sweeps set status = 'processing', amount = null, fee = null, tx_hash = null,
+         updated_at = now()
+       where payload_ref = any($1::bigint[]) and status = 'done'`,
+      [refs],
+    );
+  }
+  return { incomes: removed.length, payloads: refs.length, finalKept };
 }

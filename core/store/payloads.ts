@@ -151,6 +151,7 @@ export async function applySighting(
   tx: Queryable,
   chain: string,
   s: PayloadSighting,
+  height: bigint | null = null,
 ): Promise<"applied" | "replay" | "tripwire" | "unknown"> {
   const [payload] = await tx.query(
     `select id::text as id, status, purpose from payloads
@@ -170,9 +171,10 @@ export async function applySighting(
   }
   const ref = big(payload.id);
   await tx.query(
-    `update payloads set status = 'seen', tx_hash = $2, fee = $3::numeric, seen_time = $4
+    `update payloads set status = 'seen', tx_hash = $2, fee = $3::numeric, seen_time = $4,
+       seen_height = $5
      where id = $1`,
-    [ref, s.txHash, s.fee, s.time],
+    [ref, s.txHash, s.fee, s.time, height],
   );
   if (payload.purpose === "withdrawals") {
     await settleWithdrawals(tx, ref, s);

@@ -1,7 +1,10 @@
 /** Devnet mode for TRON: the faucet and chain facts behind the API's `/devnet` routes. */
 
+import { TronWeb } from "tronweb";
 import { InputError } from "../../core/errors.ts";
 import type { ChainDevnet, FaucetRequest, Json } from "../../core/plugin.ts";
+import { hex } from "./deps.ts";
+import { TRON_HOT_WALLET_INDEX, tronAccountKey } from "./derivation.ts";
 import type { TronDevnet } from "./devnet/server.ts";
 
 /** Exposes a running TRON devnet through the chain-agnostic devnet contract. */
@@ -36,4 +39,24 @@ export function devnetTrc20Assets(
       contract: t.address,
     }]),
   );
+}
+
+/**
+ * Stakes `sun` of the hot wallet's TRX for energy (Stake 2.0), as an operator does before
+ * choosing the `delegate` sweep strategy. The hot wallet's TRX must already be in a block.
+ */
+export async function stakeDevnetHotWallet(
+  devnet: TronDevnet,
+  mnemonic: string,
+  sun: bigint,
+): Promise<void> {
+  const key = tronAccountKey(mnemonic).derivePrivateKey(TRON_HOT_WALLET_INDEX);
+  const tronWeb = new TronWeb({ fullHost: devnet.endpoint });
+  const hot = tronWeb.address.fromPrivateKey(hex.encode(key));
+  if (!hot) throw new Error("hot wallet key gives no address");
+  const unsigned = await tronWeb.transactionBuilder.freezeBalanceV2(Number(sun), "ENERGY", hot);
+  const signed = await tronWeb.trx.sign(unsigned, hex.encode(key));
+  key.fill(0);
+  const result = await tronWeb.trx.sendRawTransaction(signed);
+  if (!result.result) throw new Error(`freeze refused: ${JSON.stringify(result)}`);
 }

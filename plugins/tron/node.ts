@@ -28,6 +28,7 @@ const blockHeader = z.object({
     // java-tron omits zero fields (genesis number).
     number: int.optional().default(0),
     timestamp: int.optional().default(0),
+    parentHash: z.string().optional(),
   }),
 });
 
@@ -74,6 +75,8 @@ export interface TronHead {
   timestamp: number;
   /** Block id, hex. */
   id: string;
+  /** Id of the block before it; empty for genesis. */
+  parentId: string;
 }
 
 /** One transaction of a block, the parts the scanner reads. */
@@ -170,7 +173,12 @@ export interface TronNodeOptions {
 
 function headOf(b: z.infer<typeof block>): TronHead {
   const raw = b.block_header.raw_data;
-  return { number: raw.number, timestamp: raw.timestamp, id: b.blockID };
+  return {
+    number: raw.number,
+    timestamp: raw.timestamp,
+    id: b.blockID.toLowerCase(),
+    parentId: (raw.parentHash ?? "").toLowerCase(),
+  };
 }
 
 /**

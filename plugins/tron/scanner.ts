@@ -3,8 +3,11 @@
  * accounts into incomes (TRX and configured TRC20 tokens) and payload sightings.
  *
  * Decisions:
- * - The cursor is the last ingested block number; `state` is `{ blockId }` of that block,
- *   kept for later reorg detection (nothing reads it yet).
+ * - The cursor is the last ingested block number; `state` is `{ blockId, recent }`: that
+ *   block's id and the ids of the blocks before it (at most {@link FORK_WINDOW}, oldest
+ *   first). A next block whose parent is not `blockId` means the chain switched to a fork:
+ *   the scanner walks back through `recent` to the last block the node still has, and
+ *   returns a rollback to it. A fork deeper than the window throws (ingest stops there).
  * - A node whose head is below the next block is "nothing yet" (null), never followed back.
  *   A block the node does not have (a lagging backend answering `{}`) is also null.
  * - Block and transaction infos must both load, and every transaction of the block must have
@@ -29,6 +32,7 @@ import type {
   Cursor,
   IncomeEvent,
   PayloadSighting,
+  Rollback,
   ScannedBlock,
 } from "../../core/plugin.ts";
 import { parseTronAddress } from "./address.ts";
@@ -46,6 +50,25 @@ export interface TronScannerAsset {
 /** Scanner options. */
 export interface TronScannerOptions {
   assets: readonly TronScannerAsset[];
+}
+
+/** Block ids kept in the cursor to find where a fork left our branch (TRON solidifies at 19). */
+export const FORK_WINDOW = 32;
+
+/** The cursor state this scanner keeps. */
+interface ScanState {
+  blockId: string;
+  /** Ids of the blocks up to and including `blockId`, oldest first. */
+  recent: string[];
+}
+
+function stateOf(cursor: Cursor): ScanState {
+  const raw = (cursor.state ?? {}) as { blockId?: unknown; recent?: unknown };
+  const blockId = typeof raw.blockId === "string" ? raw.blockId.toLowerCase() : "";
+  const recent = Array.isArray(raw.recent) && raw.recent.every((r) => typeof r === "string")
+    ? raw.recent as string[]
+    : [blockId];
+  return { blockId, recent: recent.length ? recent : [blockId] };
 }
 
 /** `transfer(address,uint256)` selector. */
@@ -205,17 +228,41 @@ export function createTronScanner(node: TronNode, options: TronScannerOptions): 
     return { incomes, sightings };
   }
 
+  /** Where our branch and the node's meet, walking back through `state.recent`. */
+  async function forkPoint(cursor: Cursor, state: ScanState): Promise<Rollback> {
+    const top = Number(cursor.height);
+    for (let back = 1; back < state.recent.length; back++) {
+      const num = top - back;
+      const ours = state.recent[state.recent.length - 1 - back];
+      const theirs = await node.blockByNum(num);
+      if (theirs === null) throw new Error(`TRON block ${num}: missing while resolving a fork`);
+      if (theirs.id === ours) {
+        const recent = state.recent.slice(0, state.recent.length - back);
+        return {
+          to: {
+            height: BigInt(num),
+            time: Math.floor(theirs.timestamp / 1000),
+            state: { blockId: ours, recent },
+          },
+        };
+      }
+    }
+    throw new Error(
+      `TRON fork deeper than the ${state.recent.length} blocks kept: block ${top} is gone`,
+    );
+  }
+
   return {
     async initialCursor(): Promise<Cursor> {
       const head = await node.nowBlock();
       return {
         height: BigInt(head.number),
         time: Math.floor(head.timestamp / 1000),
-        state: { blockId: head.id },
+        state: { blockId: head.id, recent: [head.id] },
       };
     },
 
-    async next(cursor: Cursor, lookup: AccountLookup): Promise<ScannedBlock | null> {
+    async next(cursor: Cursor, lookup: AccountLookup): Promise<ScannedBlock | Rollback | null> {
       const num = Number(cursor.height) + 1;
       const head = await node.nowBlock();
       // A node behind the cursor (another backend, a restart) is waited for, never followed back.
@@ -223,12 +270,16 @@ export function createTronScanner(node: TronNode, options: TronScannerOptions): 
       const loaded = await load(num);
       if (loaded === null) return null;
       const { block, infos } = loaded;
+      const state = stateOf(cursor);
+      if (state.blockId && block.parentId && block.parentId !== state.blockId) {
+        return await forkPoint(cursor, state);
+      }
       const found = await scan(block, infos, lookup);
       return {
         cursor: {
           height: BigInt(block.number),
           time: Math.floor(block.timestamp / 1000),
-          state: { blockId: block.id },
+          state: { blockId: block.id, recent: [...state.recent, block.id].slice(-FORK_WINDOW) },
         },
         ...found,
       };

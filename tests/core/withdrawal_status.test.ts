@@ -1,6 +1,7 @@
 /**
- * The withdrawal state machine: pending -> processing -> processed | failed, and back to
- * pending when a payload expired unseen. Anything else is an error.
+ * The withdrawal state machine: pending -> processing -> processed | failed, back to pending
+ * when a payload expired unseen, and back to processing when a fork dropped the block that
+ * held it. Anything else is an error.
  */
 
 import assert from "node:assert/strict";
@@ -13,7 +14,7 @@ import {
 } from "../../core/withdrawal_status.ts";
 
 const STATUSES: WithdrawalStatus[] = ["pending", "processing", "processed", "failed"];
-const EVENTS: WithdrawalEvent[] = ["batched", "sent", "not_sent", "expired"];
+const EVENTS: WithdrawalEvent[] = ["batched", "sent", "not_sent", "expired", "orphaned"];
 
 /** The specification, written out independently of the table in core. */
 const ALLOWED: [WithdrawalStatus, WithdrawalEvent, WithdrawalStatus][] = [
@@ -21,6 +22,8 @@ const ALLOWED: [WithdrawalStatus, WithdrawalEvent, WithdrawalStatus][] = [
   ["processing", "sent", "processed"],
   ["processing", "not_sent", "failed"],
   ["processing", "expired", "pending"],
+  ["processed", "orphaned", "processing"],
+  ["failed", "orphaned", "processing"],
 ];
 
 Deno.test("the transition table covers exactly the four statuses", () => {
@@ -56,10 +59,10 @@ Deno.test("every other (status, event) pair throws an illegal transition error",
   assert.equal(illegal, STATUSES.length * EVENTS.length - ALLOWED.length);
 });
 
-Deno.test("processed and failed are terminal: no event leaves them", () => {
+Deno.test("processed and failed are left only when a fork orphans the payload", () => {
   for (const terminal of ["processed", "failed"] as const) {
-    assert.deepEqual(WITHDRAWAL_TRANSITIONS[terminal], {});
-    for (const event of EVENTS) {
+    assert.deepEqual(WITHDRAWAL_TRANSITIONS[terminal], { orphaned: "processing" });
+    for (const event of EVENTS.filter((e) => e !== "orphaned")) {
       assert.throws(() => nextWithdrawalStatus(terminal, event));
     }
   }
@@ -71,7 +74,7 @@ Deno.test("unknown statuses and events are refused, not passed through", () => {
   assert.throws(() => nextWithdrawalStatus("cancelled" as WithdrawalStatus, "batched"));
 });
 
-Deno.test("random event sequences keep the status in the enum; processed and failed absorb", () => {
+Deno.test("random event sequences keep the status in the enum; only a fork leaves processed or failed", () => {
   fc.assert(
     fc.property(fc.array(fc.constantFrom(...EVENTS), { maxLength: 60 }), (events) => {
       let status: WithdrawalStatus = "pending";
@@ -85,8 +88,8 @@ Deno.test("random event sequences keep the status in the enum; processed and fai
           assert.equal(status, before);
         }
         assert.ok(STATUSES.includes(status), `${status} is not a withdrawal status`);
-        if (terminalReached) assert.equal(status, terminalReached);
-        if (status === "processed" || status === "failed") terminalReached = status;
+        if (terminalReached && event !== "orphaned") assert.equal(status, terminalReached);
+        terminalReached = status === "processed" || status === "failed" ? status : null;
       }
     }),
     { numRuns: 1000 },

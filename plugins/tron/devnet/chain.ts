@@ -32,6 +32,12 @@
  * - Recovery: all usage (free and staked bandwidth, energy) resets when the head
  *   block enters a new UTC day, instead of java-tron's linear 24-hour recovery.
  *
+ * Forks: {@link TronChain.reorg} replaces the last few blocks with a new branch
+ * at the same heights, as a short fork of the real network does. Every block
+ * leaves a copy of the ledger state behind (for the last {@link MAX_REORG_DEPTH}
+ * blocks), so rolling back is restoring the copy of the fork point instead of
+ * undoing transactions one by one.
+ *
  * @module
  */
 import { hex as hexCodec, keccak_256, secp256k1, sha256 } from "../deps.ts";
@@ -91,6 +97,8 @@ const DEFAULT_DELEGATE_LOCK_PERIOD = 86_400;
 /** Block interval java-tron's lock periods count in. */
 const LOCK_BLOCK_MS = 3_000;
 const TRX_SUN = 1_000_000n;
+/** Deepest fork {@link TronChain.reorg} can make: blocks whose state the ledger keeps. */
+export const MAX_REORG_DEPTH = 50;
 /** Extra bandwidth bytes java-tron charges per contract for the result. */
 const MAX_RESULT_SIZE_IN_TX = 64;
 const DAY_MS = 86_400_000;
@@ -190,6 +198,28 @@ export interface Block {
   txs: StoredTx[];
   /** Transaction infos, same order. */
   infos: TxInfo[];
+}
+
+/** Options of {@link TronChain.reorg}. */
+export interface TronReorgOptions {
+  /**
+   * Txids of transactions in the replaced blocks that the new branch leaves
+   * out, as if they had never been broadcast (they may be broadcast again).
+   */
+  drop?: string[];
+}
+
+/**
+ * Ledger state after a block: everything transactions change, except the txid
+ * index, which a rollback trims by the replaced blocks' transactions instead
+ * (copying it every block would grow with the whole history).
+ */
+interface LedgerState {
+  accounts: Map<string, Account>;
+  /** Token balances by contract `41…` hex. */
+  tokenBalances: Map<string, Map<string, bigint>>;
+  weights: Record<StakeResource, number>;
+  delegations: Map<string, Delegation>;
 }
 
 /** Outcome of a broadcast: accepted, or a node error code with a readable message. */
@@ -330,6 +360,8 @@ export class TronChain {
   };
   /** Delegation records by owner ‖ receiver ‖ lock flag, in creation order. */
   private readonly delegations = new Map<string, Delegation>();
+  /** State after each of the last {@link MAX_REORG_DEPTH} + 1 blocks, by number. */
+  private readonly states = new Map<number, LedgerState>();
 
   /** Creates the ledger with its genesis block. */
   constructor(options: TronChainOptions) {
@@ -861,16 +893,74 @@ export class TronChain {
 
   /** Seals a block with every pending transaction that still executes. */
   produceBlock(): Block {
-    const timestamp = Math.max(Date.now(), this.head().header.timestamp + 1);
-    const txs: StoredTx[] = [];
-    const infos: TxInfo[] = [];
-    const number = this.height() + 1;
     const pending = this.pending;
     this.pending = [];
     this.pendingIds.clear();
-    for (const tx of pending) {
-      // Pending transactions that expired or no longer validate are dropped,
-      // as java-tron drops them when it rebuilds its pending list.
+    const block = this.produce(pending, Math.max(Date.now(), this.head().header.timestamp + 1));
+    this.wakeWaiters();
+    return block;
+  }
+
+  /**
+   * Replaces the last `depth` blocks with a fork: rolls the ledger back to the
+   * state after block `height - depth`, then seals `depth` new blocks at the
+   * same heights (new timestamps, hence new ids, each naming the previous one as
+   * parent) holding the replaced blocks' transactions in their order, with the
+   * same txids. Transactions named in `options.drop` vanish as if never
+   * broadcast; so do those that no longer validate or have expired by the new
+   * block's time, as java-tron drops them (TaPoS is not checked again, as the
+   * devnet checks it only at broadcast). Pending transactions stay pending for
+   * the next block. Waiters of {@link TronChain.waitForBlock} are woken.
+   *
+   * @throws RangeError when `depth` is not an integer from 1 to the height (the
+   *   genesis block stays) and {@link MAX_REORG_DEPTH}
+   * @throws Error when a txid of `options.drop` is not in the replaced blocks
+   */
+  reorg(depth: number, options: TronReorgOptions = {}): void {
+    const height = this.height();
+    const max = Math.min(height, MAX_REORG_DEPTH);
+    if (!Number.isSafeInteger(depth) || depth < 1 || depth > max) {
+      throw new RangeError(`reorg depth must be an integer from 1 to ${max}, got ${depth}`);
+    }
+    const forkPoint = height - depth;
+    const orphaned = this.blocks.slice(forkPoint + 1);
+    const drop = new Set((options.drop ?? []).map((txid) => txid.toLowerCase()));
+    for (const txid of drop) {
+      // A txid that matches nothing is a mistake in the caller's scenario, not a no-op.
+      if (!orphaned.some((b) => b.txs.some((t) => t.txID === txid))) {
+        throw new Error(`reorg: transaction ${txid} is not in the last ${depth} blocks`);
+      }
+    }
+    this.blocks.length = forkPoint + 1;
+    for (let n = forkPoint + 1; n <= height; n++) this.states.delete(n);
+    for (const block of orphaned) {
+      for (const tx of block.txs) this.txIndex.delete(tx.txID);
+    }
+    this.restoreState(this.states.get(forkPoint)!);
+    // Later than every replaced block, so no new block can repeat an old id.
+    let timestamp = Math.max(Date.now(), orphaned[orphaned.length - 1].header.timestamp + 1);
+    for (const old of orphaned) {
+      // Fresh copies, so the orphaned blocks keep their own results.
+      const txs = old.txs.filter((t) => !drop.has(t.txID)).map((t): StoredTx => ({
+        txID: t.txID,
+        raw_data: t.raw_data,
+        raw_data_hex: t.raw_data_hex,
+        signature: t.signature,
+      }));
+      this.produce(txs, timestamp);
+      timestamp = Math.max(Date.now(), timestamp + 1);
+    }
+    this.wakeWaiters();
+  }
+
+  /** Seals the next block at `timestamp` with those of `candidates` that still execute, in order. */
+  private produce(candidates: StoredTx[], timestamp: number): Block {
+    const txs: StoredTx[] = [];
+    const infos: TxInfo[] = [];
+    const number = this.height() + 1;
+    for (const tx of candidates) {
+      // Candidates that expired or no longer validate are dropped, as java-tron
+      // drops pending transactions when it rebuilds its pending list.
       if (tx.raw_data.expiration < timestamp) continue;
       try {
         this.validateContract(tx);
@@ -885,10 +975,39 @@ export class TronChain {
     for (let i = 0; i < txs.length; i++) {
       this.txIndex.set(txs[i].txID, { tx: txs[i], block: number, info: infos[i] });
     }
+    return block;
+  }
+
+  private wakeWaiters(): void {
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w();
-    return block;
+  }
+
+  /** A deep copy of the ledger state. */
+  private captureState(): LedgerState {
+    return structuredClone({
+      accounts: this.accounts,
+      tokenBalances: new Map([...this.tokensByHex].map(([hex, t]) => [hex, t.balances])),
+      weights: this.weights,
+      delegations: this.delegations,
+    });
+  }
+
+  /** Makes `saved` the ledger state; the live maps are refilled, as tokens expose theirs. */
+  private restoreState(saved: LedgerState): void {
+    // Copied again: `saved` must stay intact for a later reorg to the same block.
+    const copy = structuredClone(saved);
+    this.accounts.clear();
+    for (const [hex, acc] of copy.accounts) this.accounts.set(hex, acc);
+    for (const [hex, balances] of copy.tokenBalances) {
+      const live = this.tokensByHex.get(hex)!.balances;
+      live.clear();
+      for (const [holder, amount] of balances) live.set(holder, amount);
+    }
+    Object.assign(this.weights, copy.weights);
+    this.delegations.clear();
+    for (const [key, d] of copy.delegations) this.delegations.set(key, d);
   }
 
   private seal(txs: StoredTx[], infos: TxInfo[], timestamp: number): Block {
@@ -914,6 +1033,11 @@ export class TronChain {
       infos,
     };
     this.blocks.push(block);
+    const previous = this.states.get(header.number - 1);
+    // A block without transactions changes nothing, so it shares its parent's
+    // copy (copies are never modified: restoring copies them again).
+    this.states.set(header.number, txs.length || !previous ? this.captureState() : previous);
+    this.states.delete(header.number - MAX_REORG_DEPTH - 1);
     return block;
   }
 

@@ -37,11 +37,12 @@ import {
   TOTAL_ENERGY_LIMIT,
   type Trc20Spec,
   TronChain,
+  type TronReorgOptions,
 } from "./chain.ts";
 import { type TronFaultControl, TronFaults } from "./faults.ts";
 import { decodeRawData } from "./protobuf.ts";
 
-export type { Trc20Spec } from "./chain.ts";
+export type { Trc20Spec, TronReorgOptions } from "./chain.ts";
 export type { FaultKind, TronFaultControl } from "./faults.ts";
 
 /** Options of {@link startTronDevnet}. */
@@ -78,6 +79,17 @@ export interface TronDevnet {
   readonly chain: TronChain;
   /** Seals a block now with the pending transactions; returns its number. */
   produceBlock(): number;
+  /**
+   * Simulates a short fork: the last `depth` blocks are replaced by new blocks
+   * at the same heights (new ids) that re-execute their transactions, except
+   * those whose txid is in `options.drop`, which vanish as if never broadcast.
+   * Every read (blocks, transaction infos, balances) then serves the new branch,
+   * `/walletsolidity/*` included: the devnet does not keep solidified blocks
+   * out of a fork. See {@link TronChain.reorg}.
+   *
+   * @throws RangeError when `depth` is not from 1 to min(height, `MAX_REORG_DEPTH` of chain.ts)
+   */
+  reorg(depth: number, options?: TronReorgOptions): void;
   /** Resolves after the next block is sealed. */
   waitForBlock(): Promise<void>;
   /** Height of the latest block (ignores the lag fault). */
@@ -567,6 +579,7 @@ export function startTronDevnet(options: TronDevnetOptions = {}): Promise<TronDe
     faults,
     chain,
     produceBlock: () => chain.produceBlock().header.number,
+    reorg: (depth, options) => chain.reorg(depth, options),
     waitForBlock: () => chain.waitForBlock(),
     height: () => chain.height(),
     faucetTrx: (to, amount) => Promise.resolve().then(() => faucetTrx(to, amount)),

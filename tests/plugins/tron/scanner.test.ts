@@ -4,6 +4,7 @@ import type {
   ChainScanner,
   Cursor,
   OwnedAccount,
+  Rollback,
   ScannedBlock,
 } from "../../../core/plugin.ts";
 import { startTronDevnet, type TronDevnet } from "../../../plugins/tron/devnet/server.ts";
@@ -57,6 +58,12 @@ function mapLookup(accounts: OwnedAccount[]): { lookup: AccountLookup; calls: st
   return { lookup, calls };
 }
 
+/** The scanned block of a `next` answer that must be one. */
+function scanned(answer: ScannedBlock | Rollback | null): ScannedBlock {
+  assert.ok(answer !== null && !("to" in answer), "a scanned block");
+  return answer;
+}
+
 /** Scans until the scanner has nothing more; returns the blocks in order. */
 async function scanAll(
   scanner: ChainScanner,
@@ -67,6 +74,7 @@ async function scanAll(
   for (;;) {
     const block = await scanner.next(cursor, lookup);
     if (block === null) return { blocks, cursor };
+    assert.ok(!("to" in block), "no fork on the devnet");
     assert.equal(block.cursor.height, cursor.height + 1n);
     blocks.push(block);
     cursor = block.cursor;
@@ -114,7 +122,10 @@ Deno.test("tron scanner: TRX deposit with amount, sender, height and time", asyn
     assert.equal(cursor.height, BigInt(n));
     const ts = d.chain.blocks[n].header.timestamp;
     assert.equal(cursor.time, Math.floor(ts / 1000));
-    assert.deepEqual(cursor.state, { blockId: d.chain.blocks[n].id });
+    assert.deepEqual(cursor.state, {
+      blockId: d.chain.blocks[n].id,
+      recent: [d.chain.blocks[n - 1].id, d.chain.blocks[n].id],
+    });
     assert.deepEqual(blocks[0].incomes, [{
       currency: "TRX",
       to: dep,
@@ -185,7 +196,13 @@ Deno.test("tron scanner: several Transfer logs in one tx (recorded devnet block,
     const fake = { ...second, address: tronHexFromAddress(d.tokens.FAKE).slice(2) };
     infos[0].log = [first, second, fake];
     const node: TronNode = {
-      nowBlock: () => Promise.resolve({ number: n, timestamp: block.timestamp, id: block.id }),
+      nowBlock: () =>
+        Promise.resolve({
+          number: n,
+          timestamp: block.timestamp,
+          id: block.id,
+          parentId: block.parentId,
+        }),
       blockByNum: (num) => Promise.resolve(num === n ? block : null),
       transactionInfoByBlockNum: (num) => Promise.resolve(num === n ? infos : []),
     };
@@ -194,7 +211,9 @@ Deno.test("tron scanner: several Transfer logs in one tx (recorded devnet block,
       deposit(depA.address, "USDT_TRC20"),
       deposit(depB, "USDT_TRC20"),
     ]);
-    const got = await scanner.next({ height: BigInt(n - 1), time: 0, state: {} }, lookup);
+    const got = scanned(
+      await scanner.next({ height: BigInt(n - 1), time: 0, state: {} }, lookup),
+    );
     assert.ok(got);
     assert.deepEqual(
       got.incomes.map((i) => [i.txHash, i.eventIndex, i.to, i.amount]),
@@ -319,7 +338,7 @@ Deno.test("tron scanner: a failed info call throws and the retry yields the same
       },
     );
     assert.equal(calls.length, 0);
-    const again = await scanner.next(start, lookup);
+    const again = scanned(await scanner.next(start, lookup));
     assert.ok(again);
     assert.equal(again.cursor.height, BigInt(n));
     assert.equal(again.incomes[0].txHash, txid);

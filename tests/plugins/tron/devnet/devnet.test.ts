@@ -6,11 +6,13 @@ import { encodeRawData, type RawDataJson } from "../../../../plugins/tron/devnet
 import { hex } from "../../../../plugins/tron/deps.ts";
 import { tronHexFromAddress as tronHex } from "../../../../plugins/tron/address.ts";
 import {
+  balance,
   message,
   nodeTx,
   post,
   sign,
   testKey,
+  tokenBalance,
   type Tx,
   unsignedTrc20Transfer as trc20Transfer,
   unsignedTrx as transferTrx,
@@ -23,24 +25,6 @@ async function withDevnet(fn: (d: TronDevnet) => Promise<void>): Promise<void> {
   } finally {
     await devnet.close();
   }
-}
-
-async function balance(d: TronDevnet, address: string): Promise<number> {
-  const acc = await post(d.endpoint, "/wallet/getaccount", { address, visible: true });
-  return Number(acc.balance ?? 0);
-}
-
-async function tokenBalance(d: TronDevnet, holder: string): Promise<bigint> {
-  const word = "0".repeat(24) + tronHex(holder).slice(2);
-  const res = await post(d.endpoint, "/wallet/triggerconstantcontract", {
-    owner_address: holder,
-    contract_address: d.tokens.USDT_TRC20,
-    function_selector: "balanceOf(address)",
-    parameter: word,
-    visible: true,
-  });
-  assert.deepEqual(res.result, { result: true });
-  return BigInt("0x" + (res.constant_result as string[])[0]);
 }
 
 Deno.test("devnet: blocks have java-tron ids and manual production", async () => {

@@ -4,6 +4,7 @@
  * @module
  */
 import { hex, secp256k1, sha256 } from "../../../../plugins/tron/deps.ts";
+import assert from "node:assert/strict";
 import { tronAddressFromPublicKey, tronHexFromAddress } from "../../../../plugins/tron/address.ts";
 import type { RawDataJson } from "../../../../plugins/tron/devnet/protobuf.ts";
 import type { TronDevnet } from "../../../../plugins/tron/devnet/server.ts";
@@ -40,6 +41,26 @@ export async function post(
   const text = await res.text();
   if (!res.ok) throw new Error(`HTTP ${res.status}: ${text}`);
   return JSON.parse(text);
+}
+
+/** TRX balance (sun) of a base58 address as `getaccount` reports it; 0 when not activated. */
+export async function balance(d: TronDevnet, address: string): Promise<number> {
+  const acc = await post(d.endpoint, "/wallet/getaccount", { address, visible: true });
+  return Number(acc.balance ?? 0);
+}
+
+/** USDT_TRC20 balance of a base58 address, read with `balanceOf` through `triggerconstantcontract`. */
+export async function tokenBalance(d: TronDevnet, holder: string): Promise<bigint> {
+  const word = "0".repeat(24) + tronHexFromAddress(holder).slice(2);
+  const res = await post(d.endpoint, "/wallet/triggerconstantcontract", {
+    owner_address: holder,
+    contract_address: d.tokens.USDT_TRC20,
+    function_selector: "balanceOf(address)",
+    parameter: word,
+    visible: true,
+  });
+  assert.deepEqual(res.result, { result: true });
+  return BigInt("0x" + (res.constant_result as string[])[0]);
 }
 
 /** Hex-decodes a node `message` field. */
