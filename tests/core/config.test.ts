@@ -274,3 +274,47 @@ Deno.test("an invalid value in the file names its field path", async () => {
     await rejectsNaming(() => loadConfig(path, {}), "api.port");
   });
 });
+
+Deno.test("TRON env overrides fill the tron section; TRX stays the default asset", async () => {
+  const config = await env({
+    TRON_ENDPOINT: "https://api.trongrid.io",
+    TRON_API_KEY: "key",
+    TRON_MNEMONIC_FILE: "/run/secrets/tron",
+    TRON_CONFIRMATIONS: "25",
+    TRON_FEE_LIMIT: "40000000",
+    TRON_SWEEP_STRATEGY: "delegate",
+    TRON_ASSET_TRX_MIN_SWEEP: "100000000",
+  });
+  const tron = config.tron!;
+  assert.equal(tron.endpoint, "https://api.trongrid.io");
+  assert.equal(tron.apiKey, "key");
+  assert.equal(tron.mnemonicFile, "/run/secrets/tron");
+  assert.equal(tron.confirmations, 25);
+  assert.equal(tron.feeLimit, 40_000_000n);
+  assert.deepEqual(tron.sweep, { strategy: "delegate", maxFeeBps: 1000 });
+  assert.equal(tron.assets.TRX.decimals, 6);
+  assert.equal(tron.assets.TRX.minSweep, 100_000_000n);
+  assert.equal(config.ton, undefined);
+});
+
+Deno.test("TRON defaults: 19 confirmations, 100 TRX fee limit, top-up sweeps at most 10% fee", () => {
+  const tron = parseConfig({ tron: {} }).tron!;
+  assert.equal(tron.confirmations, 19);
+  assert.equal(tron.feeLimit, 100_000_000n);
+  assert.equal(tron.validitySeconds, 60);
+  assert.deepEqual(tron.sweep, { strategy: "topup", maxFeeBps: 1000 });
+});
+
+Deno.test("bad TRON settings name their field", async () => {
+  await rejectsNaming(() => env({ TRON_CONFIRMATIONS: "many" }), "TRON_CONFIRMATIONS");
+  await rejectsNaming(() => env({ TRON_SWEEP_STRATEGY: "burn" }), "tron.sweep.strategy");
+  await rejectsNaming(() => env({ TRON_FEE_LIMIT: "1.5" }), "tron.feeLimit");
+  await rejectsNaming(
+    () => parseConfig({ tron: { sweep: { maxFeeBps: 10_001 } } }),
+    "tron.sweep.maxFeeBps",
+  );
+  await rejectsNaming(
+    () => parseConfig({ tron: { assets: { USDT_TRC20: { decimals: 6, trxPrice: "0.3" } } } }),
+    "tron.assets.USDT_TRC20.trxPrice",
+  );
+});
