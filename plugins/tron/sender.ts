@@ -240,7 +240,11 @@ export function createTronSender(deps: TronSenderDeps): ChainSender {
       prices(),
       node.trc20Balance(token.contract, hot),
     ]);
-    const energy = hotHolds > 0n ? TRANSFER_ENERGY : NEW_HOLDER_ENERGY;
+    // The fee is judged by the energy the transfer should take, but the deposit is given
+    // enough for the dearer case: the hot wallet's token balance may be emptied before the
+    // sweep executes, and a sweep that runs out of energy halts the sender.
+    const expected = hotHolds > 0n ? TRANSFER_ENERGY : NEW_HOLDER_ENERGY;
+    const energy = NEW_HOLDER_ENERGY;
     const freeNet = state ? BigInt(resource.freeNetLimit - resource.freeNetUsed) : 0n;
     const bandwidthSun = freeNet >= TRANSFER_BYTES ? 0n : TRANSFER_BYTES * price.bandwidth;
     const available = BigInt(Math.max(0, resource.energyLimit - resource.energyUsed));
@@ -248,7 +252,7 @@ export function createTronSender(deps: TronSenderDeps): ChainSender {
 
     if (deps.strategy === "topup") {
       const burn = energy * price.energy + bandwidthSun;
-      const fee = burn + (state ? 0n : CREATE_ACCOUNT_SUN);
+      const fee = expected * price.energy + bandwidthSun + (state ? 0n : CREATE_ACCOUNT_SUN);
       if (balance < burn) {
         if (tooDear(account.currency, amount, fee)) {
           return { wait: `a ${fee} sun fee is too large a share of ${amount}` };
