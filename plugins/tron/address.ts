@@ -41,6 +41,101 @@ const BASE58_ALPHABET = /^[1-9A-HJ-NP-Za-km-z]+$/;
 const BASE58_LENGTH = 34;
 const EVM_WORD = /^(?:0x)?([0-9a-fA-F]{64})$/;
 
+// A specialised codec for the 25 bytes of an address with its checksum. The scanner turns
+// every account of every block into base58 (about 600 per mainnet block); the generic
+// @scure/base coder spent most of the scan there. Encoding with 24-bit limbs and 4-digit
+// chunks keeps every intermediate below 2^48, so plain doubles are exact.
+const ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+const DIGIT_OF = new Int8Array(128).fill(-1);
+for (let i = 0; i < ALPHABET.length; i++) DIGIT_OF[ALPHABET.charCodeAt(i)] = i;
+/** Payload and checksum. */
+const FULL_BYTES = TRON_ADDRESS_BYTES + 4;
+const LIMB = 2 ** 24;
+/** 58^4: four base58 digits per division. */
+const CHUNK = 58 ** 4;
+/** 25 bytes are 200 bits: 9 limbs of 24 bits (the first holds one byte). */
+const LIMBS = 9;
+
+/** sha256(sha256(payload))[0..4], the base58check checksum. */
+function checksum(payload: Uint8Array): Uint8Array {
+  return sha256(sha256(payload)).subarray(0, 4);
+}
+
+/** Base58 of 25 bytes whose first byte is not zero (so no leading `1`). */
+function base58Of25(bytes: Uint8Array): string {
+  const limbs = new Array<number>(LIMBS);
+  limbs[0] = bytes[0];
+  for (let i = 1; i < LIMBS; i++) {
+    limbs[i] = (bytes[3 * i - 2] << 16) | (bytes[3 * i - 1] << 8) | bytes[3 * i];
+  }
+  // 200 bits need at most 35 digits; nine chunks of four give 36, least significant first.
+  let digits = "";
+  for (let c = 0; c < LIMBS; c++) {
+    let rem = 0;
+    for (let i = 0; i < LIMBS; i++) {
+      const cur = rem * LIMB + limbs[i];
+      const q = Math.floor(cur / CHUNK);
+      limbs[i] = q;
+      rem = cur - q * CHUNK;
+    }
+    for (let d = 0; d < 4; d++) {
+      const q = Math.floor(rem / 58);
+      digits = ALPHABET[rem - q * 58] + digits;
+      rem = q;
+    }
+  }
+  let start = 0;
+  while (digits[start] === "1") start++;
+  return digits.slice(start);
+}
+
+/**
+ * The 25 bytes of a 34-digit base58 string starting with `T` (digits already checked to be
+ * base58): as @scure/base decodes it, since such a string has no leading `1` and its value
+ * needs exactly 25 bytes.
+ */
+function bytesOfT34(input: string): Uint8Array {
+  const limbs = new Array<number>(LIMBS).fill(0);
+  // 34 = 2 + 8 × 4 digits: multiply-and-add chunk by chunk, most significant first.
+  for (let at = 0; at < BASE58_LENGTH;) {
+    const width = at === 0 ? 2 : 4;
+    let carry = 0;
+    for (let k = 0; k < width; k++) carry = carry * 58 + DIGIT_OF[input.charCodeAt(at + k)];
+    at += width;
+    const factor = 58 ** width;
+    for (let i = LIMBS - 1; i >= 0; i--) {
+      const cur = limbs[i] * factor + carry;
+      carry = Math.floor(cur / LIMB);
+      limbs[i] = cur - carry * LIMB;
+    }
+  }
+  const bytes = new Uint8Array(FULL_BYTES);
+  bytes[0] = limbs[0];
+  for (let i = 1; i < LIMBS; i++) {
+    bytes[3 * i - 2] = limbs[i] >>> 16;
+    bytes[3 * i - 1] = (limbs[i] >>> 8) & 0xff;
+    bytes[3 * i] = limbs[i] & 0xff;
+  }
+  return bytes;
+}
+
+/** Base58check of a 21-byte payload whose first byte is 0x41. */
+function encodeAddress(payload: Uint8Array): string {
+  const full = new Uint8Array(FULL_BYTES);
+  full.set(payload);
+  full.set(checksum(payload), TRON_ADDRESS_BYTES);
+  return base58Of25(full);
+}
+
+const HEX_DIGITS = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
+/** Lowercase hex of bytes. */
+function hexOf(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) out += HEX_DIGITS[b];
+  return out;
+}
+
 /**
  * Parses user input into a TRON address, or explains why it is not one.
  *
@@ -53,7 +148,7 @@ export function parseTronAddress(input: string): TronAddress | { error: string }
   }
   if (HEX41.test(input)) {
     const hex = input.toLowerCase();
-    return { address: codec.encode(hexCodec.decode(hex)), hex };
+    return { address: encodeAddress(hexCodec.decode(hex)), hex };
   }
   if (/^0x/i.test(input)) {
     return { error: "invalid TRON address: 0x-prefixed hex is not a TRON address" };
@@ -66,6 +161,26 @@ export function parseTronAddress(input: string): TronAddress | { error: string }
   }
   if (input.length !== BASE58_LENGTH) {
     return { error: `invalid TRON address: expected ${BASE58_LENGTH} characters` };
+  }
+  if (input[0] === "T") {
+    // Every 0x41 address, hence every valid input: the fast path, same verdicts as below.
+    const full = bytesOfT34(input);
+    const payload = full.subarray(0, TRON_ADDRESS_BYTES);
+    const sum = checksum(payload);
+    for (let i = 0; i < 4; i++) {
+      if (sum[i] !== full[TRON_ADDRESS_BYTES + i]) {
+        return { error: "invalid TRON address: checksum mismatch" };
+      }
+    }
+    if (payload[0] !== TRON_ADDRESS_PREFIX) {
+      return { error: "invalid TRON address: not a 0x41 (T…) address" };
+    }
+    // Canonical by construction (no leading `1`, exactly 25 bytes); checked all the same, as
+    // below, at the cost of one base58 encoding without hashing.
+    if (base58Of25(full) !== input) {
+      return { error: "invalid TRON address: non-canonical encoding" };
+    }
+    return { address: input, hex: hexOf(payload) };
   }
   let payload: Uint8Array;
   try {
@@ -121,7 +236,7 @@ export function tronHexFromAddress(base58: string): string {
 
 /** Address (both forms) of a 21-byte payload whose first byte is 0x41. */
 function fromPayload(payload: Uint8Array): TronAddress {
-  return { address: codec.encode(payload), hex: hexCodec.encode(payload) };
+  return { address: encodeAddress(payload), hex: hexOf(payload) };
 }
 
 /**

@@ -9,7 +9,7 @@
  * @module
  */
 import { hex as hexCodec, keccak_256 } from "./deps.ts";
-import { evmWordToTronAddress, parseTronAddress, tronAddressFromHex } from "./address.ts";
+import { evmWordToTronAddress, parseTronAddress, type TronAddress } from "./address.ts";
 
 /** keccak256("Transfer(address,address,uint256)"), hex without 0x, as nodes print topics. */
 export const TRANSFER_TOPIC: string = hexCodec.encode(
@@ -67,6 +67,28 @@ function logContractHex(address: unknown): string | null {
   return null;
 }
 
+/** Parsed configured contracts by their configured text; the scanner asks once per transaction. */
+const configuredContracts = new Map<string, TronAddress>();
+/** Enough for any configuration; a caller passing ever new strings only empties it. */
+const CONFIGURED_CONTRACTS_MAX = 1024;
+
+/** Hex41 → base58 of the configured contracts. */
+function wantedContracts(contracts: ReadonlySet<string>): Map<string, string> {
+  const wanted = new Map<string, string>();
+  for (const contract of contracts) {
+    let parsed = configuredContracts.get(contract);
+    if (parsed === undefined) {
+      const result = parseTronAddress(contract);
+      if ("error" in result) throw new TypeError(`configured TRC20 contract: ${result.error}`);
+      if (configuredContracts.size >= CONFIGURED_CONTRACTS_MAX) configuredContracts.clear();
+      configuredContracts.set(contract, result);
+      parsed = result;
+    }
+    wanted.set(parsed.hex, parsed.address);
+  }
+  return wanted;
+}
+
 /**
  * Whether the transaction and its contract execution both succeeded. java-tron
  * spells the success code `SUCESS` in `result`, and usually omits it.
@@ -97,18 +119,14 @@ export function decodeTrc20Transfers(
   txInfo: TronTransactionInfo,
   contracts: ReadonlySet<string>,
 ): Trc20Transfer[] {
-  const wanted = new Set<string>();
-  for (const contract of contracts) {
-    const parsed = parseTronAddress(contract);
-    if ("error" in parsed) throw new TypeError(`configured TRC20 contract: ${parsed.error}`);
-    wanted.add(parsed.hex);
-  }
+  const wanted = wantedContracts(contracts);
   if (!succeeded(txInfo) || !Array.isArray(txInfo.log)) return [];
 
   const transfers: Trc20Transfer[] = [];
   txInfo.log.forEach((log: TronLog, logIndex: number) => {
     const contractHex = logContractHex(log?.address);
-    if (contractHex === null || !wanted.has(contractHex)) return;
+    const contract = contractHex === null ? undefined : wanted.get(contractHex);
+    if (contract === undefined) return;
     const topics = log.topics;
     if (!Array.isArray(topics) || topics.length !== 3) return;
     if (typeof topics[0] !== "string" || topics[0].toLowerCase() !== TRANSFER_TOPIC) return;
@@ -123,7 +141,7 @@ export function decodeTrc20Transfers(
       return;
     }
     transfers.push({
-      contract: tronAddressFromHex(contractHex),
+      contract,
       from,
       to,
       amount: BigInt("0x" + data),
