@@ -9,7 +9,12 @@
  * @module
  */
 import { hex as hexCodec, keccak_256 } from "./deps.ts";
-import { evmWordToTronAddress, parseTronAddress, type TronAddress } from "./address.ts";
+import {
+  evmWordToTronAddress,
+  parseTronAddress,
+  type TronAddress,
+  tronAddressFromHex,
+} from "./address.ts";
 
 /** keccak256("Transfer(address,address,uint256)"), hex without 0x, as nodes print topics. */
 export const TRANSFER_TOPIC: string = hexCodec.encode(
@@ -111,21 +116,25 @@ function succeeded(info: TronTransactionInfo): boolean {
  * skipped: a token contract the operator configured does not emit those as
  * fungible transfers.
  *
+ * With `"any"`, transfers of every contract are returned, for the caller to tell tokens it
+ * knows from the ones it must only record.
+ *
  * @param txInfo one transaction info from the node
- * @param contracts configured token contracts, hex `41…` or base58 `T…`
+ * @param contracts configured token contracts, hex `41…` or base58 `T…`, or `"any"`
  * @throws TypeError when an entry of `contracts` is not a TRON address
  */
 export function decodeTrc20Transfers(
   txInfo: TronTransactionInfo,
-  contracts: ReadonlySet<string>,
+  contracts: ReadonlySet<string> | "any",
 ): Trc20Transfer[] {
-  const wanted = wantedContracts(contracts);
+  const wanted = contracts === "any" ? null : wantedContracts(contracts);
   if (!succeeded(txInfo) || !Array.isArray(txInfo.log)) return [];
 
   const transfers: Trc20Transfer[] = [];
   txInfo.log.forEach((log: TronLog, logIndex: number) => {
     const contractHex = logContractHex(log?.address);
-    const contract = contractHex === null ? undefined : wanted.get(contractHex);
+    if (contractHex === null) return;
+    const contract = wanted ? wanted.get(contractHex) : tronAddressFromHex(contractHex);
     if (contract === undefined) return;
     const topics = log.topics;
     if (!Array.isArray(topics) || topics.length !== 3) return;

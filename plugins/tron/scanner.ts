@@ -13,12 +13,13 @@
  * - Block and transaction infos must both load, and every transaction of the block must have
  *   its info; otherwise `next` throws and the caller retries the same block.
  * - `lookup` is called exactly once per block, with every recipient of a successful TRX or
- *   configured-TRC20 transfer and every transaction owner (for sightings), base58.
+ *   TRC20 transfer (any contract) and every transaction owner (for sightings), base58.
  * - Incomes go to deposits only (not the hot wallet), and only in the currency the deposit was
- *   created for: a TRX deposit receiving USDT (or the other way round) yields no income. Such
- *   transfers are left for the later "unrecognized" handling.
+ *   created for: a TRX deposit receiving USDT (or the other way round) yields no income.
  * - TRC20 incomes come from `Transfer` logs of configured contracts only (receipt SUCCESS);
  *   `eventIndex` is the log index. TRX incomes have `eventIndex` 0 (one contract per tx).
+ * - Token transfers to a deposit that are no income (an unconfigured contract, or a token the
+ *   deposit was not made for) are reported as unrecognized, never as incomes.
  * - Sightings: every transaction owned by one of our accounts; `payloadId` = `txHash` = txid.
  *   `outKeys` is `[txid]` when the contract succeeded (TRX: `contractRet` SUCCESS; contract
  *   calls: receipt SUCCESS and result not FAILED), else `[]`; `outAmounts` follows `outKeys`
@@ -34,6 +35,7 @@ import type {
   PayloadSighting,
   Rollback,
   ScannedBlock,
+  UnrecognizedTransfer,
 } from "../../core/plugin.ts";
 import { parseTronAddress } from "./address.ts";
 import { decodeTrc20Transfers } from "./logs.ts";
@@ -124,7 +126,6 @@ export function createTronScanner(node: TronNode, options: TronScannerOptions): 
     if (address === null) throw new TypeError(`asset ${asset.code}: invalid TRC20 contract`);
     tokens.set(address, asset.code);
   }
-  const contracts: ReadonlySet<string> = new Set(tokens.keys());
 
   async function load(num: number): Promise<
     { block: TronBlock; infos: Map<string, TronNodeTransactionInfo> } | null
@@ -146,10 +147,15 @@ export function createTronScanner(node: TronNode, options: TronScannerOptions): 
     block: TronBlock,
     infos: Map<string, TronNodeTransactionInfo>,
     lookup: AccountLookup,
-  ): Promise<{ incomes: IncomeEvent[]; sightings: PayloadSighting[] }> {
+  ): Promise<
+    { incomes: IncomeEvent[]; sightings: PayloadSighting[]; unrecognized: UnrecognizedTransfer[] }
+  > {
     const time = Math.floor(block.timestamp / 1000);
     const height = BigInt(block.number);
-    type Candidate = Omit<IncomeEvent, "blockHeight" | "time" | "comment" | "binaryComment">;
+    /** A transfer to someone; `currency` null for a token no asset is configured for. */
+    type Candidate =
+      & Omit<IncomeEvent, "blockHeight" | "time" | "comment" | "binaryComment" | "currency">
+      & { currency: string | null; contract: string | null };
     const candidates: Candidate[] = [];
     const owned: { tx: TronBlockTransaction; owner: string; info: TronNodeTransactionInfo }[] = [];
     const addresses = new Set<string>();
@@ -173,6 +179,7 @@ export function createTronScanner(node: TronNode, options: TronScannerOptions): 
           addresses.add(to);
           candidates.push({
             currency: trx,
+            contract: null,
             to,
             from: owner,
             amount,
@@ -181,10 +188,11 @@ export function createTronScanner(node: TronNode, options: TronScannerOptions): 
           });
         }
       }
-      for (const t of decodeTrc20Transfers(info, contracts)) {
+      for (const t of decodeTrc20Transfers(info, "any")) {
         addresses.add(t.to);
         candidates.push({
-          currency: tokens.get(t.contract)!,
+          currency: tokens.get(t.contract) ?? null,
+          contract: t.contract,
           to: t.to,
           from: t.from,
           amount: t.amount,
@@ -197,11 +205,33 @@ export function createTronScanner(node: TronNode, options: TronScannerOptions): 
     const ours = await lookup([...addresses]);
 
     const incomes: IncomeEvent[] = [];
-    for (const c of candidates) {
+    const unrecognized: UnrecognizedTransfer[] = [];
+    for (const { contract, currency, ...c } of candidates) {
       const account = ours.get(c.to);
       if (!account || account.kind !== "deposit" || account.owner !== null) continue;
-      if (account.currency !== c.currency) continue;
-      incomes.push({ ...c, comment: null, binaryComment: null, blockHeight: height, time });
+      if (currency !== null && account.currency === currency) {
+        incomes.push({
+          ...c,
+          currency,
+          comment: null,
+          binaryComment: null,
+          blockHeight: height,
+          time,
+        });
+      } else if (contract !== null) {
+        // An unknown token, or a known one sent to a deposit made for another currency: the
+        // tokens sit on our address, so a person gets to see them.
+        unrecognized.push({
+          to: c.to,
+          token: contract,
+          from: c.from,
+          amount: c.amount,
+          comment: null,
+          binaryComment: null,
+          txHash: c.txHash,
+          time,
+        });
+      }
     }
 
     const sightings: PayloadSighting[] = [];
@@ -225,7 +255,7 @@ export function createTronScanner(node: TronNode, options: TronScannerOptions): 
         failure: ok ? null : failureOf(tx, info),
       });
     }
-    return { incomes, sightings };
+    return { incomes, sightings, unrecognized };
   }
 
   /** Where our branch and the node's meet, walking back through `state.recent`. */

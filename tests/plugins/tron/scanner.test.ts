@@ -153,8 +153,8 @@ Deno.test("tron scanner: TRC20 deposit by log index; fake token and wrong curren
     const trxDep = testKey("dep-trx").address;
     const { lookup, calls } = mapLookup([deposit(usdtDep, "USDT_TRC20"), deposit(trxDep, "TRX")]);
     const good = await d.faucetToken("USDT_TRC20", usdtDep, 7_000_000n);
-    await d.faucetToken("FAKE", usdtDep, 9_000_000n); // not configured
-    await d.faucetToken("USDT_TRC20", trxDep, 1_000_000n); // USDT to a TRX deposit
+    const fake = await d.faucetToken("FAKE", usdtDep, 9_000_000n); // not configured
+    const misplaced = await d.faucetToken("USDT_TRC20", trxDep, 1_000_000n); // to a TRX deposit
     await d.faucetTrx(usdtDep, 2_000_000n); // TRX to a USDT deposit
     d.produceBlock();
     d.produceBlock(); // empty block: still one lookup
@@ -171,6 +171,14 @@ Deno.test("tron scanner: TRC20 deposit by log index; fake token and wrong curren
     assert.equal(income.txHash, good);
     assert.equal(income.eventIndex, 0);
     assert.deepEqual(blocks[1].incomes, []);
+    // Tokens that are no income are still on our addresses: recorded for a person.
+    assert.deepEqual(
+      blocks[0].unrecognized?.map((u) => [u.txHash, u.token, u.to, u.amount]),
+      [
+        [fake, d.tokens.FAKE, usdtDep, 9_000_000n],
+        [misplaced, d.tokens.USDT_TRC20, trxDep, 1_000_000n],
+      ],
+    );
   });
 });
 
