@@ -10,14 +10,9 @@ import { engineLabel } from "./db.ts";
 import { benchDerivation, benchTronDerivation } from "./derivation.ts";
 import { benchHistoryApi } from "./history_api.ts";
 import { fmt, report } from "./stats.ts";
+import type { IngestCase, IngestPhase } from "./ingest_runner.ts";
 import { loadFixtureBlock } from "./ton_fixture.ts";
-import {
-  benchTonIngest,
-  chooseOwnAccounts,
-  type IngestCase,
-  type IngestPhase,
-  measureDecode,
-} from "./ton_ingest.ts";
+import { benchTonIngest, chooseOwnAccounts, measureDecode } from "./ton_ingest.ts";
 import {
   benchTronIngest,
   buildTronFixture,

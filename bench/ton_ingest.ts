@@ -6,70 +6,13 @@
  * @module
  */
 
-import { systemClock } from "../core/clock.ts";
-import { parseConfig } from "../core/config.ts";
-import type { ProcessorContext } from "../core/context.ts";
-import type { Db, Param, Queryable, Row } from "../core/db.ts";
-import { accountLookup, currentCursor, ingestOnce } from "../core/ingest.ts";
-import { silentLogger } from "../core/log.ts";
-import type { AccountLookup, ChainScanner } from "../core/plugin.ts";
+import type { Db } from "../core/db.ts";
 import { formatTonAddress } from "../plugins/ton/address.ts";
 import { createTonScanner } from "../plugins/ton/scanner.ts";
 import { decodeTransaction, incomingTransfer } from "../plugins/ton/transaction.ts";
-import type { BlockTransaction } from "../plugins/ton/toncenter.ts";
-import { openBenchDb } from "./db.ts";
+import { type IngestCase, type IngestOptions, runIngestCases } from "./ingest_runner.ts";
 import { BENCH_CHAIN, benchPlugin } from "./plugin.ts";
 import { blockVariants, fixtureNode, type FixtureTransaction } from "./ton_fixture.ts";
-
-/** How the ingest benchmark runs. */
-export interface IngestOptions {
-  /** Deposit addresses in the table for each case (the block's own accounts included). */
-  addressCounts: readonly number[];
-  /** Blocks ingested before measuring, per case. */
-  warmupBlocks: number;
-  /** Blocks measured per phase and case. */
-  blocks: number;
-  /** Blocks a case ingests before the next case takes its turn. */
-  chunkBlocks: number;
-}
-
-/** Where the time of one block went, in milliseconds (means over the phase). */
-export interface BlockBreakdown {
-  /** Whole `ingestOnce`. */
-  total: number;
-  /** `scanner.next`: node calls (in-process here), ownership lookup and decoding. */
-  scan: number;
-  /** The ownership lookup query alone (part of `scan`). */
-  lookup: number;
-  /** The commit transaction: cursor update, incomes insert, BEGIN/COMMIT. */
-  commit: number;
-  /** The statements inside the commit transaction (cursor update, incomes insert). */
-  commitStatements: number;
-  /** Database queries outside the transaction: loading the cursor. */
-  cursor: number;
-}
-
-/** Figures of one measured phase. */
-export interface IngestPhase {
-  blocks: number;
-  seconds: number;
-  blocksPerSecond: number;
-  transactionsPerSecond: number;
-  /** Incomes recorded per block (0 for replayed blocks). */
-  newIncomesPerBlock: number;
-  breakdown: BlockBreakdown;
-}
-
-/** Figures of one case (one deposit address count). */
-export interface IngestCase {
-  addresses: number;
-  /** Seconds the bulk insert of the addresses took. */
-  insertSeconds: number;
-  /** Blocks whose incomes are new to the processor. */
-  firstSeen: IngestPhase;
-  /** The same blocks again: decoded and looked up, but every income already recorded. */
-  replayed: IngestPhase;
-}
 
 /** What every case shares. */
 export interface IngestFixture {
@@ -129,190 +72,9 @@ async function insertAddresses(db: Db, own: readonly string[], total: number): P
   await db.query("analyze addresses");
 }
 
-interface Timers {
-  scan: number;
-  lookup: number;
-  commit: number;
-  commitStatements: number;
-  cursor: number;
-}
-
-function emptyTimers(): Timers {
-  return { scan: 0, lookup: 0, commit: 0, commitStatements: 0, cursor: 0 };
-}
-
-/** The database with the time spent in queries and transactions added to `timers`. */
-function timedDb(db: Db, timers: Timers): Db {
-  return {
-    engine: db.engine,
-    async query<T extends Row>(text: string, params?: readonly Param[]): Promise<T[]> {
-      const start = performance.now();
-      try {
-        return await db.query<T>(text, params);
-      } finally {
-        timers.cursor += performance.now() - start;
-      }
-    },
-    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      const start = performance.now();
-      try {
-        return await db.transaction((tx) =>
-          fn({
-            async query<R extends Row>(text: string, params?: readonly Param[]): Promise<R[]> {
-              const at = performance.now();
-              try {
-                return await tx.query<R>(text, params);
-              } finally {
-                timers.commitStatements += performance.now() - at;
-              }
-            },
-          })
-        );
-      } finally {
-        timers.commit += performance.now() - start;
-      }
-    },
-    tryLock: (key) => db.tryLock(key),
-    close: () => db.close(),
-  };
-}
-
-async function countIncomes(db: Db): Promise<number> {
-  const [row] = await db.query("select count(*)::int as n from incomes");
-  return Number(row.n);
-}
-
-/** One case, ready to ingest: its database, processor context and instrumented plugin. */
-interface CaseRunner {
-  addresses: number;
-  insertSeconds: number;
-  /** Ingests `blocks` blocks; adds their time and breakdown to `into`. */
-  ingest(blocks: number, into: PhaseTotals): Promise<void>;
-  incomes(): Promise<number>;
-  close(): Promise<void>;
-}
-
-/** Sums over the chunks of one phase of one case. */
-interface PhaseTotals extends Timers {
-  blocks: number;
-  ms: number;
-  incomes: number;
-}
-
-function emptyTotals(): PhaseTotals {
-  return { blocks: 0, ms: 0, incomes: 0, ...emptyTimers() };
-}
-
-function phaseOf(t: PhaseTotals, transactionsPerBlock: number): IngestPhase {
-  const seconds = t.ms / 1000;
-  return {
-    blocks: t.blocks,
-    seconds,
-    blocksPerSecond: t.blocks / seconds,
-    transactionsPerSecond: t.blocks * transactionsPerBlock / seconds,
-    newIncomesPerBlock: t.incomes / t.blocks,
-    breakdown: {
-      total: t.ms / t.blocks,
-      scan: t.scan / t.blocks,
-      lookup: t.lookup / t.blocks,
-      commit: t.commit / t.blocks,
-      commitStatements: t.commitStatements / t.blocks,
-      // Plain queries: the lookup runs through `query` too, the commit does not.
-      cursor: (t.cursor - t.lookup) / t.blocks,
-    },
-  };
-}
-
-/** Opens a fresh database for one case, fills it and points the processor at the chain. */
-async function openCase(
-  fixture: IngestFixture,
-  variants: readonly BlockTransaction[][],
-  addresses: number,
-  options: IngestOptions,
-): Promise<CaseRunner> {
-  const unique = options.warmupBlocks + options.blocks;
-  // Blocks 0 … unique-1 are first seen; later blocks replay the measured ones.
-  const chain = fixtureNode((k) =>
-    variants[k < unique ? k : options.warmupBlocks + (k - unique) % options.blocks]
-  );
-  const testDb = await openBenchDb();
-  try {
-    const insertStart = performance.now();
-    await insertAddresses(testDb.db, fixture.own, addresses);
-    const insertSeconds = (performance.now() - insertStart) / 1000;
-
-    const timers = emptyTimers();
-    const db = timedDb(testDb.db, timers);
-    const ctx: ProcessorContext = {
-      db,
-      config: parseConfig({}),
-      plugins: new Map(),
-      clock: systemClock,
-      log: silentLogger,
-    };
-    const inner = createTonScanner(chain.node, "mainnet");
-    const scanner: ChainScanner = {
-      initialCursor: () => inner.initialCursor(),
-      async next(cursor, lookup) {
-        const start = performance.now();
-        try {
-          return await inner.next(cursor, lookup);
-        } finally {
-          timers.scan += performance.now() - start;
-        }
-      },
-    };
-    const plugin = benchPlugin(scanner);
-    ctx.plugins = new Map([[plugin.chain, plugin]]);
-    const realLookup = accountLookup(ctx, plugin);
-    const lookup: AccountLookup = async (accounts) => {
-      const start = performance.now();
-      try {
-        return await realLookup(accounts);
-      } finally {
-        timers.lookup += performance.now() - start;
-      }
-    };
-
-    // The chain starts at its first block; the processor starts there, then it grows.
-    await currentCursor(ctx, plugin);
-    chain.setTip(chain.firstSeqno + unique + options.blocks);
-
-    const incomes = () => countIncomes(testDb.db);
-    return {
-      addresses,
-      insertSeconds,
-      incomes,
-      async ingest(blocks, into) {
-        const before = await incomes();
-        Object.assign(timers, emptyTimers());
-        const start = performance.now();
-        for (let i = 0; i < blocks; i++) {
-          if (!await ingestOnce(ctx, plugin, lookup)) {
-            throw new Error("the chain ran out of blocks");
-          }
-        }
-        into.ms += performance.now() - start;
-        into.blocks += blocks;
-        into.incomes += await incomes() - before;
-        into.scan += timers.scan;
-        into.lookup += timers.lookup;
-        into.commit += timers.commit;
-        into.commitStatements += timers.commitStatements;
-        into.cursor += timers.cursor;
-      },
-      close: () => testDb.close(),
-    };
-  } catch (error) {
-    await testDb.close();
-    throw error;
-  }
-}
-
 /**
- * Runs every case of the ingest benchmark. The cases' databases are open side by side and
- * measured in alternating chunks of `chunkBlocks`, so load from elsewhere on the machine
- * falls on every case alike and the ratio between them stays meaningful.
+ * Runs every case of the TON ingest benchmark: our transactions get a new logical time (hence
+ * hash) in every first-seen block; see {@linkcode runIngestCases} for how cases are measured.
  */
 export async function benchTonIngest(
   fixture: IngestFixture,
@@ -323,32 +85,19 @@ export async function benchTonIngest(
     new Set(fixture.own),
     options.warmupBlocks + options.blocks,
   );
-  const runners: CaseRunner[] = [];
-  try {
-    for (const addresses of options.addressCounts) {
-      runners.push(await openCase(fixture, variants, addresses, options));
-    }
-    for (const runner of runners) await runner.ingest(options.warmupBlocks, emptyTotals());
-    const measure = async (): Promise<PhaseTotals[]> => {
-      const totals = runners.map(emptyTotals);
-      for (let done = 0; done < options.blocks; done += options.chunkBlocks) {
-        const chunk = Math.min(options.chunkBlocks, options.blocks - done);
-        for (const [i, runner] of runners.entries()) await runner.ingest(chunk, totals[i]);
-      }
-      return totals;
-    };
-    const firstSeen = await measure();
-    const replayed = await measure();
-    const perBlock = fixture.block.length;
-    return runners.map((runner, i) => ({
-      addresses: runner.addresses,
-      insertSeconds: runner.insertSeconds,
-      firstSeen: phaseOf(firstSeen[i], perBlock),
-      replayed: phaseOf(replayed[i], perBlock),
-    }));
-  } finally {
-    for (const runner of runners) await runner.close();
-  }
+  return await runIngestCases({
+    name: "TON",
+    transactionsPerBlock: fixture.block.length,
+    insertAddresses: (db, total) => insertAddresses(db, fixture.own, total),
+    openNode(blockAt) {
+      const chain = fixtureNode((k) => variants[blockAt(k)]);
+      return {
+        scanner: createTonScanner(chain.node, "mainnet"),
+        grow: (blocks) => chain.setTip(chain.firstSeqno + blocks),
+      };
+    },
+    plugin: (scanner) => benchPlugin(scanner),
+  }, options);
 }
 
 /** Cost of decoding our transactions outside the processor, for comparison with `scan`. */

@@ -13,16 +13,10 @@
  * @module
  */
 
-import { generateMnemonic } from "../plugins/tron/deps.ts";
 import type { Asset } from "../core/asset.ts";
-import { systemClock } from "../core/clock.ts";
-import { parseConfig } from "../core/config.ts";
-import type { ProcessorContext } from "../core/context.ts";
-import type { Db, Param, Queryable, Row } from "../core/db.ts";
-import { accountLookup, currentCursor, ingestOnce } from "../core/ingest.ts";
-import { silentLogger } from "../core/log.ts";
-import type { AccountLookup, ChainPlugin, ChainScanner } from "../core/plugin.ts";
-import { base58check, englishWordlist, sha256 } from "../plugins/tron/deps.ts";
+import type { Db } from "../core/db.ts";
+import type { ChainPlugin, ChainScanner } from "../core/plugin.ts";
+import { base58check, englishWordlist, generateMnemonic, sha256 } from "../plugins/tron/deps.ts";
 import { tronAccountKey } from "../plugins/tron/derivation.ts";
 import { TRANSFER_TOPIC } from "../plugins/tron/logs.ts";
 import {
@@ -33,9 +27,8 @@ import {
   type TronNodeTransactionInfo,
 } from "../plugins/tron/node.ts";
 import { createTronScanner } from "../plugins/tron/scanner.ts";
-import { openBenchDb } from "./db.ts";
+import { type IngestCase, type IngestOptions, runIngestCases } from "./ingest_runner.ts";
 import { benchPlugin } from "./plugin.ts";
-import type { IngestCase, IngestOptions, IngestPhase } from "./ton_ingest.ts";
 
 /** Chain name of the TRON benchmark plugin, as the processor stores it. */
 const TRON_CHAIN = "tron";
@@ -617,201 +610,24 @@ async function insertAddresses(
   await db.query("analyze addresses");
 }
 
-interface Timers {
-  scan: number;
-  lookup: number;
-  commit: number;
-  commitStatements: number;
-  cursor: number;
-}
-
-function emptyTimers(): Timers {
-  return { scan: 0, lookup: 0, commit: 0, commitStatements: 0, cursor: 0 };
-}
-
-/** The database with the time spent in queries and transactions added to `timers`. */
-function timedDb(db: Db, timers: Timers): Db {
+/** The plugin the processor runs for TRX and USDT_TRC20 deposits, around `scanner`. */
+function tronPlugin(scanner: ChainScanner, hotWallet: string): ChainPlugin {
+  const base = benchPlugin(scanner);
   return {
-    engine: db.engine,
-    async query<T extends Row>(text: string, params?: readonly Param[]): Promise<T[]> {
-      const start = performance.now();
-      try {
-        return await db.query<T>(text, params);
-      } finally {
-        timers.cursor += performance.now() - start;
-      }
-    },
-    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      const start = performance.now();
-      try {
-        return await db.transaction((tx) =>
-          fn({
-            async query<R extends Row>(text: string, params?: readonly Param[]): Promise<R[]> {
-              const at = performance.now();
-              try {
-                return await tx.query<R>(text, params);
-              } finally {
-                timers.commitStatements += performance.now() - at;
-              }
-            },
-          })
-        );
-      } finally {
-        timers.commit += performance.now() - start;
-      }
-    },
-    tryLock: (key) => db.tryLock(key),
-    close: () => db.close(),
-  };
-}
-
-/** Sums over the chunks of one phase of one case. */
-interface PhaseTotals extends Timers {
-  blocks: number;
-  ms: number;
-  incomes: number;
-}
-
-function emptyTotals(): PhaseTotals {
-  return { blocks: 0, ms: 0, incomes: 0, ...emptyTimers() };
-}
-
-function phaseOf(t: PhaseTotals, transactionsPerBlock: number): IngestPhase {
-  const seconds = t.ms / 1000;
-  return {
-    blocks: t.blocks,
-    seconds,
-    blocksPerSecond: t.blocks / seconds,
-    transactionsPerSecond: t.blocks * transactionsPerBlock / seconds,
-    newIncomesPerBlock: t.incomes / t.blocks,
-    breakdown: {
-      total: t.ms / t.blocks,
-      scan: t.scan / t.blocks,
-      lookup: t.lookup / t.blocks,
-      commit: t.commit / t.blocks,
-      commitStatements: t.commitStatements / t.blocks,
-      // Plain queries: the lookup runs through `query` too, the commit does not.
-      cursor: (t.cursor - t.lookup) / t.blocks,
+    ...base,
+    chain: TRON_CHAIN,
+    assets: [TRX_ASSET, USDT_ASSET],
+    derivation: {
+      ...base.derivation,
+      hotWallet: { address: hotWallet, display: hotWallet },
     },
   };
-}
-
-/** One case, ready to ingest: its database, processor context and instrumented plugin. */
-interface CaseRunner {
-  addresses: number;
-  insertSeconds: number;
-  /** Ingests `blocks` blocks; adds their time and breakdown to `into`. */
-  ingest(blocks: number, into: PhaseTotals): Promise<void>;
-  close(): Promise<void>;
-}
-
-/** Opens a fresh database for one case, fills it and points the processor at the chain. */
-async function openCase(
-  fixture: TronIngestFixture,
-  addresses: number,
-  options: IngestOptions,
-): Promise<CaseRunner> {
-  const unique = fixture.blocks.length;
-  // Blocks 0 … unique-1 are first seen; later blocks replay the measured ones.
-  const chain = fixtureNode((k) =>
-    fixture.blocks[k < unique ? k : options.warmupBlocks + (k - unique) % options.blocks]
-  );
-  const testDb = await openBenchDb();
-  try {
-    const insertStart = performance.now();
-    await insertAddresses(testDb.db, fixture.own, addresses);
-    const insertSeconds = (performance.now() - insertStart) / 1000;
-
-    const timers = emptyTimers();
-    const db = timedDb(testDb.db, timers);
-    const ctx: ProcessorContext = {
-      db,
-      config: parseConfig({}),
-      plugins: new Map(),
-      clock: systemClock,
-      log: silentLogger,
-    };
-    const inner = createTronScanner(chain.node, {
-      assets: [
-        { code: TRX_ASSET.code, contract: null },
-        { code: USDT_ASSET.code, contract: USDT_ASSET.contract },
-      ],
-    });
-    const scanner: ChainScanner = {
-      initialCursor: () => inner.initialCursor(),
-      async next(cursor, lookup) {
-        const start = performance.now();
-        try {
-          return await inner.next(cursor, lookup);
-        } finally {
-          timers.scan += performance.now() - start;
-        }
-      },
-    };
-    const base = benchPlugin(scanner);
-    const plugin: ChainPlugin = {
-      ...base,
-      chain: TRON_CHAIN,
-      assets: [TRX_ASSET, USDT_ASSET],
-      derivation: {
-        ...base.derivation,
-        hotWallet: { address: fixture.hotWallet, display: fixture.hotWallet },
-      },
-    };
-    ctx.plugins = new Map([[plugin.chain, plugin]]);
-    const realLookup = accountLookup(ctx, plugin);
-    const lookup: AccountLookup = async (accounts) => {
-      const start = performance.now();
-      try {
-        return await realLookup(accounts);
-      } finally {
-        timers.lookup += performance.now() - start;
-      }
-    };
-
-    // The chain starts at its first block; the processor starts there, then it grows.
-    await currentCursor(ctx, plugin);
-    chain.setTip(FIRST_BLOCK + unique + options.blocks);
-
-    const incomes = async () => {
-      const [row] = await testDb.db.query("select count(*)::int as n from incomes");
-      return Number(row.n);
-    };
-    return {
-      addresses,
-      insertSeconds,
-      async ingest(blocks, into) {
-        const before = await incomes();
-        Object.assign(timers, emptyTimers());
-        const start = performance.now();
-        for (let i = 0; i < blocks; i++) {
-          if (!await ingestOnce(ctx, plugin, lookup)) {
-            throw new Error("the chain ran out of blocks");
-          }
-        }
-        into.ms += performance.now() - start;
-        into.blocks += blocks;
-        into.incomes += await incomes() - before;
-        into.scan += timers.scan;
-        into.lookup += timers.lookup;
-        into.commit += timers.commit;
-        into.commitStatements += timers.commitStatements;
-        into.cursor += timers.cursor;
-      },
-      close: () => testDb.close(),
-    };
-  } catch (error) {
-    await testDb.close();
-    throw error;
-  }
 }
 
 /**
- * Runs every case of the TRON ingest benchmark. The fixture must hold
- * `warmupBlocks + blocks` blocks. As for TON, the cases' databases are open side by side and
- * measured in alternating chunks, so load from elsewhere on the machine falls on every case
- * alike. Throws when a first-seen block records other than the incomes it pays (the bench
- * would be measuring a path that finds nothing).
+ * Runs every case of the TRON ingest benchmark (see {@linkcode runIngestCases}). The fixture
+ * must hold `warmupBlocks + blocks` blocks. Throws when a first-seen block records other than
+ * the incomes it pays (the bench would be measuring a path that finds nothing).
  */
 export async function benchTronIngest(
   fixture: TronIngestFixture,
@@ -820,41 +636,25 @@ export async function benchTronIngest(
   if (fixture.blocks.length !== options.warmupBlocks + options.blocks) {
     throw new RangeError("the fixture must hold warmupBlocks + blocks blocks");
   }
-  const runners: CaseRunner[] = [];
-  try {
-    for (const addresses of options.addressCounts) {
-      runners.push(await openCase(fixture, addresses, options));
-    }
-    for (const runner of runners) await runner.ingest(options.warmupBlocks, emptyTotals());
-    const measure = async (): Promise<PhaseTotals[]> => {
-      const totals = runners.map(emptyTotals);
-      for (let done = 0; done < options.blocks; done += options.chunkBlocks) {
-        const chunk = Math.min(options.chunkBlocks, options.blocks - done);
-        for (const [i, runner] of runners.entries()) await runner.ingest(chunk, totals[i]);
-      }
-      return totals;
-    };
-    const firstSeen = await measure();
-    const replayed = await measure();
-    const expected = (fixture.mix.usdtToOurs + fixture.mix.trxToOurs) * options.blocks;
-    for (const [i, runner] of runners.entries()) {
-      if (firstSeen[i].incomes !== expected || replayed[i].incomes !== 0) {
-        throw new Error(
-          `TRON ingest with ${runner.addresses} addresses recorded ${firstSeen[i].incomes} + ${
-            replayed[i].incomes
-          } incomes, expected ${expected} + 0`,
-        );
-      }
-    }
-    return runners.map((runner, i) => ({
-      addresses: runner.addresses,
-      insertSeconds: runner.insertSeconds,
-      firstSeen: phaseOf(firstSeen[i], fixture.transactionsPerBlock),
-      replayed: phaseOf(replayed[i], fixture.transactionsPerBlock),
-    }));
-  } finally {
-    for (const runner of runners) await runner.close();
-  }
+  return await runIngestCases({
+    name: "TRON",
+    transactionsPerBlock: fixture.transactionsPerBlock,
+    incomesPerBlock: fixture.mix.usdtToOurs + fixture.mix.trxToOurs,
+    insertAddresses: (db, total) => insertAddresses(db, fixture.own, total),
+    openNode(blockAt) {
+      const chain = fixtureNode((k) => fixture.blocks[blockAt(k)]);
+      return {
+        scanner: createTronScanner(chain.node, {
+          assets: [
+            { code: TRX_ASSET.code, contract: null },
+            { code: USDT_ASSET.code, contract: USDT_ASSET.contract },
+          ],
+        }),
+        grow: (blocks) => chain.setTip(FIRST_BLOCK + blocks),
+      };
+    },
+    plugin: (scanner) => tronPlugin(scanner, fixture.hotWallet),
+  }, options);
 }
 
 /** Cost of the node client's decoding of one block's answers. */
