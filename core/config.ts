@@ -93,6 +93,37 @@ const tronSchema = z.object({
   }),
 }).strict();
 
+const explorerTemplates = z.object({
+  /** URL of an address; `{address}` is replaced. */
+  address: z.string().min(1).includes("{address}"),
+  /** URL of a transaction; `{tx}` is replaced. */
+  tx: z.string().min(1).includes("{tx}"),
+}).strict();
+
+const publicSchema = z.object({
+  /** How far `X-Timestamp` may be from now, either way, seconds. */
+  signatureWindowSeconds: z.number().int().min(1).max(3600).default(300),
+  /** A deposit's monitoring window when the request gives none, seconds. */
+  defaultLifetimeSeconds: z.number().int().min(60).max(30 * 86_400).default(3600),
+  /** Largest lifetime a request may ask for, seconds. */
+  maxLifetimeSeconds: z.number().int().min(60).max(365 * 86_400).default(7 * 86_400),
+  /**
+   * An underpayment within this share of the expected amount still counts as `paid`, basis
+   * points (exchanges deduct withdrawal fees from what the customer sends).
+   */
+  underpaymentToleranceBps: z.number().int().min(0).max(10_000).default(0),
+  /** Explorer URL templates by chain; absent chains get null URLs (devnet). */
+  explorers: z.record(z.string(), explorerTemplates).optional(),
+}).strict();
+
+const exchangeWebhookSchema = z.object({
+  /** Where incomes and withdrawal status changes are POSTed. */
+  url: z.string().url(),
+  /** Signing secret; prefer `secretFile`. */
+  secret: z.string().min(16, "must be at least 16 characters").optional(),
+  secretFile: z.string().min(1).optional(),
+}).strict();
+
 /** The whole configuration schema. */
 export const configSchema = z.object({
   network: z.enum(["mainnet", "testnet", "devnet"]).default("devnet"),
@@ -116,6 +147,15 @@ export const configSchema = z.object({
   countingSide: z.enum(["deposit", "hot_wallet"]).default("deposit"),
   ton: tonSchema.optional(),
   tron: tronSchema.optional(),
+  /** The merchant invoice API (`/v1/public/...`). */
+  public: publicSchema.default({
+    signatureWindowSeconds: 300,
+    defaultLifetimeSeconds: 3600,
+    maxLifetimeSeconds: 7 * 86_400,
+    underpaymentToleranceBps: 0,
+  }),
+  /** Optional webhook of the exchange API: incomes and withdrawal status changes. */
+  exchangeWebhook: exchangeWebhookSchema.optional(),
 }).strict();
 
 /** Validated configuration. */
@@ -184,6 +224,10 @@ export function applyEnv(raw: Raw, env: Record<string, string | undefined>): Raw
     section(out, "tron").confirmations = integer("TRON_CONFIRMATIONS", env.TRON_CONFIRMATIONS);
   }
   if (env.TRON_FEE_LIMIT) section(out, "tron").feeLimit = env.TRON_FEE_LIMIT;
+  if (env.EXCHANGE_WEBHOOK_URL) section(out, "exchangeWebhook").url = env.EXCHANGE_WEBHOOK_URL;
+  if (env.EXCHANGE_WEBHOOK_SECRET_FILE) {
+    section(out, "exchangeWebhook").secretFile = env.EXCHANGE_WEBHOOK_SECRET_FILE;
+  }
   if (env.TRON_SWEEP_STRATEGY) {
     section(section(out, "tron"), "sweep").strategy = env.TRON_SWEEP_STRATEGY;
   }

@@ -206,6 +206,87 @@ alter table payloads add column seen_height bigint;
 alter table unrecognized_transfers add column block_height bigint;
 `,
   },
+  {
+    version: 8,
+    name: "merchant sites, invoices, the webhook outbox",
+    sql: `
+create table sites (
+  id text primary key,
+  name text not null,
+  api_secret text not null,
+  webhook_url text,
+  require_strong_signature boolean not null default false,
+  disabled_at timestamptz,
+  secret_rotated_at timestamptz,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+
+alter table withdrawals drop constraint withdrawals_kind_check;
+alter table withdrawals add constraint withdrawals_kind_check
+  check (kind in ('user', 'cold', 'topup', 'lend', 'reclaim', 'refund'));
+
+create table invoices (
+  id bigserial primary key,
+  uuid uuid not null unique,
+  site_id text not null references sites (id),
+  order_id text not null,
+  chain text not null,
+  asset_code text not null,
+  expected_amount numeric(78, 0) not null,
+  address_id bigint not null references addresses (id),
+  memo text,
+  memo_key text,
+  status text not null check (status in ('check', 'process', 'confirm_check', 'paid',
+    'paid_over', 'wrong_amount', 'expired', 'cancel', 'fail', 'system_fail', 'refund_process',
+    'refund_paid', 'refund_fail')),
+  metadata jsonb,
+  expires_at timestamptz not null,
+  refund_withdrawal_id bigint references withdrawals (id),
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  unique (site_id, order_id)
+);
+create unique index invoices_memo on invoices (address_id, memo_key) where memo_key is not null;
+create index invoices_open on invoices (status) where status in ('check', 'process',
+  'confirm_check', 'refund_process');
+create index invoices_site on invoices (site_id, id);
+
+create table invoice_payments (
+  income_id bigint primary key references incomes (id),
+  invoice_id bigint not null references invoices (id),
+  late boolean not null,
+  created_at timestamptz not null default now()
+);
+create index invoice_payments_invoice on invoice_payments (invoice_id);
+
+create table outbox (
+  id bigserial primary key,
+  event_id uuid not null unique,
+  site_id text references sites (id),
+  stream text not null,
+  type text not null,
+  body text not null,
+  status text not null check (status in ('pending', 'delivered', 'failed')),
+  attempts int not null default 0,
+  next_attempt_at timestamptz not null default now(),
+  created_at timestamptz not null default now(),
+  delivered_at timestamptz
+);
+create index outbox_due on outbox (next_attempt_at, id) where status = 'pending';
+create index outbox_stream on outbox (stream, id);
+
+create table webhook_deliveries (
+  id bigserial primary key,
+  outbox_id bigint not null references outbox (id),
+  attempted_at timestamptz not null default now(),
+  http_status int,
+  error text,
+  duration_ms int not null
+);
+create index webhook_deliveries_event on webhook_deliveries (outbox_id, id);
+`,
+  },
 ];
 
 /**

@@ -37,9 +37,10 @@ export interface Income {
 /**
  * What a withdrawal is for: a user's request, the hot wallet's excess to cold storage,
  * native coin a deposit needs to pay for its own sweep (a token transfer's gas), or the hot
- * wallet's fee resources lent to a deposit for its sweep and reclaimed after it.
+ * wallet's fee resources lent to a deposit for its sweep and reclaimed after it, or a
+ * merchant's refund of an invoice payment.
  */
-export type WithdrawalKind = "user" | "cold" | "topup" | "lend" | "reclaim";
+export type WithdrawalKind = "user" | "cold" | "topup" | "lend" | "reclaim" | "refund";
 
 /** A withdrawal request and where it stands. */
 export interface Withdrawal {

@@ -45,6 +45,12 @@ Deno.test("an empty config takes every default and leaves TON disabled", async (
     database: { dataDir: "./data/pglite" },
     syncLagSeconds: 40,
     countingSide: "deposit",
+    public: {
+      signatureWindowSeconds: 300,
+      defaultLifetimeSeconds: 3600,
+      maxLifetimeSeconds: 604_800,
+      underpaymentToleranceBps: 0,
+    },
   };
   assert.deepEqual(parseConfig({}), expected);
   assert.deepEqual(await loadConfig(undefined, {}), expected);
