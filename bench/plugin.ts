@@ -49,6 +49,7 @@ export function benchPlugin(scanner?: ChainScanner): ChainPlugin {
     sender: {
       maxBatch: 1,
       maxInFlight: 1,
+      tokenBalanceLagSeconds: 0,
       withdrawable: () => true,
       nativeCost: () => 0n,
       spendable: unused,
@@ -60,6 +61,7 @@ export function benchPlugin(scanner?: ChainScanner): ChainPlugin {
     coldWallet: null,
     expiryMarginSeconds: 60,
     requiredConfirmations: 1,
+    sharedDepositAddresses: false,
     validateMemo: () => null,
     close: () => Promise.resolve(),
   };

@@ -48,8 +48,12 @@ export async function ingestOnce(
     });
     return true;
   }
+  // The hot wallet pays deposits only to fund their sweeps (withdrawals to our own deposits
+  // are refused): that is our money coming back, never a user's income.
+  const hot = plugin.derivation.hotWallet.display;
+  const incomes = block.incomes.filter((i) => i.from !== hot);
   const { newIncomes, unknownSightings, tripwires } = await ctx.db.transaction((tx) =>
-    commitBlock(tx, plugin.chain, cursor, block)
+    commitBlock(tx, plugin.chain, cursor, { ...block, incomes })
   );
   for (const tx of tripwires) {
     ctx.log.error("alarm raised: sender halted", { chain: plugin.chain, tx });

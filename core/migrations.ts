@@ -226,6 +226,11 @@ alter table withdrawals drop constraint withdrawals_kind_check;
 alter table withdrawals add constraint withdrawals_kind_check
   check (kind in ('user', 'cold', 'topup', 'lend', 'reclaim', 'refund'));
 
+alter table addresses add column purpose text not null default 'user'
+  check (purpose in ('user', 'invoice', 'invoice_shared'));
+create unique index addresses_invoice_shared on addresses (chain, currency)
+  where purpose = 'invoice_shared';
+
 create table invoices (
   id bigserial primary key,
   uuid uuid not null unique,
@@ -234,6 +239,7 @@ create table invoices (
   chain text not null,
   asset_code text not null,
   expected_amount numeric(78, 0) not null,
+  expected_text text not null,
   address_id bigint not null references addresses (id),
   memo text,
   memo_key text,
@@ -243,6 +249,7 @@ create table invoices (
   metadata jsonb,
   expires_at timestamptz not null,
   refund_withdrawal_id bigint references withdrawals (id),
+  paid_at timestamptz,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   unique (site_id, order_id)
@@ -254,8 +261,9 @@ create index invoices_site on invoices (site_id, id);
 
 create table invoice_payments (
   income_id bigint primary key references incomes (id),
-  invoice_id bigint not null references invoices (id),
+  invoice_id bigint references invoices (id),
   late boolean not null,
+  refund_withdrawal_id bigint references withdrawals (id),
   created_at timestamptz not null default now()
 );
 create index invoice_payments_invoice on invoice_payments (invoice_id);

@@ -222,6 +222,13 @@ export interface ChainSender {
    * charged to the native balance when batching; 0 where the fee reserve covers it.
    */
   nativeCost(currency: string): bigint;
+  /**
+   * How long a token balance read from the node may still include a withdrawal the scanner
+   * already saw settled (TON: the jetton moves a block or more after the hot wallet's
+   * message); such withdrawals are held back from the budget that long. 0 where the balance
+   * is read from the same state the scanner sees.
+   */
+  readonly tokenBalanceLagSeconds: number;
   /** Amount of `currency` the hot wallet can spend now, fees reserved. */
   spendable(currency: string): Promise<bigint>;
   /** Signs one payload carrying `items`, in order, from the hot wallet. */
@@ -296,6 +303,11 @@ export interface ChainPlugin {
   readonly expiryMarginSeconds: number;
   /** Confirmations before an income is final (1 where inclusion is final). */
   readonly requiredConfirmations: number;
+  /**
+   * Whether payments carry a memo (TON comments), so invoices can share one receiving
+   * address and be told apart by memo; otherwise each invoice gets its own address.
+   */
+  readonly sharedDepositAddresses: boolean;
   /** Validates a withdrawal memo; returns the offending field and why, or null. */
   validateMemo(
     comment: string | null,

@@ -104,6 +104,15 @@ export interface WithdrawalRequest {
   binaryComment: string | null;
 }
 
+function sameAddress(
+  plugin: ChainPlugin,
+  input: string,
+  parsed: { address: string },
+): boolean {
+  const other = plugin.derivation.parseAddress(input);
+  return !("error" in other) && other.address === parsed.address;
+}
+
 function isServiceAddress(plugin: ChainPlugin, address: string): boolean {
   return address === plugin.derivation.hotWallet.address ||
     address === plugin.coldWallet?.address;
@@ -134,6 +143,10 @@ export async function requestWithdrawal(
     await addressByCanonical(ctx.db, plugin.chain, parsed.address)
   ) {
     throw new InputError("destination", "is an address of this processor");
+  }
+  // A token contract holds no one's funds: whatever is sent to it is lost.
+  if (plugin.assets.some((a) => a.contract !== null && sameAddress(plugin, a.contract, parsed))) {
+    throw new InputError("destination", "is a token contract, not a wallet");
   }
   const { withdrawal, created } = await insertWithdrawal(ctx.db, {
     chain: plugin.chain,

@@ -21,6 +21,7 @@ import {
   deferSweep,
   fundSweep,
   markSweepEmpty,
+  openLends,
   releaseFundedSweeps,
   requestAutoSweeps,
   requestedSweeps,
@@ -28,6 +29,7 @@ import {
 import {
   insertWithdrawal,
   pendingWithdrawals,
+  processingCount,
   queuedTotals,
   recentlySettled,
 } from "./store/withdrawals.ts";
@@ -52,8 +54,11 @@ export interface SenderOptions {
   sweepsPerTick: number;
 }
 
-/** How long a settled token withdrawal is still held back from the token's read balance. */
-const TOKEN_SETTLE_SECONDS = 60;
+/** How long a sweep waits for an earlier lend of fee resources to settle. */
+const LEND_WAIT_SECONDS = 5;
+
+/** How many pending withdrawals one tick considers. */
+const PENDING_WINDOW = 1000;
 
 /** How long a sweep the plugin found not worth signing yet is left alone. */
 const SWEEP_WAIT_SECONDS = 300;
@@ -101,7 +106,9 @@ async function affordable(
       const queued = await queuedTotals(ctx.db, plugin.chain, currency);
       let amount = await plugin.sender.spendable(currency) - queued.processing;
       if (currency === native) {
-        // Unseen token transfers still burn native gas.
+        // Unseen transactions of every kind still burn their native fees.
+        const own = plugin.sender.nativeCost(native);
+        if (own > 0n) amount -= own * BigInt(await processingCount(ctx.db, plugin.chain, native));
         for (const token of plugin.assets) {
           if (token.code === native) continue;
           const cost = plugin.sender.nativeCost(token.code);
@@ -109,8 +116,13 @@ async function affordable(
           const count = (await queuedTotals(ctx.db, plugin.chain, token.code)).processingCount;
           amount -= cost * BigInt(count);
         }
-      } else {
-        amount -= await recentlySettled(ctx.db, plugin.chain, currency, TOKEN_SETTLE_SECONDS);
+      } else if (plugin.sender.tokenBalanceLagSeconds > 0) {
+        amount -= await recentlySettled(
+          ctx.db,
+          plugin.chain,
+          currency,
+          plugin.sender.tokenBalanceLagSeconds,
+        );
       }
       left.set(currency, amount);
     }
@@ -142,11 +154,13 @@ async function sendWithdrawals(
   payloads: number,
 ): Promise<number> {
   const { maxBatch } = plugin.sender;
-  const taken = await affordable(
+  // Look past the head of the queue: withdrawals of a currency the hot wallet cannot pay
+  // now must not keep others (or a sweep's top-up) from going out.
+  const taken = (await affordable(
     ctx,
     plugin,
-    await pendingWithdrawals(ctx.db, plugin.chain, maxBatch * payloads),
-  );
+    await pendingWithdrawals(ctx.db, plugin.chain, PENDING_WINDOW),
+  )).slice(0, maxBatch * payloads);
   for (let start = 0; start < taken.length; start += maxBatch) {
     const batch = taken.slice(start, start + maxBatch);
     const items: TransferItem[] = batch.map((w) => ({
@@ -212,7 +226,7 @@ async function sendSweeps(
   const minimums = new Map(
     plugin.assets.filter((a) => a.minSweep > 0n).map((a) => [a.code, a.minSweep]),
   );
-  await requestAutoSweeps(ctx.db, plugin.chain, minimums, limit);
+  await requestAutoSweeps(ctx.db, plugin.chain, minimums, limit, plugin.requiredConfirmations);
   await releaseFundedSweeps(ctx.db, plugin.chain);
   const native = plugin.assets.find((a) => a.contract === null)?.code;
   let sent = 0;
@@ -225,6 +239,12 @@ async function sendSweeps(
     if ("wait" in payload) {
       ctx.log.info("sweep waits", { chain: plugin.chain, sweep: sweep.id, why: payload.wait });
       await deferSweep(ctx.db, sweep.id, SWEEP_WAIT_SECONDS);
+      continue;
+    }
+    if ("lend" in payload && await openLends(ctx.db, plugin.chain) > 0) {
+      // The plugin sized this lend against the stake free now; one in flight at a time keeps
+      // two lends from both counting on it.
+      await deferSweep(ctx.db, sweep.id, LEND_WAIT_SECONDS);
       continue;
     }
     if ("fund" in payload || "lend" in payload) {
@@ -274,9 +294,11 @@ export async function senderTick(
   const cursor = await loadCursor(ctx.db, plugin.chain);
   let withdrawalsInFlight = 0;
   for (const p of await openPayloads(ctx.db, plugin.chain)) {
-    if (cursor && cursor.time > p.validUntil + plugin.expiryMarginSeconds) {
+    const after = p.validUntil + plugin.expiryMarginSeconds;
+    if (cursor && cursor.time > after) {
       // Every block up to cursor.time is ingested and none held it: it can never land.
-      if (await ctx.db.transaction((tx) => expirePayload(tx, p.ref))) tick.expired++;
+      const proof = { chain: plugin.chain, cursorTimeAbove: after };
+      if (await ctx.db.transaction((tx) => expirePayload(tx, p.ref, proof))) tick.expired++;
       continue;
     }
     if (p.purpose === "withdrawals") withdrawalsInFlight++;

@@ -27,16 +27,32 @@ export async function nextDerivationIndex(db: Queryable): Promise<bigint> {
   return big(row.n);
 }
 
+/**
+ * What an address is for: a user's deposits (exchange API), one invoice's own address, or the
+ * receiving address invoices of a chain and asset share, told apart by memo.
+ */
+export type AddressPurpose = "user" | "invoice" | "invoice_shared";
+
 /** Records a derived deposit address. */
 export async function insertAddress(
   db: Queryable,
   a: Omit<DepositAddress, "id">,
+  purpose: AddressPurpose = "user",
 ): Promise<DepositAddress> {
   const [row] = await db.query(
     `insert into addresses (chain, currency, user_id, address, display, watch_address,
-       derivation_index)
-     values ($1, $2, $3, $4, $5, $6, $7) returning ${COLUMNS}`,
-    [a.chain, a.currency, a.userId, a.address, a.display, a.watchAddress, a.derivationIndex],
+       derivation_index, purpose)
+     values ($1, $2, $3, $4, $5, $6, $7, $8) returning ${COLUMNS}`,
+    [
+      a.chain,
+      a.currency,
+      a.userId,
+      a.address,
+      a.display,
+      a.watchAddress,
+      a.derivationIndex,
+      purpose,
+    ],
   );
   return toAddress(row);
 }
@@ -44,7 +60,7 @@ export async function insertAddress(
 /** Every address of a user, oldest first. */
 export async function addressesOfUser(db: Queryable, userId: string): Promise<DepositAddress[]> {
   const rows = await db.query(
-    `select ${COLUMNS} from addresses where user_id = $1 order by id`,
+    `select ${COLUMNS} from addresses where user_id = $1 order by addresses.id`,
     [userId],
   );
   return rows.map(toAddress);

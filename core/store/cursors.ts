@@ -43,7 +43,8 @@ export class CursorMovedError extends Error {
 
 /**
  * Commits a scanned block: the new cursor, its incomes and its sightings, all or nothing.
- * The update is guarded by the previous height so two workers can never both commit.
+ * The update is guarded by the previous cursor (height and state, so a worker still on a
+ * branch a fork replaced cannot commit either) so two workers can never both commit.
  */
 export async function commitBlock(
   tx: Queryable,
@@ -53,13 +54,14 @@ export async function commitBlock(
 ): Promise<{ newIncomes: number; unknownSightings: string[]; tripwires: string[] }> {
   const moved = await tx.query(
     `update cursors set height = $2, block_time = $3, state = $4::jsonb, updated_at = now()
-     where chain = $1 and height = $5 returning chain`,
+     where chain = $1 and height = $5 and state = $6::jsonb returning chain`,
     [
       chain,
       block.cursor.height,
       block.cursor.time,
       JSON.stringify(block.cursor.state),
       previous.height,
+      JSON.stringify(previous.state),
     ],
   );
   if (!moved.length) throw new CursorMovedError(chain);
@@ -143,12 +145,25 @@ export async function commitRollback(
 ): Promise<RollbackResult> {
   const moved = await tx.query(
     `update cursors set height = $2, block_time = $3, state = $4::jsonb, updated_at = now()
-     where chain = $1 and height = $5 returning chain`,
-    [chain, to.height, to.time, JSON.stringify(to.state), previous.height],
+     where chain = $1 and height = $5 and state = $6::jsonb returning chain`,
+    [
+      chain,
+      to.height,
+      to.time,
+      JSON.stringify(to.state),
+      previous.height,
+      JSON.stringify(previous.state),
+    ],
   );
   if (!moved.length) throw new CursorMovedError(chain);
   // Final by the count before the fork: height - block_height + 1 >= required.
   const finalBelow = previous.height - BigInt(requiredConfirmations) + 1n;
+  // Invoice payments of those incomes go with them; the invoice matcher sees what is left.
+  await tx.query(
+    `delete from invoice_payments p using incomes i
+     where p.income_id = i.id and i.chain = $1 and i.block_height > $2 and i.block_height > $3`,
+    [chain, to.height, finalBelow],
+  );
   const removed = await tx.query(
     `delete from incomes where chain = $1 and block_height > $2 and block_height > $3
      returning id`,

@@ -26,7 +26,7 @@ export async function openPayloads(db: Queryable, chain: string): Promise<OpenPa
     `select id::text as id, payload_id, wallet, purpose, boc, valid_until::text as valid_until,
        out_keys, broadcasts,
        (extract(epoch from (now() - last_broadcast_at)) * 1000)::float8 as since_ms
-     from payloads where chain = $1 and status = 'sent' order by id`,
+     from payloads where chain = $1 and status = 'sent' order by payloads.id`,
     [chain],
   );
   return rows.map((r) => ({
@@ -117,7 +117,20 @@ export async function markBroadcast(db: Queryable, ref: bigint): Promise<void> {
  * to pending with a new attempt; an automatic sweep is dropped and its incomes freed, a
  * requested one is requested again.
  */
-export async function expirePayload(tx: Queryable, ref: bigint): Promise<boolean> {
+export async function expirePayload(
+  tx: Queryable,
+  ref: bigint,
+  proof?: { chain: string; cursorTimeAbove: number },
+): Promise<boolean> {
+  if (proof) {
+    // Re-read under lock: a fork rollback may have moved the cursor back since the caller
+    // looked, and the payload would then be judged on blocks the chain no longer has.
+    const [cursor] = await tx.query(
+      "select block_time::text as t from cursors where chain = $1 for update",
+      [proof.chain],
+    );
+    if (!cursor || Number(cursor.t) <= proof.cursorTimeAbove) return false;
+  }
   const done = await tx.query(
     "update payloads set status = 'expired' where id = $1 and status = 'sent' returning id",
     [ref],
@@ -213,7 +226,7 @@ export async function applySighting(
 
 async function settleWithdrawals(tx: Queryable, ref: bigint, s: PayloadSighting): Promise<void> {
   const rows = await tx.query(
-    "select id::text as id, out_key from withdrawals where payload_ref = $1 and status = 'processing' order by id",
+    "select id::text as id, out_key from withdrawals where payload_ref = $1 and status = 'processing' order by withdrawals.id",
     [ref],
   );
   // Transfers with identical keys are interchangeable, so matching by count is exact.

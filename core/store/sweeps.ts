@@ -26,20 +26,23 @@ export async function requestAutoSweeps(
   chain: string,
   minimums: ReadonlyMap<string, bigint>,
   limit: number,
+  requiredConfirmations = 1,
 ): Promise<number> {
   if (minimums.size === 0) return 0;
+  // Only final incomes count: fees spent on a deposit a fork then drops are wasted.
   const rows = await db.query(
     `insert into sweeps (chain, address_id, currency, kind, status)
      select $1, i.address_id, i.currency, 'auto', 'requested'
      from incomes i
      join unnest($2::text[], $3::text[]) as m(currency, minimum) on m.currency = i.currency
-     where i.chain = $1 and i.sweep_id is null
+     join cursors c on c.chain = i.chain
+     where i.chain = $1 and i.sweep_id is null and c.height - i.block_height + 1 >= $5
      group by i.address_id, i.currency, m.minimum
      having sum(i.amount) >= m.minimum::numeric
      limit $4
      on conflict do nothing
      returning id`,
-    [chain, [...minimums.keys()], [...minimums.values()].map(String), limit],
+    [chain, [...minimums.keys()], [...minimums.values()].map(String), limit, requiredConfirmations],
   );
   return rows.length;
 }
@@ -78,6 +81,10 @@ export async function requestedSweeps(
      from sweeps s join addresses a on a.id = s.address_id
      where s.chain = $1 and s.status = 'requested'
        and (s.not_before is null or s.not_before <= now())
+       -- Resources still being taken back: a sweep signed now could lose them mid-flight.
+       and not exists (select 1 from withdrawals r
+                       where r.chain = s.chain and r.kind = 'reclaim' and r.destination = a.address
+                         and r.status in ('pending', 'processing'))
      order by s.id limit $2`,
     [chain, limit],
   );
@@ -132,6 +139,16 @@ export async function releaseFundedSweeps(db: Queryable, chain: string): Promise
     [chain],
   );
   return rows.length;
+}
+
+/** How many lends of fee resources are queued or unseen on a chain. */
+export async function openLends(db: Queryable, chain: string): Promise<number> {
+  const [row] = await db.query(
+    `select count(*)::int as n from withdrawals
+     where chain = $1 and kind = 'lend' and status in ('pending', 'processing')`,
+    [chain],
+  );
+  return Number(row.n);
 }
 
 /** Leaves a requested sweep alone for `seconds` (it is not worth signing yet). */

@@ -90,7 +90,11 @@ export async function withdrawalById(db: Queryable, id: bigint): Promise<Withdra
   return rows.length ? toWithdrawal(rows[0]) : null;
 }
 
-/** The oldest pending withdrawals of a chain, FIFO. */
+/**
+ * The oldest pending withdrawals of a chain, FIFO; what a sweep waits for (top-ups, lent
+ * resources and their return) goes first, so user withdrawals the hot wallet cannot cover yet
+ * never hold back the sweep that would refill it.
+ */
 export async function pendingWithdrawals(
   db: Queryable,
   chain: string,
@@ -98,7 +102,7 @@ export async function pendingWithdrawals(
 ): Promise<Withdrawal[]> {
   const rows = await db.query(
     `select ${COLUMNS} from withdrawals where chain = $1 and status = 'pending'
-     order by id limit $2`,
+     order by kind in ('topup', 'lend', 'reclaim') desc, withdrawals.id limit $2`,
     [chain, limit],
   );
   return rows.map(toWithdrawal);
@@ -129,6 +133,20 @@ export async function queuedTotals(
     processing: big(row.processing),
     processingCount: Number(row.processing_count),
   };
+}
+
+/** How many withdrawals of `currency` are unseen on chain, of every kind. */
+export async function processingCount(
+  db: Queryable,
+  chain: string,
+  currency: string,
+): Promise<number> {
+  const [row] = await db.query(
+    `select count(*)::int as n from withdrawals
+     where chain = $1 and currency = $2 and status = 'processing'`,
+    [chain, currency],
+  );
+  return Number(row.n);
 }
 
 /**

@@ -176,6 +176,7 @@ export async function createTonPlugin(
     chain: "ton",
     assets,
     requiredConfirmations: 1,
+    sharedDepositAddresses: true,
     // A shard block is committed to the masterchain within seconds; the devnet seals both at
     // once, so there the masterchain time alone is proof.
     expiryMarginSeconds: network === "devnet" ? 0 : 30,

@@ -130,6 +130,7 @@ export function createTonSender(deps: TonSenderDeps): ChainSender {
     maxBatch: deps.maxBatch,
     // The W5 seqno orders hot wallet messages: one in flight at a time.
     maxInFlight: 1,
+    tokenBalanceLagSeconds: 60,
 
     withdrawable: () => true,
 

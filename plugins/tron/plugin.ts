@@ -12,7 +12,7 @@ import type { ChainDevnet, ChainPlugin, ChainSender } from "../../core/plugin.ts
 import { parseTronAddress } from "./address.ts";
 import { TRON_HOT_WALLET_INDEX, tronAccountKey } from "./derivation.ts";
 import { createTronNode } from "./node.ts";
-import { createTronScanner } from "./scanner.ts";
+import { createTronScanner, FORK_WINDOW } from "./scanner.ts";
 import { createTronSender, type TronSenderToken } from "./sender.ts";
 
 /** What the factory needs beside config. */
@@ -142,9 +142,12 @@ export async function createTronPlugin(
     chain: "tron",
     assets,
     requiredConfirmations: tron.confirmations,
+    sharedDepositAddresses: false,
     // java-tron checks expiration against the time of the block that would include the
-    // transaction, so a scanned block past it is proof; one block of slack covers clocks.
-    expiryMarginSeconds: 3,
+    // transaction, so an ingested block past it is proof, once that block is final: a fork
+    // shallower than finality could still bring a branch that holds the transaction. Blocks
+    // come every 3 s; one more covers clocks.
+    expiryMarginSeconds: 3 * (tron.confirmations + 1),
     coldWallet,
     derivation: {
       hotWallet: { address: hot, display: hot },
@@ -157,6 +160,8 @@ export async function createTronPlugin(
     },
     scanner: createTronScanner(node, {
       assets: assets.map((a) => ({ code: a.code, contract: a.contract })),
+      // A fork as deep as finality must still find its shared block.
+      forkWindow: Math.max(FORK_WINDOW, tron.confirmations + 2),
     }),
     sender: apiSender,
     validateMemo(comment, binaryComment) {

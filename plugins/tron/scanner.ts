@@ -52,9 +52,14 @@ export interface TronScannerAsset {
 /** Scanner options. */
 export interface TronScannerOptions {
   assets: readonly TronScannerAsset[];
+  /** Block ids kept to resolve forks (default {@link FORK_WINDOW}). */
+  forkWindow?: number;
 }
 
-/** Block ids kept in the cursor to find where a fork left our branch (TRON solidifies at 19). */
+/**
+ * Block ids kept in the cursor, by default, to find where a fork left our branch (TRON
+ * solidifies at 19); never fewer than the confirmations that make an income final.
+ */
 export const FORK_WINDOW = 32;
 
 /** The cursor state this scanner keeps. */
@@ -118,6 +123,7 @@ function failureOf(tx: TronBlockTransaction, info: TronNodeTransactionInfo): str
 /** Creates the scanner. */
 export function createTronScanner(node: TronNode, options: TronScannerOptions): ChainScanner {
   const trx = options.assets.find((a) => a.contract === null)?.code ?? null;
+  const forkWindow = options.forkWindow ?? FORK_WINDOW;
   /** Base58 contract → asset code. */
   const tokens = new Map<string, string>();
   for (const asset of options.assets) {
@@ -261,6 +267,12 @@ export function createTronScanner(node: TronNode, options: TronScannerOptions): 
   /** Where our branch and the node's meet, walking back through `state.recent`. */
   async function forkPoint(cursor: Cursor, state: ScanState): Promise<Rollback> {
     const top = Number(cursor.height);
+    const same = await node.blockByNum(top);
+    // The node still has our block, yet served a child of another: an inconsistent backend
+    // (a load balancer between nodes), not a fork. Retry rather than undo anything.
+    if (same !== null && same.id === state.blockId) {
+      throw new Error(`TRON block ${top + 1}: its parent is not block ${top} as the node has it`);
+    }
     for (let back = 1; back < state.recent.length; back++) {
       const num = top - back;
       const ours = state.recent[state.recent.length - 1 - back];
@@ -309,7 +321,7 @@ export function createTronScanner(node: TronNode, options: TronScannerOptions): 
         cursor: {
           height: BigInt(block.number),
           time: Math.floor(block.timestamp / 1000),
-          state: { blockId: block.id, recent: [...state.recent, block.id].slice(-FORK_WINDOW) },
+          state: { blockId: block.id, recent: [...state.recent, block.id].slice(-forkWindow) },
         },
         ...found,
       };

@@ -297,6 +297,8 @@ export function createTronSender(deps: TronSenderDeps): ChainSender {
   return {
     maxBatch: 1,
     maxInFlight: 20,
+    // balanceOf is read at the head, which already holds every block the scanner saw.
+    tokenBalanceLagSeconds: 0,
 
     withdrawable: (currency) => currency === deps.trx || deps.tokens.has(currency),
 

@@ -15,7 +15,11 @@ import {
   initCursor,
   loadCursor,
 } from "../../core/store/cursors.ts";
-import { openPayloads, persistWithdrawalPayload } from "../../core/store/payloads.ts";
+import {
+  expirePayload,
+  openPayloads,
+  persistWithdrawalPayload,
+} from "../../core/store/payloads.ts";
 import { insertWithdrawal, withdrawalById } from "../../core/store/withdrawals.ts";
 import { testOnEngines } from "../support/db.ts";
 
@@ -168,3 +172,41 @@ testOnEngines(
     assert.equal((await withdrawalById(db, w.id))!.status, "processed");
   },
 );
+
+testOnEngines("a payload is not expired on a cursor a fork moved back", async (db) => {
+  const top = await chainOf(db, 10n);
+  const { withdrawal: w } = await insertWithdrawal(db, {
+    chain: "tron",
+    currency: "TRX",
+    kind: "user",
+    userId: "u1",
+    queryId: "q1",
+    amount: 5n,
+    destination: "Tdest",
+    destinationInput: "Tdest",
+    comment: null,
+    binaryComment: null,
+  });
+  const ref = await db.transaction((tx) =>
+    persistWithdrawalPayload(tx, "tron", {
+      payloadId: "txe",
+      wallet: "Thot",
+      boc: "{}",
+      validUntil: 20,
+      outKeys: ["txe"],
+    }, [w.id])
+  );
+  // The sender judged on block 10 (time 30 > 20 + 5), but a fork took the cursor back to 7.
+  await commitRollback(db, "tron", top, cursor(7n), 19);
+  const proof = { chain: "tron", cursorTimeAbove: 25 };
+  assert.equal(await db.transaction((tx) => expirePayload(tx, ref, proof)), false);
+  assert.equal((await withdrawalById(db, w.id))!.status, "processing");
+  // Once the new branch is past it again, it is expired.
+  let at = cursor(7n);
+  for (let h = 8n; h <= 10n; h++) {
+    await commitBlock(db, "tron", at, { cursor: cursor(h), incomes: [], sightings: [] });
+    at = cursor(h);
+  }
+  assert.equal(await db.transaction((tx) => expirePayload(tx, ref, proof)), true);
+  assert.equal((await withdrawalById(db, w.id))!.status, "pending");
+});

@@ -412,3 +412,21 @@ testOnEngines(
     assert.equal(await requestAutoSweeps(db, "ton", new Map([["TON", 1n]]), 10), 1);
   },
 );
+
+testOnEngines(
+  "a sweep is not signed while fee resources are being reclaimed from its address",
+  async (db) => {
+    const a = await deposit(db, "u1", "0:dep-reclaim");
+    await requestServiceSweep(db, "ton", a.id, "TON", "memo");
+    const { withdrawal: reclaim } = await insertWithdrawal(db, {
+      ...withdrawal("r1", 1n),
+      kind: "reclaim",
+      userId: null,
+      queryId: null,
+      destination: a.address,
+    });
+    assert.deepEqual(await requestedSweeps(db, "ton", 10), []);
+    await db.query("update withdrawals set status = 'processed' where id = $1", [reclaim.id]);
+    assert.equal((await requestedSweeps(db, "ton", 10)).length, 1);
+  },
+);

@@ -167,6 +167,7 @@ export function stubPlugin(): ChainPlugin & { faucetCalls: FaucetRequest[] } {
     sender: {
       maxBatch: 4,
       maxInFlight: 1,
+      tokenBalanceLagSeconds: 0,
       withdrawable: () => true,
       nativeCost: () => 0n,
       spendable: unused,
@@ -186,6 +187,7 @@ export function stubPlugin(): ChainPlugin & { faucetCalls: FaucetRequest[] } {
     },
     coldWallet: null,
     requiredConfirmations: 1,
+    sharedDepositAddresses: false,
     expiryMarginSeconds: 0,
     validateMemo(comment) {
       if (comment !== null && comment.length > 20) {

@@ -47,7 +47,10 @@ async function fundHot(h: TronHarness) {
 }
 
 Deno.test("a TRX deposit above its minimum is swept whole to the hot wallet", () =>
-  withTronHarness({ assets: { TRX: { minSweep: "10000000" } } }, async (h) => {
+  withTronHarness({
+    assets: { TRX: { minSweep: "10000000" } },
+    tron: { confirmations: 1 },
+  }, async (h) => {
     await fundHot(h);
     const address = await newAddress(h.ctx, "u1", "TRX");
     await h.devnet.faucetTrx(address, 30_000_000n);
@@ -63,7 +66,10 @@ Deno.test("a TRX deposit above its minimum is swept whole to the hot wallet", ()
   }));
 
 Deno.test("top-up strategy: a fresh USDT deposit is activated and funded with TRX, swept, and its fee recorded", () =>
-  withTronHarness({ assets: { USDT_TRC20: { minSweep: "5000000" } } }, async (h) => {
+  withTronHarness({
+    assets: { USDT_TRC20: { minSweep: "5000000" } },
+    tron: { confirmations: 1 },
+  }, async (h) => {
     await fundHot(h);
     const address = await newAddress(h.ctx, "u1", "USDT_TRC20");
     await h.devnet.faucetToken("USDT_TRC20", address, 9_000_000n);
@@ -91,7 +97,7 @@ Deno.test("top-up strategy: a fresh USDT deposit is activated and funded with TR
 Deno.test("a sweep whose fee is too large a share of the amount waits", () =>
   withTronHarness({
     assets: { USDT_TRC20: { minSweep: "1000000", trxPrice: "300000" } },
-    tron: { sweep: { strategy: "topup", maxFeeBps: 1000 } },
+    tron: { confirmations: 1, sweep: { strategy: "topup", maxFeeBps: 1000 } },
   }, async (h) => {
     await fundHot(h);
     // 2 USDT cannot carry about 28 TRX (≈ 8.4 USDT) of fees at 10%.
@@ -123,7 +129,7 @@ async function stakeHot(h: TronHarness, sun: bigint) {
 Deno.test("delegate strategy: a fresh USDT deposit is activated, lent energy, swept, and the energy reclaimed", () =>
   withTronHarness({
     assets: { USDT_TRC20: { minSweep: "5000000" } },
-    tron: { sweep: { strategy: "delegate", maxFeeBps: 1000 } },
+    tron: { confirmations: 1, sweep: { strategy: "delegate", maxFeeBps: 1000 } },
   }, async (h) => {
     await fundHot(h);
     await stakeHot(h, 10_000_000_000n);
@@ -169,7 +175,7 @@ Deno.test("delegate strategy: a fresh USDT deposit is activated, lent energy, sw
 Deno.test("delegate strategy: a sweep waits while the hot wallet has no stake to lend", () =>
   withTronHarness({
     assets: { USDT_TRC20: { minSweep: "5000000" } },
-    tron: { sweep: { strategy: "delegate" } },
+    tron: { confirmations: 1, sweep: { strategy: "delegate" } },
   }, async (h) => {
     await fundHot(h);
     const address = await newAddress(h.ctx, "u1", "USDT_TRC20");
@@ -184,4 +190,23 @@ Deno.test("delegate strategy: a sweep waits while the hot wallet has no stake to
     const [sweep] = await listSweeps(h.ctx.db, "tron", 10);
     assert.equal(sweep.status, "requested");
     assert.equal(usdtOf(h, address), 9_000_000n);
+  }));
+
+Deno.test("a deposit is swept only once final: no fee is spent on what a fork could drop", () =>
+  withTronHarness({
+    assets: { TRX: { minSweep: "10000000" } },
+    tron: { confirmations: 3 },
+  }, async (h) => {
+    await fundHot(h);
+    const address = await newAddress(h.ctx, "u1", "TRX");
+    await h.devnet.faucetTrx(address, 30_000_000n);
+    await h.block();
+    // Confirmations 1 and 2: not final, no sweep requested.
+    for (let i = 0; i < 2; i++) {
+      await senderTick(h.ctx, h.plugin);
+      assert.deepEqual(await listSweeps(h.ctx.db, "tron", 10), []);
+      await h.block();
+    }
+    await drive(h, () => sweepDone(h));
+    assert.equal(trxOf(h, address), 0n);
   }));

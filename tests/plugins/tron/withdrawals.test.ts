@@ -142,7 +142,7 @@ Deno.test("a crash after broadcast re-sends the same transaction, paid once", ()
   }));
 
 Deno.test("an expired unsent TRON transaction is rebuilt once and paid once", () =>
-  withTronHarness({ tron: { validitySeconds: 3 } }, async (h) => {
+  withTronHarness({ tron: { validitySeconds: 3, confirmations: 2 } }, async (h) => {
     await fundHot(h);
     const to = testKey("payee-expired").address;
     const id = await withdraw(h, "q1", "USDT_TRC20", to, 1_500_000n);
