@@ -1,13 +1,14 @@
 /**
- * The HTTP application: the exchange API of `shared/seeds/processor-api.txt`, plus devnet
- * controls in devnet mode. Every answer, including 401, 404, 405, 413 and 500, is JSON with
- * an `error` field when it is a refusal.
+ * The HTTP application: the exchange API of `shared/seeds/processor-api.txt`, the admin API of
+ * merchant sites, plus devnet controls in devnet mode. Every answer, including 401, 404, 405,
+ * 413 and 500, is JSON with an `error` field when it is a refusal.
  */
 
 import { Hono } from "hono";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ProcessorContext } from "../core/context.ts";
+import { registerAdminRoutes } from "./admin_routes.ts";
 import { bearerAuth } from "./auth.ts";
 import { registerDevnetRoutes } from "./devnet_routes.ts";
 import { errorResponse, jsonError } from "./errors.ts";
@@ -45,6 +46,7 @@ export function createApp(ctx: ProcessorContext, options: AppOptions = {}): Hono
   };
 
   registerProcessorRoutes(register, ctx, guards);
+  registerAdminRoutes(register, ctx, guards);
   if (options.devnet) registerDevnetRoutes(register, ctx, guards);
 
   for (const [path, methods] of allowed) {

@@ -41,7 +41,7 @@ import {
 
 /** How a route is registered: method, path and its middlewares before the handler. */
 export type Register = (
-  method: "GET" | "POST",
+  method: "GET" | "POST" | "PUT",
   path: string,
   middlewares: MiddlewareHandler[],
   handler: (c: Context) => Promise<Response>,

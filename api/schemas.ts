@@ -124,6 +124,50 @@ export const faucetBody = z.strictObject({
     .transform(BigInt).optional(),
 });
 
+/** Longest merchant site name accepted. */
+export const MAX_SITE_NAME_LENGTH = 200;
+/** Longest webhook URL accepted. */
+export const MAX_WEBHOOK_URL_LENGTH = 2048;
+
+/** Why `value` is not acceptable as a webhook URL, or null. */
+export function webhookUrlProblem(value: string): string | null {
+  if (value.length > MAX_WEBHOOK_URL_LENGTH) {
+    return `must be at most ${MAX_WEBHOOK_URL_LENGTH} characters`;
+  }
+  if (!URL.canParse(value) || value.trim() !== value || CONTROL.test(value)) {
+    return "must be an absolute http or https URL";
+  }
+  const url = new URL(value);
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return "must be an absolute http or https URL";
+  }
+  // Credentials in the URL would be shown back by every GET of the site.
+  if (url.username !== "" || url.password !== "") return "must not contain credentials";
+  return null;
+}
+
+/** A merchant webhook URL, kept as given once it passes {@linkcode webhookUrlProblem}. */
+const webhookUrl = z.string({ error: typeError("a URL string") }).superRefine((value, ctx) => {
+  const problem = webhookUrlProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
+/** A boolean flag: JSON true or false only, never "true" or 1. */
+const flag = z.boolean({ error: typeError("true or false") });
+
+/** POST /v1/admin/sites */
+export const createSiteBody = z.strictObject({
+  name: text(MAX_SITE_NAME_LENGTH),
+  webhookUrl: webhookUrl.nullish(),
+  requireStrongSignature: flag.optional(),
+});
+
+/** PUT /v1/admin/sites/{siteId}/webhook: null removes the webhook. */
+export const siteWebhookBody = z.strictObject({ webhookUrl: webhookUrl.nullable() });
+
+/** PUT /v1/admin/sites/{siteId}/signature */
+export const siteSignatureBody = z.strictObject({ requireStrongSignature: flag });
+
 // Query parameters always arrive as strings.
 
 /** A non-negative decimal integer, no sign, no fraction, no leading zeros. */
