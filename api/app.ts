@@ -11,6 +11,7 @@ import type { ProcessorContext } from "../core/context.ts";
 import { registerAdminRoutes } from "./admin_routes.ts";
 import { bearerAuth } from "./auth.ts";
 import { registerDevnetRoutes } from "./devnet_routes.ts";
+import { registerPublicRoutes } from "./public_routes.ts";
 import { errorResponse, jsonError } from "./errors.ts";
 import { type Register, registerProcessorRoutes, type RouteGuards } from "./processor_routes.ts";
 
@@ -47,6 +48,7 @@ export function createApp(ctx: ProcessorContext, options: AppOptions = {}): Hono
 
   registerProcessorRoutes(register, ctx, guards);
   registerAdminRoutes(register, ctx, guards);
+  registerPublicRoutes(register, ctx, guards);
   if (options.devnet) registerDevnetRoutes(register, ctx, guards);
 
   for (const [path, methods] of allowed) {

@@ -283,6 +283,7 @@ create table outbox (
 );
 create index outbox_due on outbox (next_attempt_at, id) where status = 'pending';
 create index outbox_stream on outbox (stream, id);
+create index outbox_site on outbox (site_id, id);
 
 create table webhook_deliveries (
   id bigserial primary key,
@@ -293,6 +294,12 @@ create table webhook_deliveries (
   duration_ms int not null
 );
 create index webhook_deliveries_event on webhook_deliveries (outbox_id, id);
+
+alter table incomes add column final_notified boolean not null default false;
+create index incomes_unnotified on incomes (chain, block_height) where not final_notified;
+alter table withdrawals add column notified_status text;
+create index withdrawals_unnotified on withdrawals (id)
+  where kind = 'user' and notified_status is distinct from status;
 `,
   },
 ];

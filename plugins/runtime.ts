@@ -13,7 +13,10 @@ import { runAsLeader } from "../core/leader.ts";
 import type { Logger } from "../core/log.ts";
 import { migrate } from "../core/migrations.ts";
 import type { ChainDevnet } from "../core/plugin.ts";
+import { runExchangeEvents } from "../core/exchange_events.ts";
+import { runInvoices } from "../core/invoices.ts";
 import { runSender } from "../core/sender.ts";
+import { runWebhooks } from "../core/webhooks.ts";
 import { loadPlugins } from "./registry.ts";
 
 /** A running processor and how to stop it. */
@@ -53,6 +56,15 @@ export async function startProcessor(
         controller.signal,
         (s) => runSender(ctx, plugin, s),
       ),
+    );
+  }
+  workers.push(
+    runAsLeader(ctx, "invoices", controller.signal, (s) => runInvoices(ctx, s)),
+    runAsLeader(ctx, "webhooks", controller.signal, (s) => runWebhooks(ctx, s)),
+  );
+  if (config.exchangeWebhook) {
+    workers.push(
+      runAsLeader(ctx, "exchange-events", controller.signal, (s) => runExchangeEvents(ctx, s)),
     );
   }
   const server = Deno.serve({

@@ -1,0 +1,118 @@
+/**
+ * The exchange API's webhook events: an income once it is final (`income.confirmed`), and
+ * each status a user's withdrawal reaches (`withdrawal.status_changed`). Each event is written
+ * to the outbox in the same transaction that marks what it reports as notified, so nothing is
+ * reported twice or lost across restarts; the webhook worker delivers them to
+ * `exchangeWebhook.url`. A withdrawal that passes through two statuses between two passes is
+ * reported at the later one.
+ */
+
+import type { ProcessorContext } from "./context.ts";
+import { enqueueEvent } from "./store/outbox.ts";
+import { big, textOrNull } from "./store/rows.ts";
+
+/** What one pass reported. */
+export interface ExchangeEventsTick {
+  incomes: number;
+  withdrawals: number;
+}
+
+/** Reports what is new since the last pass, at most `limit` of each kind. */
+export async function exchangeEventsTick(
+  ctx: ProcessorContext,
+  limit = 500,
+): Promise<ExchangeEventsTick> {
+  const now = ctx.clock.now();
+  const required = [...ctx.plugins.values()];
+  const incomes = await ctx.db.transaction(async (tx) => {
+    const rows = await tx.query(
+      `select i.id::text as id, i.chain, i.currency, a.user_id, a.display, i.source_address,
+         i.amount::text as amount, i.comment, i.tx_hash, i.block_height::text as height,
+         i.block_time::text as block_time, c.height - i.block_height + 1 as confirmations
+       from incomes i join addresses a on a.id = i.address_id join cursors c on c.chain = i.chain
+       join unnest($1::text[], $2::int[]) as r(chain, n) on r.chain = i.chain
+       where not i.final_notified and a.purpose = 'user'
+         and c.height - i.block_height + 1 >= r.n
+       order by i.id limit $3 for update of i skip locked`,
+      [required.map((p) => p.chain), required.map((p) => String(p.requiredConfirmations)), limit],
+    );
+    for (const r of rows) {
+      await enqueueEvent(tx, {
+        siteId: null,
+        stream: `user:${r.user_id}`,
+        type: "income.confirmed",
+        data: {
+          income: {
+            user_id: String(r.user_id),
+            currency: String(r.currency),
+            deposit_address: String(r.display),
+            source_address: textOrNull(r.source_address) ?? "",
+            amount: String(r.amount),
+            comment: textOrNull(r.comment) ?? "",
+            tx_hash: String(r.tx_hash),
+            time: Number(r.block_time),
+            confirmations: Number(r.confirmations),
+          },
+        },
+        now,
+      });
+    }
+    if (rows.length) {
+      await tx.query("update incomes set final_notified = true where id = any($1::bigint[])", [
+        rows.map((r) => String(r.id)),
+      ]);
+    }
+    return rows.length;
+  });
+  const withdrawals = await ctx.db.transaction(async (tx) => {
+    const rows = await tx.query(
+      `select id::text as id, user_id, query_id, currency, amount::text as amount, status,
+         tx_hash
+       from withdrawals where kind = 'user' and notified_status is distinct from status
+       order by id limit $1 for update skip locked`,
+      [limit],
+    );
+    for (const r of rows) {
+      const withdrawal: Record<string, unknown> = {
+        ID: Number(big(r.id)),
+        user_id: String(r.user_id),
+        query_id: String(r.query_id),
+        currency: String(r.currency),
+        amount: String(r.amount),
+        status: String(r.status),
+      };
+      if (r.tx_hash !== null) withdrawal.tx_hash = String(r.tx_hash);
+      await enqueueEvent(tx, {
+        siteId: null,
+        stream: `withdrawal:${r.id}`,
+        type: "withdrawal.status_changed",
+        data: { withdrawal },
+        now,
+      });
+      await tx.query("update withdrawals set notified_status = $2 where id = $1", [
+        r.id as string,
+        r.status as string,
+      ]);
+    }
+    return rows.length;
+  });
+  return { incomes, withdrawals };
+}
+
+/** Runs the reporter until `signal` aborts. */
+export async function runExchangeEvents(
+  ctx: ProcessorContext,
+  signal: AbortSignal,
+  options: { intervalMs?: number } = {},
+): Promise<void> {
+  const intervalMs = options.intervalMs ?? 1000;
+  while (!signal.aborted) {
+    try {
+      await exchangeEventsTick(ctx);
+      await ctx.clock.sleep(intervalMs, signal);
+    } catch (error) {
+      ctx.log.warn("exchange events failed", { error });
+      await ctx.clock.sleep(Math.min(30_000, intervalMs * 10), signal);
+    }
+  }
+}
