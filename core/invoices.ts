@@ -277,11 +277,13 @@ export async function createDeposit(
     metadata: r.metadata ?? null,
     expiresAt: ctx.clock.now() + lifetime * 1000,
   };
+  // Made before the transaction: the embedded database has one session, which the
+  // transaction holds.
+  const shared = plugin.sharedDepositAddresses ? await receivingAddress(ctx, r.assetCode) : null;
   for (let attempt = 0; attempt < 5; attempt++) {
     const inserted = await ctx.db.transaction(async (tx) => {
-      if (plugin.sharedDepositAddresses) {
-        const addressId = await receivingAddress(ctx, r.assetCode);
-        return await insertInvoice(tx, { ...base, addressId, memo: newMemo() });
+      if (shared !== null) {
+        return await insertInvoice(tx, { ...base, addressId: shared, memo: newMemo() });
       }
       const index = await nextDerivationIndex(tx);
       const derived = await plugin.derivation.deposit(index, r.assetCode);
@@ -498,7 +500,7 @@ export async function unmatched(
   return out;
 }
 
-/** Refunds a payment no deposit claims to `to`; once only. */
+/** Refunds a payment no deposit claims to `to`; once only, unless that refund failed. */
 export async function refundUnmatched(
   ctx: ProcessorContext,
   incomeId: string,
@@ -507,7 +509,9 @@ export async function refundUnmatched(
   if (!/^[1-9][0-9]{0,18}$/.test(incomeId)) throw new NotFoundError(`no payment ${incomeId}`);
   const [payment] = await unmatchedPayments(ctx.db, 1, BigInt(incomeId));
   if (!payment) throw new NotFoundError(`no unmatched payment ${incomeId}`);
-  if (payment.refundWithdrawalId !== null) {
+  // A failed refund may be asked again (to a corrected address, say).
+  const previous = payment.refundWithdrawalId;
+  if (previous !== null && (await withdrawalById(ctx.db, previous))?.status !== "failed") {
     throw new InputError("incomeId", "this payment is already being refunded");
   }
   const found = assetOf(ctx, payment.currency);
@@ -529,9 +533,10 @@ export async function refundUnmatched(
     });
     const marked = await tx.query(
       `update invoice_payments set refund_withdrawal_id = $2
-       where income_id = $1 and invoice_id is null and refund_withdrawal_id is null
+       where income_id = $1 and invoice_id is null
+         and refund_withdrawal_id is not distinct from $3::bigint
        returning income_id`,
-      [payment.incomeId, withdrawal.id],
+      [payment.incomeId, withdrawal.id, previous],
     );
     if (!marked.length) throw new InputError("incomeId", "this payment is already being refunded");
   });
