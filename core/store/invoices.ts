@@ -208,7 +208,8 @@ export async function openInvoices(db: Queryable, limit: number): Promise<Invoic
 
 /**
  * Moves an invoice by `event` if it still is in `from`; returns the updated row, or null
- * when another worker moved it first. Throws on an illegal transition.
+ * when another worker moved it first. Throws on an illegal transition. A failed refund gives
+ * its payments back: they are not refunded, and may be asked for again.
  */
 export async function transitionInvoice(
   tx: Queryable,
@@ -225,7 +226,15 @@ export async function transitionInvoice(
      where id = $1 and status = $2 returning id`,
     [id, from, to, set.refundWithdrawalId ?? null],
   );
-  return rows.length ? await invoiceById(tx, id) : null;
+  if (!rows.length) return null;
+  if (to === "refund_fail") {
+    await tx.query(
+      `update invoice_payments p set refund_withdrawal_id = null from invoices v
+       where v.id = $1 and p.invoice_id = v.id and p.refund_withdrawal_id = v.refund_withdrawal_id`,
+      [id],
+    );
+  }
+  return await invoiceById(tx, id);
 }
 
 /** The payments matched to an invoice, oldest first, with confirmations from the cursor. */

@@ -42,6 +42,8 @@ export interface TronHarness {
 /** Starts a devnet, a database and the TRON plugin on them (TRX and USDT_TRC20). */
 export async function startTronHarness(
   options: {
+    /** Top-level config sections beside `tron`, e.g. `{ public: { … } }`. */
+    raw?: Record<string, unknown>;
     /** Settings merged into the `tron` config section. */
     tron?: Record<string, unknown>;
     /** Extra settings per asset code, e.g. `{ USDT_TRC20: { minSweep: "1000000" } }`. */
@@ -62,6 +64,7 @@ export async function startTronHarness(
     }
     const config = parseConfig({
       network: "devnet",
+      ...options.raw,
       tron: {
         endpoint: devnet.endpoint,
         mnemonic: TRON_TEST_MNEMONIC,
