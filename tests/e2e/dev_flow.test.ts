@@ -13,18 +13,9 @@ import { silentLogger } from "../../core/log.ts";
 import { startProcessor } from "../../plugins/runtime.ts";
 import { devnetJettonAssets, tonDevnetControls } from "../../plugins/ton/dev.ts";
 import { startTonDevnet } from "../../plugins/ton/devnet/server.ts";
+import { until } from "../support/waiting.ts";
 
 const TOKEN = "e2e-token-0123456789abcdef";
-
-async function until<T>(what: string, probe: () => Promise<T | null>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== null) return value;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 Deno.test("dev mode end to end: address, faucet payment, income, withdrawal, balances", async () => {
   const devnet = await startTonDevnet({ blockIntervalMs: 500 });

@@ -19,18 +19,9 @@ import { devnetTrc20Assets, tronDevnetControls } from "../../plugins/tron/dev.ts
 import { startTronDevnet } from "../../plugins/tron/devnet/server.ts";
 import { TRON_TEST_MNEMONIC } from "../support/tron_harness.ts";
 import { testKey } from "../plugins/tron/devnet/helpers.ts";
+import { until } from "../support/waiting.ts";
 
 const TOKEN = "e2e-token-0123456789abcdef";
-
-async function until<T>(what: string, probe: () => Promise<T | null>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== null) return value;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** The README's recipe: hex(HMAC-SHA256(secret, timestamp + "." + raw body)). */
 const sign = (secret: string, ts: string, body: string) =>

@@ -13,19 +13,10 @@ import { startTronDevnet } from "../../plugins/tron/devnet/server.ts";
 import { tronHexFromAddress } from "../../plugins/tron/address.ts";
 import { TRON_TEST_MNEMONIC } from "../support/tron_harness.ts";
 import { testKey } from "../plugins/tron/devnet/helpers.ts";
+import { until } from "../support/waiting.ts";
 
 const TOKEN = "e2e-token-0123456789abcdef";
 const CONFIRMATIONS = 5;
-
-async function until<T>(what: string, probe: () => Promise<T | null>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== null) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 Deno.test("TRON end to end: deposits to final, a USDT_TRC20 withdrawal, a sweep with its fee", async () => {
   const devnet = await startTronDevnet({ blockIntervalMs: 300 });

@@ -13,6 +13,7 @@ import { insertWithdrawal } from "../../../core/store/withdrawals.ts";
 import { formatBinaryComment } from "../../../plugins/ton/comment.ts";
 import { jettonTransferMessageBody } from "../../../plugins/ton/jetton.ts";
 import { type TonHarness, withTonHarness } from "../../support/ton_harness.ts";
+import { crashingBroadcast } from "../../support/waiting.ts";
 
 // Short validity so the expiry test waits seconds, not a minute.
 const withHarness = (fn: (h: TonHarness) => Promise<void>) =>
@@ -64,15 +65,6 @@ async function withdraw(h: TonHarness, queryId: string, to: Address, amount: big
     comment: comment || null,
     binaryComment: null,
   })).id;
-}
-
-/** A sender whose broadcasts fail, as a process that dies right after persisting would. */
-function crashingBroadcast(h: TonHarness): () => void {
-  const original = h.plugin.sender.broadcast;
-  h.plugin.sender.broadcast = () => Promise.reject(new Error("process died"));
-  return () => {
-    h.plugin.sender.broadcast = original;
-  };
 }
 
 Deno.test("a crash between persist and broadcast still sends the withdrawal exactly once", () =>

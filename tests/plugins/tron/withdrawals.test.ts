@@ -11,6 +11,7 @@ import { openPayloads } from "../../../core/store/payloads.ts";
 import { tronHexFromAddress } from "../../../plugins/tron/address.ts";
 import { type TronHarness, withTronHarness } from "../../support/tron_harness.ts";
 import { testKey } from "./devnet/helpers.ts";
+import { crashingBroadcast } from "../../support/waiting.ts";
 
 async function fundHot(h: TronHarness, trx = 10_000_000_000n, usdt = 1_000_000_000n) {
   await h.devnet.faucetTrx(h.hot, trx);
@@ -42,15 +43,6 @@ async function withdraw(
     comment: null,
     binaryComment: null,
   })).id;
-}
-
-/** A sender whose broadcasts fail, as a process that dies right after persisting would. */
-function crashingBroadcast(h: TronHarness): () => void {
-  const original = h.plugin.sender.broadcast;
-  h.plugin.sender.broadcast = () => Promise.reject(new Error("process died"));
-  return () => {
-    h.plugin.sender.broadcast = original;
-  };
 }
 
 Deno.test("a USDT_TRC20 withdrawal is processed with its txid and delivers exactly the amount", () =>
