@@ -11,7 +11,9 @@ import {
   requestWithdrawal,
   withdrawalStatus,
 } from "../../../core/processor.ts";
+import { createDeposit, getDeposit, invoiceTick } from "../../../core/invoices.ts";
 import { senderTick } from "../../../core/sender.ts";
+import { createSite } from "../../../core/store/sites.ts";
 import { tronHexFromAddress } from "../../../plugins/tron/address.ts";
 import { type TronHarness, withTronHarness } from "../../support/tron_harness.ts";
 import { testKey } from "./devnet/helpers.ts";
@@ -88,4 +90,29 @@ Deno.test("a withdrawal whose block a fork dropped goes back to processing and i
     assert.equal(again.status, "processed");
     assert.equal(again.txHash, first.txHash);
     assert.equal(h.devnet.chain.account(tronHexFromAddress(to))?.balance, 4_000_000n);
+  }));
+
+Deno.test("a deposit whose payment a fork dropped is fail, and its event is written", () =>
+  withTronHarness({ tron: { confirmations: 5 } }, async (h) => {
+    const { site } = await createSite(h.ctx.db, { name: "shop" });
+    const { deposit } = await createDeposit(h.ctx, site.id, {
+      orderId: "o-fork",
+      assetCode: "USDT_TRC20",
+      expectedAmount: "5",
+    });
+    const txid = await h.devnet.faucetToken("USDT_TRC20", deposit.address, 5_000_000n);
+    await h.block();
+    await invoiceTick(h.ctx);
+    assert.equal((await getDeposit(h.ctx, site.id, deposit.uuid)).status, "process");
+    h.devnet.reorg(1, { drop: [txid] });
+    await h.block();
+    await invoiceTick(h.ctx);
+    const failed = await getDeposit(h.ctx, site.id, deposit.uuid);
+    assert.equal(failed.status, "fail");
+    assert.deepEqual(failed.payments, []);
+    const events = await h.ctx.db.query("select body from outbox order by id");
+    assert.deepEqual(
+      events.map((e) => JSON.parse(String(e.body)).deposit.status),
+      ["process", "fail"],
+    );
   }));
