@@ -21,8 +21,7 @@ import { formatUnits, parseUnits } from "./amount.ts";
 import { assetOf, type ProcessorContext } from "./context.ts";
 import { InputError, NotFoundError } from "./errors.ts";
 import { INVOICE_TRANSITIONS, type InvoiceStatus } from "./invoice_status.ts";
-import { nextDerivationIndex } from "./store/addresses.ts";
-import { insertAddress } from "./store/addresses.ts";
+import { addressByCanonical, insertAddress, nextDerivationIndex } from "./store/addresses.ts";
 import { loadCursor } from "./store/cursors.ts";
 import {
   insertInvoice,
@@ -41,6 +40,7 @@ import {
 import { enqueueEvent } from "./store/outbox.ts";
 import { insertWithdrawal, withdrawalById } from "./store/withdrawals.ts";
 import type { Queryable } from "./db.ts";
+import type { ChainPlugin } from "./plugin.ts";
 
 /** Explorer links by network and chain, when config gives none. */
 const EXPLORERS: Record<string, Record<string, { address: string; tx: string }>> = {
@@ -368,20 +368,31 @@ async function move(
   ctx: ProcessorContext,
   invoice: InvoiceRecord,
   event: Parameters<typeof transitionInvoice>[3],
+): Promise<InvoiceRecord | null> {
+  return await ctx.db.transaction((tx) => transitionWithEvent(ctx, tx, invoice, event));
+}
+
+/**
+ * Moves an invoice in the caller's transaction and writes the webhook event of the change in
+ * it too, so there is an event exactly when there is a change; null if it moved already.
+ */
+async function transitionWithEvent(
+  ctx: ProcessorContext,
+  tx: Queryable,
+  invoice: InvoiceRecord,
+  event: Parameters<typeof transitionInvoice>[3],
   set: { refundWithdrawalId?: bigint } = {},
 ): Promise<InvoiceRecord | null> {
-  return await ctx.db.transaction(async (tx) => {
-    const moved = await transitionInvoice(tx, invoice.id, invoice.status, event, set);
-    if (!moved) return null;
-    await enqueueEvent(tx, {
-      siteId: moved.siteId,
-      stream: `deposit:${moved.uuid}`,
-      type: DEPOSIT_EVENT,
-      data: { deposit: await render(ctx, tx, moved) },
-      now: ctx.clock.now(),
-    });
-    return moved;
+  const moved = await transitionInvoice(tx, invoice.id, invoice.status, event, set);
+  if (!moved) return null;
+  await enqueueEvent(tx, {
+    siteId: moved.siteId,
+    stream: `deposit:${moved.uuid}`,
+    type: DEPOSIT_EVENT,
+    data: { deposit: await render(ctx, tx, moved) },
+    now: ctx.clock.now(),
   });
+  return moved;
 }
 
 /** Cancels a deposit that has received nothing. */
@@ -415,8 +426,7 @@ export async function refundDeposit(
   }
   const { plugin } = assetOf(ctx, invoice.assetCode) ?? {};
   if (!plugin) throw new InputError("assetCode", "this asset is no longer served");
-  const parsed = plugin.derivation.parseAddress(to);
-  if ("error" in parsed) throw new InputError("address", parsed.error);
+  const parsed = await refundDestination(ctx, plugin, to);
   const payments = (await invoicePayments(ctx.db, invoice.id)).filter((p) =>
     p.refundWithdrawalId === null
   );
@@ -444,17 +454,10 @@ export async function refundDeposit(
        where income_id = any($1::bigint[]) and refund_withdrawal_id is null`,
       [payments.map((p) => p.incomeId.toString()), withdrawal.id],
     );
-    const after = await transitionInvoice(tx, invoice.id, invoice.status, "refund_requested", {
+    const after = await transitionWithEvent(ctx, tx, invoice, "refund_requested", {
       refundWithdrawalId: withdrawal.id,
     });
     if (!after) throw new InputError("status", "the deposit changed meanwhile; read it again");
-    await enqueueEvent(tx, {
-      siteId: after.siteId,
-      stream: `deposit:${after.uuid}`,
-      type: DEPOSIT_EVENT,
-      data: { deposit: await render(ctx, tx, after) },
-      now: ctx.clock.now(),
-    });
     return after;
   });
   return await render(ctx, ctx.db, moved);
@@ -516,8 +519,7 @@ export async function refundUnmatched(
   }
   const found = assetOf(ctx, payment.currency);
   if (!found) throw new InputError("incomeId", "its asset is no longer served");
-  const parsed = found.plugin.derivation.parseAddress(to);
-  if ("error" in parsed) throw new InputError("address", parsed.error);
+  const parsed = await refundDestination(ctx, found.plugin, to);
   await ctx.db.transaction(async (tx) => {
     const { withdrawal } = await insertWithdrawal(tx, {
       chain: found.plugin.chain,
@@ -541,6 +543,27 @@ export async function refundUnmatched(
     if (!marked.length) throw new InputError("incomeId", "this payment is already being refunded");
   });
   return { incomeId, refundStatus: "pending" };
+}
+
+/**
+ * Where a refund may go: a valid address that is not ours. A refund to one of our own
+ * addresses would come back as the hot wallet's transfer, which is never anyone's income.
+ */
+async function refundDestination(
+  ctx: ProcessorContext,
+  plugin: ChainPlugin,
+  to: string,
+): Promise<{ address: string; display: string }> {
+  const parsed = plugin.derivation.parseAddress(to);
+  if ("error" in parsed) throw new InputError("address", parsed.error);
+  if (
+    parsed.address === plugin.derivation.hotWallet.address ||
+    parsed.address === plugin.coldWallet?.address ||
+    await addressByCanonical(ctx.db, plugin.chain, parsed.address)
+  ) {
+    throw new InputError("address", "is an address of this processor");
+  }
+  return parsed;
 }
 
 /** What one matcher pass did. */

@@ -155,6 +155,12 @@ Deno.test("underpaid then expired: wrong_amount; refunded from the hot wallet", 
     await blockAndMatch(h);
     now = (await call("GET", `/v1/public/deposits/${d.uuid}`)).json as Deposit;
     assert.equal(now.status, "wrong_amount");
+    // Not to one of our own addresses: it would never count as anyone's income.
+    for (const ours of [d.address, h.hot]) {
+      const refused = await call("POST", `/v1/public/deposits/${d.uuid}/refund`, { address: ours });
+      assert.equal(refused.status, 400);
+      assert.match((refused.json as { error: string }).error, /^address: /);
+    }
     const customer = testKey("customer").address;
     const refund = await call("POST", `/v1/public/deposits/${d.uuid}/refund`, {
       address: customer,
