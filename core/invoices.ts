@@ -31,7 +31,6 @@ import {
   invoicePayments,
   type InvoiceRecord,
   listInvoices,
-  matchPayments,
   openInvoices,
   sharedAddress,
   transitionInvoice,
@@ -568,7 +567,7 @@ async function refundDestination(
 
 /** What one matcher pass did. */
 export interface InvoiceTick {
-  matched: number;
+  /** Invoices that moved a step. */
   moved: number;
 }
 
@@ -618,9 +617,11 @@ async function step(
   }
 }
 
-/** One matcher pass: attach new payments, then move each open invoice one step. */
+/**
+ * One matcher pass: each open invoice moves one step (payments are attached to invoices at
+ * ingest, see `store/invoices.ts`).
+ */
 export async function invoiceTick(ctx: ProcessorContext, limit = 500): Promise<InvoiceTick> {
-  const matched = (await ctx.db.transaction((tx) => matchPayments(tx, limit))).length;
   const chainTimes = new Map<string, number | null>();
   let moved = 0;
   for (const invoice of await openInvoices(ctx.db, limit)) {
@@ -630,7 +631,7 @@ export async function invoiceTick(ctx: ProcessorContext, limit = 500): Promise<I
     }
     if (await step(ctx, invoice, chainTimes.get(invoice.chain)!)) moved++;
   }
-  return { matched, moved };
+  return { moved };
 }
 
 /** Runs the matcher until `signal` aborts. */

@@ -3,6 +3,7 @@
 import type { Queryable } from "../db.ts";
 import type { Cursor, Json, ScannedBlock } from "../plugin.ts";
 import { insertIncomes } from "./incomes.ts";
+import { matchPayments } from "./invoices.ts";
 import { raiseAlarm, REORG_BEYOND_FINALITY, TRANSFER_RETURNED } from "./alarms.ts";
 import { nextWithdrawalStatus } from "../withdrawal_status.ts";
 import { applySighting } from "./payloads.ts";
@@ -66,6 +67,8 @@ export async function commitBlock(
   );
   if (!moved.length) throw new CursorMovedError(chain);
   const newIncomes = await insertIncomes(tx, chain, block.incomes);
+  // Invoice payments are matched with their incomes, in the same transaction.
+  await matchPayments(tx, chain, block.incomes.map((i) => i.txHash));
   const unknownSightings: string[] = [];
   const tripwires: string[] = [];
   for (const sighting of block.sightings) {

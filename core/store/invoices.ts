@@ -263,13 +263,19 @@ export async function invoicePayments(db: Queryable, invoiceId: bigint): Promise
 }
 
 /**
- * Matches incomes to invoices that no payment row covers yet: on an invoice's own address
- * by address, on a shared address by memo (case and whitespace ignored). A payment is late
- * when its block time is past the window or the invoice no longer waits for money. Incomes on
- * a shared address whose memo matches nothing get a row without invoice: unmatched, kept for
- * a person and refundable. Returns the invoices that got payments.
+ * Matches the incomes of transactions `txHashes` (just ingested, in the same transaction) to
+ * invoices: on an invoice's own address by address, on a shared address by memo (case and
+ * whitespace ignored). A payment is late when its block time is past the window or the
+ * invoice no longer waits for money. Incomes on a shared address whose memo matches nothing
+ * get a row without invoice: unmatched, kept for a person and refundable. Matching at ingest
+ * keeps the cost per block, not per payment ever received. Returns the invoices paid.
  */
-export async function matchPayments(tx: Queryable, limit: number): Promise<bigint[]> {
+export async function matchPayments(
+  tx: Queryable,
+  chain: string,
+  txHashes: readonly string[],
+): Promise<bigint[]> {
+  if (!txHashes.length) return [];
   const rows = await tx.query(
     `insert into invoice_payments (income_id, invoice_id, late)
      select i.id, v.id,
@@ -280,11 +286,10 @@ export async function matchPayments(tx: Queryable, limit: number): Promise<bigin
      join addresses a on a.id = i.address_id and a.purpose in ('invoice', 'invoice_shared')
      left join invoices v on v.address_id = a.id and (a.purpose = 'invoice'
        or v.memo_key = regexp_replace(lower(coalesce(i.comment, '')), '\\s+', '', 'g'))
-     where not exists (select 1 from invoice_payments p where p.income_id = i.id)
-     order by i.id limit $1
+     where i.tx_hash = any($2::text[]) and i.chain = $1
      on conflict (income_id) do nothing
      returning invoice_id::text as invoice_id`,
-    [limit],
+    [chain, [...new Set(txHashes)]],
   );
   return [...new Set(rows.filter((r) => r.invoice_id !== null).map((r) => big(r.invoice_id)))];
 }
