@@ -108,6 +108,13 @@ export interface TonDevnet {
   /** Merges the two halves back into the full shard from the next block (`after_merge`). */
   mergeShards(): void;
   /**
+   * Holds a shard back: it goes on producing blocks that no masterchain block commits, until
+   * {@link TonDevnet.releaseShard} commits them all in one masterchain block.
+   */
+  holdShard(shard: bigint): void;
+  /** Lets the masterchain commit a held shard's blocks again. */
+  releaseShard(shard: bigint): void;
+  /**
    * Sends `amount` nanotons from the faucet wallet via a real signed external;
    * resolves with the faucet transaction hash (hex) once the block is sealed
    * (with `blockIntervalMs: 0` that needs a `produceBlock()` call). Rejects if
@@ -287,6 +294,8 @@ export async function startTonDevnet(options: TonDevnetOptions = {}): Promise<To
     shardLayout: () => chain.shardLayout(),
     splitShards: () => chain.splitShards(),
     mergeShards: () => chain.mergeShards(),
+    holdShard: (shard) => chain.holdShard(shard),
+    releaseShard: (shard) => chain.releaseShard(shard),
     faucet: (to, amount, opts) => chain.faucet(to, amount, opts),
     faucetJetton: (jetton, to, amount, opts) => chain.faucetJetton(jetton, to, amount, opts),
     deployFakeJetton: (symbol, supply) => chain.deployFakeJetton(symbol, supply),

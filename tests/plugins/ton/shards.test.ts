@@ -114,7 +114,22 @@ function recording(node: Toncenter, reads: string[]): Toncenter {
   };
 }
 
-Deno.test("the scanner walks a split and a merge with payments in every shard, losing none and reading no block twice", async () => {
+/** A devnet, the real scanner over it, and payments to fresh deposits in both halves. */
+interface Scenario {
+  devnet: TonDevnet;
+  /** Seals one block with a payment to a fresh deposit in each half, and one to a stranger. */
+  payBoth(): Promise<void>;
+  /** Scans to the tip; returns the number of masterchain blocks read. */
+  scan(): Promise<number>;
+  /** Every income credited, as `account:amount`. */
+  incomes: string[];
+  /** Every payment made to one of ours, as `account:amount`. */
+  expected: string[];
+  /** Every shard block whose transactions were read, as `shard:seqno`. */
+  reads: string[];
+}
+
+async function withScenario(fn: (s: Scenario) => Promise<void>): Promise<void> {
   // Small pages, so each shard block is also read across several pages.
   const devnet = await startTonDevnet({ blockIntervalMs: 0, jettons: [], blockPageSize: 2 });
   try {
@@ -124,23 +139,49 @@ Deno.test("the scanner walks a split and a merge with payments in every shard, l
       "testnet",
     );
     const ours = new Set<string>();
+    const lookup = tonDeposits(ours);
     const expected: string[] = [];
+    const incomes: string[] = [];
     let n = 0;
-    /** One block with a payment to a fresh deposit in each half (and one to nobody of ours). */
-    const payBoth = async () => {
-      const payments = (["left", "right"] as const).map((half) => {
-        const to = depositIn(half, n++);
-        ours.add(to.toRawString());
-        const amount = BigInt(1_000_000 + n);
-        expected.push(`${to.toRawString()}:${amount}`);
-        return devnet.faucet(to, amount);
-      });
-      const stranger = devnet.faucet(depositIn("right", 100 + n), 5_000_000n);
-      await devnet.produceBlock();
-      await Promise.all([...payments, stranger]);
-    };
-
     let cursor: Cursor = await scanner.initialCursor();
+    await fn({
+      devnet,
+      reads,
+      expected,
+      incomes,
+      async payBoth() {
+        const payments = (["left", "right"] as const).map((half) => {
+          const to = depositIn(half, n++);
+          ours.add(to.toRawString());
+          const amount = BigInt(1_000_000 + n);
+          expected.push(`${to.toRawString()}:${amount}`);
+          return devnet.faucet(to, amount);
+        });
+        const stranger = devnet.faucet(depositIn("right", 100 + n), 5_000_000n);
+        await devnet.produceBlock();
+        await Promise.all([...payments, stranger]);
+      },
+      async scan() {
+        let blocks = 0;
+        for (;;) {
+          const scanned = await scanner.next(cursor, lookup);
+          if (scanned === null) break;
+          assert.ok("cursor" in scanned, "no rollback on a chain without forks");
+          incomes.push(...scanned.incomes.map((i) => `${i.to}:${i.amount}`));
+          cursor = scanned.cursor;
+          blocks++;
+        }
+        assert.equal(Number(cursor.height), devnet.heights().masterchain);
+        return blocks;
+      },
+    });
+  } finally {
+    await devnet.close();
+  }
+}
+
+Deno.test("the scanner walks a split and a merge with payments in every shard, losing none and reading no block twice", () =>
+  withScenario(async ({ devnet, payBoth, scan, incomes, expected, reads }) => {
     const first = devnet.heights().masterchain;
     await payBoth();
     devnet.splitShards();
@@ -153,18 +194,7 @@ Deno.test("the scanner walks a split and a merge with payments in every shard, l
     devnet.splitShards();
     await payBoth();
     await payBoth(); // split again, read in the same scan
-
-    const incomes: string[] = [];
-    const lookup = tonDeposits(ours);
-    for (;;) {
-      const scanned = await scanner.next(cursor, lookup);
-      if (scanned === null) break;
-      assert.ok("cursor" in scanned, "no rollback on a chain without forks");
-      const block = scanned;
-      incomes.push(...block.incomes.map((i) => `${i.to}:${i.amount}`));
-      cursor = block.cursor;
-    }
-    assert.equal(Number(cursor.height), devnet.heights().masterchain);
+    await scan();
 
     assert.deepEqual(incomes.sort(), expected.sort());
     assert.equal(new Set(reads).size, reads.length, `a block was read twice: ${reads}`);
@@ -179,7 +209,34 @@ Deno.test("the scanner walks a split and a merge with payments in every shard, l
     assert.deepEqual([...reads].sort(), produced.sort());
     assert.ok(produced.some((b) => b.startsWith(`${LEFT}:`)));
     assert.ok(produced.some((b) => b.startsWith(`${RIGHT}:`)));
-  } finally {
-    await devnet.close();
-  }
-});
+  }));
+
+Deno.test("a shard whose blocks the masterchain commits several at once, or none, is read whole, scanning block by block", () =>
+  withScenario(async ({ devnet, payBoth, scan, incomes, expected, reads }) => {
+    devnet.splitShards();
+    await payBoth();
+    await payBoth();
+    await scan();
+    const before = (await tops(devnet)).find((b) => b.shard === LEFT)!;
+    devnet.holdShard(HALF_SHARDS[0]);
+    for (let i = 0; i < 3; i++) {
+      await payBoth();
+      // The masterchain still lists the held shard's old block: nothing new to read there.
+      assert.equal((await tops(devnet)).find((b) => b.shard === LEFT)!.seqno, before.seqno);
+      assert.equal(await scan(), 1);
+    }
+    devnet.releaseShard(HALF_SHARDS[0]);
+    await payBoth();
+    // One masterchain block commits four blocks of the left half at once.
+    assert.equal((await tops(devnet)).find((b) => b.shard === LEFT)!.seqno, before.seqno + 4);
+    await scan();
+    devnet.mergeShards();
+    await payBoth();
+    await scan();
+
+    assert.deepEqual(incomes.sort(), expected.sort());
+    assert.equal(new Set(reads).size, reads.length, `a block was read twice: ${reads}`);
+    for (let s = before.seqno + 1; s <= before.seqno + 4; s++) {
+      assert.ok(reads.includes(`${LEFT}:${s}`), `left block ${s} read`);
+    }
+  }));
