@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import type { Cursor } from "../../../core/plugin.ts";
 import { createTonScanner } from "../../../plugins/ton/scanner.ts";
-import { createToncenter, TonNodeError } from "../../../plugins/ton/toncenter.ts";
+import { blockCursorAfter, createToncenter, TonNodeError } from "../../../plugins/ton/toncenter.ts";
 import { decodeTransaction, incomingTransfer } from "../../../plugins/ton/transaction.ts";
 import {
   FIRST_MC,
@@ -221,4 +221,26 @@ Deno.test("an empty page that claims more is an error to retry, not the end of t
   } finally {
     await stub.close();
   }
+});
+
+Deno.test("after the recorded mainnet page 1 the client asks for account 3333…, not the hash the docs sent", async () => {
+  const dir = "../../fixtures/ton/toncenter_v2/pagination_tonorg_docs_mainnet_mc57442406";
+  const read = async (name: string) =>
+    JSON.parse(await Deno.readTextFile(new URL(`${dir}/${name}.json`, import.meta.url)));
+  const page1 = (await read("getBlockTransactions_page1_incomplete")).result as {
+    transactions: { account: string; lt: string; hash: string }[];
+  };
+  const last = page1.transactions[page1.transactions.length - 1];
+  const cursor = blockCursorAfter({ account: last.account, lt: last.lt, hash: last.hash, boc: "" });
+  assert.deepEqual(cursor, { after_lt: "67098924000005", after_hash: "3".repeat(64) });
+  // The docs' request for page 2 sent the transaction hash, and the recorded page 2 then
+  // resumed at the first account above that hash's value: everything in between was skipped.
+  const source = await read("getBlockTransactions_page2_after_cursor.source");
+  const sentHash = new URL(source.request.split(" ")[1]).searchParams.get("after_hash")!;
+  assert.equal(sentHash, last.hash);
+  const page2 = (await read("getBlockTransactions_page2_after_cursor")).result as {
+    transactions: { account: string }[];
+  };
+  const sentAsAccount = Buffer.from(sentHash, "base64").toString("hex");
+  for (const t of page2.transactions) assert.ok(t.account.split(":")[1] > sentAsAccount);
 });
