@@ -74,8 +74,40 @@ export interface Toncenter {
   configParam(id: number): Promise<string>;
 }
 
-/** Page size for block transactions; toncenter serves up to 256 a call. */
+/**
+ * Transactions asked for per `getBlockTransactionsExt` call. toncenter's ton-http-api-cpp
+ * accepts up to 10000 and fetches them from its liteserver in chunks of 256
+ * (`src/core/tonlib_worker_transactions.cpp`); a server may still answer fewer, with
+ * `incomplete: true`, and the loop below follows it.
+ */
 const PAGE = 256;
+
+/** A transaction's place in a block: blocks list transactions by (account id, lt). */
+interface BlockPosition {
+  /** Account id: the 32-byte hash part of the address, lowercase hex. */
+  account: string;
+  lt: bigint;
+}
+
+function positionOf(tx: BlockTransaction): BlockPosition {
+  return { account: tx.account.slice(tx.account.indexOf(":") + 1), lt: BigInt(tx.lt) };
+}
+
+/** Whether `b` comes strictly after `a` in block order. */
+function isAfter(b: BlockPosition, a: BlockPosition): boolean {
+  return b.account > a.account || (b.account === a.account && b.lt > a.lt);
+}
+
+/**
+ * The cursor that asks for the transactions after `last`: toncenter reads `after_hash` as the
+ * account id of the last transaction read (ton-http-api-cpp `schemas/v2.yaml`,
+ * `afterAccountHashOptional`: "Hash of account in this block in hex or base64"), never as a
+ * transaction hash, and lists the transactions strictly after (account, `after_lt`).
+ */
+export function blockCursorAfter(last: BlockTransaction): { after_lt: string; after_hash: string } {
+  const at = positionOf(last);
+  return { after_lt: at.lt.toString(), after_hash: at.account };
+}
 
 /** Creates the client. */
 export function createToncenter(options: ToncenterOptions): Toncenter {
@@ -146,26 +178,44 @@ export function createToncenter(options: ToncenterOptions): Toncenter {
     },
     async blockTransactions(id) {
       const out: BlockTransaction[] = [];
-      let after: { after_lt: string; after_hash: string } | Record<string, never> = {};
+      let after: BlockPosition | null = null;
       for (;;) {
+        const cursor = out.length === 0 ? {} : blockCursorAfter(out[out.length - 1]);
         const page: z.infer<typeof transactionsExt> = await call("getBlockTransactionsExt", {
           workchain: id.workchain,
           shard: id.shard,
           seqno: id.seqno,
           count: PAGE,
-          ...after,
+          ...cursor,
         }, transactionsExt);
         for (const tx of page.transactions) {
-          out.push({
+          const read: BlockTransaction = {
             account: Address.parse(tx.address.account_address).toRawString(),
             lt: tx.transaction_id.lt,
             hash: tx.transaction_id.hash,
             boc: tx.data,
-          });
+          };
+          // A page that repeats or goes back would re-read or, worse, make us skip what we
+          // never saw: refuse it, so the block is fetched again instead of half-ingested.
+          const at = positionOf(read);
+          if (after !== null && !isAfter(at, after)) {
+            throw new TonNodeError(
+              `getBlockTransactionsExt: block ${id.workchain}:${id.shard}:${id.seqno} page ` +
+                `does not advance past ${after.account}:${after.lt}`,
+            );
+          }
+          after = at;
+          out.push(read);
         }
-        if (!page.incomplete || page.transactions.length === 0) return out;
-        const last = page.transactions[page.transactions.length - 1];
-        after = { after_lt: last.transaction_id.lt, after_hash: last.transaction_id.hash };
+        if (!page.incomplete) return out;
+        // An incomplete page with nothing in it gives no cursor to go on from: retrying the
+        // same request forever would stall, and stopping would drop the rest of the block.
+        if (page.transactions.length === 0) {
+          throw new TonNodeError(
+            `getBlockTransactionsExt: block ${id.workchain}:${id.shard}:${id.seqno} ` +
+              "answered an empty incomplete page",
+          );
+        }
       }
     },
   };

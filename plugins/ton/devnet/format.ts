@@ -48,7 +48,13 @@ export function blockIdJson(id: BlockRef): BlockIdJson {
   };
 }
 
-/** Renders a `blocks.header` for getBlockHeader. */
+/**
+ * Renders a `blocks.header` for getBlockHeader. ton-http-api-cpp passes tonlib's header
+ * through (`src/converters/blocks.hpp`): the split and merge flags as booleans, and
+ * `prev_blocks` with both predecessors after a merge (block.tlb `prev_blks_info`) and the
+ * parent after a split. Field types follow the recorded mainnet answers in
+ * `tests/fixtures/ton/toncenter_v2/*` `getBlockHeader*.json`.
+ */
 export function blockHeaderJson(block: ChainBlock, globalId: number): Json {
   return {
     "@type": "blocks.header",
@@ -56,9 +62,9 @@ export function blockHeaderJson(block: ChainBlock, globalId: number): Json {
     global_id: globalId,
     version: 0,
     flags: 1,
-    after_merge: false,
-    after_split: false,
-    before_split: false,
+    after_merge: block.afterMerge,
+    after_split: block.afterSplit,
+    before_split: block.beforeSplit,
     want_merge: false,
     want_split: false,
     validator_list_hash_short: 0,

@@ -50,6 +50,12 @@ export interface RpcContext {
   faults: Faults;
   /** Reject externals the target contract would not accept, like a liteserver does. */
   checkExternals: boolean;
+  /**
+   * Most transactions one getBlockTransactions(Ext) call answers, whatever `count` asks: a
+   * real server may answer fewer than `count` (with `incomplete: true`), and a small page
+   * size makes clients page in ordinary tests. Unset: up to `count`.
+   */
+  blockPageSize?: number;
 }
 
 type Params = Record<string, unknown>;
@@ -138,15 +144,110 @@ function bocParam(p: Params, name: string): Cell {
   }
 }
 
+/**
+ * The answer for a block the node does not have, as recorded from toncenter
+ * (`tests/fixtures/ton/toncenter_v2/testnet_aiotx_vcr/getBlockTransactions_error_500_block_not_found.json`:
+ * HTTP 500, `LITE_SERVER_NOTREADY: cannot find block (0,000000124b0e9688) seqno=0: ltdb: block
+ * not found`).
+ */
+export function blockNotFound(workchain: number, shard: bigint, seqno: number): RpcError {
+  const hex = BigInt.asUintN(64, shard).toString(16).padStart(16, "0");
+  return new RpcError(
+    500,
+    `LITE_SERVER_NOTREADY: cannot find block (${workchain},${hex}) seqno=${seqno}: ltdb: block not found`,
+  );
+}
+
 function findBlock(ctx: RpcContext, p: Params): ChainBlock {
   const workchain = intParam(p, "workchain");
   const shard = shardParam(p);
   const seqno = intParam(p, "seqno");
-  const block = shard === FULL_SHARD ? ctx.chain.block(workchain, seqno) : undefined;
-  if (!block) {
-    throw notFound(`LITE_SERVER_NOTREADY: block ${workchain}:${shard}:${seqno} is not in db`);
-  }
+  const block = ctx.chain.block(workchain, seqno, shard);
+  if (!block) throw blockNotFound(workchain, shard, seqno);
   return block;
+}
+
+/** Where a transaction sits in a block: blocks list transactions by (account id, lt). */
+export interface BlockPosition {
+  /** Account id (the address without its workchain), 64 lowercase hex digits. */
+  account: string;
+  /** Logical time. */
+  lt: bigint;
+}
+
+/** What a getBlockTransactions(Ext) call asks for. */
+export interface BlockPageRequest {
+  /** Most transactions wanted. */
+  count: number;
+  /** Answer only transactions strictly after this one; null from the block's start. */
+  after: BlockPosition | null;
+}
+
+/**
+ * The account id of `after_hash`, as toncenter's ton-http-api-cpp reads it
+ * (`src/userver/chaotic/io/ton_http/types/ton_addr_without_workchain.cpp`): an address in any
+ * form, else a 32-byte value in hex (64 digits) or base64 / base64url (44 or 43 characters).
+ * The Python ton-http-api (`pyTON/main.py`, `prepare_hash`) takes the hex and 44-character
+ * forms. Either way it names an account, never a transaction.
+ */
+function accountIdParam(v: string): string | null {
+  try {
+    return Address.parse(v).hash.toString("hex");
+  } catch {
+    // Not an address: a bare account id.
+  }
+  if (/^[0-9a-fA-F]{64}$/.test(v)) return v.toLowerCase();
+  if (v.length === 44 || v.length === 43) {
+    const bytes = Buffer.from(v.replace(/-/g, "+").replace(/_/g, "/"), "base64");
+    if (bytes.length === 32) return bytes.toString("hex");
+  }
+  return null;
+}
+
+/**
+ * Reads and validates the paging parameters as ton-http-api-cpp does
+ * (`src/handlers/transactions/GetBlockTransactionsExtHandler.cpp`, `ValidateRequest`): count
+ * defaults to 40 and must be within 1..10000, `after_lt` and `after_hash` come together, and
+ * `after_lt` is not negative. Failures are HTTP 422.
+ */
+export function blockPageRequest(p: Params): BlockPageRequest {
+  const count = intParam(p, "count", 40);
+  if (count <= 0) throw invalid("count should be positive");
+  if (count > 10000) throw invalid("count should be less or equal 10000");
+  const afterLt = optBigParam(p, "after_lt");
+  const afterHash = typeof p.after_hash === "string" && p.after_hash !== "" ? p.after_hash : null;
+  if ((afterLt === undefined) !== (afterHash === null)) {
+    throw invalid("after_lt and after_hash should be used together");
+  }
+  if (afterLt === undefined || afterHash === null) return { count, after: null };
+  if (afterLt < 0n) throw invalid("after_lt should be non-negative");
+  const account = accountIdParam(afterHash);
+  if (account === null) throw invalid("failed to parse after_hash");
+  return { count, after: { account, lt: afterLt } };
+}
+
+/**
+ * One page of a block's transactions (`txs` in block order: by account id, then lt): those
+ * strictly after `request.after`, at most `request.count` and at most `limit` (the server's
+ * own page size), and whether more follow. This is the liteserver's `listBlockTransactions`
+ * as toncenter pages it (ton-http-api-cpp `src/core/tonlib_worker_transactions.cpp` resumes
+ * from the last transaction's (account, lt)).
+ */
+export function blockPage<T>(
+  txs: readonly T[],
+  positionOf: (tx: T) => BlockPosition,
+  request: BlockPageRequest,
+  limit: number = Infinity,
+): { page: T[]; incomplete: boolean } {
+  const after = request.after;
+  const start = after === null ? 0 : txs.findIndex((t) => {
+    const at = positionOf(t);
+    return at.account > after.account || (at.account === after.account && at.lt > after.lt);
+  });
+  const from = start < 0 ? txs.length : start;
+  const size = Math.max(1, Math.min(request.count, limit));
+  const page = txs.slice(from, from + size);
+  return { page, incomplete: from + page.length < txs.length };
 }
 
 function lastTxIdJson(s: AccountSnapshot, typed = true): Json {
@@ -223,35 +324,18 @@ function syncInfo(ctx: RpcContext): { block_id: Json; sync_utime: number } {
 
 function blockTransactions(ctx: RpcContext, p: Params, ext: boolean): Json {
   const block = findBlock(ctx, p);
-  const count = intParam(p, "count", 40);
-  if (count < 1) throw invalid("parameter count must be positive");
-  let start = 0;
-  const afterLt = optBigParam(p, "after_lt");
-  const afterHash = typeof p.after_hash === "string" && p.after_hash !== "" ? p.after_hash : null;
-  if (afterLt !== undefined && afterHash !== null) {
-    // toncenter's after_hash is the account id (liteserver's accountTransactionId);
-    // a transaction hash is accepted too because clients often pass that.
-    const raw = afterHash.includes(":") ? afterHash.split(":")[1] : afterHash;
-    const bytes = hashBytes(raw);
-    if (!bytes) throw invalid("parameter after_hash must be a 32-byte hex or base64 value");
-    const byTx = block.txs.findIndex((t) => t.hash.equals(bytes));
-    if (byTx >= 0 && block.txs[byTx].lt === afterLt) {
-      start = byTx + 1;
-    } else {
-      const account = bytes.toString("hex");
-      start = block.txs.findIndex((t) => {
-        const a = t.address.hash.toString("hex");
-        return a > account || (a === account && t.lt > afterLt);
-      });
-      if (start < 0) start = block.txs.length;
-    }
-  }
-  const page = block.txs.slice(start, start + count);
+  const request = blockPageRequest(p);
+  const { page, incomplete } = blockPage(
+    block.txs,
+    (t) => ({ account: t.address.hash.toString("hex"), lt: t.lt }),
+    request,
+    ctx.blockPageSize,
+  );
   return {
     "@type": ext ? "blocks.transactionsExt" : "blocks.transactions",
     id: blockIdJson(block.id) as unknown as Json,
-    req_count: count,
-    incomplete: start + count < block.txs.length,
+    req_count: request.count,
+    incomplete,
     transactions: page.map((t) => (ext ? transactionJson(t, "ext") : shortTxJson(t))),
   };
 }
@@ -503,12 +587,12 @@ function locate(ctx: RpcContext, p: Params, side: "result" | "source"): Json {
 function lookupBlock(ctx: RpcContext, p: Params): Json {
   const workchain = intParam(p, "workchain");
   const shard = shardParam(p);
-  const blocks = shard === FULL_SHARD ? ctx.chain.blocks(workchain) : [];
+  const blocks = ctx.chain.blocks(workchain).filter((b) => b.id.shard === shard);
   let block: ChainBlock | undefined;
   const lt = optBigParam(p, "lt");
   const utime = p.unixtime === undefined || p.unixtime === "" ? undefined : intParam(p, "unixtime");
   if (p.seqno !== undefined && p.seqno !== "") {
-    block = ctx.chain.block(workchain, intParam(p, "seqno"));
+    block = ctx.chain.block(workchain, intParam(p, "seqno"), shard);
   } else if (lt !== undefined) {
     block = blocks.find((b) => b.startLt <= lt && lt < b.endLt);
   } else if (utime !== undefined) {
@@ -542,7 +626,7 @@ const handlers: Record<string, Handler> = {
   shards(ctx, p) {
     const seqno = intParam(p, "seqno");
     const block = ctx.chain.block(-1, seqno);
-    if (!block) throw notFound(`LITE_SERVER_NOTREADY: masterchain block ${seqno} is not in db`);
+    if (!block) throw blockNotFound(-1, FULL_SHARD, seqno);
     return {
       "@type": "blocks.shards",
       shards: block.shards.map((s) => blockIdJson(s) as unknown as Json),

@@ -60,6 +60,12 @@ export interface TonDevnetOptions {
    * with 6 decimals and TGR with 9); `[]` skips them and their compile cost.
    */
   jettons?: JettonSpec[];
+  /**
+   * Most transactions one getBlockTransactions(Ext) call answers, whatever its `count`
+   * (with `incomplete: true` when more follow), as a real server may; small values make
+   * clients page in ordinary tests. Default: up to `count`.
+   */
+  blockPageSize?: number;
 }
 
 /** Optional parts of a faucet transfer. */
@@ -90,8 +96,24 @@ export interface TonDevnet {
   produceBlock(): Promise<void>;
   /** Resolves after the next block is sealed. */
   waitForBlock(): Promise<void>;
-  /** Latest masterchain and shard seqnos. */
+  /** Latest masterchain seqno and highest basechain shard block seqno. */
   heights(): { masterchain: number; shard: number };
+  /** The basechain's shards now (signed 64-bit ids), in shard order. */
+  shardLayout(): bigint[];
+  /**
+   * Splits the basechain in two by the first bit of the account id: the next block of the
+   * full shard is its last (`before_split`), the one after starts both halves.
+   */
+  splitShards(): void;
+  /** Merges the two halves back into the full shard from the next block (`after_merge`). */
+  mergeShards(): void;
+  /**
+   * Holds a shard back: it goes on producing blocks that no masterchain block commits, until
+   * {@link TonDevnet.releaseShard} commits them all in one masterchain block.
+   */
+  holdShard(shard: bigint): void;
+  /** Lets the masterchain commit a held shard's blocks again. */
+  releaseShard(shard: bigint): void;
   /**
    * Sends `amount` nanotons from the faucet wallet via a real signed external;
    * resolves with the faucet transaction hash (hex) once the block is sealed
@@ -156,7 +178,12 @@ export async function startTonDevnet(options: TonDevnetOptions = {}): Promise<To
     jettons: options.jettons,
   });
   const faults = new Faults(options.faultSeed ?? 1);
-  const ctx: RpcContext = { chain, faults, checkExternals: options.checkExternals ?? true };
+  const ctx: RpcContext = {
+    chain,
+    faults,
+    checkExternals: options.checkExternals ?? true,
+    blockPageSize: options.blockPageSize,
+  };
   const holdMs = options.faultTimeoutMs ?? 10_000;
   const shutdown = new AbortController();
   const inflight = new Set<Promise<Response>>();
@@ -264,6 +291,11 @@ export async function startTonDevnet(options: TonDevnetOptions = {}): Promise<To
     produceBlock: () => chain.produceBlock(),
     waitForBlock: () => chain.waitForBlock(),
     heights: () => chain.heights(),
+    shardLayout: () => chain.shardLayout(),
+    splitShards: () => chain.splitShards(),
+    mergeShards: () => chain.mergeShards(),
+    holdShard: (shard) => chain.holdShard(shard),
+    releaseShard: (shard) => chain.releaseShard(shard),
     faucet: (to, amount, opts) => chain.faucet(to, amount, opts),
     faucetJetton: (jetton, to, amount, opts) => chain.faucetJetton(jetton, to, amount, opts),
     deployFakeJetton: (symbol, supply) => chain.deployFakeJetton(symbol, supply),

@@ -278,7 +278,8 @@ Deno.test("account information endpoints match toncenter shapes", async () => {
       shard: FULL_SHARD,
       seqno: 99999,
     });
-    assert.equal(missing.status, 404);
+    // toncenter answers an unknown block with HTTP 500 (recorded: testnet_aiotx_vcr).
+    assert.equal(missing.status, 500);
     const garbage = await fetch(devnet.endpoint, { method: "POST", body: "{" });
     assert.equal(garbage.status, 400);
     await garbage.body?.cancel();

@@ -100,3 +100,41 @@ export function assertSameShape(actual: unknown, expected: unknown, path = "$"):
     }
   }
 }
+
+/** The written form of a string value: what a client must parse it as. */
+export function stringForm(v: string): string {
+  if (v === "") return "empty";
+  if (/^-?\d+$/.test(v)) return "decimal";
+  if (/^-?0x[0-9a-f]+$/.test(v)) return "hex-int";
+  if (/^-?\d+:[0-9a-f]{64}$/.test(v)) return "raw-address";
+  if (/^[EUkf0][QfA-Za-z0-9_-]{47}$/.test(v)) return "friendly-address";
+  if (/^[A-Za-z0-9+/]{43}=$/.test(v)) return "base64-32";
+  if (/^[0-9a-fA-F]{64}$/.test(v)) return "hex-32";
+  if (/^te6cc[A-Za-z0-9+/]*=*$/.test(v)) return "boc-base64";
+  return "text";
+}
+
+/**
+ * Recursively asserts that every string of `expected` is written in the same form in `actual`
+ * (decimal or hex integer, raw or friendly address, base64 or hex hash, BOC): the shapes
+ * alone would let a hex hash pass for a base64 one.
+ */
+export function assertSameForms(actual: unknown, expected: unknown, path = "$"): void {
+  if (typeof expected === "string" && typeof actual === "string") {
+    const [a, e] = [stringForm(actual), stringForm(expected)];
+    if (a !== e) throw new Error(`${path}: expected ${e} like ${expected}, got ${a}: ${actual}`);
+    return;
+  }
+  if (Array.isArray(expected) && Array.isArray(actual)) {
+    if (expected.length > 0 && actual.length > 0) {
+      assertSameForms(actual[0], expected[0], `${path}[0]`);
+    }
+    return;
+  }
+  if (expected && typeof expected === "object" && actual && typeof actual === "object") {
+    for (const [k, v] of Object.entries(expected)) {
+      if (k === "@extra") continue;
+      assertSameForms((actual as Record<string, unknown>)[k], v, `${path}.${k}`);
+    }
+  }
+}
