@@ -87,7 +87,7 @@ export const CHECKOUT_JS: string = `
     }
     $("tx").hidden = !s.txHash;
     final = s.final;
-    $("pay").hidden = final;
+    $("pay").hidden = !s.showPay;
     $("countdown").hidden = final;
     const back = $("back");
     if (final && s.returnUrl) { back.href = s.returnUrl; back.hidden = false; } else back.hidden = true;

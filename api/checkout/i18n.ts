@@ -127,7 +127,8 @@ const EN: Texts = {
     waiting: { title: "Waiting for your payment", detail: () => "This page updates by itself." },
     seen: {
       title: "Payment seen",
-      detail: (d) => `Received ${d.received}. Waiting for the network to confirm it.`,
+      detail: (d) =>
+        `Received ${d.received}. ${d.confirmations} of ${d.required} confirmations so far.`,
     },
     confirming: {
       title: "Confirming",
@@ -192,7 +193,8 @@ const RU: Texts = {
     waiting: { title: "Ожидаем ваш платёж", detail: () => "Страница обновляется сама." },
     seen: {
       title: "Платёж замечен",
-      detail: (d) => `Получено ${d.received}. Ждём подтверждения сети.`,
+      detail: (d) =>
+        `Получено ${d.received}. Подтверждений пока: ${d.confirmations} из ${d.required}.`,
     },
     confirming: {
       title: "Подтверждается",

@@ -29,6 +29,11 @@ function networkName(view: CheckoutView): string {
 export interface CheckoutStatusJson {
   state: CheckoutView["state"];
   final: boolean;
+  /**
+   * Whether to show what to pay: not once final, nor while a payment is confirming (its
+   * amount is not known to fall short yet, and a second one would overpay).
+   */
+  showPay: boolean;
   /** The state's title and detail line, in the asked language. */
   title: string;
   detail: string;
@@ -64,6 +69,7 @@ export function checkoutStatusJson(
   return {
     state: view.state,
     final: view.final,
+    showPay: !view.final && view.state !== "seen" && view.state !== "confirming",
     title: state.title,
     detail: state.detail({
       received: withCode(view.received),
@@ -173,7 +179,7 @@ export function renderCheckoutPage(view: CheckoutView, lang: Lang, nowMs: number
       escapeHtml(formatTime(view.expiresAt, lang))
     }</time></p>` +
     `${back}<p id="offline" class="offline" hidden>${escapeHtml(t.offline)}</p></section>` +
-    `<section id="pay" class="pay"${s.final ? " hidden" : ""} aria-label="${
+    `<section id="pay" class="pay"${s.showPay ? "" : " hidden"} aria-label="${
       escapeHtml(t.title(amount))
     }">` +
     `<img id="qr" class="qr" src="${qrPath(view, lang)}" width="264" height="264" ` +

@@ -143,7 +143,8 @@ Deno.test({
       tron: {
         endpoint: tron.endpoint,
         mnemonic: TRON_TEST_MNEMONIC,
-        confirmations: 3,
+        // Enough blocks to watch the count rise on the page.
+        confirmations: 4,
         assets: { TRX: { decimals: 6 }, ...devnetTrc20Assets(tron) },
       },
     });
@@ -171,6 +172,7 @@ Deno.test({
         "--disable-sync",
       ],
     });
+    await browser.grantPermissions(["clipboard-read", "clipboard-write"], { origin });
     const requested: string[] = [];
     browser.on("request", (r) => requested.push(r.url()));
 
@@ -269,6 +271,35 @@ Deno.test({
         }
         assert.match((await page.locator("#qr").getAttribute("alt"))!, /QR code/);
         await noHorizontalScroll(page);
+        // The keyboard reaches every control in order, and a copy button works from it.
+        const focused: string[] = [];
+        for (let i = 0; i < 5; i++) {
+          await page.keyboard.press("Tab");
+          focused.push(
+            await page.evaluate(`document.activeElement.getAttribute("aria-label") ||
+              document.activeElement.textContent`) as string,
+          );
+        }
+        assert.deepEqual(focused, [
+          "Русский",
+          "Copy amount",
+          "Copy address",
+          "Copy comment (memo)",
+          "Open in wallet",
+        ]);
+        await page.keyboard.press("Shift+Tab");
+        await page.keyboard.press("Shift+Tab");
+        await page.keyboard.press("Enter");
+        await until(
+          "the copy to be announced",
+          async () => (await page.locator("#copied").innerText()) === "Copied" ? true : null,
+          5_000,
+        );
+        assert.equal(await page.evaluate("navigator.clipboard.readText()"), d.address);
+        const outline = await page.evaluate(
+          `getComputedStyle(document.activeElement).outlineStyle`,
+        );
+        assert.equal(outline, "solid", "the focused control shows a focus outline");
         const total = [...weights.values()].reduce((s, n) => s + n, 0);
         assert.equal(weights.size, 4, [...weights.keys()].join(", "));
         assert.ok(total <= PAGE_BUDGET_BYTES, `page weighs ${total} bytes`);
@@ -284,6 +315,7 @@ Deno.test({
         const income = await incomeSeen(d.uuid);
         await waitForState(page, "paid");
         const lag = Date.now() - income;
+        console.log(`paid shown ${lag} ms after the income was recorded`);
         assert.ok(lag <= 2 * BLOCK_MS, `paid shown ${lag} ms after the income`);
         assert.match(await page.locator("#status-title").innerText(), /^Paid$/);
         assert.equal(await page.locator("#pay").isHidden(), true, "nothing more to pay");
@@ -304,7 +336,8 @@ Deno.test({
         await noHorizontalScroll(page);
         await faucet({ currency: "USDT_TRC20", to: d.address, amount: "25000000" });
         await page.locator('main[data-state="seen"], main[data-state="confirming"]').waitFor();
-        assert.match(await page.locator("#status-detail").innerText(), /of 3|Waiting/);
+        assert.match(await page.locator("#status-detail").innerText(), /[123] of 4 confirmations/);
+        assert.equal(await page.locator("#pay").isHidden(), true, "no second payment meanwhile");
         await shot(page, "trc20-confirming");
         await waitForState(page, "paid");
         assert.match(await page.locator("#status-detail").innerText(), /Received 25 USDT_TRC20/);

@@ -89,6 +89,8 @@ Deno.test("the status of a confirming payment counts its confirmations", () => {
     NOW,
   );
   assert.equal(s.detail, "4 of 19 confirmations. Received 100.5 USDT_TRC20.");
+  assert.equal(s.showPay, false, "a second payment would overpay");
+  assert.equal(checkoutStatusJson(view({ state: "underpaid" }), "en", NOW).showPay, true);
   assert.equal(s.now, "2026-12-02T07:00:00Z");
 });
 
