@@ -1,8 +1,8 @@
 /**
  * The HTTP application: the exchange API of `shared/seeds/processor-api.txt`, the admin API of
  * merchant sites, the merchant API and its hosted checkout page (`/pay/{uuid}`, HTML), plus
- * devnet controls in devnet mode. Every answer, including 401, 404, 405,
- * 413 and 500, is JSON with an `error` field when it is a refusal.
+ * devnet controls in devnet mode. Every API answer, including 401, 404, 405, 413 and 500, is
+ * JSON with an `error` field when it is a refusal; the checkout page's own 404 is a page.
  */
 
 import { Hono } from "hono";
