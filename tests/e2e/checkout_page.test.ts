@@ -95,6 +95,54 @@ async function noHorizontalScroll(page: Page): Promise<void> {
   assert.ok(scrollWidth <= innerWidth, `page is ${scrollWidth}px wide on a ${innerWidth}px screen`);
 }
 
+/**
+ * The WCAG contrast ratio of each visible text element matched by `selectors` against the
+ * first opaque background behind it, as the browser computed them.
+ */
+async function contrasts(page: Page, selectors: string[]): Promise<[string, number][]> {
+  return await page.evaluate(`(() => {
+    const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+    const lum = ([r, g, b]) => {
+      const f = (v) => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const background = (el) => {
+      for (; el; el = el.parentElement) {
+        const c = rgb(getComputedStyle(el).backgroundColor);
+        if (c.length < 4 || c[3] === 1) return c;
+      }
+      return [255, 255, 255];
+    };
+    return ${JSON.stringify(selectors)}.flatMap((sel) =>
+      [...document.querySelectorAll(sel)].filter((el) => el.offsetParent).map((el) => {
+        const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(background(el))];
+        return [sel, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)];
+      }));
+  })()`) as [string, number][];
+}
+
+/** Every text the customer reads meets WCAG AA (4.5:1). */
+async function readable(page: Page): Promise<void> {
+  const measured = await contrasts(page, [
+    "h1",
+    ".shop",
+    ".network",
+    "#status-title",
+    "#status-detail",
+    "#countdown",
+    "dt",
+    ".value",
+    ".warning",
+    "button",
+    ".button",
+    ".langs a",
+  ]);
+  assert.ok(measured.length >= 6, `${measured.length} texts measured`);
+  for (const [selector, ratio] of measured) {
+    assert.ok(ratio >= 4.5, `${selector} has a contrast of ${ratio.toFixed(2)}:1`);
+  }
+}
+
 /** Waits for the page to reach `state`, and proves it did so without a reload. */
 async function waitForState(page: Page, state: string, timeout = 30_000): Promise<void> {
   await page.locator(`main[data-state="${state}"]`).waitFor({ timeout });
@@ -271,6 +319,7 @@ Deno.test({
         }
         assert.match((await page.locator("#qr").getAttribute("alt"))!, /QR code/);
         await noHorizontalScroll(page);
+        await readable(page);
         // The keyboard reaches every control in order, and a copy button works from it.
         const focused: string[] = [];
         for (let i = 0; i < 5; i++) {
@@ -323,6 +372,7 @@ Deno.test({
         assert.equal(await back.getAttribute("href"), "https://shop.example/thanks?order=1");
         const tx = (await signed("GET", `/v1/public/deposits/${d.uuid}`)).json.transaction.txhash;
         assert.match(await page.locator("#tx").innerText(), new RegExp(tx));
+        await readable(page);
         await shot(page, "ton-paid");
         await page.close();
       });
@@ -369,6 +419,7 @@ Deno.test({
             await page.getByRole("link", { name: "Back to the shop" }).getAttribute("href"),
             "https://shop.example/cart",
           );
+          await readable(page);
           await shot(page, "ton-expired");
           await page.close();
         },
@@ -395,6 +446,7 @@ Deno.test({
         }, 10_000);
         assert.equal(await page.locator("#amount").innerText(), "1.5");
         assert.equal(await page.locator("#amount-label").innerText(), "Still to pay");
+        await readable(page);
         await shot(page, "ton-underpaid");
         await faucet({
           currency: "TON",

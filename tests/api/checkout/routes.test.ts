@@ -217,6 +217,27 @@ Deno.test("the status JSON follows the payment to paid, in the asked language, w
   });
 });
 
+Deno.test("a cancelled deposit's page says so and links to the cancel URL", async () => {
+  await withSite({}, async (s) => {
+    const d = (await s.call("POST", "/v1/public/deposits", {
+      orderId: "o-6",
+      assetCode: "TON",
+      expectedAmount: "1",
+      successUrl: "https://shop.example/ok",
+      cancelUrl: "https://shop.example/cart",
+    })).json as { uuid: string };
+    assert.equal((await s.call("POST", `/v1/public/deposits/${d.uuid}/cancel`)).status, 200);
+    const r = JSON.parse((await s.get(`/pay/${d.uuid}/status`)).body_);
+    assert.equal(r.state, "cancelled");
+    assert.equal(r.final, true);
+    assert.equal(r.showPay, false);
+    assert.equal(r.returnUrl, "https://shop.example/cart");
+    const page = await s.get(`/pay/${d.uuid}?lang=ru`);
+    assert.ok(page.body_.includes("Отменено"));
+    assert.ok(page.body_.includes('href="https://shop.example/cart"'));
+  });
+});
+
 Deno.test("an unknown or malformed link is 404: a page, or JSON for the status, without details", async () => {
   await withSite({}, async (s) => {
     for (const id of [crypto.randomUUID(), "not-a-uuid", "'%3Cscript%3E", "0".repeat(5000)]) {
