@@ -107,6 +107,7 @@ export const CHECKOUT_JS: string = `
   };
 
   const poll = async () => {
+    const started = Date.now();
     try {
       const r = await fetch("/pay/" + root.dataset.uuid + "/status?lang=" + lang, { cache: "no-store" });
       if (!r.ok) throw new Error("HTTP " + r.status);
@@ -117,8 +118,11 @@ export const CHECKOUT_JS: string = `
       failures++;
       if (failures >= 3) $("offline").hidden = false;
     }
-    // A final deposit can still be refunded later: look now and then.
-    setTimeout(poll, final ? 15000 : Math.min(1000 * 2 ** Math.max(0, failures - 2), 5000));
+    // Once a second from start to start while open (a slow answer does not stretch the
+    // cadence); backing off while the processor is unreachable; a final deposit can still be
+    // refunded, so now and then after.
+    const every = final ? 5000 : Math.min(1000 * 2 ** Math.max(0, failures - 2), 5000);
+    setTimeout(poll, Math.max(100, every - (Date.now() - started)));
   };
 
   document.addEventListener("click", async (e) => {

@@ -160,8 +160,8 @@ async function markLoaded(page: Page): Promise<void> {
 }
 
 Deno.test({
-  name: "a customer pays on the checkout page in headless Chromium: TON, USDT_TRC20, expired, " +
-    "underpaid, Russian, a processor restart, and unknown links, all on the processor's origin",
+  name: "a customer pays on the checkout page in headless Chromium: TON (then refunded), " +
+    "USDT_TRC20, expired, underpaid, Russian, a processor restart, and unknown links, all on the processor's origin",
   ignore: !haveChromium,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -278,104 +278,129 @@ Deno.test({
     };
 
     try {
-      await t.step("a TON deposit: QR with amount and memo, paid within two blocks", async () => {
-        const d = await create({
-          assetCode: "TON",
-          expectedAmount: "1.5",
-          successUrl: "https://shop.example/thanks?order=1",
-          cancelUrl: "https://shop.example/cart",
-        });
-        const page = await browser.newPage();
-        const weights = new Map<string, number>();
-        page.on("response", async (r) => {
-          if (r.request().resourceType() === "fetch") return;
-          weights.set(r.url(), (await r.body().catch(() => new Uint8Array())).length);
-        });
-        await page.goto(d.paymentUrl);
-        await page.waitForLoadState("networkidle");
-        await markLoaded(page);
-        assert.equal(await page.locator("html").getAttribute("lang"), "en");
-        assert.match(await page.locator("h1").innerText(), /Pay 1\.5 TON/);
-        assert.match(await page.locator(".shop").innerText(), /Coffee & Co <shop>/);
-        assert.match(
-          await page.locator(".network").innerText(),
-          /TON on the TON \(devnet\) network/,
-        );
-        assert.equal(await page.locator("#address").innerText(), d.address);
-        assert.equal(await page.locator("#memo").innerText(), d.memo);
-        assert.match(await page.locator("#memo-warning").innerText(), /cannot be matched/);
-        assert.match(await page.locator("#status-title").innerText(), /Waiting for your payment/);
-        assert.match(await page.locator("#timer").innerText(), /^(59|60):\d\d$|^0:59:\d\d$/);
-        const uri = await readQr(page);
-        assert.equal(
-          uri,
-          `ton://transfer/${d.address}?amount=${toNano("1.5")}&text=${d.memo}`,
-        );
-        // Copy buttons carry exactly what a wallet takes.
-        assert.equal(await page.locator("#amount-copy").getAttribute("data-copy"), "1.5");
-        // Every control has an accessible name; the QR code has a text alternative.
-        for (const name of ["Copy amount", "Copy address", "Copy comment (memo)"]) {
-          assert.equal(await page.getByRole("button", { name }).count(), 1, name);
-        }
-        assert.match((await page.locator("#qr").getAttribute("alt"))!, /QR code/);
-        await noHorizontalScroll(page);
-        await readable(page);
-        // The keyboard reaches every control in order, and a copy button works from it.
-        const focused: string[] = [];
-        for (let i = 0; i < 5; i++) {
-          await page.keyboard.press("Tab");
-          focused.push(
-            await page.evaluate(`document.activeElement.getAttribute("aria-label") ||
-              document.activeElement.textContent`) as string,
+      await t.step(
+        "a TON deposit: QR with amount and memo, paid within two blocks, refunded",
+        async () => {
+          const d = await create({
+            assetCode: "TON",
+            expectedAmount: "1.5",
+            successUrl: "https://shop.example/thanks?order=1",
+            cancelUrl: "https://shop.example/cart",
+          });
+          const page = await browser.newPage();
+          const weights = new Map<string, number>();
+          page.on("response", async (r) => {
+            if (r.request().resourceType() === "fetch") return;
+            weights.set(r.url(), (await r.body().catch(() => new Uint8Array())).length);
+          });
+          await page.goto(d.paymentUrl);
+          await page.waitForLoadState("networkidle");
+          await markLoaded(page);
+          assert.equal(await page.locator("html").getAttribute("lang"), "en");
+          assert.match(await page.locator("h1").innerText(), /Pay 1\.5 TON/);
+          assert.match(await page.locator(".shop").innerText(), /Coffee & Co <shop>/);
+          assert.match(
+            await page.locator(".network").innerText(),
+            /TON on the TON \(devnet\) network/,
           );
-        }
-        assert.deepEqual(focused, [
-          "Русский",
-          "Copy amount",
-          "Copy address",
-          "Copy comment (memo)",
-          "Open in wallet",
-        ]);
-        await page.keyboard.press("Shift+Tab");
-        await page.keyboard.press("Shift+Tab");
-        await page.keyboard.press("Enter");
-        await until(
-          "the copy to be announced",
-          async () => (await page.locator("#copied").innerText()) === "Copied" ? true : null,
-          5_000,
-        );
-        assert.equal(await page.evaluate("navigator.clipboard.readText()"), d.address);
-        const outline = await page.evaluate(
-          `getComputedStyle(document.activeElement).outlineStyle`,
-        );
-        assert.equal(outline, "solid", "the focused control shows a focus outline");
-        const total = [...weights.values()].reduce((s, n) => s + n, 0);
-        assert.equal(weights.size, 4, [...weights.keys()].join(", "));
-        assert.ok(total <= PAGE_BUDGET_BYTES, `page weighs ${total} bytes`);
-        console.log(`checkout page weight: ${total} bytes in ${weights.size} requests`);
-        await shot(page, "ton-waiting");
+          assert.equal(await page.locator("#address").innerText(), d.address);
+          assert.equal(await page.locator("#memo").innerText(), d.memo);
+          assert.match(await page.locator("#memo-warning").innerText(), /cannot be matched/);
+          assert.match(await page.locator("#status-title").innerText(), /Waiting for your payment/);
+          assert.match(await page.locator("#timer").innerText(), /^(59|60):\d\d$|^0:59:\d\d$/);
+          const uri = await readQr(page);
+          assert.equal(
+            uri,
+            `ton://transfer/${d.address}?amount=${toNano("1.5")}&text=${d.memo}`,
+          );
+          // Copy buttons carry exactly what a wallet takes.
+          assert.equal(await page.locator("#amount-copy").getAttribute("data-copy"), "1.5");
+          // Every control has an accessible name; the QR code has a text alternative.
+          for (const name of ["Copy amount", "Copy address", "Copy comment (memo)"]) {
+            assert.equal(await page.getByRole("button", { name }).count(), 1, name);
+          }
+          assert.match((await page.locator("#qr").getAttribute("alt"))!, /QR code/);
+          await noHorizontalScroll(page);
+          await readable(page);
+          // The keyboard reaches every control in order, and a copy button works from it.
+          const focused: string[] = [];
+          for (let i = 0; i < 5; i++) {
+            await page.keyboard.press("Tab");
+            focused.push(
+              await page.evaluate(`document.activeElement.getAttribute("aria-label") ||
+              document.activeElement.textContent`) as string,
+            );
+          }
+          assert.deepEqual(focused, [
+            "Русский",
+            "Copy amount",
+            "Copy address",
+            "Copy comment (memo)",
+            "Open in wallet",
+          ]);
+          await page.keyboard.press("Shift+Tab");
+          await page.keyboard.press("Shift+Tab");
+          await page.keyboard.press("Enter");
+          await until(
+            "the copy to be announced",
+            async () => (await page.locator("#copied").innerText()) === "Copied" ? true : null,
+            5_000,
+          );
+          assert.equal(await page.evaluate("navigator.clipboard.readText()"), d.address);
+          const outline = await page.evaluate(
+            `getComputedStyle(document.activeElement).outlineStyle`,
+          );
+          assert.equal(outline, "solid", "the focused control shows a focus outline");
+          const total = [...weights.values()].reduce((s, n) => s + n, 0);
+          assert.equal(weights.size, 4, [...weights.keys()].join(", "));
+          assert.ok(total <= PAGE_BUDGET_BYTES, `page weighs ${total} bytes`);
+          console.log(`checkout page weight: ${total} bytes in ${weights.size} requests`);
+          await shot(page, "ton-waiting");
 
-        await faucet({
-          currency: "TON",
-          to: d.address,
-          amount: toNano("1.5").toString(),
-          comment: d.memo,
-        });
-        const income = await incomeSeen(d.uuid);
-        await waitForState(page, "paid");
-        const lag = Date.now() - income;
-        console.log(`paid shown ${lag} ms after the income was recorded`);
-        assert.ok(lag <= 2 * BLOCK_MS, `paid shown ${lag} ms after the income`);
-        assert.match(await page.locator("#status-title").innerText(), /^Paid$/);
-        assert.equal(await page.locator("#pay").isHidden(), true, "nothing more to pay");
-        const back = page.getByRole("link", { name: "Back to the shop" });
-        assert.equal(await back.getAttribute("href"), "https://shop.example/thanks?order=1");
-        const tx = (await signed("GET", `/v1/public/deposits/${d.uuid}`)).json.transaction.txhash;
-        assert.match(await page.locator("#tx").innerText(), new RegExp(tx));
-        await readable(page);
-        await shot(page, "ton-paid");
-        await page.close();
-      });
+          await faucet({
+            currency: "TON",
+            to: d.address,
+            amount: toNano("1.5").toString(),
+            comment: d.memo,
+          });
+          const income = await incomeSeen(d.uuid);
+          await waitForState(page, "paid");
+          const lag = Date.now() - income;
+          console.log(`paid shown ${lag} ms after the income was recorded`);
+          assert.ok(lag <= 2 * BLOCK_MS, `paid shown ${lag} ms after the income`);
+          assert.match(await page.locator("#status-title").innerText(), /^Paid$/);
+          assert.equal(await page.locator("#pay").isHidden(), true, "nothing more to pay");
+          const back = page.getByRole("link", { name: "Back to the shop" });
+          assert.equal(await back.getAttribute("href"), "https://shop.example/thanks?order=1");
+          const tx = (await signed("GET", `/v1/public/deposits/${d.uuid}`)).json.transaction.txhash;
+          assert.match(await page.locator("#tx").innerText(), new RegExp(tx));
+          await readable(page);
+          await shot(page, "ton-paid");
+
+          // The merchant API reaches paid too, within the matcher's remaining steps.
+          await until("the API's paid", async () => {
+            const r = await signed("GET", `/v1/public/deposits/${d.uuid}`);
+            return r.json.status === "paid" ? true : null;
+          }, 5_000);
+          // The shop refunds it: the open page follows, still without a reload.
+          const info = (await bearer("GET", "/devnet")).json;
+          await faucet({
+            currency: "TON",
+            to: info.chains.ton.hot_wallet,
+            amount: toNano("10").toString(),
+          });
+          const refund = await signed(
+            "POST",
+            `/v1/public/deposits/${d.uuid}/refund`,
+            JSON.stringify({ address: info.chains.ton.faucet }),
+          );
+          assert.equal(refund.status, 200, JSON.stringify(refund.json));
+          await waitForState(page, "refunded", 40_000);
+          assert.match(await page.locator("#status-title").innerText(), /^Refunded$/);
+          await shot(page, "ton-refunded");
+          await page.close();
+        },
+      );
 
       await t.step("a USDT_TRC20 deposit: the token in the QR, confirmations, paid", async () => {
         const d = await create({ assetCode: "USDT_TRC20", expectedAmount: "25" });
