@@ -1,7 +1,8 @@
 /**
  * The HTTP application: the exchange API of `shared/seeds/processor-api.txt`, the admin API of
- * merchant sites, plus devnet controls in devnet mode. Every answer, including 401, 404, 405,
- * 413 and 500, is JSON with an `error` field when it is a refusal.
+ * merchant sites, the merchant API and its hosted checkout page (`/pay/{uuid}`, HTML), plus
+ * devnet controls in devnet mode. Every API answer, including 401, 404, 405, 413 and 500, is
+ * JSON with an `error` field when it is a refusal; the checkout page's own 404 is a page.
  */
 
 import { Hono } from "hono";
@@ -9,6 +10,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ProcessorContext } from "../core/context.ts";
 import { registerAdminRoutes } from "./admin_routes.ts";
+import { registerCheckoutRoutes } from "./checkout_routes.ts";
 import { bearerAuth } from "./auth.ts";
 import { registerDevnetRoutes } from "./devnet_routes.ts";
 import { registerPublicRoutes } from "./public_routes.ts";
@@ -49,6 +51,7 @@ export function createApp(ctx: ProcessorContext, options: AppOptions = {}): Hono
   registerProcessorRoutes(register, ctx, guards);
   registerAdminRoutes(register, ctx, guards);
   registerPublicRoutes(register, ctx, guards);
+  registerCheckoutRoutes(register, ctx);
   if (options.devnet) registerDevnetRoutes(register, ctx, guards);
 
   for (const [path, methods] of allowed) {

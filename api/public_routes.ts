@@ -54,6 +54,9 @@ const createBody = z.strictObject({
     (m) => JSON.stringify(m).length <= 4096,
     "must be at most 4096 bytes of JSON",
   ).optional(),
+  // The scheme and form are checked by the service (createDeposit): only http(s) links.
+  successUrl: text(2048).optional(),
+  cancelUrl: text(2048).optional(),
 });
 
 const refundBody = z.strictObject({ address: text(256) });

@@ -114,6 +114,19 @@ const publicSchema = z.object({
   underpaymentToleranceBps: z.number().int().min(0).max(10_000).default(0),
   /** Explorer URL templates by chain; absent chains get null URLs (devnet). */
   explorers: z.record(z.string(), explorerTemplates).optional(),
+  /**
+   * The processor's public address, where customers reach `/pay/{uuid}` (e.g.
+   * `https://pay.example.com`); deposits' `paymentUrl` starts with it. Defaults to the API's
+   * own URL.
+   */
+  baseUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+  /**
+   * Origins allowed to frame the checkout page (CSP `frame-ancestors`), e.g. a shop that
+   * embeds it; none by default.
+   */
+  checkoutFrameAncestors: z.array(
+    z.url({ protocol: /^https?$/, error: "must be an http(s) origin" }),
+  ).optional(),
 }).strict();
 
 const exchangeWebhookSchema = z.object({
@@ -205,6 +218,7 @@ export function applyEnv(raw: Raw, env: Record<string, string | undefined>): Raw
   if (env.DATA_DIR) section(out, "database").dataDir = env.DATA_DIR;
   if (env.SYNC_LAG_SECONDS) out.syncLagSeconds = integer("SYNC_LAG_SECONDS", env.SYNC_LAG_SECONDS);
   if (env.COUNTING_SIDE) out.countingSide = env.COUNTING_SIDE;
+  if (env.PUBLIC_BASE_URL) section(out, "public").baseUrl = env.PUBLIC_BASE_URL;
   const chainEnv: [string, string, string][] = [
     ["TON_ENDPOINT", "ton", "endpoint"],
     ["TON_API_KEY", "ton", "apiKey"],

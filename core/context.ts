@@ -15,6 +15,11 @@ export interface ProcessorContext {
   plugins: ReadonlyMap<string, ChainPlugin>;
   clock: Clock;
   log: Logger;
+  /**
+   * The URL the HTTP server listens on, once it does (the configured port may be 0); the
+   * default base of deposits' `paymentUrl` when `public.baseUrl` is not set.
+   */
+  listenUrl?: string;
 }
 
 /** Finds the asset and plugin of a currency code. */

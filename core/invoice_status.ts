@@ -115,3 +115,17 @@ export function nextInvoiceStatus(from: InvoiceStatus, event: InvoiceEvent): Inv
   if (!to) throw new Error(`illegal invoice transition: ${from} --${event}-->`);
   return to;
 }
+
+/** How a final total compares with the expected amount. */
+export type Settlement = "exact" | "over" | "under";
+
+/**
+ * The settlement rule: any amount (expected 0) or a total short by at most `toleranceBps` of
+ * the expected amount is exact; more is over; anything else is under. Base units.
+ */
+export function settlementOf(total: bigint, expected: bigint, toleranceBps: number): Settlement {
+  const shortfall = expected - total;
+  const tolerated = expected * BigInt(toleranceBps) / 10_000n;
+  if (expected === 0n || (shortfall >= 0n && shortfall <= tolerated)) return "exact";
+  return shortfall < 0n ? "over" : "under";
+}

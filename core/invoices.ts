@@ -20,7 +20,7 @@
 import { formatUnits, parseUnits } from "./amount.ts";
 import { assetOf, type ProcessorContext } from "./context.ts";
 import { InputError, NotFoundError } from "./errors.ts";
-import { INVOICE_TRANSITIONS, type InvoiceStatus } from "./invoice_status.ts";
+import { INVOICE_TRANSITIONS, type InvoiceStatus, settlementOf } from "./invoice_status.ts";
 import { addressByCanonical, insertAddress, nextDerivationIndex } from "./store/addresses.ts";
 import { loadCursor } from "./store/cursors.ts";
 import {
@@ -105,6 +105,22 @@ export interface DepositJson {
   }[];
   metadata: Record<string, unknown> | null;
   createdAt: string;
+  /** The hosted checkout page of this deposit, absolute: send the customer there. */
+  paymentUrl: string;
+  /** Where the checkout page sends the customer back once paid, as given at creation. */
+  successUrl: string | null;
+  /** Where it sends the customer back when the deposit ends unpaid, as given at creation. */
+  cancelUrl: string | null;
+}
+
+/**
+ * The absolute URL of a deposit's checkout page: under `public.baseUrl`, else the URL the
+ * API listens on.
+ */
+export function paymentUrl(ctx: ProcessorContext, uuid: string): string {
+  const base = ctx.config.public.baseUrl ?? ctx.listenUrl ??
+    `http://127.0.0.1:${ctx.config.api.port}`;
+  return `${base.replace(/\/+$/, "")}/pay/${uuid}`;
 }
 
 function iso(ms: number): string {
@@ -164,6 +180,9 @@ export function depositJson(
     })),
     metadata: invoice.metadata,
     createdAt: iso(invoice.createdAt),
+    paymentUrl: paymentUrl(ctx, invoice.uuid),
+    successUrl: invoice.successUrl,
+    cancelUrl: invoice.cancelUrl,
   };
 }
 
@@ -193,6 +212,10 @@ export interface CreateDeposit {
   expectedAmount: string;
   lifetimeSeconds?: number;
   metadata?: Record<string, unknown>;
+  /** http(s) URL the checkout page links back to once paid. */
+  successUrl?: string;
+  /** http(s) URL the checkout page links back to when the deposit ends unpaid. */
+  cancelUrl?: string;
 }
 
 const MEMO_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -227,6 +250,24 @@ async function receivingAddress(ctx: ProcessorContext, assetCode: string): Promi
   }
 }
 
+/**
+ * A return link as stored: an absolute http(s) URL, or null. Anything else (`javascript:`,
+ * `data:`, relative) is refused, since the checkout page renders it as a link.
+ */
+function returnUrl(field: string, input: string | undefined): string | null {
+  if (input === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    throw new InputError(field, "must be an absolute http(s) URL");
+  }
+  if ((url.protocol !== "http:" && url.protocol !== "https:") || url.username || url.password) {
+    throw new InputError(field, "must be an absolute http(s) URL without credentials");
+  }
+  return input;
+}
+
 function sameContent(invoice: InvoiceRecord, expected: bigint, r: CreateDeposit): string[] {
   const out: string[] = [];
   if (invoice.assetCode !== r.assetCode) out.push("assetCode");
@@ -234,6 +275,8 @@ function sameContent(invoice: InvoiceRecord, expected: bigint, r: CreateDeposit)
   if (JSON.stringify(invoice.metadata ?? null) !== JSON.stringify(r.metadata ?? null)) {
     out.push("metadata");
   }
+  if (invoice.successUrl !== (r.successUrl ?? null)) out.push("successUrl");
+  if (invoice.cancelUrl !== (r.cancelUrl ?? null)) out.push("cancelUrl");
   return out;
 }
 
@@ -275,6 +318,8 @@ export async function createDeposit(
     expectedText: r.expectedAmount,
     metadata: r.metadata ?? null,
     expiresAt: ctx.clock.now() + lifetime * 1000,
+    successUrl: returnUrl("successUrl", r.successUrl),
+    cancelUrl: returnUrl("cancelUrl", r.cancelUrl),
   };
   // Made before the transaction: the embedded database has one session, which the
   // transaction holds.
@@ -594,13 +639,13 @@ async function step(
       if (!payments.length) return (await move(ctx, invoice, "dropped")) !== null;
       if (payments.some((p) => p.confirmations < required)) return false;
       const total = payments.reduce((s, p) => s + p.amount, 0n);
-      const expected = invoice.expectedAmount;
-      const shortfall = expected - total;
-      const tolerated = expected * BigInt(ctx.config.public.underpaymentToleranceBps) / 10_000n;
-      if (expected === 0n || (shortfall >= 0n && shortfall <= tolerated)) {
-        return (await move(ctx, invoice, "settled_exact")) !== null;
-      }
-      if (shortfall < 0n) return (await move(ctx, invoice, "settled_over")) !== null;
+      const settled = settlementOf(
+        total,
+        invoice.expectedAmount,
+        ctx.config.public.underpaymentToleranceBps,
+      );
+      if (settled === "exact") return (await move(ctx, invoice, "settled_exact")) !== null;
+      if (settled === "over") return (await move(ctx, invoice, "settled_over")) !== null;
       // Less than expected: more may come while the window is open.
       if (windowOver) return (await move(ctx, invoice, "settled_under")) !== null;
       return false;

@@ -302,6 +302,14 @@ create index withdrawals_unnotified on withdrawals (id)
   where kind = 'user' and notified_status is distinct from status;
 `,
   },
+  {
+    version: 11,
+    name: "checkout page return links",
+    sql: `
+alter table invoices add column success_url text;
+alter table invoices add column cancel_url text;
+`,
+  },
 ];
 
 /**

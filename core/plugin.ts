@@ -285,6 +285,18 @@ export interface ChainDevnet {
   faucet(request: FaucetRequest): Promise<string>;
 }
 
+/** What a customer is asked to pay, for a wallet payment URI (see `ChainPlugin.paymentUri`). */
+export interface PaymentRequest {
+  /** The asset's code from config, e.g. `USDT_TON`. */
+  assetCode: string;
+  /** The receiving address, display form. */
+  address: string;
+  /** Base units; 0 means any amount (the URI then names none). */
+  amount: bigint;
+  /** The comment the payment must carry (memo chains), or null. */
+  memo: string | null;
+}
+
 /** A chain plugin instance, built by its factory from config. */
 export interface ChainPlugin {
   /** Chain name, e.g. `ton`. */
@@ -313,6 +325,12 @@ export interface ChainPlugin {
     comment: string | null,
     binaryComment: string | null,
   ): { field: "comment" | "binary_comment"; message: string } | null;
+  /**
+   * The wallet payment URI of a request (what the checkout page's QR code holds, e.g. TON's
+   * `ton://transfer/…`), or null when the asset is not this plugin's. Optional: a page without
+   * it shows the address as the QR code's content.
+   */
+  paymentUri?(request: PaymentRequest): string | null;
   /** Resolves a human-readable name to a display address, null when unknown. */
   resolve?(domain: string): Promise<string | null>;
   /** Present in devnet mode only. */

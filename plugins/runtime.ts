@@ -73,9 +73,15 @@ export async function startProcessor(
     onListen: () => {},
   }, app.fetch);
   const host = config.api.hostname === "0.0.0.0" ? "127.0.0.1" : config.api.hostname;
+  ctx.listenUrl = `http://${host}:${server.addr.port}`;
+  if (!config.public.baseUrl && config.network !== "devnet") {
+    log.warn("public.baseUrl is not set: deposits' paymentUrl uses the listening address", {
+      url: ctx.listenUrl,
+    });
+  }
   return {
     ctx,
-    url: `http://${host}:${server.addr.port}`,
+    url: ctx.listenUrl,
     async stop() {
       controller.abort();
       await server.shutdown();

@@ -34,6 +34,10 @@ export interface InvoiceRecord {
   /** When it was decided paid, paid over or wrong amount, unix milliseconds. */
   paidAt: number | null;
   refundWithdrawalId: bigint | null;
+  /** Where the checkout page sends the customer back once paid; null when not given. */
+  successUrl: string | null;
+  /** Where it sends the customer back when it ends unpaid; null when not given. */
+  cancelUrl: string | null;
 }
 
 /** A payment to an invoice, from its income, with its confirmations. */
@@ -56,7 +60,7 @@ const COLUMNS = `v.id::text as id, v.uuid::text as uuid, v.site_id, v.order_id, 
   v.asset_code, v.expected_amount::text as expected_amount, v.expected_text,
   v.address_id::text as address_id, a.address, a.display, v.memo, v.status, v.metadata,
   v.expires_at, v.created_at, v.updated_at, v.paid_at,
-  v.refund_withdrawal_id::text as refund_id`;
+  v.refund_withdrawal_id::text as refund_id, v.success_url, v.cancel_url`;
 const FROM = "invoices v join addresses a on a.id = v.address_id";
 
 function millis(value: unknown): number {
@@ -85,6 +89,8 @@ function toInvoice(r: Record<string, unknown>): InvoiceRecord {
     updatedAt: millis(r.updated_at),
     paidAt: r.paid_at === null ? null : millis(r.paid_at),
     refundWithdrawalId: r.refund_id === null ? null : big(r.refund_id),
+    successUrl: textOrNull(r.success_url),
+    cancelUrl: textOrNull(r.cancel_url),
   };
 }
 
@@ -102,6 +108,8 @@ export interface NewInvoice {
   metadata: Record<string, unknown> | null;
   /** Unix milliseconds. */
   expiresAt: number;
+  successUrl: string | null;
+  cancelUrl: string | null;
 }
 
 /** Memo as matched: case and whitespace do not matter. */
@@ -120,9 +128,10 @@ export async function insertInvoice(
 ): Promise<{ invoice: InvoiceRecord; created: boolean } | null> {
   const rows = await tx.query(
     `insert into invoices (uuid, site_id, order_id, chain, asset_code, expected_amount,
-       expected_text, address_id, memo, memo_key, status, metadata, expires_at)
+       expected_text, address_id, memo, memo_key, status, metadata, expires_at, success_url,
+       cancel_url)
      values ($1::uuid, $2, $3, $4, $5, $6::numeric, $7, $8, $9, $10, 'check', $11::jsonb,
-       to_timestamp($12::float8 / 1000))
+       to_timestamp($12::float8 / 1000), $13, $14)
      on conflict do nothing returning id::text as id`,
     [
       n.uuid,
@@ -137,6 +146,8 @@ export async function insertInvoice(
       n.memo === null ? null : memoKey(n.memo),
       n.metadata === null ? null : JSON.stringify(n.metadata),
       n.expiresAt,
+      n.successUrl,
+      n.cancelUrl,
     ],
   );
   if (rows.length) {
@@ -164,6 +175,22 @@ export async function invoiceByUuid(
     [uuid, siteId],
   );
   return rows.length ? toInvoice(rows[0]) : null;
+}
+
+/**
+ * An invoice by uuid alone, with its site's name: the checkout page's look-up, where the
+ * uuid itself is the customer's capability.
+ */
+export async function invoiceForCheckout(
+  db: Queryable,
+  uuid: string,
+): Promise<{ invoice: InvoiceRecord; siteName: string } | null> {
+  const rows = await db.query(
+    `select ${COLUMNS}, s.name as site_name from ${FROM} join sites s on s.id = v.site_id
+     where v.uuid = $1::uuid`,
+    [uuid],
+  );
+  return rows.length ? { invoice: toInvoice(rows[0]), siteName: String(rows[0].site_name) } : null;
 }
 
 /** A site's invoice for an order. */

@@ -10,6 +10,7 @@ import { formatTonAddress, parseTonAddress, type TonNetwork } from "./address.ts
 import { parseBinaryComment, validateWithdrawalMemo } from "./comment.ts";
 import { dnsRootFromConfig, resolveWallet } from "./dns.ts";
 import { JETTON_OPS, jettonWalletOf } from "./jetton.ts";
+import { tonPaymentUri } from "./payment_uri.ts";
 import { createTonScanner } from "./scanner.ts";
 import { createTonSender } from "./sender.ts";
 import { createToncenter } from "./toncenter.ts";
@@ -177,6 +178,12 @@ export async function createTonPlugin(
     assets,
     requiredConfirmations: 1,
     sharedDepositAddresses: true,
+    paymentUri(request) {
+      const asset = assets.find((a) => a.code === request.assetCode);
+      if (!asset) return null;
+      const master = masters.get(asset.code);
+      return tonPaymentUri(request, master ? formatTonAddress(master, network, true) : null);
+    },
     // A shard block is committed to the masterchain within seconds; the devnet seals both at
     // once, so there the masterchain time alone is proof.
     expiryMarginSeconds: network === "devnet" ? 0 : 30,

@@ -14,6 +14,7 @@ import { TRON_HOT_WALLET_INDEX, tronAccountKey } from "./derivation.ts";
 import { createTronNode } from "./node.ts";
 import { createTronScanner, FORK_WINDOW } from "./scanner.ts";
 import { createTronSender, type TronSenderToken } from "./sender.ts";
+import { tronPaymentUri } from "./payment_uri.ts";
 
 /** What the factory needs beside config. */
 export interface TronPluginOptions {
@@ -143,6 +144,10 @@ export async function createTronPlugin(
     assets,
     requiredConfirmations: tron.confirmations,
     sharedDepositAddresses: false,
+    paymentUri(request) {
+      const asset = assets.find((a) => a.code === request.assetCode);
+      return asset ? tronPaymentUri(request, asset.contract, asset.decimals) : null;
+    },
     // java-tron checks expiration against the time of the block that would include the
     // transaction, so an ingested block past it is proof, once that block is final: a fork
     // shallower than finality could still bring a branch that holds the transaction. Blocks

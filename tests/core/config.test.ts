@@ -324,3 +324,21 @@ Deno.test("bad TRON settings name their field", async () => {
     "tron.assets.USDT_TRC20.trxPrice",
   );
 });
+
+Deno.test("public.baseUrl and the checkout's frame ancestors must be http(s); PUBLIC_BASE_URL sets the base", () => {
+  const config = parseConfig(applyEnv({}, { PUBLIC_BASE_URL: "https://pay.example.com" }));
+  assert.equal(config.public.baseUrl, "https://pay.example.com");
+  for (const bad of ["javascript:alert(1)", "ftp://pay.example.com", "pay.example.com"]) {
+    assert.throws(() => parseConfig({ public: { baseUrl: bad } }), /public\.baseUrl/, bad);
+    assert.throws(
+      () => parseConfig({ public: { checkoutFrameAncestors: [bad] } }),
+      /public\.checkoutFrameAncestors\.0/,
+      bad,
+    );
+  }
+  assert.deepEqual(
+    parseConfig({ public: { checkoutFrameAncestors: ["https://shop.example"] } }).public
+      .checkoutFrameAncestors,
+    ["https://shop.example"],
+  );
+});
