@@ -1316,7 +1316,6 @@ export class TronChain {
     blockTimeStamp: number,
   ): TxInfo {
     const v = tx.raw_data.contract[0].parameter.value;
-    const owner = String(v.owner_address);
     const bandwidth = this.chargeBandwidth(acc, tx);
     const data = String(v.data ?? "").toLowerCase();
     const callValue = BigInt(v.call_value ?? 0);
