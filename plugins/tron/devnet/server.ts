@@ -109,9 +109,10 @@ export interface TronDevnet {
   /**
    * Sends `amount` sun from the faucet through the forwarder contract (a signed
    * `forward(address)` call with that value), so it reaches `to` as an internal transaction;
-   * resolves with the txid once accepted.
+   * resolves with the txid once accepted. A `feeLimit` (sun, default 1000 TRX) too small for
+   * the call makes it run out of energy, its internal transaction rejected.
    */
-  faucetViaContract(to: string, amount: bigint): Promise<string>;
+  faucetViaContract(to: string, amount: bigint, options?: { feeLimit?: number }): Promise<string>;
   /**
    * Sends `amount` of the devnet's TRC10 token ({@link TronDevnet.trc10}) from the faucet with
    * a signed `TransferAssetContract`; resolves with the txid once accepted.
@@ -292,7 +293,7 @@ export function startTronDevnet(options: TronDevnetOptions = {}): Promise<TronDe
     );
   }
 
-  function faucetViaContract(to: string, amount: bigint): string {
+  function faucetViaContract(to: string, amount: bigint, feeLimit = 1_000_000_000): string {
     const callData = functionSelector("forward(address)") + "0".repeat(24) +
       toHex41(to, "to").slice(2);
     return submit(
@@ -300,7 +301,7 @@ export function startTronDevnet(options: TronDevnetOptions = {}): Promise<TronDe
         chain.faucet.hex,
         chain.forwarder.hex,
         callData,
-        1_000_000_000,
+        feeLimit,
         Number(amount),
       ),
       chain.faucetKey,
@@ -690,7 +691,8 @@ export function startTronDevnet(options: TronDevnetOptions = {}): Promise<TronDe
     faucetTrx: (to, amount) => Promise.resolve().then(() => faucetTrx(to, amount)),
     faucetToken: (symbol, to, amount) =>
       Promise.resolve().then(() => faucetToken(symbol, to, amount)),
-    faucetViaContract: (to, amount) => Promise.resolve().then(() => faucetViaContract(to, amount)),
+    faucetViaContract: (to, amount, options) =>
+      Promise.resolve().then(() => faucetViaContract(to, amount, options?.feeLimit)),
     faucetTrc10: (to, amount) => Promise.resolve().then(() => faucetTrc10(to, amount)),
     forwarder: chain.forwarder.address,
     trc10: DEVNET_TRC10_ID,
