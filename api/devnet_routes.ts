@@ -43,6 +43,7 @@ export function registerDevnetRoutes(
       amount: body.amount,
       comment: body.comment,
       forwardAmount: body.forward_amount ?? null,
+      ...(body.via === undefined ? {} : { via: body.via }),
     });
     return c.json({ tx_hash: txHash });
   });

@@ -122,6 +122,8 @@ export const faucetBody = z.strictObject({
     "must be a decimal string of base units",
   )
     .transform(BigInt).optional(),
+  /** How the devnet pays (chain-specific, e.g. TRON's `contract`); the plugin refuses others. */
+  via: z.string().regex(/^[a-z0-9_]{1,32}$/, "must be a payment route name").optional(),
 });
 
 /** Longest merchant site name accepted. */

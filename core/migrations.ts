@@ -310,6 +310,19 @@ alter table invoices add column success_url text;
 alter table invoices add column cancel_url text;
 `,
   },
+  {
+    version: 12,
+    name: "unrecognized transfers keyed by event index, as incomes are",
+    // One transaction can put several unrecognized values on our deposits (TRON: TRC10 sent by
+    // internal transactions next to an unknown token's logs); unique by tx hash alone, all but
+    // the first would be dropped.
+    sql: `
+alter table unrecognized_transfers add column event_index int not null default 0;
+alter table unrecognized_transfers drop constraint unrecognized_transfers_chain_tx_hash_key;
+alter table unrecognized_transfers add constraint unrecognized_transfers_chain_tx_event_key
+  unique (chain, tx_hash, event_index);
+`,
+  },
 ];
 
 /**

@@ -112,6 +112,8 @@ export interface UnrecognizedTransfer {
   comment: string | null;
   binaryComment: string | null;
   txHash: string;
+  /** Position within the transaction, as for incomes; with `txHash` its identity (default 0). */
+  eventIndex?: number;
   time: number;
 }
 
@@ -275,6 +277,11 @@ export interface FaucetRequest {
   comment: string | null;
   /** For token transfers that carry native coin along (TON jettons): how much; null = default. */
   forwardAmount: bigint | null;
+  /**
+   * How the devnet pays, in the plugin's own terms (TRON: `contract`, through a contract's
+   * internal transaction); null or absent: the plain transfer.
+   */
+  via?: string | null;
 }
 
 /** Devnet controls a plugin exposes when it runs against its own devnet. */

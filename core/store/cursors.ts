@@ -88,10 +88,10 @@ export async function commitBlock(
   for (const u of block.unrecognized ?? []) {
     await tx.query(
       `insert into unrecognized_transfers (chain, address_id, token, source_address, amount,
-         comment, binary_comment, tx_hash, block_time, block_height)
-       select $1, a.id, $3, $4, $5::numeric, $6, $7, $8, $9, $10 from addresses a
+         comment, binary_comment, tx_hash, block_time, block_height, event_index)
+       select $1, a.id, $3, $4, $5::numeric, $6, $7, $8, $9, $10, $11 from addresses a
        where a.chain = $1 and a.address = $2
-       on conflict (chain, tx_hash) do nothing`,
+       on conflict (chain, tx_hash, event_index) do nothing`,
       [
         chain,
         u.to,
@@ -103,6 +103,7 @@ export async function commitBlock(
         u.txHash,
         u.time,
         block.cursor.height,
+        u.eventIndex ?? 0,
       ],
     );
   }

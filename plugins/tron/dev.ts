@@ -16,10 +16,23 @@ export function tronDevnetControls(devnet: TronDevnet): ChainDevnet {
         endpoint: devnet.endpoint,
         height: devnet.height(),
         tokens: { ...devnet.tokens },
+        forwarder: devnet.forwarder,
+        trc10: devnet.trc10,
       });
     },
     async faucet(request: FaucetRequest): Promise<string> {
       if (request.comment) throw new InputError("comment", "TRON transfers carry no memo");
+      const via = request.via ?? null;
+      if (via !== null && via !== "contract") {
+        throw new InputError("via", 'the TRON faucet pays directly or via "contract"');
+      }
+      if (via === "contract") {
+        // TRX through the devnet's forwarder contract: it arrives as an internal transaction.
+        if (request.currency !== "TRX") {
+          throw new InputError("via", "only TRX can be paid through the forwarder contract");
+        }
+        return await devnet.faucetViaContract(request.to, request.amount);
+      }
       if (request.currency === "TRX") return await devnet.faucetTrx(request.to, request.amount);
       if (!devnet.tokens[request.currency]) {
         throw new InputError("currency", `the TRON faucet has no ${request.currency}`);

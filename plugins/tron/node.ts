@@ -1,6 +1,12 @@
 /**
- * The few TRON full-node HTTP calls the scanner makes (`/wallet/getnowblock`,
+ * The few TRON full-node HTTP calls the scanner makes (`/wallet/getblock` for the head,
  * `/wallet/getblockbynum`, `/wallet/gettransactioninfobyblocknum`), typed with zod.
+ *
+ * The head is asked with `getblock {"detail": false}` (java-tron's `GetBlockServlet` with no
+ * `id_or_num` serves the head block, and `Wallet.getBlock` clears its transactions unless
+ * `detail` is true), so a poll costs a header, not `getnowblock`'s whole block with every
+ * transaction. A node without `/wallet/getblock` (older than java-tron 4.7.1) answers 404;
+ * the client then falls back to `getnowblock` for good.
  *
  * Errors are {@link TronNodeError}s whose message names the call and what went wrong, but never
  * the endpoint URL or the API key (both may be secrets in logs).
@@ -57,6 +63,20 @@ const log = z.object({
   data: z.string().optional(),
 });
 
+// java-tron's `InternalTransaction` (core/Tron.proto) as `JsonFormat` prints it: bytes in hex
+// (`note` too), defaults omitted (`rejected: false`, a zero `callValue`, an empty `tokenId`).
+const internalTransaction = z.object({
+  hash: z.string().optional(),
+  caller_address: z.string().optional(),
+  transferTo_address: z.string().optional(),
+  callValueInfo: z.array(z.object({
+    callValue: int.optional(),
+    tokenId: z.string().optional(),
+  })).optional(),
+  note: z.string().optional(),
+  rejected: z.boolean().optional(),
+});
+
 const transactionInfo = z.object({
   id: z.string().regex(/^[0-9a-fA-F]{64}$/).transform((s) => s.toLowerCase()),
   fee: int.optional(),
@@ -65,6 +85,7 @@ const transactionInfo = z.object({
   result: z.string().optional(),
   receipt: z.object({ result: z.string().optional() }).optional(),
   log: z.array(log).optional(),
+  internal_transactions: z.array(internalTransaction).optional(),
 });
 
 /** Head block summary. */
@@ -107,11 +128,35 @@ export interface TronNodeTransactionInfo {
   result?: string;
   receipt?: { result?: string };
   log?: { address?: string; topics?: string[]; data?: string }[];
+  /** Calls and value transfers made by contracts (present when the node saves them). */
+  internal_transactions?: TronInternalTransaction[];
+}
+
+/**
+ * One internal transaction of a transaction info (java-tron's `InternalTransaction`): a call or
+ * value transfer a contract made. Addresses are `41…` hex, `note` is hex of `call`, `create`,
+ * `suicide` (or, on nodes with `saveFeaturedInternalTx`, staking notes that move no TRX).
+ */
+export interface TronInternalTransaction {
+  hash?: string;
+  /** The contract that sent it. */
+  caller_address?: string;
+  /** Who received the value. */
+  transferTo_address?: string;
+  /**
+   * What it carried: the first entry is TRX (`callValue` sun, no `tokenId`), any further entry a
+   * TRC10 token (`tokenId`, `callValue` in its units). Zero values are omitted, so `[{}]` is a
+   * call without value.
+   */
+  callValueInfo?: { callValue?: number; tokenId?: string }[];
+  note?: string;
+  /** True when the call was rolled back (a revert, or the whole transaction failed). */
+  rejected?: boolean;
 }
 
 /** The node calls the scanner needs. */
 export interface TronNode {
-  /** The head block as the node reports it. */
+  /** The head block's header as the node reports it (no transactions are fetched). */
   nowBlock(): Promise<TronHead>;
   /** Block `num` with its transactions (addresses base58), or null when the node lacks it. */
   blockByNum(num: number): Promise<TronBlock | null>;
@@ -291,8 +336,21 @@ export function createTronNode(options: TronNodeOptions): TronNode & TronWalletA
     return parsed.data;
   }
 
+  /** Set once the node answered 404 to `getblock`: it predates the call. */
+  let noGetBlock = false;
+
   return {
     async nowBlock(): Promise<TronHead> {
+      if (!noGetBlock) {
+        try {
+          return headOf(check("getblock", block, await call("getblock", { detail: false })));
+        } catch (error) {
+          if (!(error instanceof TronNodeError) || error.message !== "getblock: HTTP 404") {
+            throw error;
+          }
+          noGetBlock = true;
+        }
+      }
       return headOf(check("getnowblock", block, await call("getnowblock", {})));
     },
 

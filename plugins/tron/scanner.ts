@@ -12,14 +12,30 @@
  *   A block the node does not have (a lagging backend answering `{}`) is also null.
  * - Block and transaction infos must both load, and every transaction of the block must have
  *   its info; otherwise `next` throws and the caller retries the same block.
- * - `lookup` is called exactly once per block, with every recipient of a successful TRX or
- *   TRC20 transfer (any contract) and every transaction owner (for sightings), base58.
+ * - Head: the node is asked for its head (a header only, see `node.ts`) only when the cursor has
+ *   reached the last head seen; blocks below it are read straight away. Each block is read
+ *   once (`getblockbynum` and `gettransactioninfobyblocknum`), and only again to resolve a fork.
+ * - `lookup` is called exactly once per block, with every recipient of a successful TRX, TRC10
+ *   or TRC20 transfer (any contract, internal transactions included) and every transaction
+ *   owner (for sightings), base58.
  * - Incomes go to deposits only (not the hot wallet), and only in the currency the deposit was
  *   created for: a TRX deposit receiving USDT (or the other way round) yields no income.
- * - TRC20 incomes come from `Transfer` logs of configured contracts only (receipt SUCCESS);
- *   `eventIndex` is the log index. TRX incomes have `eventIndex` 0 (one contract per tx).
- * - Token transfers to a deposit that are no income (an unconfigured contract, or a token the
- *   deposit was not made for) are reported as unrecognized, never as incomes.
+ * - TRC20 incomes come from `Transfer` logs of configured contracts only (receipt SUCCESS).
+ *   TRX incomes come from successful `TransferContract`s and from the internal transactions of
+ *   successful contract calls (TRX a contract sent: exchange payouts, smart-contract wallets),
+ *   never from a `rejected` one, with the contract as sender.
+ * - `eventIndex`, with the txid the income's identity, must never collide within a
+ *   transaction: a Transfer log is its index in `log` (0, 1, …); a `TransferContract` or
+ *   `TransferAssetContract` is 0, and its transaction has no logs and no internal
+ *   transactions; the value entries of internal transactions (`callValueInfo`, flattened in
+ *   order over `internal_transactions`) are -1, -2, …. Negative indexes cannot meet a log index
+ *   whatever the number of logs, and the flattened numbering keeps a TRX entry and the TRC10
+ *   entries of one internal transaction apart.
+ * - Value on a deposit that is no income is reported as unrecognized, never as income: an
+ *   unconfigured TRC20 contract, a configured token the deposit was not made for, and TRC10
+ *   (`TransferAssetContract`, internal transfers with a `tokenId`; token `TRC10:<id>`). TRX
+ *   sent to a token deposit stays unreported: the hot wallet sends TRX to token deposits for
+ *   their sweep fees all the time.
  * - Sightings: every transaction owned by one of our accounts; `payloadId` = `txHash` = txid.
  *   `outKeys` is `[txid]` when the contract succeeded (TRX: `contractRet` SUCCESS; contract
  *   calls: receipt SUCCESS and result not FAILED), else `[]`; `outAmounts` follows `outKeys`
@@ -39,7 +55,13 @@ import type {
 } from "../../core/plugin.ts";
 import { parseTronAddress } from "./address.ts";
 import { decodeTrc20Transfers } from "./logs.ts";
-import type { TronBlock, TronBlockTransaction, TronNode, TronNodeTransactionInfo } from "./node.ts";
+import type {
+  TronBlock,
+  TronBlockTransaction,
+  TronInternalTransaction,
+  TronNode,
+  TronNodeTransactionInfo,
+} from "./node.ts";
 
 /** An asset the scanner recognises: TRX (`contract` null) or a TRC20 token. */
 export interface TronScannerAsset {
@@ -102,6 +124,47 @@ function transferCallAmount(data: unknown): bigint | null {
   return BigInt("0x" + d.slice(8 + 64, 8 + 128));
 }
 
+/** Prefix of a TRC10 token in `UnrecognizedTransfer.token`: TRC10 ids are numbers, not addresses. */
+export const TRC10_TOKEN_PREFIX = "TRC10:";
+
+/**
+ * Notes of the internal transactions that move value (java-tron's `Program`: a `CALL` with value,
+ * a `CREATE` endowment, a `SELFDESTRUCT` balance), hex as the node prints them. Nodes with
+ * `saveFeaturedInternalTx` also list staking operations (`freezeBalanceV2ForEnergy`,
+ * `delegateResourceOfEnergy`, …) whose `callValue` is an amount staked or lent, not TRX paid.
+ */
+const VALUE_NOTES = new Set(
+  ["call", "create", "suicide"].map((n) =>
+    [...new TextEncoder().encode(n)].map((b) => b.toString(16).padStart(2, "0")).join("")
+  ),
+);
+
+/** A value entry of an internal transaction, with its `eventIndex`. */
+interface InternalValue {
+  internal: TronInternalTransaction;
+  /** TRC10 id, or null for TRX. */
+  tokenId: string | null;
+  amount: bigint;
+  eventIndex: number;
+}
+
+/** Every value entry of the internal transactions, numbered -1, -2, … (see the module notes). */
+function internalValues(info: TronNodeTransactionInfo): InternalValue[] {
+  const out: InternalValue[] = [];
+  let k = 0;
+  for (const internal of info.internal_transactions ?? []) {
+    for (const entry of internal.callValueInfo ?? []) {
+      k++;
+      const amount = amountOf(entry.callValue ?? 0);
+      if (internal.rejected === true || amount === null || amount === 0n) continue;
+      if (!VALUE_NOTES.has((internal.note ?? "").toLowerCase())) continue;
+      const tokenId = entry.tokenId === undefined || entry.tokenId === "" ? null : entry.tokenId;
+      out.push({ internal, tokenId, amount, eventIndex: -k });
+    }
+  }
+  return out;
+}
+
 /** Whether the transaction's contract executed successfully. */
 function succeeded(tx: TronBlockTransaction, info: TronNodeTransactionInfo): boolean {
   const ret = tx.ret?.[0]?.contractRet;
@@ -158,13 +221,21 @@ export function createTronScanner(node: TronNode, options: TronScannerOptions): 
   > {
     const time = Math.floor(block.timestamp / 1000);
     const height = BigInt(block.number);
-    /** A transfer to someone; `currency` null for a token no asset is configured for. */
+    /**
+     * A transfer to someone. `currency` is the asset it would credit (null: none is configured
+     * for it); `token` names it when it reaches a deposit that does not count it (null: not
+     * reported, TRX to a token deposit).
+     */
     type Candidate =
       & Omit<IncomeEvent, "blockHeight" | "time" | "comment" | "binaryComment" | "currency">
-      & { currency: string | null; contract: string | null };
+      & { currency: string | null; token: string | null };
     const candidates: Candidate[] = [];
     const owned: { tx: TronBlockTransaction; owner: string; info: TronNodeTransactionInfo }[] = [];
     const addresses = new Set<string>();
+    const add = (candidate: Candidate): void => {
+      addresses.add(candidate.to);
+      candidates.push(candidate);
+    };
 
     for (const tx of block.transactions) {
       const info = infos.get(tx.txID)!;
@@ -175,17 +246,18 @@ export function createTronScanner(node: TronNode, options: TronScannerOptions): 
         addresses.add(owner);
         owned.push({ tx, owner, info });
       }
+      const ok = tx.ret?.[0]?.contractRet === "SUCCESS";
       if (
-        trx !== null && contract.type === "TransferContract" &&
-        tx.ret?.[0]?.contractRet === "SUCCESS"
+        ok && (contract.type === "TransferContract" || contract.type === "TransferAssetContract")
       ) {
         const to = canonical(value.to_address);
         const amount = amountOf(value.amount);
         if (to !== null && amount !== null && amount > 0n) {
-          addresses.add(to);
-          candidates.push({
-            currency: trx,
-            contract: null,
+          const trc10 = contract.type === "TransferAssetContract";
+          const assetName = typeof value.asset_name === "string" ? value.asset_name : "";
+          add({
+            currency: trc10 ? null : trx,
+            token: trc10 ? TRC10_TOKEN_PREFIX + assetName : null,
             to,
             from: owner,
             amount,
@@ -195,10 +267,9 @@ export function createTronScanner(node: TronNode, options: TronScannerOptions): 
         }
       }
       for (const t of decodeTrc20Transfers(info, "any")) {
-        addresses.add(t.to);
-        candidates.push({
+        add({
           currency: tokens.get(t.contract) ?? null,
-          contract: t.contract,
+          token: t.contract,
           to: t.to,
           from: t.from,
           amount: t.amount,
@@ -206,13 +277,30 @@ export function createTronScanner(node: TronNode, options: TronScannerOptions): 
           eventIndex: t.logIndex,
         });
       }
+      // Both the transaction's result and its info must say it succeeded: a failed call's
+      // internal transactions moved nothing, whether or not the node marked them rejected.
+      if (ok && succeeded(tx, info)) {
+        for (const v of internalValues(info)) {
+          const to = canonical(v.internal.transferTo_address);
+          if (to === null) continue;
+          add({
+            currency: v.tokenId === null ? trx : null,
+            token: v.tokenId === null ? null : TRC10_TOKEN_PREFIX + v.tokenId,
+            to,
+            from: canonical(v.internal.caller_address),
+            amount: v.amount,
+            txHash: tx.txID,
+            eventIndex: v.eventIndex,
+          });
+        }
+      }
     }
 
     const ours = await lookup([...addresses]);
 
     const incomes: IncomeEvent[] = [];
     const unrecognized: UnrecognizedTransfer[] = [];
-    for (const { contract, currency, ...c } of candidates) {
+    for (const { token, currency, ...c } of candidates) {
       const account = ours.get(c.to);
       if (!account || account.kind !== "deposit" || account.owner !== null) continue;
       if (currency !== null && account.currency === currency) {
@@ -224,17 +312,18 @@ export function createTronScanner(node: TronNode, options: TronScannerOptions): 
           blockHeight: height,
           time,
         });
-      } else if (contract !== null) {
+      } else if (token !== null) {
         // An unknown token, or a known one sent to a deposit made for another currency: the
         // tokens sit on our address, so a person gets to see them.
         unrecognized.push({
           to: c.to,
-          token: contract,
+          token,
           from: c.from,
           amount: c.amount,
           comment: null,
           binaryComment: null,
           txHash: c.txHash,
+          eventIndex: c.eventIndex,
           time,
         });
       }
@@ -294,9 +383,16 @@ export function createTronScanner(node: TronNode, options: TronScannerOptions): 
     );
   }
 
+  /**
+   * The highest head the node reported; blocks up to it exist, so reading them needs no head
+   * request. -1 until the first head request, and again after the node lacked a block.
+   */
+  let knownHead = -1;
+
   return {
     async initialCursor(): Promise<Cursor> {
       const head = await node.nowBlock();
+      knownHead = Math.max(knownHead, head.number);
       return {
         height: BigInt(head.number),
         time: Math.floor(head.timestamp / 1000),
@@ -306,11 +402,21 @@ export function createTronScanner(node: TronNode, options: TronScannerOptions): 
 
     async next(cursor: Cursor, lookup: AccountLookup): Promise<ScannedBlock | Rollback | null> {
       const num = Number(cursor.height) + 1;
-      const head = await node.nowBlock();
-      // A node behind the cursor (another backend, a restart) is waited for, never followed back.
-      if (head.number < num) return null;
+      if (num > knownHead) {
+        // Caught up with the last head seen: only now is the head worth a request.
+        const head = await node.nowBlock();
+        // A node behind the cursor (another backend, a restart) is waited for, never followed
+        // back.
+        if (head.number < num) return null;
+        knownHead = head.number;
+      }
       const loaded = await load(num);
-      if (loaded === null) return null;
+      if (loaded === null) {
+        // The node (or the backend behind a balancer that answered) lacks a block it reported:
+        // ask for the head again next time rather than trust the old one.
+        knownHead = -1;
+        return null;
+      }
       const { block, infos } = loaded;
       const state = stateOf(cursor);
       if (state.blockId && block.parentId && block.parentId !== state.blockId) {

@@ -151,6 +151,8 @@ export interface Account {
   readonly delegatedOut: PerResource;
   /** Stake other accounts delegated to this one, sun. */
   readonly acquired: PerResource;
+  /** TRC10 balances by token id (`assetV2`). */
+  readonly assets: Record<string, bigint>;
 }
 
 /** A TRC20 contract of the ledger. */
@@ -237,6 +239,8 @@ export interface SignedTxInput {
   raw_data_hex?: unknown;
   /** Signatures. */
   signature?: unknown;
+  /** Whether `raw_data` is in `visible` form (base58 addresses, text names). */
+  visible?: unknown;
 }
 
 /** Error carrying a node error code (`CONTRACT_VALIDATE_ERROR`, …). */
@@ -253,6 +257,20 @@ const SELECTOR_DECIMALS = "313ce567";
 const SELECTOR_SYMBOL = "95d89b41";
 const SELECTOR_NAME = "06fdde03";
 const SELECTOR_TOTAL_SUPPLY = "18160ddd";
+/** `forward(address)` of the devnet's forwarder contract: pays the call's value to the address. */
+export const SELECTOR_FORWARD: string = hexCodec.encode(
+  keccak_256(new TextEncoder().encode("forward(address)")),
+).slice(0, 8);
+/** Energy of a forward to an existing account (a value `CALL`, java-tron charges about 9k). */
+export const FORWARD_ENERGY = 12_000;
+/** Energy of a forward that creates its recipient (TVM charges account creation on top). */
+export const FORWARD_NEW_ACCOUNT_ENERGY = 37_000;
+/** Id of the devnet's TRC10 token (java-tron numbers TRC10 tokens from 1000001). */
+export const DEVNET_TRC10_ID = "1000001";
+/** Supply of the devnet's TRC10 token, all held by the faucet. */
+const TRC10_SUPPLY = 100_000_000_000_000n;
+/** `call` as java-tron stores an internal transaction's note: the bytes, printed in hex. */
+const NOTE_CALL = "63616c6c";
 
 /** First 4 bytes of keccak256 of a function signature, hex. */
 export function functionSelector(signature: string): string {
@@ -280,6 +298,24 @@ export function toHex41(input: unknown, what: string): string {
   const parsed = parseTronAddress(input);
   if ("error" in parsed) throw new NodeError("OTHER_ERROR", `${what}: ${parsed.error}`);
   return parsed.hex;
+}
+
+/**
+ * An internal transaction's `hash` as java-tron computes it (`InternalTransaction.getHash`):
+ * keccak256(parent hash ‖ receive address ‖ call data ‖ int64 value ‖ int64 nonce), the parent
+ * being the transaction for a call the transaction's own contract makes.
+ */
+function internalTxHash(
+  parent: string,
+  receiver: string,
+  data: string,
+  value: bigint,
+  nonce: number,
+): string {
+  const int64 = (n: bigint): string => BigInt.asUintN(64, n).toString(16).padStart(16, "0");
+  return hexCodec.encode(
+    keccak_256(hexCodec.decode(parent + receiver + data + int64(value) + int64(BigInt(nonce)))),
+  );
 }
 
 /** Deterministic 32-byte key for a devnet role. */
@@ -340,6 +376,11 @@ export class TronChain {
   readonly faucetKey: string = devnetKey("faucet");
   /** Faucet address, both forms. */
   readonly faucet: { address: string; hex: string };
+  /**
+   * The forwarder: a contract whose `forward(address)` sends the call's TRX on to the address,
+   * so TRX reaches it as an internal transaction, as exchanges' and smart wallets' payouts do.
+   */
+  readonly forwarder: { address: string; hex: string };
   /** Block producer key and address. */
   private readonly witnessKey = devnetKey("witness");
   private readonly witnessHex: string;
@@ -388,7 +429,17 @@ export class TronChain {
       this.tokens.set(spec.symbol, token);
       this.tokensByHex.set(hex, token);
     }
+    faucetAccount.assets[DEVNET_TRC10_ID] = TRC10_SUPPLY;
+    const forwarderHex = "41" +
+      hexCodec.encode(sha256(new TextEncoder().encode("tron-devnet:forwarder"))).slice(0, 40);
+    this.forwarder = { hex: forwarderHex, address: tronAddressFromHex(forwarderHex) };
+    this.accounts.set(forwarderHex, this.newAccount(now));
     this.seal([], [], now);
+  }
+
+  /** Whether `hex` is one of the devnet's contracts (its TRC20s or the forwarder). */
+  isContract(hex: string): boolean {
+    return this.tokensByHex.has(hex) || hex === this.forwarder.hex;
   }
 
   private newAccount(now: number): Account {
@@ -402,6 +453,7 @@ export class TronChain {
       frozen: { BANDWIDTH: 0n, ENERGY: 0n },
       delegatedOut: { BANDWIDTH: 0n, ENERGY: 0n },
       acquired: { BANDWIDTH: 0n, ENERGY: 0n },
+      assets: {},
     };
   }
 
@@ -562,6 +614,46 @@ export class TronChain {
     });
   }
 
+  /**
+   * Builds an unsigned TRC10 transfer (`transferasset`); `assetId` is the token id, stored as
+   * java-tron does: the UTF-8 bytes of the id, hex in `raw_data` JSON.
+   */
+  buildTransferAsset(owner: string, to: string, assetId: string, amount: bigint): StoredTx {
+    this.validateTransferAsset(owner, to, utf8Hex(assetId), amount);
+    return this.unsigned({
+      contract: [{
+        parameter: {
+          value: {
+            asset_name: utf8Hex(assetId),
+            owner_address: owner,
+            to_address: to,
+            amount: Number(amount),
+          },
+          type_url: typeUrl("TransferAssetContract"),
+        },
+        type: "TransferAssetContract",
+      }],
+      ...this.refParams(),
+    });
+  }
+
+  /** java-tron's `TransferAssetActuator` checks (messages as it words them); `assetHex` is hex. */
+  private validateTransferAsset(owner: string, to: string, assetHex: string, amount: bigint): void {
+    const fail = (message: string): never => {
+      throw new NodeError("CONTRACT_VALIDATE_ERROR", message);
+    };
+    if (amount <= 0n) fail("Amount must be greater than 0.");
+    if (owner === to) fail("Cannot transfer asset to yourself.");
+    const acc = this.account(owner);
+    if (!acc) return fail("No owner account!");
+    const id = new TextDecoder().decode(hexCodec.decode(assetHex));
+    if (id !== DEVNET_TRC10_ID) fail("No asset!");
+    if ((acc.assets[id] ?? 0n) < amount) fail("assetBalance is not sufficient.");
+    if (!this.accounts.has(to) && acc.balance < CREATE_NEW_ACCOUNT_FEE_SUN) {
+      fail("Validate TransferAssetActuator error, insufficient fee.");
+    }
+  }
+
   /** Builds an unsigned contract call (`triggersmartcontract`). */
   buildTrigger(
     owner: string,
@@ -576,7 +668,7 @@ export class TronChain {
         "Validate TriggerSmartContract error, no OwnerAccount.",
       );
     }
-    if (!this.token(contract)) {
+    if (!this.isContract(contract)) {
       throw new NodeError("CONTRACT_VALIDATE_ERROR", "No contract or not a smart contract");
     }
     const value: Record<string, string | number> = {
@@ -769,7 +861,10 @@ export class TronChain {
     try {
       let rawHex: string;
       if (input.raw_data && typeof input.raw_data === "object") {
-        rawHex = hexCodec.encode(encodeRawData(input.raw_data as RawDataJson));
+        // As java-tron's `Util.packTransaction`, the JSON is read in the form `visible` names.
+        rawHex = hexCodec.encode(
+          encodeRawData(input.raw_data as RawDataJson, input.visible === true),
+        );
       } else if (typeof input.raw_data_hex === "string") {
         rawHex = input.raw_data_hex.toLowerCase();
       } else {
@@ -868,9 +963,23 @@ export class TronChain {
           "Validate TriggerSmartContract error, no OwnerAccount.",
         );
       }
-      if (!this.token(String(v.contract_address))) {
+      if (!this.isContract(String(v.contract_address))) {
         throw new NodeError("CONTRACT_VALIDATE_ERROR", "No contract or not a smart contract");
       }
+      // java-tron's VMActuator refuses a call whose value the owner cannot pay, before the VM.
+      if (BigInt(v.call_value ?? 0) > this.account(owner)!.balance) {
+        throw new NodeError(
+          "CONTRACT_VALIDATE_ERROR",
+          "Validate InternalTransfer error, balance is not sufficient.",
+        );
+      }
+    } else if (c.type === "TransferAssetContract") {
+      this.validateTransferAsset(
+        owner,
+        String(v.to_address),
+        String(v.asset_name ?? ""),
+        BigInt(v.amount ?? 0),
+      );
     } else if (STAKE_CONTRACTS.has(c.type)) {
       const acc = this.account(owner);
       this.validateStake(c, acc ? this.bandwidthBurn(acc, tx) : 0n);
@@ -1154,6 +1263,126 @@ export class TronChain {
     }
   }
 
+  /**
+   * A TRC10 transfer, as java-tron's `TransferAssetActuator`: bandwidth as for TRX, a recipient
+   * that does not exist is created for the same 1.1 TRX, and the info has no receipt result.
+   */
+  private executeTransferAsset(
+    tx: StoredTx,
+    acc: Account,
+    info: TxInfo,
+    blockNumber: number,
+    blockTimeStamp: number,
+  ): TxInfo {
+    const v = tx.raw_data.contract[0].parameter.value;
+    const to = String(v.to_address);
+    const id = new TextDecoder().decode(hexCodec.decode(String(v.asset_name)));
+    const amount = BigInt(v.amount);
+    let fee: bigint;
+    let receipt: TxInfo;
+    if (!this.accounts.has(to)) {
+      fee = CREATE_NEW_ACCOUNT_FEE_SUN + CREATE_ACCOUNT_NET_FEE_SUN;
+      acc.balance -= fee;
+      receipt = { net_fee: Number(CREATE_ACCOUNT_NET_FEE_SUN) };
+      this.accounts.set(to, this.newAccount(blockTimeStamp));
+    } else {
+      const charged = this.chargeBandwidth(acc, tx);
+      fee = charged.fee;
+      receipt = charged.receipt;
+    }
+    acc.assets[id] = (acc.assets[id] ?? 0n) - amount;
+    const recipient = this.accounts.get(to)!;
+    recipient.assets[id] = (recipient.assets[id] ?? 0n) + amount;
+    if (fee > 0n) info.fee = Number(fee);
+    Object.assign(info, { blockNumber, blockTimeStamp, contractResult: [""], receipt });
+    tx.contractRet = "SUCCESS";
+    return info;
+  }
+
+  /**
+   * A call of the forwarder's `forward(address)`: the call's value goes to the contract, which
+   * sends it on with a value `CALL`. The info reports that `CALL` as java-tron does (its
+   * `TransactionUtil.buildInternalTransaction`, fields in `InternalTransaction` proto order,
+   * defaults omitted): `hash`, `caller_address` = the forwarder, `transferTo_address`,
+   * `callValueInfo: [{callValue}]`, `note` = hex of `call`. Out of energy, nothing moves and the
+   * internal transaction stays listed with `rejected: true`, as java-tron's
+   * `rejectInternalTransactions` leaves it. Anything but `forward(address)` with a value reverts.
+   */
+  private executeForward(
+    tx: StoredTx,
+    acc: Account,
+    info: TxInfo,
+    blockNumber: number,
+    blockTimeStamp: number,
+  ): TxInfo {
+    const v = tx.raw_data.contract[0].parameter.value;
+    const bandwidth = this.chargeBandwidth(acc, tx);
+    const data = String(v.data ?? "").toLowerCase();
+    const callValue = BigInt(v.call_value ?? 0);
+    const to = data.startsWith(SELECTOR_FORWARD) && data.length >= 8 + 64
+      ? "41" + data.slice(8 + 24, 8 + 64)
+      : null;
+    const valid = to !== null && callValue > 0n && to !== this.forwarder.hex;
+    const needed = !valid
+      ? REVERT_ENERGY
+      : this.accounts.has(to)
+      ? FORWARD_ENERGY
+      : FORWARD_NEW_ACCOUNT_ENERGY;
+    const staked = Math.max(0, this.energyLimit(acc) - acc.energyUsed);
+    const feeLimit = BigInt(tx.raw_data.fee_limit ?? 0);
+    // The call value is paid before the VM runs, so only the rest of the balance buys energy.
+    const spendable = acc.balance - callValue;
+    const allowance = feeLimit < spendable ? feeLimit : spendable;
+    const burnable = Number(allowance / ENERGY_PRICE_SUN);
+    const enough = needed <= staked + burnable;
+    const fromStake = enough ? Math.min(staked, needed) : staked;
+    const total = enough ? needed : staked + burnable;
+    const energyFee = BigInt(total - fromStake) * ENERGY_PRICE_SUN;
+    const result = !enough ? "OUT_OF_ENERGY" : valid ? "SUCCESS" : "REVERT";
+    acc.energyUsed += fromStake;
+    acc.balance -= energyFee;
+    const receipt: TxInfo = {};
+    if (fromStake > 0) receipt.energy_usage = fromStake;
+    if (energyFee > 0n) receipt.energy_fee = Number(energyFee);
+    receipt.energy_usage_total = total;
+    Object.assign(receipt, bandwidth.receipt);
+    receipt.result = result;
+    const fee = energyFee + bandwidth.fee;
+    if (fee > 0n) info.fee = Number(fee);
+    Object.assign(info, {
+      blockNumber,
+      blockTimeStamp,
+      contractResult: [""],
+      contract_address: this.forwarder.hex,
+      receipt,
+    });
+    if (result === "SUCCESS") {
+      acc.balance -= callValue;
+      if (!this.accounts.has(to!)) this.accounts.set(to!, this.newAccount(blockTimeStamp));
+      this.accounts.get(to!)!.balance += callValue;
+    } else {
+      info.result = "FAILED";
+      info.resMessage = utf8Hex(
+        result === "OUT_OF_ENERGY"
+          ? `Not enough energy for 'CALL' operation executing: curInvokeEnergyLimit[${total}]`
+          : "REVERT opcode executed",
+      );
+    }
+    if (valid) {
+      const internal: TxInfo = {
+        hash: internalTxHash(tx.txID, to!, "", callValue, 0),
+        caller_address: this.forwarder.hex,
+        transferTo_address: to,
+        callValueInfo: [{ callValue: Number(callValue) }],
+        note: NOTE_CALL,
+      };
+      if (result !== "SUCCESS") internal.rejected = true;
+      info.internal_transactions = [internal];
+    }
+    tx.contractRet = result;
+    return info;
+  }
+
   private execute(tx: StoredTx, blockNumber: number, blockTimeStamp: number): TxInfo {
     const c = tx.raw_data.contract[0];
     const v = c.parameter.value;
@@ -1189,6 +1418,12 @@ export class TronChain {
       Object.assign(info, { blockNumber, blockTimeStamp, contractResult: [""], receipt });
       tx.contractRet = "SUCCESS";
       return info;
+    }
+    if (c.type === "TransferAssetContract") {
+      return this.executeTransferAsset(tx, acc, info, blockNumber, blockTimeStamp);
+    }
+    if (String(v.contract_address) === this.forwarder.hex) {
+      return this.executeForward(tx, acc, info, blockNumber, blockTimeStamp);
     }
     if (STAKE_CONTRACTS.has(c.type)) {
       const bandwidth = this.chargeBandwidth(acc, tx);

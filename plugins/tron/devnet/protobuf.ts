@@ -19,8 +19,12 @@
 import { hex as hexCodec, sha256 } from "../deps.ts";
 import { parseTronAddress } from "../address.ts";
 
-/** Field kinds the devnet understands in contract messages. */
-type FieldKind = "address" | "bytes" | "string" | "int" | "resource";
+/**
+ * Field kinds the devnet understands in contract messages. `name` is a bytes field java-tron's
+ * `JsonFormat` prints as UTF-8 text with `visible` and as hex without (its
+ * `HttpSelfFormatFieldName` name list, e.g. `TransferAssetContract.asset_name`).
+ */
+type FieldKind = "address" | "bytes" | "name" | "int" | "resource";
 
 /** One field of a contract message: number, JSON name, kind. */
 type FieldSpec = readonly [number, string, FieldKind];
@@ -40,7 +44,7 @@ export const CONTRACT_SCHEMAS: Readonly<Record<string, ContractSchema>> = {
   TransferAssetContract: {
     type: 2,
     fields: [
-      [1, "asset_name", "string"],
+      [1, "asset_name", "name"],
       [2, "owner_address", "address"],
       [3, "to_address", "address"],
       [4, "amount", "int"],
@@ -219,8 +223,12 @@ function int64(value: bigint): number {
   return Number(signed);
 }
 
-/** Encodes a contract message body from its JSON value. */
-function encodeContractValue(schema: ContractSchema, value: ContractValue): Uint8Array {
+/** Encodes a contract message body from its JSON value (`visible`: names are text, not hex). */
+function encodeContractValue(
+  schema: ContractSchema,
+  value: ContractValue,
+  visible: boolean,
+): Uint8Array {
   const w = new Writer();
   for (const [num, name, kind] of schema.fields) {
     const v = value[name];
@@ -232,8 +240,11 @@ function encodeContractValue(schema: ContractSchema, value: ContractValue): Uint
       case "bytes":
         w.bytesField(num, hexBytes(String(v), name));
         break;
-      case "string":
-        w.bytesField(num, new TextEncoder().encode(String(v)));
+      case "name":
+        w.bytesField(
+          num,
+          visible ? new TextEncoder().encode(String(v)) : hexBytes(String(v), name),
+        );
         break;
       case "int":
         w.intField(num, typeof v === "boolean" ? (v ? 1 : 0) : BigInt(v));
@@ -265,8 +276,12 @@ function decodeContractValue(
         const h = hexCodec.encode(f.bytes);
         const parsed = parseTronAddress(h);
         out[name] = visible && !("error" in parsed) ? parsed.address : h;
-      } else if (kind === "string") {
-        out[name] = new TextDecoder().decode(f.bytes);
+      } else if (kind === "name") {
+        const text = new TextDecoder("utf-8", { fatal: false }).decode(f.bytes);
+        // java-tron falls back to hex when the text would not survive as a JSON string.
+        const printable = !text.includes("\ufffd") &&
+          ![...text].some((ch) => ch.charCodeAt(0) < 0x20);
+        out[name] = visible && printable ? text : hexCodec.encode(f.bytes);
       } else if (kind === "bytes") {
         out[name] = hexCodec.encode(f.bytes);
       } else {
@@ -288,9 +303,10 @@ function decodeContractValue(
 /**
  * Serializes `raw_data` JSON (hex or base58 addresses) to protobuf bytes.
  *
+ * @param visible whether the JSON is in `visible` form, where names (`asset_name`) are text
  * @throws TypeError on an unknown contract type or malformed field
  */
-export function encodeRawData(raw: RawDataJson): Uint8Array {
+export function encodeRawData(raw: RawDataJson, visible = false): Uint8Array {
   const w = new Writer();
   w.bytesField(1, hexBytes(raw.ref_block_bytes, "ref_block_bytes"));
   w.intField(3, raw.ref_block_num);
@@ -302,7 +318,7 @@ export function encodeRawData(raw: RawDataJson): Uint8Array {
     if (!schema) throw new TypeError(`unsupported contract type ${c.type}`);
     const any = new Writer();
     any.bytesField(1, new TextEncoder().encode(c.parameter.type_url));
-    any.bytesField(2, encodeContractValue(schema, c.parameter.value));
+    any.bytesField(2, encodeContractValue(schema, c.parameter.value, visible));
     const cw = new Writer();
     cw.intField(1, schema.type);
     cw.bytesField(2, any.finish());

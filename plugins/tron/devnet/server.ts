@@ -27,6 +27,7 @@ import { signTronTx } from "../transaction.ts";
 import {
   type Block,
   type Delegation,
+  DEVNET_TRC10_ID,
   FREE_NET_LIMIT,
   functionSelector,
   MAX_DELEGATE_LOCK_PERIOD,
@@ -38,6 +39,7 @@ import {
   type Trc20Spec,
   TronChain,
   type TronReorgOptions,
+  type TxInfo,
 } from "./chain.ts";
 import { type TronFaultControl, TronFaults } from "./faults.ts";
 import { decodeRawData } from "./protobuf.ts";
@@ -104,6 +106,29 @@ export interface TronDevnet {
    * `transfer(address,uint256)` call); resolves with the txid once accepted.
    */
   faucetToken(symbol: string, to: string, amount: bigint): Promise<string>;
+  /**
+   * Sends `amount` sun from the faucet through the forwarder contract (a signed
+   * `forward(address)` call with that value), so it reaches `to` as an internal transaction;
+   * resolves with the txid once accepted. A `feeLimit` (sun, default 1000 TRX) too small for
+   * the call makes it run out of energy, its internal transaction rejected.
+   */
+  faucetViaContract(to: string, amount: bigint, options?: { feeLimit?: number }): Promise<string>;
+  /**
+   * Sends `amount` of the devnet's TRC10 token ({@link TronDevnet.trc10}) from the faucet with
+   * a signed `TransferAssetContract`; resolves with the txid once accepted.
+   */
+  faucetTrc10(to: string, amount: bigint): Promise<string>;
+  /** The forwarder contract, base58 (see {@link TronDevnet.faucetViaContract}). */
+  readonly forwarder: string;
+  /** Id of the devnet's TRC10 token. */
+  readonly trc10: string;
+  /**
+   * Requests served per path since start or the last reset, e.g. `wallet/getblockbynum` (what
+   * TronGrid would bill); rejected and faulted requests count too.
+   */
+  requests(): Readonly<Record<string, number>>;
+  /** Starts counting {@link TronDevnet.requests} from zero. */
+  resetRequests(): void;
   /** Stops the timer and the server. */
   close(): Promise<void>;
 }
@@ -154,6 +179,31 @@ function blockJson(block: Block, visible: boolean, detail = true): Json {
     block_header: { raw_data: raw, witness_signature: block.witnessSignature },
   };
   if (detail && block.txs.length) out.transactions = block.txs.map((t) => txJson(t, visible));
+  return out;
+}
+
+/**
+ * A transaction info as java-tron's servlets print it: with `visible`, the log addresses
+ * (`Util.convertLogAddressToTronAddress` gives them the 0x41 prefix), `contract_address` and the
+ * internal transactions' `caller_address` / `transferTo_address` become base58
+ * (`HttpSelfFormatFieldName`); without, everything stays hex as stored.
+ */
+function infoJson(info: TxInfo, visible: boolean): TxInfo {
+  if (!visible) return info;
+  const out: TxInfo = { ...info };
+  if (typeof info.contract_address === "string") {
+    out.contract_address = tronAddressFromHex(info.contract_address);
+  }
+  if (Array.isArray(info.log)) {
+    out.log = info.log.map((l: Json) => ({ ...l, address: tronAddressFromHex("41" + l.address) }));
+  }
+  if (Array.isArray(info.internal_transactions)) {
+    out.internal_transactions = info.internal_transactions.map((it: Json) => ({
+      ...it,
+      caller_address: tronAddressFromHex(String(it.caller_address)),
+      transferTo_address: tronAddressFromHex(String(it.transferTo_address)),
+    }));
+  }
   return out;
 }
 
@@ -243,7 +293,32 @@ export function startTronDevnet(options: TronDevnetOptions = {}): Promise<TronDe
     );
   }
 
+  function faucetViaContract(to: string, amount: bigint, feeLimit = 1_000_000_000): string {
+    const callData = functionSelector("forward(address)") + "0".repeat(24) +
+      toHex41(to, "to").slice(2);
+    return submit(
+      chain.buildTrigger(
+        chain.faucet.hex,
+        chain.forwarder.hex,
+        callData,
+        feeLimit,
+        Number(amount),
+      ),
+      chain.faucetKey,
+    );
+  }
+
+  function faucetTrc10(to: string, amount: bigint): string {
+    return submit(
+      chain.buildTransferAsset(chain.faucet.hex, toHex41(to, "to"), DEVNET_TRC10_ID, amount),
+      chain.faucetKey,
+    );
+  }
+
   const routes: Record<string, (p: Json, visible: boolean) => unknown> = {
+    // java-tron's GetNowBlockServlet answers POST through doGet and reads `visible` from the
+    // query string only (Util.getVisible): a `visible` in the body is ignored. `handle` passes
+    // the query's flag for this route.
     "wallet/getnowblock": (_p, visible) => blockJson(chain.blocks[visibleHead()], visible),
     "wallet/getblock": (p, visible) => {
       const detail = p.detail === true || p.detail === "true";
@@ -265,14 +340,34 @@ export function startTronDevnet(options: TronDevnetOptions = {}): Promise<TronDe
       const block = chain.blocks.find((b) => b.id === id);
       return block && block.header.number <= visibleHead() ? blockJson(block, visible) : {};
     },
-    "wallet/gettransactioninfobyblocknum": (p) => {
-      const block = blockAt(num(p.num, "num"));
-      return block ? block.infos : [];
+    "wallet/gettransactioninfobyblocknum": (p, visible) => {
+      // java-tron's GetTransactionInfoByBlockNumServlet: `{}` for num ≤ 0; a block it lacks
+      // gives an empty list (Wallet.getTransactionInfoByBlockNum swallows the not-found).
+      const n = num(p.num ?? 0, "num");
+      if (n <= 0) return {};
+      const block = blockAt(n);
+      return block ? block.infos.map((i) => infoJson(i, visible)) : [];
     },
-    "wallet/gettransactioninfobyid": (p) => chain.lookup(String(p.value ?? ""))?.info ?? {},
+    "wallet/gettransactioninfobyid": (p, visible) => {
+      const found = chain.lookup(String(p.value ?? ""));
+      return found ? infoJson(found.info, visible) : {};
+    },
     "wallet/gettransactionbyid": (p, visible) => {
       const found = chain.lookup(String(p.value ?? ""));
       return found ? txJson(found.tx, visible) : {};
+    },
+    "wallet/transferasset": (p, visible) => {
+      const name = String(p.asset_name ?? "");
+      const id = visible ? name : new TextDecoder().decode(hexCodec.decode(name));
+      return unsignedJson(
+        chain.buildTransferAsset(
+          toHex41(p.owner_address, "owner_address"),
+          toHex41(p.to_address, "to_address"),
+          id,
+          big(p.amount, "amount"),
+        ),
+        visible,
+      );
     },
     "wallet/createtransaction": (p, visible) => {
       const tx = chain.buildTransfer(
@@ -463,7 +558,13 @@ export function startTronDevnet(options: TronDevnetOptions = {}): Promise<TronDe
       const currency = typeof p.currency === "string" ? p.currency : "TRX";
       const to = String(p.to ?? p.address ?? "");
       const amount = big(p.amount, "amount");
-      const txid = currency === "TRX" ? faucetTrx(to, amount) : faucetToken(currency, to, amount);
+      const txid = currency === "TRC10"
+        ? faucetTrc10(to, amount)
+        : currency !== "TRX"
+        ? faucetToken(currency, to, amount)
+        : p.via === "contract"
+        ? faucetViaContract(to, amount)
+        : faucetTrx(to, amount);
       return { result: true, txid };
     },
   };
@@ -505,9 +606,12 @@ export function startTronDevnet(options: TronDevnetOptions = {}): Promise<TronDe
     };
   }
 
+  const requestCounts = new Map<string, number>();
+
   async function handle(req: Request): Promise<Response> {
     const url = new URL(req.url);
     const path = url.pathname.replace(/^\/+|\/+$/g, "").toLowerCase();
+    requestCounts.set(path, (requestCounts.get(path) ?? 0) + 1);
     const route = routes[path];
     if (!route) return json({ Error: `no such endpoint: /${path}` }, 404);
     const fault = faults.decide(path);
@@ -531,7 +635,9 @@ export function startTronDevnet(options: TronDevnetOptions = {}): Promise<TronDe
     } catch (e) {
       return json({ Error: `invalid request: ${(e as Error).message}` });
     }
-    const visible = params.visible === true || params.visible === "true";
+    const visible = path.endsWith("/getnowblock")
+      ? url.searchParams.get("visible") === "true"
+      : params.visible === true || params.visible === "true";
     try {
       return json(route(params, visible));
     } catch (e) {
@@ -585,6 +691,13 @@ export function startTronDevnet(options: TronDevnetOptions = {}): Promise<TronDe
     faucetTrx: (to, amount) => Promise.resolve().then(() => faucetTrx(to, amount)),
     faucetToken: (symbol, to, amount) =>
       Promise.resolve().then(() => faucetToken(symbol, to, amount)),
+    faucetViaContract: (to, amount, options) =>
+      Promise.resolve().then(() => faucetViaContract(to, amount, options?.feeLimit)),
+    faucetTrc10: (to, amount) => Promise.resolve().then(() => faucetTrc10(to, amount)),
+    forwarder: chain.forwarder.address,
+    trc10: DEVNET_TRC10_ID,
+    requests: () => Object.fromEntries(requestCounts),
+    resetRequests: () => requestCounts.clear(),
     async close(): Promise<void> {
       if (closed) return;
       closed = true;

@@ -60,7 +60,7 @@ Deno.test("node errors, timeouts and a lagging head lose no TRON deposit and dou
         await newAddress(h.ctx, "u1", "USDT_TRC20"),
       ];
       const kinds = ["error", "timeout", "ratelimit"] as const;
-      const paths = ["getnowblock", "getblockbynum", "gettransactioninfobyblocknum"];
+      const paths = ["getblock", "getblockbynum", "gettransactioninfobyblocknum"];
       let sent = 0n;
       for (let round = 0; round < 9; round++) {
         const amount = BigInt(1_000_000 + round);

@@ -390,3 +390,141 @@ Deno.test("tron node: errors name neither URL nor API key; API key header is sen
   assert.ok(err instanceof TronNodeError);
   assert.ok(!err.message.includes("127.0.0.1"), err.message);
 });
+
+Deno.test("tron scanner: the head is asked (as a header) only once caught up, and each block is read once", async () => {
+  await withDevnet(async (d) => {
+    const scanner = scannerFor(d);
+    const start = await scanner.initialCursor();
+    for (let i = 0; i < 5; i++) d.produceBlock();
+    d.resetRequests();
+    const { lookup } = mapLookup([]);
+    const { blocks } = await scanAll(scanner, start, lookup);
+    assert.equal(blocks.length, 5);
+    // One head request found blocks 1..5; blocks 2..5 needed none; the last poll found nothing
+    // new. getnowblock (the whole head block, every transaction) is never asked.
+    assert.deepEqual(d.requests(), {
+      "wallet/getblock": 2,
+      "wallet/getblockbynum": 5,
+      "wallet/gettransactioninfobyblocknum": 5,
+    });
+    d.resetRequests();
+    const cursor = blocks[4].cursor;
+    for (let i = 0; i < 3; i++) assert.equal(await scanner.next(cursor, lookup), null);
+    assert.deepEqual(d.requests(), { "wallet/getblock": 3 }, "waiting costs one header a poll");
+  });
+});
+
+Deno.test("tron scanner: the head request is header-only getblock; a node without it falls back to getnowblock", async () => {
+  const seen: string[] = [];
+  const header = {
+    blockID: "00000000000000075e8a6e2b3d0f7c7a1f3c4b2a9e0d1c2b3a4f5e6d7c8b9a01",
+    block_header: { raw_data: { number: 7, timestamp: 21_000, parentHash: "00".repeat(32) } },
+  };
+  let hasGetBlock = true;
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, async (req) => {
+    const path = new URL(req.url).pathname;
+    seen.push(`${path} ${await req.text()}`);
+    if (path === "/wallet/getblock" && !hasGetBlock) return new Response("", { status: 404 });
+    return Response.json(header);
+  });
+  try {
+    const node = createTronNode({ endpoint: `http://127.0.0.1:${server.addr.port}` });
+    assert.equal((await node.nowBlock()).number, 7);
+    assert.deepEqual(seen, ['/wallet/getblock {"detail":false}']);
+    hasGetBlock = false;
+    seen.length = 0;
+    assert.equal((await node.nowBlock()).number, 7);
+    assert.equal((await node.nowBlock()).number, 7);
+    assert.deepEqual(seen, [
+      '/wallet/getblock {"detail":false}',
+      "/wallet/getnowblock {}",
+      "/wallet/getnowblock {}",
+    ]);
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("tron scanner: contract TRX is income from the contract, never from a rejected internal transaction; indexes never meet log indexes", async () => {
+  // The devnet's forward, served through an in-test node with what real infos also carry
+  // appended: a rejected internal transaction (a sub-call that reverted inside a successful
+  // transaction), a TRC10 entry, a staking note (saveFeaturedInternalTx), and a USDT log.
+  await withDevnet(async (d) => {
+    const real = createTronNode({ endpoint: d.endpoint });
+    const dep = testKey("dep-trx").address;
+    const usdtDep = testKey("dep-usdt").address;
+    const txid = await d.faucetViaContract(dep, 2_000_000n);
+    const n = d.produceBlock();
+    const block = (await real.blockByNum(n))!;
+    const infos = await real.transactionInfoByBlockNum(n);
+    const forward = infos[0].internal_transactions![0];
+    assert.deepEqual(forward.callValueInfo, [{ callValue: 2_000_000 }]);
+    const depHex = tronHexFromAddress(dep);
+    infos[0].internal_transactions = [
+      forward,
+      {
+        ...forward,
+        hash: "11".repeat(32),
+        callValueInfo: [{ callValue: 9_000_000 }],
+        rejected: true,
+      },
+      {
+        ...forward,
+        hash: "22".repeat(32),
+        transferTo_address: tronHexFromAddress(usdtDep),
+        callValueInfo: [{}, { callValue: 55, tokenId: "1002000" }],
+      },
+      {
+        ...forward,
+        hash: "33".repeat(32),
+        transferTo_address: depHex,
+        callValueInfo: [{ callValue: 7_000_000 }],
+        note: "64656c65676174655265736f757263654f66456e65726779", // delegateResourceOfEnergy
+      },
+      { ...forward, hash: "44".repeat(32), callValueInfo: [{ callValue: 300 }] },
+    ];
+    const word = (hex41: string): string => "0".repeat(24) + hex41.slice(2);
+    infos[0].log = [{
+      address: tronHexFromAddress(d.tokens.USDT_TRC20).slice(2),
+      topics: [
+        "ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef",
+        word(tronHexFromAddress(d.forwarder)),
+        word(tronHexFromAddress(usdtDep)),
+      ],
+      data: (5n).toString(16).padStart(64, "0"),
+    }];
+    const node: TronNode = {
+      nowBlock: () => Promise.resolve(block),
+      blockByNum: (num) => Promise.resolve(num === n ? block : null),
+      transactionInfoByBlockNum: (num) => Promise.resolve(num === n ? infos : []),
+    };
+    const { lookup } = mapLookup([deposit(dep, "TRX"), deposit(usdtDep, "USDT_TRC20")]);
+    const got = scanned(
+      await scannerFor(d, node).next({ height: BigInt(n - 1), time: 0, state: {} }, lookup),
+    );
+    assert.deepEqual(
+      got.incomes.map((i) => [i.currency, i.eventIndex, i.to, i.from, i.amount]),
+      [
+        ["USDT_TRC20", 0, usdtDep, d.forwarder, 5n],
+        ["TRX", -1, dep, d.forwarder, 2_000_000n],
+        ["TRX", -6, dep, d.forwarder, 300n],
+      ],
+    );
+    assert.ok(got.incomes.every((i) => i.txHash === txid));
+    assert.deepEqual(
+      got.unrecognized?.map((u) => [u.token, u.eventIndex, u.to, u.amount]),
+      [["TRC10:1002000", -4, usdtDep, 55n]],
+    );
+    const indexes = [...got.incomes, ...got.unrecognized!].map((e) => e.eventIndex);
+    assert.equal(new Set(indexes).size, indexes.length);
+
+    // The same infos in a failed transaction credit nothing at all.
+    infos[0].receipt = { result: "OUT_OF_ENERGY" };
+    infos[0].result = "FAILED";
+    const failed = scanned(
+      await scannerFor(d, node).next({ height: BigInt(n - 1), time: 0, state: {} }, lookup),
+    );
+    assert.deepEqual(failed.incomes, []);
+    assert.deepEqual(failed.unrecognized, []);
+  });
+});

@@ -28,10 +28,27 @@ async function fixtureTxs(): Promise<FixtureTx[]> {
   out.push(
     (await load("signed_transactions/gettransactionbyid_trc20_transfer_nile.json")) as FixtureTx,
   );
-  out.push(
-    ...(await load("trongrid_v1/account_transactions_selected_mainnet.json")) as FixtureTx[],
-  );
+  // TronGrid's v1 API prints TRC10 names as text where java-tron's HTTP API prints hex (without
+  // `visible`): turned into java-tron's form here.
+  const v1 = (await load("trongrid_v1/account_transactions_selected_mainnet.json")) as FixtureTx[];
+  out.push(...v1.map((tx) => ({ ...tx, raw_data: nodeNames(tx.raw_data) })));
   return out;
+}
+
+/** `raw_data` with TRC10 `asset_name`s as java-tron prints them without `visible`: hex. */
+function nodeNames(raw: RawDataJson): RawDataJson {
+  return {
+    ...raw,
+    contract: raw.contract.map((c) => {
+      const name = c.parameter.value.asset_name;
+      if (typeof name !== "string") return c;
+      const value = {
+        ...c.parameter.value,
+        asset_name: hex.encode(new TextEncoder().encode(name)),
+      };
+      return { ...c, parameter: { ...c.parameter, value } };
+    }),
+  };
 }
 
 Deno.test("protobuf: encoding fixture raw_data reproduces raw_data_hex and txID", async () => {
@@ -124,5 +141,26 @@ Deno.test("protobuf: Stake 2.0 contracts encode as tronweb's generated java-tron
     const ours = hex.encode(encodeRawData(raw));
     assert.equal(ours, reference, `${type} ${JSON.stringify(value)}`);
     assert.deepEqual(decodeRawData(hex.decode(ours)), raw);
+  }
+});
+
+Deno.test("protobuf: a java-tron TRC10 transfer has its asset_name in hex, as text with visible", async () => {
+  // Verbatim java-tron answer (getblockbylimitnext, no `visible`): names are hex there, and
+  // `visible` prints them as text (HttpSelfFormatFieldName's name list in java-tron).
+  const answer = (await load(
+    "fullnode_http/drpc_docs_mainnet/getblockbylimitnext_84940008_TRIMMED_TransferContract_TransferAssetContract.json",
+  )) as { block: { transactions: FixtureTx[] }[] };
+  const trc10 = answer.block[0].transactions.find((t) =>
+    t.raw_data.contract[0].type === "TransferAssetContract"
+  )!;
+  assert.equal(trc10.raw_data.contract[0].parameter.value.asset_name, "31303035313235");
+  assert.deepEqual(decodeRawData(hex.decode(trc10.raw_data_hex)), trc10.raw_data);
+  assert.equal(hex.encode(encodeRawData(trc10.raw_data)), trc10.raw_data_hex);
+  const visible = decodeRawData(hex.decode(trc10.raw_data_hex), true);
+  assert.equal(visible.contract[0].parameter.value.asset_name, "1005125");
+  assert.equal(hex.encode(encodeRawData(visible, true)), trc10.raw_data_hex);
+  for (const tx of answer.block[0].transactions) {
+    assert.deepEqual(decodeRawData(hex.decode(tx.raw_data_hex)), tx.raw_data, tx.txID);
+    assert.equal(tronTxId(tx.raw_data_hex), tx.txID);
   }
 });
