@@ -104,7 +104,7 @@ export function registerAdminRoutes(
     const { site, apiSecret } = await createSite(ctx.db, {
       name: body.name,
       webhookUrl: body.webhookUrl ?? null,
-      requireStrongSignature: body.requireStrongSignature ?? false,
+      requireStrongSignature: body.requireStrongSignature ?? true,
     });
     ctx.log.info("site created", { siteId: site.id });
     return c.json(createdSiteJson(site, apiSecret));

@@ -11,6 +11,7 @@ import type { Income, Withdrawal } from "../core/models.ts";
 import {
   allAddresses,
   balance,
+  cancelWithdrawal,
   history,
   incomeByHash,
   newAddress,
@@ -25,6 +26,7 @@ import {
 } from "../core/processor.ts";
 import {
   balanceQuery,
+  cancelWithdrawalBody,
   historyQuery,
   incomeByHashQuery,
   newAddressBody,
@@ -172,6 +174,12 @@ export function registerProcessorRoutes(
   register("POST", "/v1/withdrawal/service/jetton", authedBody, async (c) => {
     const body = await readBody(c, serviceJettonBody);
     return c.json({ memo: await serviceTokenWithdrawal(ctx, body.owner, body.jetton_master) });
+  });
+
+  // Ours: a pending withdrawal can be taken back; 409 once a signed payload carries it.
+  register("POST", "/v1/withdrawal/cancel", authedBody, async (c) => {
+    const body = await readBody(c, cancelWithdrawalBody);
+    return c.json(withdrawalStatusJson(await cancelWithdrawal(ctx, body.id)));
   });
 
   register("GET", "/v1/withdrawal/status", authed, async (c) => {

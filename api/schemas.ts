@@ -221,6 +221,23 @@ export const withdrawalStatusQuery = z.strictObject({
   }),
 });
 
+/**
+ * POST /v1/withdrawal/cancel (ours): the `ID` that /v1/withdrawal/send answered, as a JSON
+ * number or a decimal string.
+ */
+export const cancelWithdrawalBody = z.strictObject({
+  id: z.union([z.number(), z.string()], { error: typeError("a withdrawal ID") }).transform(
+    (value, ctx) => {
+      const text = String(value);
+      if (!/^[1-9][0-9]{0,15}$/.test(text) || Number(text) > Number.MAX_SAFE_INTEGER) {
+        ctx.addIssue({ code: "custom", message: "must be a positive whole number" });
+        return z.NEVER;
+      }
+      return BigInt(text);
+    },
+  ),
+});
+
 /** GET /v1/balance: no address means the hot wallet. */
 export const balanceQuery = z.strictObject({ currency, address: address.optional() });
 

@@ -2,7 +2,7 @@
 
 import { Address, Cell } from "@ton/core";
 import { TonClient } from "@ton/ton";
-import type { Asset } from "../../core/asset.ts";
+import { type Asset, DEFAULT_MAX_WITHDRAWAL } from "../../core/asset.ts";
 import type { Config } from "../../core/config.ts";
 import { UnavailableError } from "../../core/errors.ts";
 import type { ChainDevnet, ChainPlugin } from "../../core/plugin.ts";
@@ -82,6 +82,8 @@ function assetsOf(ton: NonNullable<Config["ton"]>): Asset[] {
       minSweep: a.minSweep,
       hotMax: a.contract === undefined ? a.hotMax ?? null : null,
       hotResidual: a.hotResidual,
+      maxWithdrawal: a.maxWithdrawal ?? DEFAULT_MAX_WITHDRAWAL,
+      overtake: a.overtake ?? false,
     };
   });
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import { TronWeb } from "tronweb";
-import type { Asset } from "../../core/asset.ts";
+import { type Asset, DEFAULT_MAX_WITHDRAWAL } from "../../core/asset.ts";
 import type { Config, TronConfig } from "../../core/config.ts";
 import { UnavailableError } from "../../core/errors.ts";
 import type { ChainDevnet, ChainPlugin, ChainSender } from "../../core/plugin.ts";
@@ -15,6 +15,8 @@ import { createTronNode } from "./node.ts";
 import { createTronScanner, FORK_WINDOW } from "./scanner.ts";
 import { createTronSender, type TronSenderToken } from "./sender.ts";
 
+/** Largest TRX amount a transaction can carry: protobuf int64. */
+const TRX_MAX_AMOUNT = (1n << 63n) - 1n;
 /** What the factory needs beside config. */
 export interface TronPluginOptions {
   /** Devnet controls, in devnet mode. */
@@ -56,6 +58,9 @@ function assetsOf(tron: TronConfig): Asset[] {
       minSweep: a.minSweep,
       hotMax: a.hotMax ?? null,
       hotResidual: a.hotResidual,
+      // TRX amounts are protobuf int64 on chain.
+      maxWithdrawal: a.maxWithdrawal ?? (code === "TRX" ? TRX_MAX_AMOUNT : DEFAULT_MAX_WITHDRAWAL),
+      overtake: a.overtake ?? false,
     };
   });
 }
