@@ -115,9 +115,9 @@ export async function reviewQueueStalls(
     const [row] = await db.query(
       `select floor(extract(epoch from now() - created_at))::int as waited,
          exists (select 1 from alarms where chain = $2 and kind = $3 and resolved_at is null
-           and split_part(detail, ' ', 2) = $1::text) as open
+           and split_part(detail, ' ', 2) = $4) as open
        from withdrawals where id = $1 and status = 'pending'`,
-      [s.withdrawalId, chain, WITHDRAWAL_QUEUE_STALLED],
+      [s.withdrawalId, chain, WITHDRAWAL_QUEUE_STALLED, String(s.withdrawalId)],
     );
     if (!row || row.open === true || Number(row.waited) < thresholdSeconds) continue;
     await raiseAlarm(db, chain, WITHDRAWAL_QUEUE_STALLED, stallDetail(s, Number(row.waited)));
