@@ -20,7 +20,14 @@ import {
   type Site,
 } from "../core/store/sites.ts";
 import type { Register, RouteGuards } from "./processor_routes.ts";
-import { createSiteBody, readBody, siteSignatureBody, siteWebhookBody } from "./schemas.ts";
+import {
+  createSiteBody,
+  noQuery,
+  readBody,
+  readQuery,
+  siteSignatureBody,
+  siteWebhookBody,
+} from "./schemas.ts";
 
 /** A site as the admin API and the CLI render it. */
 export interface SiteJson {
@@ -111,6 +118,7 @@ export function registerAdminRoutes(
   });
 
   register("GET", "/v1/admin/sites", authed, async (c) => {
+    readQuery(c, noQuery);
     return c.json({ sites: (await listSites(ctx.db)).map(siteJson) });
   });
 

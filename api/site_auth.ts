@@ -42,7 +42,7 @@ import {
 import { type Site, siteCredentials } from "../core/store/sites.ts";
 import { purgeUsedSignatures, useSignature } from "../core/store/used_signatures.ts";
 import { jsonError } from "./errors.ts";
-import { inputErrorOf } from "./schemas.ts";
+import { decodeBody, inputErrorOf } from "./schemas.ts";
 
 /** Longest `X-Site-Id` looked up; anything longer cannot be a site. */
 const MAX_SITE_ID_LENGTH = 64;
@@ -208,7 +208,9 @@ export function jsonBodyOf<T extends z.ZodType>(c: Context, schema?: T): unknown
   const raw = rawBodyOf(c);
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(raw));
+    const text = decodeBody(raw);
+    if (text === null) throw new Error("not UTF-8");
+    value = JSON.parse(text);
   } catch {
     throw new InputError("body", "must be valid JSON");
   }

@@ -212,10 +212,9 @@ export async function createTonPlugin(
       const message = validateWithdrawalMemo(comment, binaryComment) ??
         jettonShaped(binaryComment);
       if (!message) return null;
-      return {
-        field: message.startsWith("binary_comment") ? "binary_comment" : "comment",
-        message,
-      };
+      const field = message.startsWith("binary_comment") ? "binary_comment" : "comment";
+      // The messages open with the field's name; the API adds it once.
+      return { field, message: message.replace(/^(binary_comment|comment):? /, "") };
     },
     async resolve(domain: string): Promise<string | null> {
       const address = await fromNode(

@@ -171,9 +171,9 @@ export async function createTronPlugin(
     sender: apiSender,
     validateMemo(comment, binaryComment) {
       // TRON transfers carry no memo (TRC20 has no field for one).
-      if (comment) return { field: "comment", message: "comment: TRON transfers carry no memo" };
+      if (comment) return { field: "comment", message: "TRON transfers carry no memo" };
       if (binaryComment) {
-        return { field: "binary_comment", message: "binary_comment: TRON transfers carry no memo" };
+        return { field: "binary_comment", message: "TRON transfers carry no memo" };
       }
       return null;
     },
