@@ -169,7 +169,7 @@ Deno.test("malformed input at the API edge is a 4xx naming the field, never a 50
 
     assert.equal(await counts(api), before, "nothing was written");
     for (const line of api.logs) {
-      assert.notEqual(line.msg, "api: unhandled error", JSON.stringify(line));
+      assert.notEqual(line.message, "api: unhandled error", JSON.stringify(line));
     }
   } finally {
     await api.close();
