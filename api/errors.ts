@@ -30,8 +30,8 @@ export function errorResponse(c: Context, error: unknown, log: Logger): Response
   if (error instanceof NotFoundError) return jsonError(c, 404, error.message);
   if (error instanceof ConflictError) return jsonError(c, 409, error.message);
   if (error instanceof UnavailableError) {
-    // The node or chain is down: tell the caller to retry, keep a trace for the operator.
-    log.warn("api: chain unavailable", { method: c.req.method, path: c.req.path, error });
+    // The node, chain or database is down: tell the caller to retry, keep a trace.
+    log.warn("api: unavailable", { method: c.req.method, path: c.req.path, error });
     return jsonError(c, 503, error.message);
   }
   if (error instanceof HTTPException) {

@@ -7,6 +7,7 @@
 
 import type { Context, MiddlewareHandler } from "hono";
 import type { ProcessorContext } from "../core/context.ts";
+import { UnavailableError } from "../core/errors.ts";
 import type { Income, Withdrawal } from "../core/models.ts";
 import {
   allAddresses,
@@ -202,7 +203,14 @@ export function registerProcessorRoutes(
   // Open by design (the seed lists no 401): monitoring probes poll it without a token, and
   // whatever query string a probe adds is ignored.
   register("GET", "/v1/system/sync", [], async (c) => {
-    const sync = await syncState(ctx);
+    let sync;
+    try {
+      sync = await syncState(ctx);
+    } catch (error) {
+      // Without the database nothing is known to be synced: a probe must read "no", not 500.
+      if (!(error instanceof UnavailableError)) throw error;
+      return c.json({ error: error.message, is_synced: false }, 503);
+    }
     return c.json({
       is_synced: sync.isSynced,
       last_block_gen_utime: sync.lastBlockTime,

@@ -144,6 +144,10 @@ export const configSchema = z.object({
     /** Postgres schema to use (must exist); the server's search_path when absent. */
     schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).optional(),
     dataDir: z.string().min(1).default("./data/pglite"),
+    /** Postgres `statement_timeout`, ms (default 4000); past it, and 500 ms more, 503. */
+    statementTimeoutMs: z.number().int().min(100).max(600_000).optional(),
+    /** Time to open a Postgres connection, seconds (default 3). */
+    connectTimeoutSeconds: z.number().int().min(1).max(60).optional(),
   }).strict().default({ dataDir: "./data/pglite" }),
   /**
    * How long the head of a withdrawal queue may wait for funds before an alarm is raised
