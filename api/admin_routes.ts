@@ -20,7 +20,14 @@ import {
   type Site,
 } from "../core/store/sites.ts";
 import type { Register, RouteGuards } from "./processor_routes.ts";
-import { createSiteBody, readBody, siteSignatureBody, siteWebhookBody } from "./schemas.ts";
+import {
+  createSiteBody,
+  noQuery,
+  readBody,
+  readQuery,
+  siteSignatureBody,
+  siteWebhookBody,
+} from "./schemas.ts";
 
 /** A site as the admin API and the CLI render it. */
 export interface SiteJson {
@@ -104,13 +111,14 @@ export function registerAdminRoutes(
     const { site, apiSecret } = await createSite(ctx.db, {
       name: body.name,
       webhookUrl: body.webhookUrl ?? null,
-      requireStrongSignature: body.requireStrongSignature ?? false,
+      requireStrongSignature: body.requireStrongSignature ?? true,
     });
     ctx.log.info("site created", { siteId: site.id });
     return c.json(createdSiteJson(site, apiSecret));
   });
 
   register("GET", "/v1/admin/sites", authed, async (c) => {
+    readQuery(c, noQuery);
     return c.json({ sites: (await listSites(ctx.db)).map(siteJson) });
   });
 

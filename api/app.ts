@@ -12,6 +12,7 @@ import type { ProcessorContext } from "../core/context.ts";
 import { registerAdminRoutes } from "./admin_routes.ts";
 import { registerCheckoutRoutes } from "./checkout_routes.ts";
 import { bearerAuth } from "./auth.ts";
+import { urlGuard } from "./url_guard.ts";
 import { registerDevnetRoutes } from "./devnet_routes.ts";
 import { registerPublicRoutes } from "./public_routes.ts";
 import { errorResponse, jsonError } from "./errors.ts";
@@ -38,6 +39,9 @@ export function createApp(ctx: ProcessorContext, options: AppOptions = {}): Hono
       onError: (c) => jsonError(c, 413, `body: must be at most ${maxSize} bytes`),
     }),
   };
+
+  // Before every route: a URL no route could safely use (NUL, overlong) is a JSON 4xx.
+  app.use("*", urlGuard());
 
   // Methods by path, so a known path asked with another method answers 405, not 404.
   const allowed = new Map<string, string[]>();

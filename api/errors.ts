@@ -7,7 +7,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { InputError, NotFoundError, UnavailableError } from "../core/errors.ts";
+import { ConflictError, InputError, NotFoundError, UnavailableError } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
 
 /** The body of every error answer. */
@@ -22,15 +22,16 @@ export function jsonError(c: Context, status: ContentfulStatusCode, message: str
 
 /**
  * Maps an exception thrown while handling a request to its answer: InputError → 400,
- * NotFoundError → 404, UnavailableError → 503, an HTTPException → its own status, anything
+ * NotFoundError → 404, ConflictError → 409, UnavailableError → 503, an HTTPException → its own status, anything
  * else → 500 `internal error` with the details logged.
  */
 export function errorResponse(c: Context, error: unknown, log: Logger): Response {
   if (error instanceof InputError) return jsonError(c, 400, error.message);
   if (error instanceof NotFoundError) return jsonError(c, 404, error.message);
+  if (error instanceof ConflictError) return jsonError(c, 409, error.message);
   if (error instanceof UnavailableError) {
-    // The node or chain is down: tell the caller to retry, keep a trace for the operator.
-    log.warn("api: chain unavailable", { method: c.req.method, path: c.req.path, error });
+    // The node, chain or database is down: tell the caller to retry, keep a trace.
+    log.warn("api: unavailable", { method: c.req.method, path: c.req.path, error });
     return jsonError(c, 503, error.message);
   }
   if (error instanceof HTTPException) {

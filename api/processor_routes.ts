@@ -7,10 +7,12 @@
 
 import type { Context, MiddlewareHandler } from "hono";
 import type { ProcessorContext } from "../core/context.ts";
+import { UnavailableError } from "../core/errors.ts";
 import type { Income, Withdrawal } from "../core/models.ts";
 import {
   allAddresses,
   balance,
+  cancelWithdrawal,
   history,
   incomeByHash,
   newAddress,
@@ -25,6 +27,7 @@ import {
 } from "../core/processor.ts";
 import {
   balanceQuery,
+  cancelWithdrawalBody,
   historyQuery,
   incomeByHashQuery,
   newAddressBody,
@@ -174,6 +177,12 @@ export function registerProcessorRoutes(
     return c.json({ memo: await serviceTokenWithdrawal(ctx, body.owner, body.jetton_master) });
   });
 
+  // Ours: a pending withdrawal can be taken back; 409 once a signed payload carries it.
+  register("POST", "/v1/withdrawal/cancel", authedBody, async (c) => {
+    const body = await readBody(c, cancelWithdrawalBody);
+    return c.json(withdrawalStatusJson(await cancelWithdrawal(ctx, body.id)));
+  });
+
   register("GET", "/v1/withdrawal/status", authed, async (c) => {
     const q = readQuery(c, withdrawalStatusQuery);
     return c.json(withdrawalStatusJson(await withdrawalStatus(ctx, q.id)));
@@ -194,7 +203,14 @@ export function registerProcessorRoutes(
   // Open by design (the seed lists no 401): monitoring probes poll it without a token, and
   // whatever query string a probe adds is ignored.
   register("GET", "/v1/system/sync", [], async (c) => {
-    const sync = await syncState(ctx);
+    let sync;
+    try {
+      sync = await syncState(ctx);
+    } catch (error) {
+      // Without the database nothing is known to be synced: a probe must read "no", not 500.
+      if (!(error instanceof UnavailableError)) throw error;
+      return c.json({ error: error.message, is_synced: false }, 503);
+    }
     return c.json({
       is_synced: sync.isSynced,
       last_block_gen_utime: sync.lastBlockTime,

@@ -8,7 +8,7 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import type { ProcessorContext } from "../core/context.ts";
-import { NotFoundError } from "../core/errors.ts";
+import { InputError, NotFoundError } from "../core/errors.ts";
 import { INVOICE_STATUSES } from "../core/invoice_status.ts";
 import {
   cancelDeposit,
@@ -19,6 +19,7 @@ import {
   refundDeposit,
   refundUnmatched,
   unmatched,
+  UUID_PATTERN,
 } from "../core/invoices.ts";
 import {
   type DeliveryAttempt,
@@ -29,7 +30,7 @@ import {
   redeliver,
 } from "../core/store/outbox.ts";
 import type { Register, RouteGuards } from "./processor_routes.ts";
-import { readBody, readQuery } from "./schemas.ts";
+import { readBody, readQuery, storable } from "./schemas.ts";
 import { jsonBodyOf, siteAuth, siteOf } from "./site_auth.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -38,7 +39,7 @@ const text = (max: number) =>
   z.string({ error: "must be a string" }).min(1, "must not be empty").max(
     max,
     `must be at most ${max} characters`,
-  );
+  ).superRefine(storable);
 
 const limit = z.string().regex(/^[1-9][0-9]{0,3}$/, "must be a whole number from 1 to 1000")
   .transform(Number).refine((n) => n <= 1000, "must be at most 1000").optional();
@@ -53,7 +54,7 @@ const createBody = z.strictObject({
   metadata: z.record(z.string(), z.unknown(), { error: "must be a JSON object" }).refine(
     (m) => JSON.stringify(m).length <= 4096,
     "must be at most 4096 bytes of JSON",
-  ).optional(),
+  ).superRefine(storable).optional(),
   // The scheme and form are checked by the service (createDeposit): only http(s) links.
   successUrl: text(2048).optional(),
   cancelUrl: text(2048).optional(),
@@ -109,7 +110,11 @@ export function registerPublicRoutes(
   guards: RouteGuards,
 ): void {
   const signed = [siteAuth(ctx)];
-  const uuidOf = (c: Context) => c.req.param("uuid") ?? "";
+  const uuidOf = (c: Context) => {
+    const uuid = c.req.param("uuid") ?? "";
+    if (!UUID_PATTERN.test(uuid)) throw new InputError("uuid", "must be a UUID");
+    return uuid;
+  };
 
   register("POST", "/v1/public/deposits", signed, async (c) => {
     const body = jsonBodyOf(c, createBody);

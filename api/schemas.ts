@@ -26,6 +26,39 @@ function typeError(expected: string) {
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
+/**
+ * Why `value`, a string or any JSON value, cannot be stored by Postgres as text or jsonb (a
+ * NUL character, a lone surrogate), or null. Every string that reaches the database passes
+ * this, keys of JSON objects included.
+ */
+export function unstorable(value: unknown): string | null {
+  if (typeof value === "string") {
+    if (value.includes("\u0000")) return "must not contain NUL characters";
+    if (!value.isWellFormed()) return "must be valid Unicode";
+    return null;
+  }
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const problem = unstorable(item);
+      if (problem) return problem;
+    }
+    return null;
+  }
+  if (typeof value === "object" && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      const problem = unstorable(key) ?? unstorable(item);
+      if (problem) return problem;
+    }
+  }
+  return null;
+}
+
+/** A zod refinement refusing what {@linkcode unstorable} finds. */
+export function storable(value: unknown, ctx: z.RefinementCtx): void {
+  const problem = unstorable(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+}
+
 /** Why `value` is not acceptable as an identifier-like text, or null. */
 function textProblem(value: string, max: number): string | null {
   if (value.length === 0) return "must not be empty";
@@ -192,6 +225,9 @@ function integerParam(min: number, max: number) {
   });
 }
 
+/** Routes that take no query parameters (GET /v1/admin/sites): any parameter is refused. */
+export const noQuery = z.strictObject({});
+
 /** GET /v1/address/all, GET /v1/income */
 export const userQuery = z.strictObject({ user_id: identifier });
 
@@ -221,6 +257,23 @@ export const withdrawalStatusQuery = z.strictObject({
     }
     return BigInt(value);
   }),
+});
+
+/**
+ * POST /v1/withdrawal/cancel (ours): the `ID` that /v1/withdrawal/send answered, as a JSON
+ * number or a decimal string.
+ */
+export const cancelWithdrawalBody = z.strictObject({
+  id: z.union([z.number(), z.string()], { error: typeError("a withdrawal ID") }).transform(
+    (value, ctx) => {
+      const text = String(value);
+      if (!/^[1-9][0-9]{0,15}$/.test(text) || Number(text) > Number.MAX_SAFE_INTEGER) {
+        ctx.addIssue({ code: "custom", message: "must be a positive whole number" });
+        return z.NEVER;
+      }
+      return BigInt(text);
+    },
+  ),
 });
 
 /** GET /v1/balance: no address means the hot wallet. */
@@ -255,14 +308,28 @@ export function inputErrorOf(error: z.ZodError, where: "body" | "query"): InputE
   return new InputError(field, issue.message);
 }
 
+/**
+ * The body as UTF-8 text, exactly: a byte order mark is kept (so JSON.parse refuses it, as
+ * RFC 8259 lets a parser do, instead of silently accepting something we did not sign or see),
+ * and invalid UTF-8 is null rather than replacement characters.
+ */
+export function decodeBody(raw: Uint8Array): string | null {
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(raw);
+  } catch {
+    return null;
+  }
+}
+
 /** Parses the request body as JSON into `schema`; throws an InputError naming the field. */
 export async function readBody<T extends z.ZodType>(
   c: Context,
   schema: T,
 ): Promise<z.output<T>> {
-  const raw = await c.req.text();
+  const raw = decodeBody(new Uint8Array(await c.req.arrayBuffer()));
   let value: unknown;
   try {
+    if (raw === null) throw new Error("not UTF-8");
     value = JSON.parse(raw);
   } catch {
     throw new InputError("body", "must be valid JSON");

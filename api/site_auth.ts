@@ -10,7 +10,13 @@
  * Answers:
  * - 401 `{"error": "<header>: why"}` for a missing or malformed header, an unknown site, a
  *   timestamp outside `public.signatureWindowSeconds` either way, a seed-scheme signature to a
- *   site that requires the strong one, or a signature that does not match. A wrong signature
+ *   site that requires the strong one, a signature that does not match, or one already used:
+ *   every signature is accepted once (remembered per site in the database for the window, so
+ *   all instances agree). Without that, any signed request could be replayed for 300 s, and
+ *   with the seed scheme, which signs only `timestamp.body`, every empty-body request of one
+ *   second carries the same signature, so a captured `GET /v1/public/assets` could cancel a
+ *   deposit. A client sending the same request twice in a second adds an `X-Nonce` (strong
+ *   scheme). A wrong signature
  *   is only ever "does not match": which byte, body or header was wrong is not said.
  * - 403 for a disabled site, but only once the signature is valid: without the secret a
  *   disabled site looks like any failed signature, so disabling reveals nothing to strangers.
@@ -27,13 +33,22 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { z } from "zod";
 import type { ProcessorContext } from "../core/context.ts";
 import { InputError } from "../core/errors.ts";
-import { freshTimestamp, type SignatureScheme, verifyRequest } from "../core/hmac.ts";
+import {
+  freshTimestamp,
+  NONCE_PATTERN,
+  type SignatureScheme,
+  verifyRequest,
+} from "../core/hmac.ts";
 import { type Site, siteCredentials } from "../core/store/sites.ts";
+import { purgeUsedSignatures, useSignature } from "../core/store/used_signatures.ts";
 import { jsonError } from "./errors.ts";
-import { inputErrorOf } from "./schemas.ts";
+import { decodeBody, inputErrorOf } from "./schemas.ts";
 
 /** Longest `X-Site-Id` looked up; anything longer cannot be a site. */
 const MAX_SITE_ID_LENGTH = 64;
+
+/** How often one instance forgets used signatures whose window has passed. */
+const PURGE_EVERY_MS = 60_000;
 
 // Keyed by the request's Context, which Hono passes unchanged from middleware to handler.
 const rawBodies = new WeakMap<Context, Uint8Array>();
@@ -96,6 +111,7 @@ function schemeOf(version: string | undefined): SignatureScheme | null {
 export function siteAuth(ctx: ProcessorContext): MiddlewareHandler {
   const windowSeconds = ctx.config.public.signatureWindowSeconds;
   const maxBytes = ctx.config.api.bodyLimitBytes;
+  let lastPurgeMs = 0;
   return async (c, next) => {
     const refuse = (message: string): Response => {
       c.header("WWW-Authenticate", 'Signature realm="merchant"');
@@ -117,6 +133,13 @@ export function siteAuth(ctx: ProcessorContext): MiddlewareHandler {
     }
     const scheme = schemeOf(c.req.header("x-signature-version"));
     if (scheme === null) return refuse("x-signature-version: must be 1 or 2");
+    const nonce = c.req.header("x-nonce");
+    if (nonce !== undefined) {
+      if (scheme !== "strong") return refuse("x-nonce: is signed by version 2 only");
+      if (!NONCE_PATTERN.test(nonce)) {
+        return refuse("x-nonce: must be 1 to 64 letters, digits, - or _");
+      }
+    }
 
     const credentials = siteId.length <= MAX_SITE_ID_LENGTH
       ? await siteCredentials(ctx.db, siteId)
@@ -135,9 +158,22 @@ export function siteAuth(ctx: ProcessorContext): MiddlewareHandler {
       method: c.req.method,
       pathAndQuery: url.pathname + url.search,
       body,
+      nonce,
     }, signature);
     if (!valid) return refuse("x-signature: does not match the request");
     if (site.disabledAt !== null) return jsonError(c, 403, "x-site-id: site is disabled");
+
+    // Only a valid signature is remembered, so strangers cannot fill the table. It is kept
+    // until its timestamp leaves the window, when the timestamp check refuses it anyway.
+    const nowMs = ctx.clock.now();
+    const expiresAt = new Date((Number(timestamp) + windowSeconds + 1) * 1000);
+    if (!await useSignature(ctx.db, site.id, signature, expiresAt)) {
+      return refuse("x-signature: already used; sign every request afresh");
+    }
+    if (nowMs - lastPurgeMs >= PURGE_EVERY_MS) {
+      lastPurgeMs = nowMs;
+      await purgeUsedSignatures(ctx.db, new Date(nowMs));
+    }
 
     rawBodies.set(c, body);
     sites.set(c, site);
@@ -172,7 +208,9 @@ export function jsonBodyOf<T extends z.ZodType>(c: Context, schema?: T): unknown
   const raw = rawBodyOf(c);
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(raw));
+    const text = decodeBody(raw);
+    if (text === null) throw new Error("not UTF-8");
+    value = JSON.parse(text);
   } catch {
     throw new InputError("body", "must be valid JSON");
   }

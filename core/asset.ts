@@ -14,4 +14,14 @@ export interface Asset {
   hotMax: bigint | null;
   /** What stays on the hot wallet after a cold transfer. */
   hotResidual: bigint;
+  /** Largest withdrawal accepted; a larger one is refused (400 naming `amount`). */
+  maxWithdrawal: bigint;
+  /**
+   * Whether later withdrawals that the hot wallet can pay may pass, in the queue, one it
+   * cannot pay yet. Off: the queue of the asset is strictly first in, first out.
+   */
+  overtake: boolean;
 }
+
+/** Default `maxWithdrawal`: what a 64-bit unsigned amount holds, as most wallets and nodes do. */
+export const DEFAULT_MAX_WITHDRAWAL: bigint = (1n << 64n) - 1n;

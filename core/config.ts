@@ -22,6 +22,10 @@ const assetSchema = z.object({
   minSweep: baseUnits.default(0n),
   hotMax: baseUnits.optional(),
   hotResidual: baseUnits.default(0n),
+  /** Largest withdrawal accepted, base units (default: the chain's 64-bit amount limit). */
+  maxWithdrawal: baseUnits.optional(),
+  /** Later withdrawals that fit may pass one the hot wallet cannot pay (default false). */
+  overtake: z.boolean().optional(),
 }).strict();
 
 const tonSchema = z.object({
@@ -153,7 +157,16 @@ export const configSchema = z.object({
     /** Postgres schema to use (must exist); the server's search_path when absent. */
     schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).optional(),
     dataDir: z.string().min(1).default("./data/pglite"),
+    /** Postgres `statement_timeout`, ms (default 4000); past it, and 500 ms more, 503. */
+    statementTimeoutMs: z.number().int().min(100).max(600_000).optional(),
+    /** Time to open a Postgres connection, seconds (default 3). */
+    connectTimeoutSeconds: z.number().int().min(1).max(60).optional(),
   }).strict().default({ dataDir: "./data/pglite" }),
+  /**
+   * How long the head of a withdrawal queue may wait for funds before an alarm is raised
+   * (`withdrawal_queue_stalled`, which does not halt the sender), seconds.
+   */
+  withdrawalStallSeconds: z.number().int().min(0).default(900),
   /** Block time lag beyond which the processor is not synced and holds withdrawals. */
   syncLagSeconds: z.number().int().min(1).default(40),
   /** What `/v1/income` sums: funds received by deposits, or funds swept to the hot wallet. */
@@ -251,15 +264,19 @@ export function applyEnv(raw: Raw, env: Record<string, string | undefined>): Raw
     tron: { TRX: { decimals: 6 } },
   };
   for (const [name, value] of Object.entries(env)) {
-    const match = /^(TON|TRON)_ASSET_([A-Z0-9_]+?)_(MIN_SWEEP|HOT_MAX|HOT_RESIDUAL)$/.exec(name);
+    const match = /^(TON|TRON)_ASSET_([A-Z0-9_]+?)_(MIN_SWEEP|HOT_MAX|HOT_RESIDUAL|MAX_WITHDRAWAL)$/
+      .exec(name);
     if (!match || value === undefined) continue;
     const chain = match[1].toLowerCase();
     section(out, chain).assets ??= structuredClone(natives[chain]); // keep the default coin
     const assets = section(section(out, chain), "assets");
     const asset = section(assets, match[2]);
-    const key = { MIN_SWEEP: "minSweep", HOT_MAX: "hotMax", HOT_RESIDUAL: "hotResidual" }[
-      match[3] as "MIN_SWEEP" | "HOT_MAX" | "HOT_RESIDUAL"
-    ];
+    const key = {
+      MIN_SWEEP: "minSweep",
+      HOT_MAX: "hotMax",
+      HOT_RESIDUAL: "hotResidual",
+      MAX_WITHDRAWAL: "maxWithdrawal",
+    }[match[3] as "MIN_SWEEP" | "HOT_MAX" | "HOT_RESIDUAL" | "MAX_WITHDRAWAL"];
     asset[key] = value;
   }
   return out;

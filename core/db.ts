@@ -6,6 +6,12 @@
 
 import postgres from "postgres";
 import { PGlite } from "@electric-sql/pglite";
+import { DatabaseUnavailableError, isUnavailable, unavailableAfter } from "./db_unavailable.ts";
+
+/** Default server-side `statement_timeout`, milliseconds. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 4000;
+/** Default time to open a connection, seconds. */
+export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 3;
 
 /** A row as the engine returns it; the store converts columns to domain types. */
 export type Row = Record<string, unknown>;
@@ -56,29 +62,90 @@ function toParams(params: readonly Param[] | undefined): unknown[] {
   return (params ?? []).map((p) => typeof p === "bigint" ? p.toString() : p);
 }
 
+/** Options of {@linkcode openPostgres}. */
+export interface PostgresOptions {
+  /** Pool size. */
+  max?: number;
+  /** Schema to use (search_path). */
+  schema?: string;
+  /**
+   * Server-side `statement_timeout`, ms; a query also fails (DatabaseUnavailableError, 503)
+   * when no answer came 500 ms after it, so a dead or unreachable server is never waited on.
+   */
+  statementTimeoutMs?: number;
+  /** Time to open a connection, seconds. */
+  connectTimeoutSeconds?: number;
+}
+
 /** Opens a Postgres server connection pool (optionally in one schema). */
-export function openPostgres(url: string, options: { max?: number; schema?: string } = {}): Db {
+export function openPostgres(url: string, options: PostgresOptions = {}): Db {
+  const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  const answerWithinMs = statementTimeoutMs + 500;
   const clientOptions = {
     onnotice: () => {},
-    connection: options.schema ? { search_path: options.schema } : {},
+    connection: {
+      ...(options.schema ? { search_path: options.schema } : {}),
+      statement_timeout: statementTimeoutMs,
+    },
+    connect_timeout: options.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT_SECONDS,
     // Keep int8 and numeric as strings; the store converts them to bigint.
     types: {},
   };
   const sql = postgres(url, { ...clientOptions, max: options.max ?? 10 });
   const run =
     (exec: postgres.Sql | postgres.TransactionSql) =>
-    async <T extends Row>(text: string, params?: readonly Param[]): Promise<T[]> => {
-      // Prepared: the same few statements run all day, and planning dominates their cost.
-      const rows = await exec.unsafe(text, toParams(params) as postgres.ParameterOrJSON<never>[], {
-        prepare: true,
-      });
-      return rows as unknown as T[];
-    };
+    <T extends Row>(text: string, params?: readonly Param[]): Promise<T[]> =>
+      unavailableAfter(async () => {
+        // Prepared: the same few statements run all day, and planning dominates their cost.
+        const rows = await exec.unsafe(
+          text,
+          toParams(params) as postgres.ParameterOrJSON<never>[],
+          { prepare: true },
+        );
+        return rows as unknown as T[];
+      }, answerWithinMs);
   return {
     engine: "postgres",
     query: run(sql),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      return await sql.begin((tx) => fn({ query: run(tx) })) as T;
+      // Each statement inside is bounded by `run`; BEGIN, COMMIT and the ROLLBACK after a
+      // failure wait on the server too, so the caller is let go once any of them has had
+      // `answerWithinMs` (the server rolls back a session that dies). A commit whose answer
+      // is lost may still have happened: every caller re-reads state before acting on it.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let abandon!: (error: unknown) => void;
+      const abandoned = new Promise<never>((_, reject) => abandon = reject);
+      abandoned.catch(() => {}); // may be abandoned after the race is over
+      const giveUpIn = (what: string) => {
+        clearTimeout(timer);
+        timer = setTimeout(
+          () => abandon(new DatabaseUnavailableError(`${what}: no answer in time`)),
+          answerWithinMs,
+        );
+      };
+      giveUpIn("BEGIN");
+      const work = sql.begin(async (tx) => {
+        clearTimeout(timer);
+        try {
+          const result = await fn({ query: run(tx) });
+          giveUpIn("COMMIT");
+          return result;
+        } catch (error) {
+          if (error instanceof DatabaseUnavailableError) abandon(error);
+          else giveUpIn("ROLLBACK");
+          throw error;
+        }
+      });
+      work.catch(() => {}); // may settle after the caller was let go
+      try {
+        return await Promise.race([work, abandoned]) as T;
+      } catch (error) {
+        throw isUnavailable(error) && !(error instanceof DatabaseUnavailableError)
+          ? new DatabaseUnavailableError(error)
+          : error;
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async tryLock(key: string): Promise<HeldLock | null> {
       // Each lock gets a client of its own rather than a pooled connection: when the server
@@ -174,9 +241,19 @@ export async function openPglite(dataDir: string, template?: Blob): Promise<Db> 
 
 /** Opens Postgres when `url` is given (in `schema` if set), PGlite in `dataDir` otherwise. */
 export async function openDb(
-  options: { url?: string; schema?: string; dataDir: string },
+  options: {
+    url?: string;
+    schema?: string;
+    dataDir: string;
+    statementTimeoutMs?: number;
+    connectTimeoutSeconds?: number;
+  },
 ): Promise<Db> {
   return options.url
-    ? openPostgres(options.url, { schema: options.schema })
+    ? openPostgres(options.url, {
+      schema: options.schema,
+      statementTimeoutMs: options.statementTimeoutMs,
+      connectTimeoutSeconds: options.connectTimeoutSeconds,
+    })
     : await openPglite(options.dataDir);
 }

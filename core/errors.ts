@@ -17,6 +17,14 @@ export class NotFoundError extends Error {
   }
 }
 
+/** The request conflicts with the current state (cancelling a sent withdrawal): maps to 409. */
+export class ConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConflictError";
+  }
+}
+
 /** The chain or its node could not answer now: maps to 503, the caller may retry. */
 export class UnavailableError extends Error {
   constructor(message: string) {

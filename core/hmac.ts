@@ -6,6 +6,10 @@
  * - Strong scheme (`X-Signature-Version: 2`): the method, the path with its query and the raw
  *   body are all signed, `timestamp + "." + METHOD + "." + path?query + "." + raw_body`, so a
  *   signature made for one request cannot be replayed on another path within the window.
+ *   With an `X-Nonce` header the nonce is signed too, right after the timestamp
+ *   (`timestamp + "." + nonce + "." + METHOD + ...`), so a client may send the same request
+ *   twice in one second: the server accepts every signature once only (api/site_auth.ts).
+ *   A method never contains a dot, so a signature with a nonce never equals one without.
  *
  * Bodies are signed and verified as raw bytes, never re-serialized JSON. Comparison is
  * constant-time over the decoded bytes.
@@ -28,7 +32,12 @@ export interface SignedRequest {
   pathAndQuery: string;
   /** The raw body bytes (empty for GET). */
   body: Uint8Array;
+  /** `X-Nonce`, when sent (strong scheme only; see {@linkcode NONCE_PATTERN}). */
+  nonce?: string;
 }
+
+/** What an `X-Nonce` may be: 1 to 64 letters, digits, `-` and `_`. */
+export const NONCE_PATTERN: RegExp = /^[A-Za-z0-9_-]{1,64}$/;
 
 const encoder = new TextEncoder();
 
@@ -36,7 +45,9 @@ const encoder = new TextEncoder();
 function signedBytes(scheme: SignatureScheme, r: SignedRequest): Uint8Array {
   const head = scheme === "seed"
     ? `${r.timestamp}.`
-    : `${r.timestamp}.${r.method.toUpperCase()}.${r.pathAndQuery}.`;
+    : `${r.timestamp}.${
+      r.nonce === undefined ? "" : r.nonce + "."
+    }${r.method.toUpperCase()}.${r.pathAndQuery}.`;
   const prefix = encoder.encode(head);
   const out = new Uint8Array(prefix.length + r.body.length);
   out.set(prefix);

@@ -60,8 +60,11 @@ export async function ingestOnce(
   }
   for (const tx of unknownSightings) {
     // Signed with our key but not by this processor: someone else holds the key, or an
-    // operator sent by hand. Either way a person should look.
-    ctx.log.warn("outgoing transaction not sent by this processor", { chain: plugin.chain, tx });
+    // operator sent by hand. The commit raised a foreign_spend alarm: sending stops.
+    ctx.log.error("alarm raised: outgoing transaction not sent by this processor; sender halted", {
+      chain: plugin.chain,
+      tx,
+    });
   }
   if (newIncomes || block.sightings.length) {
     ctx.log.info("block ingested", {

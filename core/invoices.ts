@@ -41,6 +41,13 @@ import { insertWithdrawal, withdrawalById } from "./store/withdrawals.ts";
 import type { Queryable } from "./db.ts";
 import type { ChainPlugin } from "./plugin.ts";
 
+/** Largest Postgres bigint. */
+const MAX_BIGINT = (1n << 63n) - 1n;
+
+/** A UUID in its canonical 8-4-4-4-12 hex layout, any case. */
+export const UUID_PATTERN: RegExp =
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Explorer links by network and chain, when config gives none. */
 const EXPLORERS: Record<string, Record<string, { address: string; tx: string }>> = {
   mainnet: {
@@ -372,7 +379,8 @@ async function requireInvoice(
   siteId: string,
   uuid: string,
 ): Promise<InvoiceRecord> {
-  const invoice = /^[0-9a-f-]{36}$/i.test(uuid) ? await invoiceByUuid(ctx.db, siteId, uuid) : null;
+  // The exact layout: any 36 hex-and-dash string is not a UUID, and the cast would fail.
+  const invoice = UUID_PATTERN.test(uuid) ? await invoiceByUuid(ctx.db, siteId, uuid) : null;
   if (!invoice) throw new NotFoundError(`no deposit ${uuid}`);
   return invoice;
 }
@@ -553,7 +561,10 @@ export async function refundUnmatched(
   incomeId: string,
   to: string,
 ): Promise<{ incomeId: string; refundStatus: string }> {
-  if (!/^[1-9][0-9]{0,18}$/.test(incomeId)) throw new NotFoundError(`no payment ${incomeId}`);
+  // Beyond bigint the cast would fail: no payment has such an id.
+  if (!/^[1-9][0-9]{0,18}$/.test(incomeId) || BigInt(incomeId) > MAX_BIGINT) {
+    throw new NotFoundError(`incomeId: no payment ${incomeId}`);
+  }
   const [payment] = await unmatchedPayments(ctx.db, 1, BigInt(incomeId));
   if (!payment) throw new NotFoundError(`no unmatched payment ${incomeId}`);
   // A failed refund may be asked again (to a corrected address, say).

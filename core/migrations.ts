@@ -303,6 +303,29 @@ create index withdrawals_unnotified on withdrawals (id)
 `,
   },
   {
+    version: 9,
+    name: "one-use merchant signatures; new sites require the strong scheme",
+    sql: `
+create table used_signatures (
+  site_id text not null references sites (id),
+  signature text not null,
+  expires_at timestamptz not null,
+  primary key (site_id, signature)
+);
+create index used_signatures_expiry on used_signatures (expires_at);
+alter table sites alter column require_strong_signature set default true;
+`,
+  },
+  {
+    version: 10,
+    name: "cancelled withdrawals",
+    sql: `
+alter table withdrawals drop constraint withdrawals_status_check;
+alter table withdrawals add constraint withdrawals_status_check
+  check (status in ('pending', 'processing', 'processed', 'failed', 'cancelled'));
+`,
+  },
+  {
     version: 11,
     name: "checkout page return links",
     sql: `

@@ -327,7 +327,10 @@ export interface ChainPlugin {
    * address and be told apart by memo; otherwise each invoice gets its own address.
    */
   readonly sharedDepositAddresses: boolean;
-  /** Validates a withdrawal memo; returns the offending field and why, or null. */
+  /**
+   * Validates a withdrawal memo; returns the offending field and why (without the field's
+   * name: the API prefixes it), or null.
+   */
   validateMemo(
     comment: string | null,
     binaryComment: string | null,

@@ -5,7 +5,7 @@
  */
 
 import { assetOf, type ProcessorContext } from "./context.ts";
-import { InputError, NotFoundError } from "./errors.ts";
+import { ConflictError, InputError, NotFoundError } from "./errors.ts";
 import type { Income, Withdrawal } from "./models.ts";
 import type { ChainPlugin } from "./plugin.ts";
 import {
@@ -17,6 +17,7 @@ import {
 import { incomeByTxHash, incomeHistory, incomeTotals } from "./store/incomes.ts";
 import { listSweeps, requestServiceSweep, type SweepRecord } from "./store/sweeps.ts";
 import {
+  cancelPendingWithdrawal,
   insertWithdrawal,
   queuedTotals,
   withdrawalById,
@@ -129,11 +130,15 @@ export async function requestWithdrawal(
   // A repeat is answered from what was stored, whatever has changed in config since.
   const existing = await withdrawalByQuery(ctx.db, r.userId, r.queryId);
   if (existing) return repeated(ctx, existing, r);
-  const { plugin } = requireAsset(ctx, r.currency);
+  const { plugin, asset } = requireAsset(ctx, r.currency);
   if (!plugin.sender.withdrawable(r.currency)) {
     throw new InputError("currency", `withdrawals of ${r.currency} are not supported yet`);
   }
   if (r.amount <= 0n) throw new InputError("amount", "must be greater than zero");
+  // A withdrawal the hot wallet can never pay would hold its queue forever.
+  if (r.amount > asset.maxWithdrawal) {
+    throw new InputError("amount", `must be at most ${asset.maxWithdrawal} for ${r.currency}`);
+  }
   const parsed = plugin.derivation.parseAddress(r.destination);
   if ("error" in parsed) throw new InputError("destination", parsed.error);
   const memoError = plugin.validateMemo(r.comment, r.binaryComment);
@@ -200,6 +205,23 @@ function differences(ctx: ProcessorContext, w: Withdrawal, r: WithdrawalRequest)
 export async function withdrawalStatus(ctx: ProcessorContext, id: bigint): Promise<Withdrawal> {
   const w = await withdrawalById(ctx.db, id);
   if (!w || w.kind !== "user") throw new NotFoundError(`no withdrawal with id ${id}`);
+  return w;
+}
+
+/**
+ * Cancels a user withdrawal that is still `pending`. Idempotent: cancelling a cancelled one
+ * answers the same. Once a signed payload carries it (`processing` and after) it is refused
+ * with a ConflictError (409): it may already be on chain.
+ */
+export async function cancelWithdrawal(ctx: ProcessorContext, id: bigint): Promise<Withdrawal> {
+  const w = await cancelPendingWithdrawal(ctx.db, id);
+  if (!w || w.kind !== "user") throw new NotFoundError(`no withdrawal with id ${id}`);
+  if (w.status !== "cancelled") {
+    throw new ConflictError(
+      `id: withdrawal ${id} is ${w.status}; only a pending withdrawal can be cancelled`,
+    );
+  }
+  ctx.log.info("withdrawal cancelled", { id });
   return w;
 }
 

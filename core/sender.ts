@@ -7,7 +7,7 @@
 
 import type { ProcessorContext } from "./context.ts";
 import type { ChainPlugin, TransferItem } from "./plugin.ts";
-import { openAlarms } from "./store/alarms.ts";
+import { haltingAlarms, type QueueStall, reviewQueueStalls } from "./store/alarms.ts";
 import { loadCursor } from "./store/cursors.ts";
 import {
   expirePayload,
@@ -92,13 +92,15 @@ async function broadcast(
  * Takes, in FIFO order, the pending withdrawals the hot wallet can pay for, amount and
  * native gas both. What unseen payloads already spend is held back, whether or not the
  * node's balance shows it yet. Order is strict per currency: one that does not fit holds the
- * later ones of its currency, not the others. Lending fee resources spends only gas.
+ * later ones of its currency, not the others, unless the asset allows `overtake`, when later
+ * ones that fit pass it. Lending fee resources spends only gas. Also returns, per currency,
+ * the first withdrawal that did not fit and what it is missing.
  */
 async function affordable(
   ctx: ProcessorContext,
   plugin: ChainPlugin,
   pending: Withdrawal[],
-): Promise<Withdrawal[]> {
+): Promise<{ taken: Withdrawal[]; stalls: QueueStall[] }> {
   const native = plugin.assets.find((a) => a.contract === null)?.code;
   const left = new Map<string, bigint>();
   const budget = async (currency: string) => {
@@ -128,8 +130,10 @@ async function affordable(
     }
     return left.get(currency)!;
   };
+  const overtakes = new Set(plugin.assets.filter((a) => a.overtake).map((a) => a.code));
   const held = new Set<string>();
   const taken: Withdrawal[] = [];
+  const stalls = new Map<string, QueueStall>();
   for (const w of pending) {
     const spends = w.kind === "lend" || w.kind === "reclaim" ? 0n : w.amount;
     if (held.has(w.currency)) continue;
@@ -137,14 +141,24 @@ async function affordable(
     const rest = await budget(w.currency) - spends - (w.currency === native ? gas : 0n);
     const nativeRest = native && w.currency !== native ? await budget(native) - gas : 0n;
     if (rest < 0n || nativeRest < 0n) {
-      held.add(w.currency);
+      if (!stalls.has(w.currency)) {
+        stalls.set(w.currency, {
+          withdrawalId: w.id,
+          currency: w.currency,
+          amount: w.amount,
+          missing: rest < 0n ? -rest : 0n,
+          nativeCurrency: native ?? null,
+          missingNative: nativeRest < 0n ? -nativeRest : 0n,
+        });
+      }
+      if (!overtakes.has(w.currency)) held.add(w.currency);
       continue;
     }
     left.set(w.currency, rest);
     if (native && w.currency !== native) left.set(native, nativeRest);
     taken.push(w);
   }
-  return taken;
+  return { taken, stalls: [...stalls.values()] };
 }
 
 /** Signs and sends up to `payloads` hot wallet payloads; returns the withdrawals they carry. */
@@ -156,11 +170,26 @@ async function sendWithdrawals(
   const { maxBatch } = plugin.sender;
   // Look past the head of the queue: withdrawals of a currency the hot wallet cannot pay
   // now must not keep others (or a sweep's top-up) from going out.
-  const taken = (await affordable(
+  const { taken: fitting, stalls } = await affordable(
     ctx,
     plugin,
     await pendingWithdrawals(ctx.db, plugin.chain, PENDING_WINDOW),
-  )).slice(0, maxBatch * payloads);
+  );
+  // A queue head waiting on funds too long raises an alarm with what is missing (cleared
+  // once it moves); it does not halt anything.
+  const raised = await reviewQueueStalls(
+    ctx.db,
+    plugin.chain,
+    stalls,
+    ctx.config.withdrawalStallSeconds,
+  );
+  if (raised > 0) {
+    ctx.log.error("alarm raised: a withdrawal queue waits for funds", {
+      chain: plugin.chain,
+      stalls,
+    });
+  }
+  const taken = fitting.slice(0, maxBatch * payloads);
   for (let start = 0; start < taken.length; start += maxBatch) {
     const batch = taken.slice(start, start + maxBatch);
     const items: TransferItem[] = batch.map((w) => ({
@@ -285,7 +314,7 @@ export async function senderTick(
     batched: 0,
     sweeps: 0,
   };
-  const alarms = await openAlarms(ctx.db, plugin.chain);
+  const alarms = await haltingAlarms(ctx.db, plugin.chain);
   if (alarms.length) {
     ctx.log.error("sender halted by alarm", { chain: plugin.chain, alarm: alarms[0] });
     tick.halted = true;

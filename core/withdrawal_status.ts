@@ -4,17 +4,24 @@
  */
 
 /** Withdrawal statuses, as the exchange API reports them. */
-export type WithdrawalStatus = "pending" | "processing" | "processed" | "failed";
+export type WithdrawalStatus = "pending" | "processing" | "processed" | "failed" | "cancelled";
 
 /** Why a transition happens. */
-export type WithdrawalEvent = "batched" | "sent" | "not_sent" | "expired" | "orphaned";
+export type WithdrawalEvent =
+  | "batched"
+  | "sent"
+  | "not_sent"
+  | "expired"
+  | "orphaned"
+  | "cancelled";
 
 /** From status, by event, to status. Anything absent is illegal. */
 export const WITHDRAWAL_TRANSITIONS: Readonly<
   Record<WithdrawalStatus, Partial<Record<WithdrawalEvent, WithdrawalStatus>>>
 > = {
   // A signed payload carrying it was persisted.
-  pending: { batched: "processing" },
+  // The exchange cancelled it before any payload carried it; nothing was signed for it.
+  pending: { batched: "processing", cancelled: "cancelled" },
   processing: {
     // The chain executed the payload and this transfer left the wallet.
     sent: "processed",
@@ -27,6 +34,8 @@ export const WITHDRAWAL_TRANSITIONS: Readonly<
   // is awaited again, to be seen in the new branch or to expire and be rebuilt.
   processed: { orphaned: "processing" },
   failed: { orphaned: "processing" },
+  // Final: never signed, so nothing on chain can bring it back.
+  cancelled: {},
 };
 
 /** The status `event` leads to from `from`; throws on an illegal transition. */

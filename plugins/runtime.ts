@@ -16,6 +16,7 @@ import type { ChainDevnet } from "../core/plugin.ts";
 import { runExchangeEvents } from "../core/exchange_events.ts";
 import { runInvoices } from "../core/invoices.ts";
 import { runSender } from "../core/sender.ts";
+import { type RetryOptions, retryUntilDone } from "../core/retry.ts";
 import { runWebhooks } from "../core/webhooks.ts";
 import { loadPlugins } from "./registry.ts";
 
@@ -33,12 +34,10 @@ export async function startProcessor(
   devnets: Readonly<Record<string, ChainDevnet>> = {},
 ): Promise<Running> {
   const db = await openDb(config.database);
-  await migrate(db);
+  await retryUntilDone(systemClock, log, "database migrations", () => migrate(db));
   const plugins = await loadPlugins(config, devnets);
   const ctx: ProcessorContext = { db, config, plugins, clock: systemClock, log };
-  // Pin each chain's starting block before the API hands out any address, so no payment to
-  // an address can precede the block the scanner starts from (whenever it gets leadership).
-  for (const plugin of plugins.values()) await currentCursor(ctx, plugin);
+  await pinStartCursors(ctx);
   const app = createApp(ctx, { devnet: config.network === "devnet" });
   const controller = new AbortController();
   const workers: Promise<void>[] = [];
@@ -90,6 +89,27 @@ export async function startProcessor(
       await db.close();
     },
   };
+}
+
+/**
+ * Pins each chain's starting block before the API hands out any address, so no payment to an
+ * address can precede the block the scanner starts from (whenever it gets leadership). On a
+ * fresh database that asks the node for its tip: a failure is retried with backoff, never
+ * the end of the process.
+ */
+export async function pinStartCursors(
+  ctx: ProcessorContext,
+  options: RetryOptions = {},
+): Promise<void> {
+  for (const plugin of ctx.plugins.values()) {
+    await retryUntilDone(
+      ctx.clock,
+      ctx.log,
+      `${plugin.chain} starting block`,
+      () => currentCursor(ctx, plugin),
+      options,
+    );
+  }
 }
 
 /** Resolves on SIGINT or SIGTERM. */

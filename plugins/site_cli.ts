@@ -2,7 +2,7 @@
  * `main.ts site ...`: merchant site administration from the shell, on the same database and
  * store functions as the admin API, without starting the processor or loading any chain.
  *
- *   site create --name NAME [--webhook-url URL] [--strong]
+ *   site create --name NAME [--webhook-url URL] [--strong | --seed]
  *   site list
  *   site get SITE_ID
  *   site rotate SITE_ID
@@ -52,7 +52,7 @@ export const consoleIo: CliIo = {
 
 /** How to call the site commands; printed with every usage error. */
 export const SITE_USAGE = `usage: main.ts site <command> [--config PATH]
-  create --name NAME [--webhook-url URL] [--strong]
+  create --name NAME [--webhook-url URL] [--strong | --seed]
   list
   get SITE_ID
   rotate SITE_ID
@@ -114,7 +114,7 @@ function parseCommand(args: string[]): Command {
   const { positionals, flags } = splitArgs(
     rest,
     withFlags ? ["name", "webhook-url"] : [],
-    withFlags ? ["strong"] : [],
+    withFlags ? ["strong", "seed"] : [],
   );
   const arity = (n: number, shape: string): string[] => {
     if (positionals.length !== n) throw new UsageError(`site ${name}: expects ${shape}`);
@@ -122,13 +122,17 @@ function parseCommand(args: string[]): Command {
   };
   switch (name) {
     case "create": {
-      arity(0, "--name NAME [--webhook-url URL] [--strong]");
+      arity(0, "--name NAME [--webhook-url URL] [--strong | --seed]");
+      // New sites require the strong scheme; --seed accepts seed-scheme clients too.
+      if (flags.has("strong") && flags.has("seed")) {
+        throw new UsageError("--seed: cannot be given together with --strong");
+      }
       const name = flags.get("name");
       if (name === undefined) throw new UsageError("--name: is required");
       const body = validated(createSiteBody, {
         name,
         webhookUrl: flags.get("webhook-url"),
-        requireStrongSignature: flags.has("strong"),
+        requireStrongSignature: !flags.has("seed"),
       });
       return async (db) => {
         const { site, apiSecret } = await createSite(db, body);

@@ -4,7 +4,7 @@ import type { Queryable } from "../db.ts";
 import type { Cursor, Json, ScannedBlock } from "../plugin.ts";
 import { insertIncomes } from "./incomes.ts";
 import { matchPayments } from "./invoices.ts";
-import { raiseAlarm, REORG_BEYOND_FINALITY, TRANSFER_RETURNED } from "./alarms.ts";
+import { FOREIGN_SPEND, raiseAlarm, REORG_BEYOND_FINALITY, TRANSFER_RETURNED } from "./alarms.ts";
 import { nextWithdrawalStatus } from "../withdrawal_status.ts";
 import { applySighting } from "./payloads.ts";
 import { big } from "./rows.ts";
@@ -73,7 +73,20 @@ export async function commitBlock(
   const tripwires: string[] = [];
   for (const sighting of block.sightings) {
     const result = await applySighting(tx, chain, sighting, block.cursor.height);
-    if (result === "unknown") unknownSightings.push(sighting.txHash);
+    if (result === "unknown") {
+      // Signed with our key, but by no payload of ours: someone else holds the key, or two
+      // processors share it. The sender stops until a person has looked.
+      await raiseAlarm(
+        tx,
+        chain,
+        FOREIGN_SPEND,
+        `transaction ${sighting.txHash} at height ${block.cursor.height} spent from an ` +
+          `account of this processor but carried no payload it signed (payload ` +
+          `${sighting.payloadId}, out ${sighting.outAmounts.join("+") || "nothing"}): ` +
+          "another holder of the keys?",
+      );
+      unknownSightings.push(sighting.txHash);
+    }
     if (result === "tripwire") tripwires.push(sighting.txHash);
   }
   for (const c of block.confirmations ?? []) {

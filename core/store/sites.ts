@@ -85,7 +85,7 @@ export async function createSite(
       input.name,
       apiSecret,
       input.webhookUrl ?? null,
-      input.requireStrongSignature ?? false,
+      input.requireStrongSignature ?? true,
     ],
   );
   return { site: siteOf(row), apiSecret };

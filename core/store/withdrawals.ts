@@ -2,7 +2,7 @@
 
 import type { Queryable } from "../db.ts";
 import type { Withdrawal, WithdrawalKind } from "../models.ts";
-import type { WithdrawalStatus } from "../withdrawal_status.ts";
+import { nextWithdrawalStatus, type WithdrawalStatus } from "../withdrawal_status.ts";
 import { big, textOrNull } from "./rows.ts";
 
 const COLUMNS = `id::text as id, chain, currency, kind, user_id, query_id, amount::text as amount,
@@ -88,6 +88,25 @@ export async function withdrawalByQuery(
 export async function withdrawalById(db: Queryable, id: bigint): Promise<Withdrawal | null> {
   const rows = await db.query(`select ${COLUMNS} from withdrawals where id = $1`, [id]);
   return rows.length ? toWithdrawal(rows[0]) : null;
+}
+
+/**
+ * Cancels withdrawal `id` if it is still `pending`, i.e. no signed payload carries it; returns
+ * it as it is after the call. The status test in the update decides a race with the sender,
+ * whose batch persist (store/payloads.ts) fails as a whole when one of its withdrawals is no
+ * longer pending, so a cancelled withdrawal is never signed.
+ */
+export async function cancelPendingWithdrawal(
+  db: Queryable,
+  id: bigint,
+): Promise<Withdrawal | null> {
+  const updated = await db.query(
+    `update withdrawals set status = $2, updated_at = now()
+     where id = $1 and kind = 'user' and status = 'pending' returning ${COLUMNS}`,
+    [id, nextWithdrawalStatus("pending", "cancelled")],
+  );
+  if (updated.length) return toWithdrawal(updated[0]);
+  return await withdrawalById(db, id);
 }
 
 /**

@@ -2,7 +2,7 @@
 
 import { Address, Cell } from "@ton/core";
 import { TonClient } from "@ton/ton";
-import type { Asset } from "../../core/asset.ts";
+import { type Asset, DEFAULT_MAX_WITHDRAWAL } from "../../core/asset.ts";
 import type { Config } from "../../core/config.ts";
 import { UnavailableError } from "../../core/errors.ts";
 import type { ChainDevnet, ChainPlugin } from "../../core/plugin.ts";
@@ -83,6 +83,8 @@ function assetsOf(ton: NonNullable<Config["ton"]>): Asset[] {
       minSweep: a.minSweep,
       hotMax: a.contract === undefined ? a.hotMax ?? null : null,
       hotResidual: a.hotResidual,
+      maxWithdrawal: a.maxWithdrawal ?? DEFAULT_MAX_WITHDRAWAL,
+      overtake: a.overtake ?? false,
     };
   });
 }
@@ -217,10 +219,9 @@ export async function createTonPlugin(
       const message = validateWithdrawalMemo(comment, binaryComment) ??
         jettonShaped(binaryComment);
       if (!message) return null;
-      return {
-        field: message.startsWith("binary_comment") ? "binary_comment" : "comment",
-        message,
-      };
+      const field = message.startsWith("binary_comment") ? "binary_comment" : "comment";
+      // The messages open with the field's name; the API adds it once.
+      return { field, message: message.replace(/^(binary_comment|comment):? /, "") };
     },
     async resolve(domain: string): Promise<string | null> {
       const address = await fromNode(

@@ -5,7 +5,7 @@
  * @module
  */
 import { TronWeb } from "tronweb";
-import type { Asset } from "../../core/asset.ts";
+import { type Asset, DEFAULT_MAX_WITHDRAWAL } from "../../core/asset.ts";
 import type { Config, TronConfig } from "../../core/config.ts";
 import { UnavailableError } from "../../core/errors.ts";
 import type { ChainDevnet, ChainPlugin, ChainSender } from "../../core/plugin.ts";
@@ -16,6 +16,8 @@ import { createTronScanner, FORK_WINDOW } from "./scanner.ts";
 import { createTronSender, type TronSenderToken } from "./sender.ts";
 import { tronPaymentUri } from "./payment_uri.ts";
 
+/** Largest TRX amount a transaction can carry: protobuf int64. */
+const TRX_MAX_AMOUNT = (1n << 63n) - 1n;
 /** What the factory needs beside config. */
 export interface TronPluginOptions {
   /** Devnet controls, in devnet mode. */
@@ -57,6 +59,9 @@ function assetsOf(tron: TronConfig): Asset[] {
       minSweep: a.minSweep,
       hotMax: a.hotMax ?? null,
       hotResidual: a.hotResidual,
+      // TRX amounts are protobuf int64 on chain.
+      maxWithdrawal: a.maxWithdrawal ?? (code === "TRX" ? TRX_MAX_AMOUNT : DEFAULT_MAX_WITHDRAWAL),
+      overtake: a.overtake ?? false,
     };
   });
 }
@@ -171,9 +176,9 @@ export async function createTronPlugin(
     sender: apiSender,
     validateMemo(comment, binaryComment) {
       // TRON transfers carry no memo (TRC20 has no field for one).
-      if (comment) return { field: "comment", message: "comment: TRON transfers carry no memo" };
+      if (comment) return { field: "comment", message: "TRON transfers carry no memo" };
       if (binaryComment) {
-        return { field: "binary_comment", message: "binary_comment: TRON transfers carry no memo" };
+        return { field: "binary_comment", message: "TRON transfers carry no memo" };
       }
       return null;
     },

@@ -48,42 +48,45 @@ Deno.test("admin API: merchant sites", async (t) => {
   try {
     let shop: Created = { siteId: "", apiSecret: "" };
 
-    await t.step("POST /v1/admin/sites creates a site and shows its secret", async () => {
-      const r = await api.request("POST", "/v1/admin/sites", { body: { name: "Shop" } });
-      assert.equal(r.status, 200, r.text);
-      const body = r.json as Record<string, unknown>;
-      assert.deepEqual(Object.keys(body), [
-        "siteId",
-        "name",
-        "apiSecret",
-        "webhookUrl",
-        "requireStrongSignature",
-        "createdAt",
-      ]);
-      assert.match(String(body.siteId), SITE_ID_PATTERN);
-      assert.match(String(body.apiSecret), /^[0-9a-f]{64}$/);
-      assert.equal(body.name, "Shop");
-      assert.equal(body.webhookUrl, null);
-      assert.equal(body.requireStrongSignature, false);
-      assert.match(String(body.createdAt), ISO);
-      assert.ok(Math.abs(Date.parse(String(body.createdAt)) - Date.now()) < 60_000);
-      shop = body as unknown as Created;
-      secrets.push(shop.apiSecret);
-      assert.equal(await siteSecret(api.ctx.db, shop.siteId), shop.apiSecret);
-    });
+    await t.step(
+      "POST /v1/admin/sites creates a site, strong scheme by default, and shows its secret",
+      async () => {
+        const r = await api.request("POST", "/v1/admin/sites", { body: { name: "Shop" } });
+        assert.equal(r.status, 200, r.text);
+        const body = r.json as Record<string, unknown>;
+        assert.deepEqual(Object.keys(body), [
+          "siteId",
+          "name",
+          "apiSecret",
+          "webhookUrl",
+          "requireStrongSignature",
+          "createdAt",
+        ]);
+        assert.match(String(body.siteId), SITE_ID_PATTERN);
+        assert.match(String(body.apiSecret), /^[0-9a-f]{64}$/);
+        assert.equal(body.name, "Shop");
+        assert.equal(body.webhookUrl, null);
+        assert.equal(body.requireStrongSignature, true);
+        assert.match(String(body.createdAt), ISO);
+        assert.ok(Math.abs(Date.parse(String(body.createdAt)) - Date.now()) < 60_000);
+        shop = body as unknown as Created;
+        secrets.push(shop.apiSecret);
+        assert.equal(await siteSecret(api.ctx.db, shop.siteId), shop.apiSecret);
+      },
+    );
 
     await t.step("webhookUrl and requireStrongSignature may be given at creation", async () => {
       const r = await api.request("POST", "/v1/admin/sites", {
         body: {
           name: "Strong shop",
           webhookUrl: "https://shop.example/hooks?k=1",
-          requireStrongSignature: true,
+          requireStrongSignature: false,
         },
       });
       assert.equal(r.status, 200, r.text);
       const body = r.json as Record<string, unknown>;
       assert.equal(body.webhookUrl, "https://shop.example/hooks?k=1");
-      assert.equal(body.requireStrongSignature, true);
+      assert.equal(body.requireStrongSignature, false);
       secrets.push(String(body.apiSecret));
       const nulls = await create(api, { name: "Nulls", webhookUrl: null });
       secrets.push(nulls.apiSecret);

@@ -84,6 +84,10 @@ async function harness(window?: number): Promise<Harness> {
     answers.push(r.text);
     return r;
   };
+  // Every signature is accepted once: seed-scheme requests, which carry no nonce, each get
+  // their own second within the window.
+  let sent = 0;
+  const freshTimestamp = () => NOW_SECONDS - 1 - (sent++ % 200);
   return {
     ctx,
     url,
@@ -99,7 +103,11 @@ async function harness(window?: number): Promise<Harness> {
     },
     async fetch(site, method, path, body, options = {}) {
       return keep(
-        await signedFetch(url, site, method, path, body, { timestamp: NOW_SECONDS, ...options }),
+        await signedFetch(url, site, method, path, body, {
+          timestamp: freshTimestamp(),
+          strong: false,
+          ...options,
+        }),
       );
     },
     async raw(method, path, init) {
@@ -162,7 +170,10 @@ Deno.test("siteAuth: merchant request signatures", async (t) => {
     });
 
     await t.step("version 1 is the seed scheme; hex may be upper case", async () => {
-      const headers = signedHeaders(shop, "GET", "/m/a", "", { timestamp: NOW_SECONDS });
+      const headers = signedHeaders(shop, "GET", "/m/a", "", {
+        timestamp: NOW_SECONDS - 250,
+        strong: false,
+      });
       const r = await h.raw("GET", "/m/a", {
         headers: {
           ...headers,
@@ -233,7 +244,10 @@ Deno.test("siteAuth: merchant request signatures", async (t) => {
     });
 
     await t.step("a changed timestamp header is refused (the signature covers it)", async () => {
-      const headers = signedHeaders(shop, "GET", "/m/a", "", { timestamp: NOW_SECONDS });
+      const headers = signedHeaders(shop, "GET", "/m/a", "", {
+        timestamp: NOW_SECONDS,
+        strong: false,
+      });
       const r = await h.raw("GET", "/m/a", {
         headers: { ...headers, "X-Timestamp": String(NOW_SECONDS - 1) },
       });
@@ -258,10 +272,13 @@ Deno.test("siteAuth: merchant request signatures", async (t) => {
         }
       }
       // The same signed request becomes stale as the clock moves on.
-      const headers = signedHeaders(shop, "GET", "/m/a", "", { timestamp: NOW_SECONDS });
-      h.setNow((NOW_SECONDS + 300) * 1000 + 999);
+      const headers = signedHeaders(shop, "GET", "/m/a", "", {
+        timestamp: NOW_SECONDS - 260,
+        strong: false,
+      });
+      h.setNow((NOW_SECONDS + 40) * 1000 + 999);
       assert.equal((await h.raw("GET", "/m/a", { headers })).status, 200);
-      h.setNow((NOW_SECONDS + 301) * 1000);
+      h.setNow((NOW_SECONDS + 41) * 1000);
       assertRefused(await h.raw("GET", "/m/a", { headers }), 401, /^x-timestamp: /);
       h.setNow(NOW_SECONDS * 1000 + 999);
     });
@@ -299,14 +316,29 @@ Deno.test("siteAuth: merchant request signatures", async (t) => {
       }
     });
 
-    await t.step("seed signatures replay across paths; strong ones do not", async () => {
-      const seed = signedHeaders(shop, "GET", "/m/a", "", { timestamp: NOW_SECONDS });
-      // The seed scheme does not bind the path: the same headers open another route.
-      assert.equal((await h.raw("GET", "/m/b", { headers: seed })).status, 200);
-      assert.equal((await h.raw("GET", "/m/a?other=1", { headers: seed })).status, 200);
+    await t.step("every signature is accepted once, on its own route only", async () => {
+      const USED = "x-signature: already used; sign every request afresh";
+      const ts = NOW_SECONDS - 290;
+      const seed = signedHeaders(shop, "GET", "/m/a", "", { timestamp: ts, strong: false });
+      assert.equal((await h.raw("GET", "/m/a", { headers: seed })).status, 200);
+      // The seed scheme does not bind the path, but a captured empty-body signature has been
+      // used by its own request: it opens neither that route again nor any other.
+      assertRefused(await h.raw("GET", "/m/a", { headers: seed }), 401, USED);
+      assertRefused(await h.raw("GET", "/m/b", { headers: seed }), 401, USED);
+      assertRefused(await h.raw("GET", "/m/a?other=1", { headers: seed }), 401, USED);
+      // Nor with its hex in upper case.
+      const upper = { ...seed, "X-Signature": seed["X-Signature"].toUpperCase() };
+      assertRefused(await h.raw("GET", "/m/b", { headers: upper }), 401, USED);
+      // A signature made for another route and never sent still cannot open a first one.
+      const unused = signedHeaders(shop, "GET", "/m/b", "", { timestamp: ts - 1, strong: false });
+      assert.equal((await h.raw("POST", "/m/a", { headers: unused })).status, 200);
+      assertRefused(await h.raw("GET", "/m/b", { headers: unused }), 401, USED);
 
       const strongShop = await site({ strong: true });
-      const seedStrong = signedHeaders(strongShop, "GET", "/m/a", "", { timestamp: NOW_SECONDS });
+      const seedStrong = signedHeaders(strongShop, "GET", "/m/a", "", {
+        timestamp: NOW_SECONDS,
+        strong: false,
+      });
       assertRefused(
         await h.raw("GET", "/m/a", { headers: seedStrong }),
         401,
@@ -315,32 +347,78 @@ Deno.test("siteAuth: merchant request signatures", async (t) => {
       const strong = signedHeaders(strongShop, "GET", "/m/a", "", {
         timestamp: NOW_SECONDS,
         strong: true,
+        nonce: null,
       });
-      assert.equal((await h.raw("GET", "/m/a", { headers: strong })).status, 200);
       assertRefused(await h.raw("GET", "/m/b", { headers: strong }), 401, MISMATCH);
       assertRefused(await h.raw("GET", "/m/a?x=1", { headers: strong }), 401, MISMATCH);
       assertRefused(await h.raw("POST", "/m/a", { headers: strong }), 401, MISMATCH);
+      assert.equal((await h.raw("GET", "/m/a", { headers: strong })).status, 200);
+      assertRefused(await h.raw("GET", "/m/a", { headers: strong }), 401, USED);
 
       const withQuery = signedHeaders(strongShop, "GET", "/m/a?x=1", "", {
         timestamp: NOW_SECONDS,
         strong: true,
       });
-      assert.equal((await h.raw("GET", "/m/a?x=1", { headers: withQuery })).status, 200);
       assertRefused(await h.raw("GET", "/m/a?x=2", { headers: withQuery }), 401, MISMATCH);
       assertRefused(await h.raw("GET", "/m/a?x=1&y=2", { headers: withQuery }), 401, MISMATCH);
       assertRefused(await h.raw("GET", "/m/a", { headers: withQuery }), 401, MISMATCH);
+      assert.equal((await h.raw("GET", "/m/a?x=1", { headers: withQuery })).status, 200);
+      // The nonce is signed: another nonce on the same headers does not match.
+      assertRefused(
+        await h.raw("GET", "/m/a?x=1", { headers: { ...withQuery, "X-Nonce": "other" } }),
+        401,
+        MISMATCH,
+      );
+      // A fresh nonce lets the same request go twice in one second.
+      for (let i = 0; i < 2; i++) {
+        const again = signedHeaders(strongShop, "GET", "/m/a?x=1", "", {
+          timestamp: NOW_SECONDS,
+          strong: true,
+        });
+        assert.equal((await h.raw("GET", "/m/a?x=1", { headers: again })).status, 200);
+      }
+      assertRefused(
+        await h.raw("GET", "/m/a", { headers: { ...seed, "X-Nonce": "abc" } }),
+        401,
+        "x-nonce: is signed by version 2 only",
+      );
 
       // Requiring the strong scheme takes effect at once, and can be lifted again.
+      const fresh = () =>
+        signedHeaders(shop, "GET", "/m/a", "", { strong: false, timestamp: ts - 2 - used++ });
+      let used = 0;
       await setSiteStrongSignature(h.ctx.db, shop.siteId, true);
-      assertRefused(await h.raw("GET", "/m/a", { headers: seed }), 401, /^x-signature-version/);
+      assertRefused(await h.raw("GET", "/m/a", { headers: fresh() }), 401, /^x-signature-version/);
       await setSiteStrongSignature(h.ctx.db, shop.siteId, false);
-      assert.equal((await h.raw("GET", "/m/a", { headers: seed })).status, 200);
+      assert.equal((await h.raw("GET", "/m/a", { headers: fresh() })).status, 200);
+    });
+
+    await t.step("used signatures are forgotten once their window has passed", async () => {
+      const count = async (where: string) =>
+        Number(
+          (await h.ctx.db.query(`select count(*)::int as n from used_signatures ${where}`))[0].n,
+        );
+      const later = new Date((NOW_SECONDS + 400) * 1000);
+      assert.ok(await count("") > 0);
+      try {
+        h.setNow(later.getTime());
+        const late = signedHeaders(shop, "GET", "/m/a", "", {
+          timestamp: NOW_SECONDS + 400,
+          strong: false,
+        });
+        assert.equal((await h.raw("GET", "/m/a", { headers: late })).status, 200);
+        assert.equal(await count(`where expires_at < '${later.toISOString()}'`), 0);
+        assert.ok(await count("") > 0);
+      } finally {
+        h.setNow(NOW_SECONDS * 1000 + 999);
+      }
     });
 
     await t.step("the strong scheme signs method, path and query exactly as core/hmac", () => {
       const headers = signedHeaders(shop, "get", "/m/a?b=1", "{}", {
         timestamp: NOW_SECONDS,
         strong: true,
+        nonce: null,
       });
       const expected = signRequest(shop.apiSecret, "strong", {
         timestamp: String(NOW_SECONDS),
@@ -393,7 +471,7 @@ Deno.test("siteAuth: merchant request signatures", async (t) => {
         });
       };
       const headersFor = (text: string) =>
-        signedHeaders(shop, "POST", "/m/echo", text, { timestamp: NOW_SECONDS });
+        signedHeaders(shop, "POST", "/m/echo", text, { timestamp: NOW_SECONDS, strong: false });
       const small = '{"chunked":true}';
       const ok = await h.raw("POST", "/m/echo", {
         headers: headersFor(small),

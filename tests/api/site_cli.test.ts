@@ -122,18 +122,25 @@ for (const engine of engines()) {
       assert.equal(site.requireStrongSignature, true);
       assert.match(String(site.createdAt), ISO);
 
+      // New sites require the strong scheme unless --seed says otherwise.
       const plain = await keep(run("create", "--name=Plain"));
       assertOk(plain);
       assert.equal((plain.json as { webhookUrl: unknown }).webhookUrl, null);
       assert.equal(
         (plain.json as { requireStrongSignature: unknown }).requireStrongSignature,
+        true,
+      );
+      const legacy = await keep(run("create", "--name=Legacy", "--seed"));
+      assertOk(legacy);
+      assert.equal(
+        (legacy.json as { requireStrongSignature: unknown }).requireStrongSignature,
         false,
       );
 
       const list = await keep(run("list"));
       assertOk(list);
       const sites = (list.json as { sites: { siteId: string; name: string }[] }).sites;
-      assert.deepEqual(sites.map((s) => s.name).sort(), ["My Shop", "Plain"]);
+      assert.deepEqual(sites.map((s) => s.name).sort(), ["Legacy", "My Shop", "Plain"]);
       for (const s of sites) assert.ok(!("apiSecret" in s));
 
       const rotated = await keep(run("rotate", siteId));

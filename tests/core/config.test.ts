@@ -43,6 +43,7 @@ Deno.test("an empty config takes every default and leaves TON disabled", async (
     network: "devnet",
     api: { port: 8080, hostname: "0.0.0.0", tokens: [], bodyLimitBytes: 65536 },
     database: { dataDir: "./data/pglite" },
+    withdrawalStallSeconds: 900,
     syncLagSeconds: 40,
     countingSide: "deposit",
     public: {

@@ -1,7 +1,8 @@
 /**
  * The withdrawal state machine: pending -> processing -> processed | failed, back to pending
  * when a payload expired unseen, and back to processing when a fork dropped the block that
- * held it. Anything else is an error.
+ * held it; pending -> cancelled (final) when the exchange takes it back before it is signed.
+ * Anything else is an error.
  */
 
 import assert from "node:assert/strict";
@@ -13,12 +14,20 @@ import {
   type WithdrawalStatus,
 } from "../../core/withdrawal_status.ts";
 
-const STATUSES: WithdrawalStatus[] = ["pending", "processing", "processed", "failed"];
-const EVENTS: WithdrawalEvent[] = ["batched", "sent", "not_sent", "expired", "orphaned"];
+const STATUSES: WithdrawalStatus[] = ["pending", "processing", "processed", "failed", "cancelled"];
+const EVENTS: WithdrawalEvent[] = [
+  "batched",
+  "sent",
+  "not_sent",
+  "expired",
+  "orphaned",
+  "cancelled",
+];
 
 /** The specification, written out independently of the table in core. */
 const ALLOWED: [WithdrawalStatus, WithdrawalEvent, WithdrawalStatus][] = [
   ["pending", "batched", "processing"],
+  ["pending", "cancelled", "cancelled"],
   ["processing", "sent", "processed"],
   ["processing", "not_sent", "failed"],
   ["processing", "expired", "pending"],
@@ -26,7 +35,7 @@ const ALLOWED: [WithdrawalStatus, WithdrawalEvent, WithdrawalStatus][] = [
   ["failed", "orphaned", "processing"],
 ];
 
-Deno.test("the transition table covers exactly the four statuses", () => {
+Deno.test("the transition table covers exactly the five statuses", () => {
   assert.deepEqual(Object.keys(WITHDRAWAL_TRANSITIONS).sort(), [...STATUSES].sort());
 });
 

@@ -95,12 +95,20 @@ Deno.test("a merchant: site, signed deposits on TRON and TON, webhooks, wrong am
     const listed = await bearer("GET", "/v1/admin/sites");
     assert.ok(!JSON.stringify(listed.json).includes(secret), "the secret is never shown again");
 
-    // 2. signed requests, exactly as the README's recipe
+    // 2. signed requests, exactly as the README's recipe: the strong scheme, which new sites
+    // require, with a fresh nonce so that polling the same path twice in a second is fine
     const signed = async (method: string, path: string, body = "") => {
       const ts = String(Math.floor(Date.now() / 1000));
+      const nonce = crypto.randomUUID();
       const r = await fetch(`${running.url}${path}`, {
         method,
-        headers: { "X-Site-Id": siteId, "X-Timestamp": ts, "X-Signature": sign(secret, ts, body) },
+        headers: {
+          "X-Site-Id": siteId,
+          "X-Timestamp": ts,
+          "X-Signature-Version": "2",
+          "X-Nonce": nonce,
+          "X-Signature": sign(secret, `${ts}.${nonce}.${method}.${path}`, body),
+        },
         body: body === "" ? undefined : body,
       });
       return { status: r.status, json: await r.json() };

@@ -7,7 +7,7 @@
  */
 
 import { createApp } from "../../api/app.ts";
-import type { Asset } from "../../core/asset.ts";
+import { type Asset, DEFAULT_MAX_WITHDRAWAL } from "../../core/asset.ts";
 import { systemClock } from "../../core/clock.ts";
 import { parseConfig } from "../../core/config.ts";
 import type { ProcessorContext } from "../../core/context.ts";
@@ -145,6 +145,8 @@ export function stubPlugin(): ChainPlugin & { faucetCalls: FaucetRequest[] } {
     minSweep: 0n,
     hotMax: null,
     hotResidual: 0n,
+    maxWithdrawal: DEFAULT_MAX_WITHDRAWAL,
+    overtake: false,
   };
   const canonical = (display: string) => `stub:${display.toLowerCase()}`;
   const unused = () => Promise.reject(new Error("not used by the API"));

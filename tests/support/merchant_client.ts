@@ -16,8 +16,16 @@ export interface SiteCredentials {
 
 /** Options of {@linkcode signedHeaders} and {@linkcode signedFetch}. */
 export interface SignOptions {
-  /** Use the strong scheme (`X-Signature-Version: 2`): method, path and query are signed. */
+  /**
+   * Use the strong scheme (`X-Signature-Version: 2`): method, path and query are signed. On by
+   * default, as new sites require it; false signs with the seed scheme.
+   */
   strong?: boolean;
+  /**
+   * `X-Nonce` of a strong signature: a fresh random one by default, so the same request may be
+   * sent twice in one second (every signature is accepted once); null sends none.
+   */
+  nonce?: string | null;
   /** `X-Timestamp`, unix seconds; now by default. */
   timestamp?: number;
   /**
@@ -40,7 +48,7 @@ export function normalPathAndQuery(pathAndQuery: string): string {
 
 /**
  * The authentication headers of a request: `X-Site-Id`, `X-Timestamp`, `X-Signature` and,
- * for the strong scheme, `X-Signature-Version: 2`. `body` is signed as its exact bytes
+ * for the strong scheme, `X-Signature-Version: 2` and `X-Nonce`. `body` is signed as its exact bytes
  * (a string as UTF-8).
  */
 export function signedHeaders(
@@ -51,18 +59,24 @@ export function signedHeaders(
   options: SignOptions = {},
 ): Record<string, string> {
   const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
-  const signature = signRequest(site.apiSecret, options.strong ? "strong" : "seed", {
+  const strong = options.strong ?? true;
+  const nonce = !strong || options.nonce === null
+    ? undefined
+    : options.nonce ?? crypto.randomUUID().replaceAll("-", "");
+  const signature = signRequest(site.apiSecret, strong ? "strong" : "seed", {
     timestamp,
     method,
     pathAndQuery: normalPathAndQuery(pathAndQuery),
     body: typeof body === "string" ? encoder.encode(body) : body,
+    nonce,
   });
   const headers: Record<string, string> = {
     "X-Site-Id": site.siteId,
     "X-Timestamp": timestamp,
     "X-Signature": signature,
   };
-  if (options.strong) headers["X-Signature-Version"] = "2";
+  if (strong) headers["X-Signature-Version"] = "2";
+  if (nonce !== undefined) headers["X-Nonce"] = nonce;
   return headers;
 }
 

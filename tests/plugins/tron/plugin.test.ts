@@ -72,7 +72,7 @@ Deno.test("addresses: base58 and 41… hex in, base58 out; deposits are the BIP4
   }
   assert.deepEqual(plugin.validateMemo("hi", null), {
     field: "comment",
-    message: "comment: TRON transfers carry no memo",
+    message: "TRON transfers carry no memo",
   });
   assert.equal(plugin.validateMemo(null, null), null);
   await plugin.close();
