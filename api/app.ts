@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ProcessorContext } from "../core/context.ts";
+import { registerAdminOpsRoutes } from "./admin_ops_routes.ts";
 import { registerAdminRoutes } from "./admin_routes.ts";
 import { bearerAuth } from "./auth.ts";
 import { registerDevnetRoutes } from "./devnet_routes.ts";
@@ -48,6 +49,7 @@ export function createApp(ctx: ProcessorContext, options: AppOptions = {}): Hono
 
   registerProcessorRoutes(register, ctx, guards);
   registerAdminRoutes(register, ctx, guards);
+  registerAdminOpsRoutes(register, ctx, guards);
   registerPublicRoutes(register, ctx, guards);
   if (options.devnet) registerDevnetRoutes(register, ctx, guards);
 

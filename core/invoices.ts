@@ -105,6 +105,8 @@ export interface DepositJson {
   }[];
   metadata: Record<string, unknown> | null;
   createdAt: string;
+  /** The refund's transaction hash once the chain carried it; null before and without one. */
+  refundTxHash: string | null;
 }
 
 function iso(ms: number): string {
@@ -164,6 +166,7 @@ export function depositJson(
     })),
     metadata: invoice.metadata,
     createdAt: iso(invoice.createdAt),
+    refundTxHash: invoice.refundTxHash,
   };
 }
 

@@ -302,6 +302,19 @@ create index withdrawals_unnotified on withdrawals (id)
   where kind = 'user' and notified_status is distinct from status;
 `,
   },
+  {
+    version: 13,
+    name: "alarms an operator acknowledges and resolves; alarm and unrecognized webhooks",
+    sql: `
+alter table alarms add column context jsonb;
+alter table alarms add column acknowledged_at timestamptz;
+alter table alarms add column acknowledged_note text;
+alter table alarms add column resolved_note text;
+alter table alarms add column notified_state text;
+alter table unrecognized_transfers add column notified boolean not null default false;
+create index unrecognized_unnotified on unrecognized_transfers (id) where not notified;
+`,
+  },
 ];
 
 /**

@@ -34,6 +34,8 @@ export interface InvoiceRecord {
   /** When it was decided paid, paid over or wrong amount, unix milliseconds. */
   paidAt: number | null;
   refundWithdrawalId: bigint | null;
+  /** The refund's transaction once the chain carried it, else null. */
+  refundTxHash: string | null;
 }
 
 /** A payment to an invoice, from its income, with its confirmations. */
@@ -56,7 +58,9 @@ const COLUMNS = `v.id::text as id, v.uuid::text as uuid, v.site_id, v.order_id, 
   v.asset_code, v.expected_amount::text as expected_amount, v.expected_text,
   v.address_id::text as address_id, a.address, a.display, v.memo, v.status, v.metadata,
   v.expires_at, v.created_at, v.updated_at, v.paid_at,
-  v.refund_withdrawal_id::text as refund_id`;
+  v.refund_withdrawal_id::text as refund_id,
+  (select w.tx_hash from withdrawals w
+   where w.id = v.refund_withdrawal_id and w.status = 'processed') as refund_tx_hash`;
 const FROM = "invoices v join addresses a on a.id = v.address_id";
 
 function millis(value: unknown): number {
@@ -85,6 +89,7 @@ function toInvoice(r: Record<string, unknown>): InvoiceRecord {
     updatedAt: millis(r.updated_at),
     paidAt: r.paid_at === null ? null : millis(r.paid_at),
     refundWithdrawalId: r.refund_id === null ? null : big(r.refund_id),
+    refundTxHash: textOrNull(r.refund_tx_hash),
   };
 }
 
