@@ -110,7 +110,7 @@ export async function hotWallet(ctx: ProcessorContext, plugin: ChainPlugin): Pro
         currency: a.currency,
         amount: missing,
         why: fees > 0n
-          ? "queued withdrawals and the fees of queued token transfers exceed the balance"
+          ? "queued withdrawals and their fees exceed the balance"
           : "queued withdrawals exceed the balance",
       });
     }
