@@ -12,6 +12,7 @@ import { registerAdminOpsRoutes } from "./admin_ops_routes.ts";
 import { registerAdminRoutes } from "./admin_routes.ts";
 import { bearerAuth } from "./auth.ts";
 import { registerDevnetRoutes } from "./devnet_routes.ts";
+import { registerHealthRoutes } from "./health_routes.ts";
 import { registerPublicRoutes } from "./public_routes.ts";
 import { errorResponse, jsonError } from "./errors.ts";
 import { type Register, registerProcessorRoutes, type RouteGuards } from "./processor_routes.ts";
@@ -47,6 +48,7 @@ export function createApp(ctx: ProcessorContext, options: AppOptions = {}): Hono
     app.on(method, path, ...(chain as [MiddlewareHandler]));
   };
 
+  registerHealthRoutes(register, ctx);
   registerProcessorRoutes(register, ctx, guards);
   registerAdminRoutes(register, ctx, guards);
   registerAdminOpsRoutes(register, ctx, guards);
