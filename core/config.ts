@@ -124,6 +124,28 @@ const exchangeWebhookSchema = z.object({
   secretFile: z.string().min(1).optional(),
 }).strict();
 
+const metricsSchema = z.object({
+  /** Serves `/metrics`. */
+  enabled: z.boolean().default(true),
+  /** Bearer token a scrape must send; prefer `tokenFile`. Without token or user: open. */
+  token: z.string().min(16, "must be at least 16 characters").optional(),
+  tokenFile: z.string().min(1).optional(),
+  /** Basic auth user and password a scrape may send instead (Prometheus `basic_auth`). */
+  username: z.string().min(1).regex(/^[^:]+$/, "must not contain ':'").optional(),
+  password: z.string().min(16, "must be at least 16 characters").optional(),
+  passwordFile: z.string().min(1).optional(),
+  /** How long a hot wallet balance read from the node is reused across scrapes, seconds. */
+  balanceTtlSeconds: z.number().int().min(1).max(3600).default(30),
+}).strict().superRefine((m, ctx) => {
+  const hasPassword = m.password !== undefined || m.passwordFile !== undefined;
+  if (m.username !== undefined && !hasPassword) {
+    ctx.addIssue({ code: "custom", path: ["password"], message: "is required with username" });
+  }
+  if (m.username === undefined && hasPassword) {
+    ctx.addIssue({ code: "custom", path: ["username"], message: "is required with a password" });
+  }
+});
+
 /** The whole configuration schema. */
 export const configSchema = z.object({
   network: z.enum(["mainnet", "testnet", "devnet"]).default("devnet"),
@@ -156,6 +178,8 @@ export const configSchema = z.object({
   }),
   /** Optional webhook of the exchange API: incomes and withdrawal status changes. */
   exchangeWebhook: exchangeWebhookSchema.optional(),
+  /** Prometheus `/metrics`. */
+  metrics: metricsSchema.default({ enabled: true, balanceTtlSeconds: 30 }),
 }).strict();
 
 /** Validated configuration. */
@@ -164,6 +188,8 @@ export type Config = z.infer<typeof configSchema>;
 export type TonConfig = z.infer<typeof tonSchema>;
 /** TRON section of the configuration. */
 export type TronConfig = z.infer<typeof tronSchema>;
+/** Metrics section of the configuration. */
+export type MetricsConfig = z.infer<typeof metricsSchema>;
 
 /** Raised when config is invalid; the message names the field. */
 export class ConfigError extends Error {
@@ -227,6 +253,16 @@ export function applyEnv(raw: Raw, env: Record<string, string | undefined>): Raw
   if (env.EXCHANGE_WEBHOOK_URL) section(out, "exchangeWebhook").url = env.EXCHANGE_WEBHOOK_URL;
   if (env.EXCHANGE_WEBHOOK_SECRET_FILE) {
     section(out, "exchangeWebhook").secretFile = env.EXCHANGE_WEBHOOK_SECRET_FILE;
+  }
+  const metricsEnv: [string, string][] = [
+    ["METRICS_TOKEN", "token"],
+    ["METRICS_TOKEN_FILE", "tokenFile"],
+    ["METRICS_USERNAME", "username"],
+    ["METRICS_PASSWORD", "password"],
+    ["METRICS_PASSWORD_FILE", "passwordFile"],
+  ];
+  for (const [name, key] of metricsEnv) {
+    if (env[name]) section(out, "metrics")[key] = env[name];
   }
   if (env.TRON_SWEEP_STRATEGY) {
     section(section(out, "tron"), "sweep").strategy = env.TRON_SWEEP_STRATEGY;

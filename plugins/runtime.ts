@@ -11,6 +11,7 @@ import { openDb } from "../core/db.ts";
 import { currentCursor, runIngest } from "../core/ingest.ts";
 import { runAsLeader } from "../core/leader.ts";
 import type { Logger } from "../core/log.ts";
+import { createMetrics, nodeObserver } from "../core/metrics.ts";
 import { migrate } from "../core/migrations.ts";
 import type { ChainDevnet } from "../core/plugin.ts";
 import { runExchangeEvents } from "../core/exchange_events.ts";
@@ -34,8 +35,9 @@ export async function startProcessor(
 ): Promise<Running> {
   const db = await openDb(config.database);
   await migrate(db);
-  const plugins = await loadPlugins(config, devnets);
-  const ctx: ProcessorContext = { db, config, plugins, clock: systemClock, log };
+  const metrics = createMetrics();
+  const plugins = await loadPlugins(config, devnets, (chain) => nodeObserver(metrics, chain));
+  const ctx: ProcessorContext = { db, config, plugins, clock: systemClock, log, metrics };
   // Pin each chain's starting block before the API hands out any address, so no payment to
   // an address can precede the block the scanner starts from (whenever it gets leadership).
   for (const plugin of plugins.values()) await currentCursor(ctx, plugin);

@@ -11,12 +11,17 @@
  * @module
  */
 import { z } from "zod";
+import type { NodeObserver } from "../../core/node_observer.ts";
 import { tronHexFromAddress } from "./address.ts";
 
-/** Error answered by the node, or a transport failure. The message holds no URL or key. */
+/**
+ * Error answered by the node, or a transport failure. The message holds no URL or key; it
+ * names the chain and the config field of the node, so an operator knows which setting to
+ * look at (`TRON node (tron.endpoint) getnowblock: HTTP 503`).
+ */
 export class TronNodeError extends Error {
   constructor(message: string) {
-    super(message);
+    super(`TRON node (tron.endpoint) ${message}`);
     this.name = "TronNodeError";
   }
 }
@@ -169,6 +174,8 @@ export interface TronNodeOptions {
   apiKey?: string;
   /** Per-request timeout (default 15000). */
   timeoutMs?: number;
+  /** Told of every failed call and every head the node reports (metrics). */
+  observer?: NodeObserver;
 }
 
 function headOf(b: z.infer<typeof block>): TronHead {
@@ -255,6 +262,19 @@ export function createTronNode(options: TronNodeOptions): TronNode & TronWalletA
     body: Record<string, unknown>,
     exact = false,
   ): Promise<unknown> {
+    try {
+      return await rawCall(method, body, exact);
+    } catch (error) {
+      options.observer?.error(method);
+      throw error;
+    }
+  }
+
+  async function rawCall(
+    method: string,
+    body: Record<string, unknown>,
+    exact: boolean,
+  ): Promise<unknown> {
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (options.apiKey) headers["TRON-PRO-API-KEY"] = options.apiKey;
     let response: Response;
@@ -287,13 +307,18 @@ export function createTronNode(options: TronNodeOptions): TronNode & TronWalletA
 
   function check<T>(method: string, codec: z.ZodType<T>, value: unknown): T {
     const parsed = codec.safeParse(value);
-    if (!parsed.success) throw new TronNodeError(`${method}: unexpected answer`);
+    if (!parsed.success) {
+      options.observer?.error(method);
+      throw new TronNodeError(`${method}: unexpected answer`);
+    }
     return parsed.data;
   }
 
   return {
     async nowBlock(): Promise<TronHead> {
-      return headOf(check("getnowblock", block, await call("getnowblock", {})));
+      const head = headOf(check("getnowblock", block, await call("getnowblock", {})));
+      options.observer?.head(head.number);
+      return head;
     },
 
     async blockByNum(num: number): Promise<TronBlock | null> {

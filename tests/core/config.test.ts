@@ -51,6 +51,7 @@ Deno.test("an empty config takes every default and leaves TON disabled", async (
       maxLifetimeSeconds: 604_800,
       underpaymentToleranceBps: 0,
     },
+    metrics: { enabled: true, balanceTtlSeconds: 30 },
   };
   assert.deepEqual(parseConfig({}), expected);
   assert.deepEqual(await loadConfig(undefined, {}), expected);
