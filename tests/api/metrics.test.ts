@@ -249,3 +249,27 @@ Deno.test("metrics config: a username needs a password, and metrics can be turne
     await t.close();
   }
 });
+
+Deno.test("the sample Grafana dashboard queries only families the processor exports, and all of them", async () => {
+  const dashboard = JSON.parse(
+    await Deno.readTextFile(new URL("../../ops/grafana_dashboard.json", import.meta.url)),
+  ) as { panels: { title: string; targets: { expr: string }[] }[] };
+  const used = new Set<string>();
+  for (const panel of dashboard.panels) {
+    assert.ok(panel.targets.length > 0, panel.title);
+    for (const { expr } of panel.targets) {
+      for (const name of expr.match(/processor_[a-z_]+/g) ?? []) {
+        const base = name.replace(/_(bucket|count|sum)$/, "");
+        assert.ok(
+          (METRIC_FAMILIES as readonly string[]).includes(base),
+          `${panel.title}: ${name} is not exported`,
+        );
+        used.add(base);
+      }
+    }
+  }
+  const unused = METRIC_FAMILIES.filter((f) =>
+    !used.has(f) && f !== "processor_income_amount_total"
+  );
+  assert.deepEqual(unused, []);
+});
