@@ -12,6 +12,7 @@ import { createMetrics } from "../core/metrics.ts";
 import { registerAdminOpsRoutes } from "./admin_ops_routes.ts";
 import { registerAdminRoutes } from "./admin_routes.ts";
 import { bearerAuth } from "./auth.ts";
+import { authThrottle } from "./auth_throttle.ts";
 import { registerDevnetRoutes } from "./devnet_routes.ts";
 import { registerHealthRoutes } from "./health_routes.ts";
 import { httpMetrics, registerMetricsRoute } from "./metrics_routes.ts";
@@ -53,6 +54,15 @@ export function createApp(ctx: ProcessorContext, options: AppOptions = {}): Hono
   // Without the processor's metrics (tests, tools), requests are still counted, in an own set.
   const metrics = ctx.metrics ?? createMetrics();
   app.use("*", httpMetrics(metrics));
+  app.use(
+    "*",
+    authThrottle({
+      limit: ctx.config.api.authFailureLimit,
+      windowSeconds: ctx.config.api.authFailureWindowSeconds,
+      trustForwardedFor: ctx.config.api.trustForwardedFor,
+      clock: ctx.clock,
+    }),
+  );
   registerHealthRoutes(register, ctx);
   registerMetricsRoute(register, ctx, metrics);
   registerProcessorRoutes(register, ctx, guards);

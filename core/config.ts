@@ -155,7 +155,20 @@ export const configSchema = z.object({
     /** Bearer tokens; any of them is accepted. */
     tokens: z.array(z.string().min(16, "must be at least 16 characters")).default([]),
     bodyLimitBytes: z.number().int().min(1024).max(10_000_000).default(65536),
-  }).strict().default({ port: 8080, hostname: "0.0.0.0", tokens: [], bodyLimitBytes: 65536 }),
+    /** Refused (401) requests one client may make per window before it gets 429; 0: off. */
+    authFailureLimit: z.number().int().min(0).max(100_000).default(20),
+    authFailureWindowSeconds: z.number().int().min(1).max(86_400).default(60),
+    /** Behind a reverse proxy: the client is the last `X-Forwarded-For` entry. */
+    trustForwardedFor: z.boolean().default(false),
+  }).strict().default({
+    port: 8080,
+    hostname: "0.0.0.0",
+    tokens: [],
+    bodyLimitBytes: 65536,
+    authFailureLimit: 20,
+    authFailureWindowSeconds: 60,
+    trustForwardedFor: false,
+  }),
   database: z.object({
     /** Postgres URL; PGlite in `dataDir` when absent. */
     url: z.string().min(1).optional(),
@@ -227,6 +240,12 @@ export function applyEnv(raw: Raw, env: Record<string, string | undefined>): Raw
     section(out, "api").tokens = env.API_TOKEN.split(",").map((t) => t.trim()).filter(Boolean);
   }
   if (env.API_PORT) section(out, "api").port = integer("API_PORT", env.API_PORT);
+  if (env.API_AUTH_FAILURE_LIMIT) {
+    section(out, "api").authFailureLimit = integer(
+      "API_AUTH_FAILURE_LIMIT",
+      env.API_AUTH_FAILURE_LIMIT,
+    );
+  }
   if (env.DATABASE_URL) section(out, "database").url = env.DATABASE_URL;
   if (env.DATA_DIR) section(out, "database").dataDir = env.DATA_DIR;
   if (env.SYNC_LAG_SECONDS) out.syncLagSeconds = integer("SYNC_LAG_SECONDS", env.SYNC_LAG_SECONDS);
