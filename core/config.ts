@@ -55,7 +55,8 @@ const tonSchema = z.object({
 const tronAssetSchema = assetSchema.extend({
   /**
    * What one TRX is worth in this token's base units (e.g. `"300000"` for 0.30 USDT), to
-   * weigh a sweep's TRX fee against its amount; without it token sweeps skip that check.
+   * weigh a sweep's TRX fee against its amount. Required when `tron.sweep.maxFeeBps` is set;
+   * without either, token sweeps skip the check (the start logs a warning).
    */
   trxPrice: baseUnits.optional(),
 }).strict();
@@ -306,8 +307,28 @@ export function applyEnv(raw: Raw, env: Record<string, string | undefined>): Raw
   return out;
 }
 
+/**
+ * The TRON sweep fee guard weighs a token sweep's TRX fee against its amount, which needs the
+ * token's `trxPrice`. An operator who sets `tron.sweep.maxFeeBps` asks for that guard: a token
+ * without a price would make it silently do nothing, so the start is refused instead.
+ */
+function checkTronFeeGuard(raw: unknown): void {
+  const tron = (raw as Raw | null)?.tron as Raw | undefined;
+  const sweep = tron?.sweep as Raw | undefined;
+  if (sweep?.maxFeeBps === undefined || sweep.maxFeeBps === null) return;
+  const assets = (tron?.assets ?? {}) as Record<string, Raw | undefined>;
+  for (const [code, asset] of Object.entries(assets)) {
+    if (asset?.contract === undefined || asset.trxPrice !== undefined) continue;
+    throw new ConfigError(
+      `tron.assets.${code}.trxPrice: is required while tron.sweep.maxFeeBps is set (what one ` +
+        "TRX is worth in the token's base units, to weigh a sweep's fee against its amount)",
+    );
+  }
+}
+
 /** Validates raw config, throwing a ConfigError that names every bad field. */
 export function parseConfig(raw: unknown): Config {
+  checkTronFeeGuard(raw);
   const result = configSchema.safeParse(raw);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) =>
@@ -316,10 +337,15 @@ export function parseConfig(raw: unknown): Config {
   throw new ConfigError(`invalid config: ${lines.join("; ")}`);
 }
 
-/** Reads the JSON config file (if any), applies env overrides and validates. */
+/**
+ * Reads the JSON config file (if any), applies env overrides and validates. With
+ * `requireNetwork` (every command but `main.ts dev`), a config that does not say which network
+ * it is for is refused rather than taken for a devnet.
+ */
 export async function loadConfig(
   path: string | undefined,
   env: Record<string, string | undefined>,
+  options: { requireNetwork?: boolean } = {},
 ): Promise<Config> {
   let raw: Raw = {};
   if (path) {
@@ -338,5 +364,11 @@ export async function loadConfig(
       throw new ConfigError(`--config ${path}: must hold a JSON object`);
     }
   }
-  return parseConfig(applyEnv(raw, env));
+  const applied = applyEnv(raw, env);
+  if (options.requireNetwork && applied.network === undefined) {
+    throw new ConfigError(
+      "network: is required (mainnet, testnet or devnet); set it in the config file or NETWORK",
+    );
+  }
+  return parseConfig(applied);
 }
