@@ -72,3 +72,13 @@ Deno.test("a config without network is refused where main.ts requires it, devnet
   );
   assert.equal((await loadConfig(undefined, {})).network, "devnet");
 });
+
+Deno.test("the README documents every environment variable the config reads", async () => {
+  const source = await Deno.readTextFile(new URL("../../core/config.ts", import.meta.url));
+  const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
+  const names = new Set(
+    [...source.matchAll(/env\.([A-Z][A-Z0-9_]+)|\["([A-Z][A-Z0-9_]+)",/g)].map((m) => m[1] ?? m[2]),
+  );
+  assert.ok(names.size >= 20, `found only ${[...names].join(", ")}`);
+  for (const name of names) assert.ok(readme.includes(`\`${name}`), `${name} is not in the README`);
+});
