@@ -9,11 +9,16 @@ import { Hono } from "hono";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ProcessorContext } from "../core/context.ts";
+import { createMetrics } from "../core/metrics.ts";
+import { registerAdminOpsRoutes } from "./admin_ops_routes.ts";
 import { registerAdminRoutes } from "./admin_routes.ts";
 import { registerCheckoutRoutes } from "./checkout_routes.ts";
 import { bearerAuth } from "./auth.ts";
 import { urlGuard } from "./url_guard.ts";
+import { authThrottle } from "./auth_throttle.ts";
 import { registerDevnetRoutes } from "./devnet_routes.ts";
+import { registerHealthRoutes } from "./health_routes.ts";
+import { httpMetrics, registerMetricsRoute } from "./metrics_routes.ts";
 import { registerPublicRoutes } from "./public_routes.ts";
 import { errorResponse, jsonError } from "./errors.ts";
 import { type Register, registerProcessorRoutes, type RouteGuards } from "./processor_routes.ts";
@@ -52,8 +57,23 @@ export function createApp(ctx: ProcessorContext, options: AppOptions = {}): Hono
     app.on(method, path, ...(chain as [MiddlewareHandler]));
   };
 
+  // Without the processor's metrics (tests, tools), requests are still counted, in an own set.
+  const metrics = ctx.metrics ?? createMetrics();
+  app.use("*", httpMetrics(metrics));
+  app.use(
+    "*",
+    authThrottle({
+      limit: ctx.config.api.authFailureLimit,
+      windowSeconds: ctx.config.api.authFailureWindowSeconds,
+      trustForwardedFor: ctx.config.api.trustForwardedFor,
+      clock: ctx.clock,
+    }),
+  );
+  registerHealthRoutes(register, ctx);
+  registerMetricsRoute(register, ctx, metrics);
   registerProcessorRoutes(register, ctx, guards);
   registerAdminRoutes(register, ctx, guards);
+  registerAdminOpsRoutes(register, ctx, guards);
   registerPublicRoutes(register, ctx, guards);
   registerCheckoutRoutes(register, ctx);
   if (options.devnet) registerDevnetRoutes(register, ctx, guards);

@@ -206,7 +206,10 @@ export const siteSignatureBody = z.strictObject({ requireStrongSignature: flag }
 // Query parameters always arrive as strings.
 
 /** A non-negative decimal integer, no sign, no fraction, no leading zeros. */
-function integerParam(min: number, max: number) {
+export function integerParam(
+  min: number,
+  max: number,
+): z.ZodPipe<z.ZodString, z.ZodTransform<number, string>> {
   return z.string().transform((value, ctx) => {
     if (!/^(0|[1-9][0-9]{0,15})$/.test(value)) {
       ctx.addIssue({ code: "custom", message: "must be a whole number" });

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Asset } from "../core/asset.ts";
+import { type Asset, DEFAULT_MAX_WITHDRAWAL } from "../core/asset.ts";
 import type { ChainPlugin, ChainScanner } from "../core/plugin.ts";
 
 /** Chain name the benchmark plugin serves. */
@@ -20,6 +20,8 @@ export const TON_ASSET: Asset = {
   minSweep: 0n,
   hotMax: null,
   hotResidual: 0n,
+  maxWithdrawal: DEFAULT_MAX_WITHDRAWAL,
+  overtake: false,
 };
 
 /** A hot wallet address that appears in no fixture block. */

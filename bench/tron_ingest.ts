@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { Asset } from "../core/asset.ts";
+import { type Asset, DEFAULT_MAX_WITHDRAWAL } from "../core/asset.ts";
 import type { Db } from "../core/db.ts";
 import type { ChainPlugin, ChainScanner } from "../core/plugin.ts";
 import { base58check, englishWordlist, generateMnemonic, sha256 } from "../plugins/tron/deps.ts";
@@ -578,6 +578,8 @@ const USDT_ASSET: Asset = {
   minSweep: 0n,
   hotMax: null,
   hotResidual: 0n,
+  maxWithdrawal: DEFAULT_MAX_WITHDRAWAL,
+  overtake: false,
 };
 const TRX_ASSET: Asset = { ...USDT_ASSET, code: "TRX", contract: null };
 

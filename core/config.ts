@@ -59,7 +59,8 @@ const tonSchema = z.object({
 const tronAssetSchema = assetSchema.extend({
   /**
    * What one TRX is worth in this token's base units (e.g. `"300000"` for 0.30 USDT), to
-   * weigh a sweep's TRX fee against its amount; without it token sweeps skip that check.
+   * weigh a sweep's TRX fee against its amount. Required when `tron.sweep.maxFeeBps` is set;
+   * without either, token sweeps skip the check (the start logs a warning).
    */
   trxPrice: baseUnits.optional(),
 }).strict();
@@ -141,6 +142,28 @@ const exchangeWebhookSchema = z.object({
   secretFile: z.string().min(1).optional(),
 }).strict();
 
+const metricsSchema = z.object({
+  /** Serves `/metrics`. */
+  enabled: z.boolean().default(true),
+  /** Bearer token a scrape must send; prefer `tokenFile`. Without token or user: open. */
+  token: z.string().min(16, "must be at least 16 characters").optional(),
+  tokenFile: z.string().min(1).optional(),
+  /** Basic auth user and password a scrape may send instead (Prometheus `basic_auth`). */
+  username: z.string().min(1).regex(/^[^:]+$/, "must not contain ':'").optional(),
+  password: z.string().min(16, "must be at least 16 characters").optional(),
+  passwordFile: z.string().min(1).optional(),
+  /** How long a hot wallet balance read from the node is reused across scrapes, seconds. */
+  balanceTtlSeconds: z.number().int().min(1).max(3600).default(30),
+}).strict().superRefine((m, ctx) => {
+  const hasPassword = m.password !== undefined || m.passwordFile !== undefined;
+  if (m.username !== undefined && !hasPassword) {
+    ctx.addIssue({ code: "custom", path: ["password"], message: "is required with username" });
+  }
+  if (m.username === undefined && hasPassword) {
+    ctx.addIssue({ code: "custom", path: ["username"], message: "is required with a password" });
+  }
+});
+
 /** The whole configuration schema. */
 export const configSchema = z.object({
   network: z.enum(["mainnet", "testnet", "devnet"]).default("devnet"),
@@ -150,7 +173,20 @@ export const configSchema = z.object({
     /** Bearer tokens; any of them is accepted. */
     tokens: z.array(z.string().min(16, "must be at least 16 characters")).default([]),
     bodyLimitBytes: z.number().int().min(1024).max(10_000_000).default(65536),
-  }).strict().default({ port: 8080, hostname: "0.0.0.0", tokens: [], bodyLimitBytes: 65536 }),
+    /** Refused (401) requests one client may make per window before it gets 429; 0: off. */
+    authFailureLimit: z.number().int().min(0).max(100_000).default(20),
+    authFailureWindowSeconds: z.number().int().min(1).max(86_400).default(60),
+    /** Behind a reverse proxy: the client is the last `X-Forwarded-For` entry. */
+    trustForwardedFor: z.boolean().default(false),
+  }).strict().default({
+    port: 8080,
+    hostname: "0.0.0.0",
+    tokens: [],
+    bodyLimitBytes: 65536,
+    authFailureLimit: 20,
+    authFailureWindowSeconds: 60,
+    trustForwardedFor: false,
+  }),
   database: z.object({
     /** Postgres URL; PGlite in `dataDir` when absent. */
     url: z.string().min(1).optional(),
@@ -182,6 +218,8 @@ export const configSchema = z.object({
   }),
   /** Optional webhook of the exchange API: incomes and withdrawal status changes. */
   exchangeWebhook: exchangeWebhookSchema.optional(),
+  /** Prometheus `/metrics`. */
+  metrics: metricsSchema.default({ enabled: true, balanceTtlSeconds: 30 }),
 }).strict();
 
 /** Validated configuration. */
@@ -190,6 +228,8 @@ export type Config = z.infer<typeof configSchema>;
 export type TonConfig = z.infer<typeof tonSchema>;
 /** TRON section of the configuration. */
 export type TronConfig = z.infer<typeof tronSchema>;
+/** Metrics section of the configuration. */
+export type MetricsConfig = z.infer<typeof metricsSchema>;
 
 /** Raised when config is invalid; the message names the field. */
 export class ConfigError extends Error {
@@ -227,6 +267,12 @@ export function applyEnv(raw: Raw, env: Record<string, string | undefined>): Raw
     section(out, "api").tokens = env.API_TOKEN.split(",").map((t) => t.trim()).filter(Boolean);
   }
   if (env.API_PORT) section(out, "api").port = integer("API_PORT", env.API_PORT);
+  if (env.API_AUTH_FAILURE_LIMIT) {
+    section(out, "api").authFailureLimit = integer(
+      "API_AUTH_FAILURE_LIMIT",
+      env.API_AUTH_FAILURE_LIMIT,
+    );
+  }
   if (env.DATABASE_URL) section(out, "database").url = env.DATABASE_URL;
   if (env.DATA_DIR) section(out, "database").dataDir = env.DATA_DIR;
   if (env.SYNC_LAG_SECONDS) out.syncLagSeconds = integer("SYNC_LAG_SECONDS", env.SYNC_LAG_SECONDS);
@@ -255,6 +301,16 @@ export function applyEnv(raw: Raw, env: Record<string, string | undefined>): Raw
   if (env.EXCHANGE_WEBHOOK_SECRET_FILE) {
     section(out, "exchangeWebhook").secretFile = env.EXCHANGE_WEBHOOK_SECRET_FILE;
   }
+  const metricsEnv: [string, string][] = [
+    ["METRICS_TOKEN", "token"],
+    ["METRICS_TOKEN_FILE", "tokenFile"],
+    ["METRICS_USERNAME", "username"],
+    ["METRICS_PASSWORD", "password"],
+    ["METRICS_PASSWORD_FILE", "passwordFile"],
+  ];
+  for (const [name, key] of metricsEnv) {
+    if (env[name]) section(out, "metrics")[key] = env[name];
+  }
   if (env.TRON_SWEEP_STRATEGY) {
     section(section(out, "tron"), "sweep").strategy = env.TRON_SWEEP_STRATEGY;
   }
@@ -282,8 +338,28 @@ export function applyEnv(raw: Raw, env: Record<string, string | undefined>): Raw
   return out;
 }
 
+/**
+ * The TRON sweep fee guard weighs a token sweep's TRX fee against its amount, which needs the
+ * token's `trxPrice`. An operator who sets `tron.sweep.maxFeeBps` asks for that guard: a token
+ * without a price would make it silently do nothing, so the start is refused instead.
+ */
+function checkTronFeeGuard(raw: unknown): void {
+  const tron = (raw as Raw | null)?.tron as Raw | undefined;
+  const sweep = tron?.sweep as Raw | undefined;
+  if (sweep?.maxFeeBps === undefined || sweep.maxFeeBps === null) return;
+  const assets = (tron?.assets ?? {}) as Record<string, Raw | undefined>;
+  for (const [code, asset] of Object.entries(assets)) {
+    if (asset?.contract === undefined || asset.trxPrice !== undefined) continue;
+    throw new ConfigError(
+      `tron.assets.${code}.trxPrice: is required while tron.sweep.maxFeeBps is set (what one ` +
+        "TRX is worth in the token's base units, to weigh a sweep's fee against its amount)",
+    );
+  }
+}
+
 /** Validates raw config, throwing a ConfigError that names every bad field. */
 export function parseConfig(raw: unknown): Config {
+  checkTronFeeGuard(raw);
   const result = configSchema.safeParse(raw);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) =>
@@ -292,10 +368,15 @@ export function parseConfig(raw: unknown): Config {
   throw new ConfigError(`invalid config: ${lines.join("; ")}`);
 }
 
-/** Reads the JSON config file (if any), applies env overrides and validates. */
+/**
+ * Reads the JSON config file (if any), applies env overrides and validates. With
+ * `requireNetwork` (every command but `main.ts dev`), a config that does not say which network
+ * it is for is refused rather than taken for a devnet.
+ */
 export async function loadConfig(
   path: string | undefined,
   env: Record<string, string | undefined>,
+  options: { requireNetwork?: boolean } = {},
 ): Promise<Config> {
   let raw: Raw = {};
   if (path) {
@@ -314,5 +395,11 @@ export async function loadConfig(
       throw new ConfigError(`--config ${path}: must hold a JSON object`);
     }
   }
-  return parseConfig(applyEnv(raw, env));
+  const applied = applyEnv(raw, env);
+  if (options.requireNetwork && applied.network === undefined) {
+    throw new ConfigError(
+      "network: is required (mainnet, testnet or devnet); set it in the config file or NETWORK",
+    );
+  }
+  return parseConfig(applied);
 }

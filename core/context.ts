@@ -5,6 +5,7 @@ import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import type { Db } from "./db.ts";
 import type { Logger } from "./log.ts";
+import type { Metrics } from "./metrics.ts";
 import type { ChainPlugin } from "./plugin.ts";
 
 /** The processor's running parts. */
@@ -20,6 +21,8 @@ export interface ProcessorContext {
    * default base of deposits' `paymentUrl` when `public.baseUrl` is not set.
    */
   listenUrl?: string;
+  /** Where workers count what they do; absent in tests and tools that do not scrape. */
+  metrics?: Metrics;
 }
 
 /** Finds the asset and plugin of a currency code. */

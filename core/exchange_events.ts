@@ -5,17 +5,32 @@
  * reported twice or lost across restarts; the webhook worker delivers them to
  * `exchangeWebhook.url`. A withdrawal that passes through two statuses between two passes is
  * reported at the later one.
+ *
+ * For the operator's tooling, the same pipeline carries `alarm.raised`, `alarm.acknowledged`
+ * and `alarm.resolved` (an alarm changing twice between passes is reported at the later state)
+ * and `unrecognized_transfer.detected` (a token transfer no configured asset accounts for).
  */
 
 import type { ProcessorContext } from "./context.ts";
+import { alarmJson, unrecognizedJson } from "./ops_json.ts";
+import { ALARM_STATE_SQL, alarmById, type AlarmRecord } from "./store/alarms.ts";
 import { enqueueEvent } from "./store/outbox.ts";
 import { big, textOrNull } from "./store/rows.ts";
+import { toUnrecognized, UNRECOGNIZED_COLUMNS } from "./store/unrecognized.ts";
 
 /** What one pass reported. */
 export interface ExchangeEventsTick {
   incomes: number;
   withdrawals: number;
+  alarms: number;
+  unrecognized: number;
 }
+
+const ALARM_EVENT: Record<AlarmRecord["state"], string> = {
+  open: "alarm.raised",
+  acknowledged: "alarm.acknowledged",
+  resolved: "alarm.resolved",
+};
 
 /** Reports what is new since the last pass, at most `limit` of each kind. */
 export async function exchangeEventsTick(
@@ -96,7 +111,55 @@ export async function exchangeEventsTick(
     }
     return rows.length;
   });
-  return { incomes, withdrawals };
+  const alarms = await ctx.db.transaction(async (tx) => {
+    const rows = await tx.query(
+      `select id::text as id, ${ALARM_STATE_SQL} as state from alarms
+       where notified_state is distinct from ${ALARM_STATE_SQL}
+       order by id limit $1 for update skip locked`,
+      [limit],
+    );
+    for (const r of rows) {
+      const alarm = await alarmById(tx, big(r.id));
+      if (!alarm) continue;
+      await enqueueEvent(tx, {
+        siteId: null,
+        stream: `alarm:${r.id}`,
+        type: ALARM_EVENT[alarm.state],
+        data: { alarm: alarmJson(alarm) },
+        now,
+      });
+      await tx.query("update alarms set notified_state = $2 where id = $1", [
+        r.id as string,
+        alarm.state,
+      ]);
+    }
+    return rows.length;
+  });
+  const unrecognized = await ctx.db.transaction(async (tx) => {
+    const rows = await tx.query(
+      `select ${UNRECOGNIZED_COLUMNS}
+       from unrecognized_transfers u join addresses a on a.id = u.address_id
+       where not u.notified order by u.id limit $1 for update of u skip locked`,
+      [limit],
+    );
+    for (const r of rows) {
+      await enqueueEvent(tx, {
+        siteId: null,
+        stream: `unrecognized:${r.id}`,
+        type: "unrecognized_transfer.detected",
+        data: { transfer: unrecognizedJson(toUnrecognized(r)) },
+        now,
+      });
+    }
+    if (rows.length) {
+      await tx.query(
+        "update unrecognized_transfers set notified = true where id = any($1::bigint[])",
+        [rows.map((r) => String(r.id))],
+      );
+    }
+    return rows.length;
+  });
+  return { incomes, withdrawals, alarms, unrecognized };
 }
 
 /** Runs the reporter until `signal` aborts. */

@@ -5,6 +5,7 @@
  */
 
 import type { ProcessorContext } from "./context.ts";
+import { wholeUnits } from "./metrics.ts";
 import type { AccountLookup, ChainPlugin, Cursor } from "./plugin.ts";
 import { ownedDeposits } from "./store/addresses.ts";
 import { commitBlock, commitRollback, initCursor, loadCursor } from "./store/cursors.ts";
@@ -55,6 +56,22 @@ export async function ingestOnce(
   const { newIncomes, unknownSightings, tripwires } = await ctx.db.transaction((tx) =>
     commitBlock(tx, plugin.chain, cursor, { ...block, incomes })
   );
+  const metrics = ctx.metrics;
+  if (metrics) {
+    const chain = plugin.chain;
+    metrics.blocksScanned.inc({ chain });
+    if (block.transactionCount) metrics.transactionsScanned.inc({ chain }, block.transactionCount);
+    // Counted from the block, not the insert: a replayed block counts again, which only a
+    // crash between commit and here causes.
+    for (const income of incomes) {
+      const decimals = plugin.assets.find((a) => a.code === income.currency)?.decimals ?? 0;
+      metrics.incomes.inc({ chain, currency: income.currency });
+      metrics.incomeAmount.inc(
+        { chain, currency: income.currency },
+        wholeUnits(income.amount, decimals),
+      );
+    }
+  }
   for (const tx of tripwires) {
     ctx.log.error("alarm raised: sender halted", { chain: plugin.chain, tx });
   }

@@ -118,6 +118,8 @@ export interface DepositJson {
   successUrl: string | null;
   /** Where it sends the customer back when the deposit ends unpaid, as given at creation. */
   cancelUrl: string | null;
+  /** The refund's transaction hash once the chain carried it; null before and without one. */
+  refundTxHash: string | null;
 }
 
 /**
@@ -190,6 +192,7 @@ export function depositJson(
     paymentUrl: paymentUrl(ctx, invoice.uuid),
     successUrl: invoice.successUrl,
     cancelUrl: invoice.cancelUrl,
+    refundTxHash: invoice.refundTxHash,
   };
 }
 

@@ -346,6 +346,25 @@ alter table unrecognized_transfers add constraint unrecognized_transfers_chain_t
   unique (chain, tx_hash, event_index);
 `,
   },
+  {
+    version: 13,
+    name: "alarms an operator resolves; alarm and unrecognized webhooks; recorded hot wallets",
+    sql: `
+alter table alarms add column context jsonb;
+alter table alarms add column acknowledged_at timestamptz;
+alter table alarms add column acknowledged_note text;
+alter table alarms add column resolved_note text;
+alter table alarms add column notified_state text;
+alter table unrecognized_transfers add column notified boolean not null default false;
+create index unrecognized_unnotified on unrecognized_transfers (id) where not notified;
+create table hot_wallets (
+  chain text primary key,
+  address text not null,
+  display text not null,
+  recorded_at timestamptz not null default now()
+);
+`,
+  },
 ];
 
 /**

@@ -126,6 +126,8 @@ export interface ScannedBlock {
   confirmations?: TransferConfirmation[];
   /** Token transfers to our deposits that no configured asset accounts for. */
   unrecognized?: UnrecognizedTransfer[];
+  /** How many transactions the block (all its shards) held, ours or not; for metrics. */
+  transactionCount?: number;
   /**
    * Sent transfers that came back undelivered after their payload settled (TON: a bounced
    * jetton transfer). Never expected; each one stops the sender for a person to look at.

@@ -278,6 +278,10 @@ class Dispatcher {
       error,
       durationMs,
     }, this.#options.retry);
+    ctx.metrics?.webhookDeliveries.inc({
+      target: target.siteId === null ? "exchange" : "site",
+      result: delivered ? "delivered" : status === "failed" ? "given_up" : "failed",
+    });
     if (status === "failed") {
       this.tally.gaveUp++;
       ctx.log.warn("webhook given up", { event: event.eventId, site: event.siteId });

@@ -4,6 +4,7 @@
  */
 
 import { type Config, ConfigError } from "../core/config.ts";
+import type { NodeObserver } from "../core/node_observer.ts";
 import type { ChainDevnet, ChainPlugin } from "../core/plugin.ts";
 import { createTonPlugin } from "./ton/plugin.ts";
 import { createTronPlugin } from "./tron/plugin.ts";
@@ -11,7 +12,7 @@ import { createTronPlugin } from "./tron/plugin.ts";
 /** Builds a plugin from config, with devnet controls in devnet mode. */
 export type PluginFactory = (
   config: Config,
-  options: { devnet?: ChainDevnet },
+  options: { devnet?: ChainDevnet; observer?: NodeObserver },
 ) => Promise<ChainPlugin>;
 
 /** Every plugin this build knows, with the config predicate that enables it. */
@@ -22,16 +23,20 @@ export const PLUGINS: Readonly<
   tron: { enabled: (c) => c.tron !== undefined && c.tron.enabled, create: createTronPlugin },
 };
 
-/** Starts every enabled plugin. */
+/** Starts every enabled plugin; `observe` gives each chain's node observer (metrics). */
 export async function loadPlugins(
   config: Config,
   devnets: Readonly<Record<string, ChainDevnet>> = {},
+  observe?: (chain: string) => NodeObserver,
 ): Promise<Map<string, ChainPlugin>> {
   const plugins = new Map<string, ChainPlugin>();
   for (const [name, entry] of Object.entries(PLUGINS)) {
     if (!entry.enabled(config)) continue;
     try {
-      plugins.set(name, await entry.create(config, { devnet: devnets[name] }));
+      plugins.set(
+        name,
+        await entry.create(config, { devnet: devnets[name], observer: observe?.(name) }),
+      );
     } catch (error) {
       // Factories fail on unusable config; their messages name the field.
       throw new ConfigError((error as Error).message);

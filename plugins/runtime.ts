@@ -5,18 +5,20 @@
 
 import { createApp } from "../api/app.ts";
 import { systemClock } from "../core/clock.ts";
-import type { Config } from "../core/config.ts";
+import { type Config, ConfigError } from "../core/config.ts";
 import type { ProcessorContext } from "../core/context.ts";
 import { openDb } from "../core/db.ts";
 import { currentCursor, runIngest } from "../core/ingest.ts";
 import { runAsLeader } from "../core/leader.ts";
 import type { Logger } from "../core/log.ts";
+import { createMetrics, nodeObserver } from "../core/metrics.ts";
 import { migrate } from "../core/migrations.ts";
 import type { ChainDevnet } from "../core/plugin.ts";
 import { runExchangeEvents } from "../core/exchange_events.ts";
 import { runInvoices } from "../core/invoices.ts";
 import { runSender } from "../core/sender.ts";
 import { type RetryOptions, retryUntilDone } from "../core/retry.ts";
+import { recordHotWallet } from "../core/store/hot_wallets.ts";
 import { runWebhooks } from "../core/webhooks.ts";
 import { loadPlugins } from "./registry.ts";
 
@@ -33,10 +35,29 @@ export async function startProcessor(
   log: Logger,
   devnets: Readonly<Record<string, ChainDevnet>> = {},
 ): Promise<Running> {
+  const unpriced = Object.entries(config.tron?.assets ?? {})
+    .filter(([, a]) => a.contract !== undefined && a.trxPrice === undefined).map(([code]) => code);
+  if (config.tron?.enabled && unpriced.length) {
+    log.warn("tron sweep fee guard is off for tokens without trxPrice", { tokens: unpriced });
+  }
   const db = await openDb(config.database);
   await retryUntilDone(systemClock, log, "database migrations", () => migrate(db));
-  const plugins = await loadPlugins(config, devnets);
-  const ctx: ProcessorContext = { db, config, plugins, clock: systemClock, log };
+  const metrics = createMetrics();
+  const plugins = await loadPlugins(config, devnets, (chain) => nodeObserver(metrics, chain));
+  const ctx: ProcessorContext = { db, config, plugins, clock: systemClock, log, metrics };
+  for (const plugin of plugins.values()) {
+    const hot = plugin.derivation.hotWallet;
+    const recorded = await recordHotWallet(db, plugin.chain, hot);
+    if (recorded.address !== hot.address) {
+      for (const p of plugins.values()) await p.close();
+      await db.close();
+      throw new ConfigError(
+        `${plugin.chain}.mnemonic: derives hot wallet ${hot.display}, but this database was ` +
+          `used with ${recorded.display}; wrong mnemonic or wrong database ` +
+          "(main.ts keys check compares them)",
+      );
+    }
+  }
   await pinStartCursors(ctx);
   const app = createApp(ctx, { devnet: config.network === "devnet" });
   const controller = new AbortController();

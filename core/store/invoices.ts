@@ -38,6 +38,8 @@ export interface InvoiceRecord {
   successUrl: string | null;
   /** Where it sends the customer back when it ends unpaid; null when not given. */
   cancelUrl: string | null;
+  /** The refund's transaction once the chain carried it, else null. */
+  refundTxHash: string | null;
 }
 
 /** A payment to an invoice, from its income, with its confirmations. */
@@ -60,7 +62,9 @@ const COLUMNS = `v.id::text as id, v.uuid::text as uuid, v.site_id, v.order_id, 
   v.asset_code, v.expected_amount::text as expected_amount, v.expected_text,
   v.address_id::text as address_id, a.address, a.display, v.memo, v.status, v.metadata,
   v.expires_at, v.created_at, v.updated_at, v.paid_at,
-  v.refund_withdrawal_id::text as refund_id, v.success_url, v.cancel_url`;
+  v.refund_withdrawal_id::text as refund_id, v.success_url, v.cancel_url,
+  (select w.tx_hash from withdrawals w
+   where w.id = v.refund_withdrawal_id and w.status = 'processed') as refund_tx_hash`;
 const FROM = "invoices v join addresses a on a.id = v.address_id";
 
 function millis(value: unknown): number {
@@ -91,6 +95,7 @@ function toInvoice(r: Record<string, unknown>): InvoiceRecord {
     refundWithdrawalId: r.refund_id === null ? null : big(r.refund_id),
     successUrl: textOrNull(r.success_url),
     cancelUrl: textOrNull(r.cancel_url),
+    refundTxHash: textOrNull(r.refund_tx_hash),
   };
 }
 

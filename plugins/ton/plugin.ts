@@ -5,6 +5,7 @@ import { TonClient } from "@ton/ton";
 import { type Asset, DEFAULT_MAX_WITHDRAWAL } from "../../core/asset.ts";
 import type { Config } from "../../core/config.ts";
 import { UnavailableError } from "../../core/errors.ts";
+import type { NodeObserver } from "../../core/node_observer.ts";
 import type { ChainDevnet, ChainPlugin } from "../../core/plugin.ts";
 import { formatTonAddress, parseTonAddress, type TonNetwork } from "./address.ts";
 import { parseBinaryComment, validateWithdrawalMemo } from "./comment.ts";
@@ -52,6 +53,8 @@ export interface TonPluginOptions {
   devnet?: ChainDevnet;
   /** Unix seconds now; defaults to the wall clock. */
   now?: () => number;
+  /** Told of the node's failed calls and heads (metrics). */
+  observer?: NodeObserver;
 }
 
 async function readMnemonic(ton: NonNullable<Config["ton"]>): Promise<string[]> {
@@ -116,6 +119,7 @@ export async function createTonPlugin(
     apiKey: ton.apiKey,
     rps: ton.rps,
     timeoutMs: ton.requestTimeoutMs,
+    observer: options.observer,
   });
   const client = new TonClient({
     endpoint: ton.endpoint,

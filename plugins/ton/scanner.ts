@@ -270,7 +270,7 @@ export function createTonScanner(
       for (const b of top) shards[shardKey(b)] = b.seqno;
       const state: Json = { shards };
       const next = { height: BigInt(seqno), time: header.time, state };
-      return { cursor: next, ...found };
+      return { cursor: next, ...found, transactionCount: txs.length };
     },
   };
 }

@@ -7,6 +7,7 @@
 
 import { Address } from "@ton/core";
 import { z } from "zod";
+import type { NodeObserver } from "../../core/node_observer.ts";
 
 const blockId = z.object({
   workchain: z.number().int(),
@@ -43,10 +44,14 @@ export interface BlockTransaction {
   boc: string;
 }
 
-/** Error answered by the node, or a transport failure. */
+/**
+ * Error answered by the node, or a transport failure. The message names the chain and the
+ * config field of the node, so an operator knows which setting to look at
+ * (`TON node (ton.endpoint) getMasterchainInfo: HTTP 502`).
+ */
 export class TonNodeError extends Error {
   constructor(message: string) {
-    super(message);
+    super(`TON node (ton.endpoint) ${message}`);
     this.name = "TonNodeError";
   }
 }
@@ -58,6 +63,8 @@ export interface ToncenterOptions {
   timeoutMs?: number;
   /** Most requests per second. */
   rps?: number;
+  /** Told of every failed call and every masterchain head the node reports (metrics). */
+  observer?: NodeObserver;
 }
 
 /** A minimal toncenter v2 JSON-RPC client for block scanning. */
@@ -120,6 +127,19 @@ export function createToncenter(options: ToncenterOptions): Toncenter {
     params: Record<string, unknown>,
     codec: z.ZodType<T>,
   ): Promise<T> {
+    try {
+      return await rawCall(method, params, codec);
+    } catch (error) {
+      options.observer?.error(method);
+      throw error;
+    }
+  }
+
+  async function rawCall<T>(
+    method: string,
+    params: Record<string, unknown>,
+    codec: z.ZodType<T>,
+  ): Promise<T> {
     // Space calls out so a rate-limited public node is not hammered into refusing us.
     const now = Date.now();
     const wait = Math.max(0, next - now);
@@ -155,7 +175,9 @@ export function createToncenter(options: ToncenterOptions): Toncenter {
 
   return {
     async masterchainInfo() {
-      return await call("getMasterchainInfo", {}, masterchainInfo);
+      const info = await call("getMasterchainInfo", {}, masterchainInfo);
+      options.observer?.head(info.last.seqno);
+      return info;
     },
     async shards(mcSeqno) {
       return (await call("shards", { seqno: mcSeqno }, shards)).shards;

@@ -17,13 +17,21 @@
  * @module
  */
 import { z } from "zod";
+import type { NodeObserver } from "../../core/node_observer.ts";
 import { tronHexFromAddress } from "./address.ts";
 
-/** Error answered by the node, or a transport failure. The message holds no URL or key. */
+/**
+ * Error answered by the node, or a transport failure. The message holds no URL or key; it
+ * names the chain and the config field of the node, so an operator knows which setting to
+ * look at (`TRON node (tron.endpoint) getnowblock: HTTP 503`).
+ */
 export class TronNodeError extends Error {
-  constructor(message: string) {
-    super(message);
+  /** The HTTP status of a non-2xx answer, so callers need not parse the message. */
+  readonly httpStatus?: number;
+  constructor(message: string, httpStatus?: number) {
+    super(`TRON node (tron.endpoint) ${message}`);
     this.name = "TronNodeError";
+    this.httpStatus = httpStatus;
   }
 }
 
@@ -214,6 +222,8 @@ export interface TronNodeOptions {
   apiKey?: string;
   /** Per-request timeout (default 15000). */
   timeoutMs?: number;
+  /** Told of every failed call and every head the node reports (metrics). */
+  observer?: NodeObserver;
 }
 
 function headOf(b: z.infer<typeof block>): TronHead {
@@ -300,6 +310,19 @@ export function createTronNode(options: TronNodeOptions): TronNode & TronWalletA
     body: Record<string, unknown>,
     exact = false,
   ): Promise<unknown> {
+    try {
+      return await rawCall(method, body, exact);
+    } catch (error) {
+      options.observer?.error(method);
+      throw error;
+    }
+  }
+
+  async function rawCall(
+    method: string,
+    body: Record<string, unknown>,
+    exact: boolean,
+  ): Promise<unknown> {
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (options.apiKey) headers["TRON-PRO-API-KEY"] = options.apiKey;
     let response: Response;
@@ -317,7 +340,9 @@ export function createTronNode(options: TronNodeOptions): TronNode & TronWalletA
       const kind = error instanceof Error ? error.name : "error";
       throw new TronNodeError(`${method}: request failed (${kind})`);
     }
-    if (!response.ok) throw new TronNodeError(`${method}: HTTP ${response.status}`);
+    if (!response.ok) {
+      throw new TronNodeError(`${method}: HTTP ${response.status}`, response.status);
+    }
     let parsed: unknown;
     try {
       parsed = exact ? JSON.parse(text, exactIntegers) : JSON.parse(text);
@@ -332,7 +357,10 @@ export function createTronNode(options: TronNodeOptions): TronNode & TronWalletA
 
   function check<T>(method: string, codec: z.ZodType<T>, value: unknown): T {
     const parsed = codec.safeParse(value);
-    if (!parsed.success) throw new TronNodeError(`${method}: unexpected answer`);
+    if (!parsed.success) {
+      options.observer?.error(method);
+      throw new TronNodeError(`${method}: unexpected answer`);
+    }
     return parsed.data;
   }
 
@@ -341,17 +369,18 @@ export function createTronNode(options: TronNodeOptions): TronNode & TronWalletA
 
   return {
     async nowBlock(): Promise<TronHead> {
+      let head: TronHead | undefined;
       if (!noGetBlock) {
         try {
-          return headOf(check("getblock", block, await call("getblock", { detail: false })));
+          head = headOf(check("getblock", block, await call("getblock", { detail: false })));
         } catch (error) {
-          if (!(error instanceof TronNodeError) || error.message !== "getblock: HTTP 404") {
-            throw error;
-          }
+          if (!(error instanceof TronNodeError) || error.httpStatus !== 404) throw error;
           noGetBlock = true;
         }
       }
-      return headOf(check("getnowblock", block, await call("getnowblock", {})));
+      head ??= headOf(check("getnowblock", block, await call("getnowblock", {})));
+      options.observer?.head(head.number);
+      return head;
     },
 
     async blockByNum(num: number): Promise<TronBlock | null> {

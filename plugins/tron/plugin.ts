@@ -8,6 +8,7 @@ import { TronWeb } from "tronweb";
 import { type Asset, DEFAULT_MAX_WITHDRAWAL } from "../../core/asset.ts";
 import type { Config, TronConfig } from "../../core/config.ts";
 import { UnavailableError } from "../../core/errors.ts";
+import type { NodeObserver } from "../../core/node_observer.ts";
 import type { ChainDevnet, ChainPlugin, ChainSender } from "../../core/plugin.ts";
 import { parseTronAddress } from "./address.ts";
 import { TRON_HOT_WALLET_INDEX, tronAccountKey } from "./derivation.ts";
@@ -22,6 +23,8 @@ const TRX_MAX_AMOUNT = (1n << 63n) - 1n;
 export interface TronPluginOptions {
   /** Devnet controls, in devnet mode. */
   devnet?: ChainDevnet;
+  /** Told of the node's failed calls and heads (metrics). */
+  observer?: NodeObserver;
 }
 
 async function readMnemonic(tron: TronConfig): Promise<string> {
@@ -99,6 +102,7 @@ export async function createTronPlugin(
     endpoint: tron.endpoint,
     apiKey: tron.apiKey,
     timeoutMs: tron.requestTimeoutMs,
+    observer: options.observer,
   });
   const tronWeb = new TronWeb({
     fullHost: tron.endpoint,

@@ -430,6 +430,7 @@ export function createTronScanner(node: TronNode, options: TronScannerOptions): 
           state: { blockId: block.id, recent: [...state.recent, block.id].slice(-forkWindow) },
         },
         ...found,
+        transactionCount: block.transactions.length,
       };
     },
   };

@@ -30,6 +30,7 @@ interface Deposit {
   expectedAmount: string;
   transaction: { receivedAmount: string; networkStatus: string; txhash: string } | null;
   payments: { late: boolean; amount: string; refunded: boolean }[];
+  refundTxHash: string | null;
 }
 
 interface Unmatched {
@@ -360,10 +361,17 @@ for (const asset of ASSETS) {
     const refund = await m.call("POST", `/v1/public/deposits/${d.uuid}/refund`, { address: to });
     assert.equal(refund.status, 200, refund.text);
     assert.equal((refund.json as Deposit).status, "refund_process");
+    assert.equal((refund.json as Deposit).refundTxHash, null);
     await m.sendRefunds();
     const refunded = await m.get(d.uuid);
     assert.equal(refunded.status, "refund_paid");
     assert.deepEqual(refunded.payments.map((p) => p.refunded), [true]);
+    // The deposit names the refund's transaction: the one that carried the refund withdrawal.
+    const [sent] = await m.h.ctx.db.query(
+      "select tx_hash from withdrawals where kind = 'refund' and status = 'processed'",
+    );
+    assert.match(String(sent.tx_hash), /^[0-9a-f]{64}$/);
+    assert.equal(refunded.refundTxHash, sent.tx_hash);
     assert.equal(await m.balanceOf(to), m.units("2.5"));
     // Refunded once: there is nothing left to refund.
     const again = await m.call("POST", `/v1/public/deposits/${d.uuid}/refund`, { address: to });
@@ -381,6 +389,7 @@ for (const asset of ASSETS) {
     await m.sendRefunds();
     const failed = await m.get(d.uuid);
     assert.equal(failed.status, "refund_fail");
+    assert.equal(failed.refundTxHash, null, "a refund that did not leave has no transaction");
     assert.deepEqual(failed.payments.map((p) => p.refunded), [false]);
     assert.equal(await m.balanceOf(to), 0n);
     const [withdrawal] = await m.h.ctx.db.query(

@@ -25,6 +25,7 @@ interface Deposit {
   expectedAmount: string;
   transaction: { confirmations: number; receivedAmount: string; networkStatus: string } | null;
   payments: { late: boolean; amount: string; refunded: boolean }[];
+  refundTxHash: string | null;
 }
 
 /** Underpayments within 1% count as paid in this file. */
@@ -171,6 +172,11 @@ Deno.test("underpaid then expired: wrong_amount; refunded from the hot wallet", 
     await blockAndMatch(h);
     now = (await call("GET", `/v1/public/deposits/${d.uuid}`)).json as Deposit;
     assert.equal(now.status, "refund_paid");
+    const [sent] = await h.ctx.db.query(
+      "select tx_hash from withdrawals where kind = 'refund' and status = 'processed'",
+    );
+    assert.match(String(sent.tx_hash), /^[0-9a-f]{64}$/);
+    assert.equal(now.refundTxHash, sent.tx_hash);
     const paid = h.devnet.chain.tokens.get("USDT_TRC20")!.balances.get(
       tronHexFromAddress(customer),
     );

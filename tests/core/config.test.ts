@@ -41,7 +41,15 @@ const TOKEN_B = "bbbbbbbbbbbbbbbb2";
 Deno.test("an empty config takes every default and leaves TON disabled", async () => {
   const expected: Config = {
     network: "devnet",
-    api: { port: 8080, hostname: "0.0.0.0", tokens: [], bodyLimitBytes: 65536 },
+    api: {
+      port: 8080,
+      hostname: "0.0.0.0",
+      tokens: [],
+      bodyLimitBytes: 65536,
+      authFailureLimit: 20,
+      authFailureWindowSeconds: 60,
+      trustForwardedFor: false,
+    },
     database: { dataDir: "./data/pglite" },
     withdrawalStallSeconds: 900,
     syncLagSeconds: 40,
@@ -52,6 +60,7 @@ Deno.test("an empty config takes every default and leaves TON disabled", async (
       maxLifetimeSeconds: 604_800,
       underpaymentToleranceBps: 0,
     },
+    metrics: { enabled: true, balanceTtlSeconds: 30 },
   };
   assert.deepEqual(parseConfig({}), expected);
   assert.deepEqual(await loadConfig(undefined, {}), expected);

@@ -95,6 +95,11 @@ export interface HarnessOptions {
   bodyLimitBytes?: number;
   plugins?: ChainPlugin[];
   devnet?: boolean;
+  /**
+   * Refused requests per minute before 429; off (0) by default, as these suites refuse
+   * hundreds of requests on purpose (tests/api/auth_throttle.test.ts turns it on).
+   */
+  authFailureLimit?: number;
 }
 
 /** Starts the app on 127.0.0.1 over a fresh migrated database. */
@@ -107,6 +112,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
     config: parseConfig({
       api: {
         tokens: options.tokens ?? [TEST_TOKEN],
+        authFailureLimit: options.authFailureLimit ?? 0,
         ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
       },
     }),

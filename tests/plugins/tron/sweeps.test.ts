@@ -128,7 +128,7 @@ async function stakeHot(h: TronHarness, sun: bigint) {
 
 Deno.test("delegate strategy: a fresh USDT deposit is activated, lent energy, swept, and the energy reclaimed", () =>
   withTronHarness({
-    assets: { USDT_TRC20: { minSweep: "5000000" } },
+    assets: { USDT_TRC20: { minSweep: "5000000", trxPrice: "300000" } },
     tron: { confirmations: 1, sweep: { strategy: "delegate", maxFeeBps: 1000 } },
   }, async (h) => {
     await fundHot(h);
