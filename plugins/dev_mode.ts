@@ -100,6 +100,10 @@ export async function startDev(log: Logger): Promise<void> {
     tronMnemonic,
     exchangeWebhookSecret,
   });
+  if (config.tron?.sweep.strategy === "delegate") {
+    // Energy to lend deposits for their sweeps, staked before the processor watches the chain.
+    await stakeDevnetHotWallet(tronDevnet, tronMnemonic, 250_000_000_000n);
+  }
   const running = await startProcessor(config, log, {
     ton: tonDevnetControls(devnet),
     tron: tronDevnetControls(tronDevnet),
@@ -110,11 +114,6 @@ export async function startDev(log: Logger): Promise<void> {
   await tronDevnet.faucetTrx(tronHot.address, 1_000_000_000_000n);
   for (const symbol of Object.keys(tronDevnet.tokens)) {
     await tronDevnet.faucetToken(symbol, tronHot.address, 1_000_000_000_000n);
-  }
-  if (config.tron?.sweep.strategy === "delegate") {
-    // Energy to lend deposits for their sweeps: a quarter of the hot wallet's TRX, staked.
-    await tronDevnet.waitForBlock();
-    await stakeDevnetHotWallet(tronDevnet, tronMnemonic, 250_000_000_000n);
   }
   console.log(
     [

@@ -55,8 +55,10 @@ export function devnetTrc20Assets(
 }
 
 /**
- * Stakes `sun` of the hot wallet's TRX for energy (Stake 2.0), as an operator does before
- * choosing the `delegate` sweep strategy. The hot wallet's TRX must already be in a block.
+ * Funds the hot wallet with `sun` TRX from the faucet and stakes it for energy (Stake 2.0), as
+ * an operator does before choosing the `delegate` sweep strategy. Call it before the processor
+ * starts: its scanner starts at the head, so it never sees this hot-wallet transaction that it
+ * did not sign, which it would rightly take for a foreign spend and halt the sender.
  */
 export async function stakeDevnetHotWallet(
   devnet: TronDevnet,
@@ -67,9 +69,12 @@ export async function stakeDevnetHotWallet(
   const tronWeb = new TronWeb({ fullHost: devnet.endpoint });
   const hot = tronWeb.address.fromPrivateKey(hex.encode(key));
   if (!hot) throw new Error("hot wallet key gives no address");
+  await devnet.faucetTrx(hot, sun);
+  await devnet.waitForBlock();
   const unsigned = await tronWeb.transactionBuilder.freezeBalanceV2(Number(sun), "ENERGY", hot);
   const signed = await tronWeb.trx.sign(unsigned, hex.encode(key));
   key.fill(0);
   const result = await tronWeb.trx.sendRawTransaction(signed);
   if (!result.result) throw new Error(`freeze refused: ${JSON.stringify(result)}`);
+  await devnet.waitForBlock();
 }

@@ -77,7 +77,7 @@ Deno.test("a scrape holds every family, parsed by a real Prometheus parser, with
       h.devnet.produceBlock();
       while (await ingestOnce(h.ctx, plugin));
       // The node fails once: counted by method, and the block is read again after.
-      h.devnet.faults.failNext("/wallet/getnowblock", 1, "error");
+      h.devnet.faults.failNext("/wallet/getblock", 1, "error");
       await assert.rejects(() => ingestOnce(h.ctx, plugin), /TRON node \(tron\.endpoint\)/);
       await senderTick(h.ctx, plugin); // signs the sweep of alice's deposit
       h.devnet.produceBlock();
@@ -121,7 +121,7 @@ Deno.test("a scrape holds every family, parsed by a real Prometheus parser, with
       assert.equal(sample(families, "processor_incomes_total", trx), 1);
       assert.equal(sample(families, "processor_income_amount_total", trx), 5);
       assert.equal(
-        sample(families, "processor_node_errors_total", { chain: "tron", method: "getnowblock" }),
+        sample(families, "processor_node_errors_total", { chain: "tron", method: "getblock" }),
         1,
       );
       assert.equal(sample(families, "processor_withdrawals", { ...trx, status: "pending" }), 1);

@@ -47,7 +47,7 @@ testOnEngines("createSite stores a site and shows its secret only in its answer"
   assert.deepEqual(Object.keys(site).sort(), SITE_KEYS);
   assert.equal(site.name, "Shop");
   assert.equal(site.webhookUrl, null);
-  assert.equal(site.requireStrongSignature, false);
+  assert.equal(site.requireStrongSignature, true, "new sites require the strong scheme");
   assert.equal(site.disabledAt, null);
   assert.equal(site.secretRotatedAt, null);
   assert.ok(site.createdAt instanceof Date && !Number.isNaN(site.createdAt.getTime()));

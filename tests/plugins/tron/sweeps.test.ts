@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { newAddress } from "../../../core/processor.ts";
 import { senderTick } from "../../../core/sender.ts";
+import { FOREIGN_SPEND, listAlarms, resolveAlarm } from "../../../core/store/alarms.ts";
 import { listSweeps } from "../../../core/store/sweeps.ts";
 import { tronHexFromAddress } from "../../../plugins/tron/address.ts";
 import { hex } from "../../../plugins/tron/deps.ts";
@@ -115,7 +116,11 @@ Deno.test("a sweep whose fee is too large a share of the amount waits", () =>
     assert.equal(usdtOf(h, address), 2_000_000n);
   }));
 
-/** Freezes `sun` of the hot wallet's TRX for energy (Stake 2.0), as an operator would. */
+/**
+ * Freezes `sun` of the hot wallet's TRX for energy (Stake 2.0), as an operator would by hand
+ * while the processor runs: the processor did not sign it, so it halts its sender with a
+ * foreign-spend alarm, which the operator then resolves.
+ */
 async function stakeHot(h: TronHarness, sun: bigint) {
   const key = tronAccountKey(TRON_TEST_MNEMONIC).derivePrivateKey(0n);
   await nodeTx(h.devnet, "/wallet/freezebalancev2", {
@@ -124,12 +129,17 @@ async function stakeHot(h: TronHarness, sun: bigint) {
     resource: "ENERGY",
   }, hex.encode(key));
   await h.block();
+  const [alarm] = await listAlarms(h.ctx.db, { state: "open", chain: "tron", limit: 10 });
+  assert.equal(alarm?.kind, FOREIGN_SPEND, "a stake the processor did not sign halts it");
+  await resolveAlarm(h.ctx.db, alarm.id, "the operator staked by hand");
 }
 
 Deno.test("delegate strategy: a fresh USDT deposit is activated, lent energy, swept, and the energy reclaimed", () =>
   withTronHarness({
-    assets: { USDT_TRC20: { minSweep: "5000000", trxPrice: "300000" } },
-    tron: { confirmations: 1, sweep: { strategy: "delegate", maxFeeBps: 1000 } },
+    // No trxPrice, so the fee guard is off (maxFeeBps left at its default): this test is
+    // about lending energy, not about weighing the fee.
+    assets: { USDT_TRC20: { minSweep: "5000000" } },
+    tron: { confirmations: 1, sweep: { strategy: "delegate" } },
   }, async (h) => {
     await fundHot(h);
     await stakeHot(h, 10_000_000_000n);
