@@ -1154,6 +1154,34 @@ export class TronChain {
    * Charges bandwidth for `tx` in java-tron's order: staked bandwidth, then the
    * free allowance, then burning; returns receipt fields and the sun burnt.
    */
+  /**
+   * Pays `needed` energy of a contract call as java-tron does: from the account's stake first,
+   * then by burning TRX within `allowance` sun. Charges the account and returns the receipt
+   * fields (bandwidth's included, `result` left to the caller) and the whole fee. When the
+   * allowance falls short, all of it is burnt and `enough` is false (OUT_OF_ENERGY).
+   */
+  private chargeEnergy(
+    acc: Account,
+    needed: number,
+    allowance: bigint,
+    bandwidth: { receipt: TxInfo; fee: bigint },
+  ): { enough: boolean; total: number; receipt: TxInfo; fee: bigint } {
+    const staked = Math.max(0, this.energyLimit(acc) - acc.energyUsed);
+    const burnable = Number(allowance / ENERGY_PRICE_SUN);
+    const enough = needed <= staked + burnable;
+    const fromStake = enough ? Math.min(staked, needed) : staked;
+    const total = enough ? needed : staked + burnable;
+    const energyFee = BigInt(total - fromStake) * ENERGY_PRICE_SUN;
+    acc.energyUsed += fromStake;
+    acc.balance -= energyFee;
+    const receipt: TxInfo = {};
+    if (fromStake > 0) receipt.energy_usage = fromStake;
+    if (energyFee > 0n) receipt.energy_fee = Number(energyFee);
+    receipt.energy_usage_total = total;
+    Object.assign(receipt, bandwidth.receipt);
+    return { enough, total, receipt, fee: energyFee + bandwidth.fee };
+  }
+
   private chargeBandwidth(acc: Account, tx: StoredTx): { receipt: TxInfo; fee: bigint } {
     const size = txSize(tx.raw_data_hex, tx.signature.length);
     if (this.netLimit(acc) - acc.netUsed >= size) {
@@ -1328,26 +1356,13 @@ export class TronChain {
       : this.accounts.has(to)
       ? FORWARD_ENERGY
       : FORWARD_NEW_ACCOUNT_ENERGY;
-    const staked = Math.max(0, this.energyLimit(acc) - acc.energyUsed);
     const feeLimit = BigInt(tx.raw_data.fee_limit ?? 0);
     // The call value is paid before the VM runs, so only the rest of the balance buys energy.
     const spendable = acc.balance - callValue;
     const allowance = feeLimit < spendable ? feeLimit : spendable;
-    const burnable = Number(allowance / ENERGY_PRICE_SUN);
-    const enough = needed <= staked + burnable;
-    const fromStake = enough ? Math.min(staked, needed) : staked;
-    const total = enough ? needed : staked + burnable;
-    const energyFee = BigInt(total - fromStake) * ENERGY_PRICE_SUN;
+    const { enough, total, receipt, fee } = this.chargeEnergy(acc, needed, allowance, bandwidth);
     const result = !enough ? "OUT_OF_ENERGY" : valid ? "SUCCESS" : "REVERT";
-    acc.energyUsed += fromStake;
-    acc.balance -= energyFee;
-    const receipt: TxInfo = {};
-    if (fromStake > 0) receipt.energy_usage = fromStake;
-    if (energyFee > 0n) receipt.energy_fee = Number(energyFee);
-    receipt.energy_usage_total = total;
-    Object.assign(receipt, bandwidth.receipt);
     receipt.result = result;
-    const fee = energyFee + bandwidth.fee;
     if (fee > 0n) info.fee = Number(fee);
     Object.assign(info, {
       blockNumber,
@@ -1456,35 +1471,12 @@ export class TronChain {
           : TRC20_TRANSFER_ENERGY;
       }
     }
-    const staked = Math.max(0, this.energyLimit(acc) - acc.energyUsed);
     const feeLimit = BigInt(tx.raw_data.fee_limit ?? 0);
     const allowance = feeLimit < acc.balance ? feeLimit : acc.balance;
-    const burnable = Number(allowance / ENERGY_PRICE_SUN);
-    const receipt: TxInfo = {};
-    let energyFee: bigint;
-    let fromStake: number;
-    let total: number;
-    let result: string;
-    if (needed <= staked + burnable) {
-      fromStake = Math.min(staked, needed);
-      energyFee = BigInt(needed - fromStake) * ENERGY_PRICE_SUN;
-      total = needed;
-      result = transfer ? "SUCCESS" : "REVERT";
-    } else {
-      fromStake = staked;
-      energyFee = BigInt(burnable) * ENERGY_PRICE_SUN;
-      total = staked + burnable;
-      result = "OUT_OF_ENERGY";
-      transfer = undefined;
-    }
-    acc.energyUsed += fromStake;
-    acc.balance -= energyFee;
-    if (fromStake > 0) receipt.energy_usage = fromStake;
-    if (energyFee > 0n) receipt.energy_fee = Number(energyFee);
-    receipt.energy_usage_total = total;
-    Object.assign(receipt, bandwidth.receipt);
+    const { enough, total, receipt, fee } = this.chargeEnergy(acc, needed, allowance, bandwidth);
+    if (!enough) transfer = undefined;
+    const result = !enough ? "OUT_OF_ENERGY" : transfer ? "SUCCESS" : "REVERT";
     receipt.result = result;
-    const fee = energyFee + bandwidth.fee;
     if (fee > 0n) info.fee = Number(fee);
     Object.assign(info, {
       blockNumber,
