@@ -99,7 +99,9 @@ export async function raiseAlarm(
   context: Record<string, unknown> | null = null,
 ): Promise<void> {
   await db.query(
-    "insert into alarms (chain, kind, detail, context) values ($1, $2, $3, $4::jsonb)",
+    // Through text: postgres.js sends a string bound to a jsonb parameter as a JSON string
+    // scalar, which `context->>'…'` cannot read.
+    "insert into alarms (chain, kind, detail, context) values ($1, $2, $3, $4::text::jsonb)",
     [chain, kind, detail, context === null ? null : JSON.stringify(context)],
   );
 }
@@ -138,7 +140,7 @@ export interface QueueStall {
   missingNative: bigint;
 }
 
-/** The detail of a stall alarm; it starts `withdrawal <id> ` so the alarm can be found. */
+/** The detail of a stall alarm, for a person; the alarm is found by its context. */
 function stallDetail(s: QueueStall, waitedSeconds: number): string {
   const parts = [];
   if (s.missing > 0n) parts.push(`${s.missing} ${s.currency}`);
@@ -163,7 +165,7 @@ export async function reviewQueueStalls(
   await db.query(
     `update alarms set resolved_at = now()
      where chain = $1 and kind = $2 and resolved_at is null
-       and not (split_part(detail, ' ', 2) = any($3::text[]))`,
+       and not (context->>'withdrawalId' = any($3::text[]))`,
     [chain, WITHDRAWAL_QUEUE_STALLED, stalled],
   );
   let raised = 0;
@@ -171,12 +173,17 @@ export async function reviewQueueStalls(
     const [row] = await db.query(
       `select floor(extract(epoch from now() - created_at))::int as waited,
          exists (select 1 from alarms where chain = $2 and kind = $3 and resolved_at is null
-           and split_part(detail, ' ', 2) = $4) as open
+           and context->>'withdrawalId' = $4) as open
        from withdrawals where id = $1 and status = 'pending'`,
       [s.withdrawalId, chain, WITHDRAWAL_QUEUE_STALLED, String(s.withdrawalId)],
     );
     if (!row || row.open === true || Number(row.waited) < thresholdSeconds) continue;
-    await raiseAlarm(db, chain, WITHDRAWAL_QUEUE_STALLED, stallDetail(s, Number(row.waited)));
+    await raiseAlarm(db, chain, WITHDRAWAL_QUEUE_STALLED, stallDetail(s, Number(row.waited)), {
+      withdrawalId: String(s.withdrawalId),
+      currency: s.currency,
+      missing: String(s.missing),
+      missingNative: String(s.missingNative),
+    });
     raised++;
   }
   return raised;

@@ -84,6 +84,12 @@ export async function commitBlock(
           `account of this processor but carried no payload it signed (payload ` +
           `${sighting.payloadId}, out ${sighting.outAmounts.join("+") || "nothing"}): ` +
           "another holder of the keys?",
+        {
+          txHash: sighting.txHash,
+          height: String(block.cursor.height),
+          payloadId: sighting.payloadId,
+          outAmounts: sighting.outAmounts.map(String),
+        },
       );
       unknownSightings.push(sighting.txHash);
     }
