@@ -60,27 +60,27 @@ export async function run(args: string[]): Promise<number> {
   }
   // Each mode loads only its own modules: `site` must not pay for (or depend on) the chains.
   if (args[0] === "site") {
-    const { runSiteCli } = await import("./plugins/site_cli.ts");
+    const { runSiteCli } = await import("./host/site_cli.ts");
     return await runSiteCli(args.slice(1), Deno.env.toObject());
   }
   const log = createLogger((Deno.env.get("LOG_LEVEL") as "info" | undefined) ?? "info");
   try {
     if (args[0] === "dev") {
       parseOptions(args.slice(1));
-      const { startDev } = await import("./plugins/dev_mode.ts");
+      const { startDev } = await import("./host/dev_mode.ts");
       await startDev(log);
       return 0;
     }
     if (args[0] === "devnet") {
       const { values } = parseOptions(args.slice(1), ["--ton-port", "--tron-port", "--host"]);
-      const { runStandaloneDevnets } = await import("./plugins/devnet_cli.ts");
+      const { runStandaloneDevnets } = await import("./host/devnet_cli.ts");
       return await runStandaloneDevnets(values, Deno.env.toObject());
     }
     if (args[0] === "keys") {
       if (args[1] !== "check") throw new UsageError(`unknown keys command: ${args[1] ?? "(none)"}`);
       const { config: path, values } = parseOptions(args.slice(2), ["--count"]);
       const config = await loadConfig(path, Deno.env.toObject(), { requireNetwork: true });
-      const { runKeysCheck } = await import("./plugins/keys_check.ts");
+      const { runKeysCheck } = await import("./host/keys_check.ts");
       return await runKeysCheck(config, values.get("--count"));
     }
     const rest = args[0] === "run" ? args.slice(1) : args;
@@ -89,7 +89,7 @@ export async function run(args: string[]): Promise<number> {
     if (config.api.tokens.length === 0) {
       throw new ConfigError("api.tokens: set API_TOKEN (one or more comma-separated tokens)");
     }
-    const { startProcessor, waitForSignal } = await import("./plugins/runtime.ts");
+    const { startProcessor, waitForSignal } = await import("./host/runtime.ts");
     const running = await startProcessor(config, log);
     log.info("processor started", { url: running.url, network: config.network });
     await waitForSignal();

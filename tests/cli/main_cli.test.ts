@@ -11,7 +11,7 @@ import { openPglite } from "../../core/db.ts";
 import { migrate } from "../../core/migrations.ts";
 import { insertAddress } from "../../core/store/addresses.ts";
 import { recordHotWallet } from "../../core/store/hot_wallets.ts";
-import { loadPlugins } from "../../plugins/registry.ts";
+import { loadPlugins } from "../../host/registry.ts";
 import { englishWordlist, generateMnemonic } from "../../plugins/tron/deps.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;

@@ -21,7 +21,7 @@ import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { PNG } from "pngjs";
 import { type Config, parseConfig } from "../../core/config.ts";
 import { silentLogger } from "../../core/log.ts";
-import { type Running, startProcessor } from "../../plugins/runtime.ts";
+import { type Running, startProcessor } from "../../host/runtime.ts";
 import { devnetJettonAssets, tonDevnetControls } from "../../plugins/ton/dev.ts";
 import { startTonDevnet } from "../../plugins/ton/devnet/server.ts";
 import { devnetTrc20Assets, tronDevnetControls } from "../../plugins/tron/dev.ts";

@@ -10,7 +10,7 @@ import { Buffer } from "node:buffer";
 import postgres from "postgres";
 import { parseConfig } from "../../core/config.ts";
 import { silentLogger } from "../../core/log.ts";
-import { startProcessor } from "../../plugins/runtime.ts";
+import { startProcessor } from "../../host/runtime.ts";
 import { devnetJettonAssets, tonDevnetControls } from "../../plugins/ton/dev.ts";
 import { startTonDevnet } from "../../plugins/ton/devnet/server.ts";
 import { until } from "../support/waiting.ts";

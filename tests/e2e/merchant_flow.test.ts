@@ -12,7 +12,7 @@ import { toNano } from "@ton/core";
 import { mnemonicNew } from "@ton/crypto";
 import { parseConfig } from "../../core/config.ts";
 import { silentLogger } from "../../core/log.ts";
-import { startProcessor } from "../../plugins/runtime.ts";
+import { startProcessor } from "../../host/runtime.ts";
 import { devnetJettonAssets, tonDevnetControls } from "../../plugins/ton/dev.ts";
 import { startTonDevnet } from "../../plugins/ton/devnet/server.ts";
 import { devnetTrc20Assets, tronDevnetControls } from "../../plugins/tron/dev.ts";

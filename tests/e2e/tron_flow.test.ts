@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import postgres from "postgres";
 import { parseConfig } from "../../core/config.ts";
 import { silentLogger } from "../../core/log.ts";
-import { startProcessor } from "../../plugins/runtime.ts";
+import { startProcessor } from "../../host/runtime.ts";
 import { devnetTrc20Assets, tronDevnetControls } from "../../plugins/tron/dev.ts";
 import { startTronDevnet } from "../../plugins/tron/devnet/server.ts";
 import { tronHexFromAddress } from "../../plugins/tron/address.ts";

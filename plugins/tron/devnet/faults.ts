@@ -4,7 +4,7 @@
  * @module
  */
 
-import { DevnetFaults, type FaultKind } from "../../devnet_faults.ts";
+import { DevnetFaults, type FaultKind } from "../../../devnet/faults.ts";
 
 export type { FaultKind };
 

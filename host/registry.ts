@@ -6,8 +6,8 @@
 import { type Config, ConfigError } from "../core/config.ts";
 import type { NodeObserver } from "../core/node_observer.ts";
 import type { ChainDevnet, ChainPlugin } from "../core/plugin.ts";
-import { createTonPlugin } from "./ton/plugin.ts";
-import { createTronPlugin } from "./tron/plugin.ts";
+import { createTonPlugin } from "../plugins/ton/plugin.ts";
+import { createTronPlugin } from "../plugins/tron/plugin.ts";
 
 /** Builds a plugin from config, with devnet controls in devnet mode. */
 export type PluginFactory = (

@@ -9,7 +9,7 @@ import type { ProcessorContext } from "../../core/context.ts";
 import { createLogger } from "../../core/log.ts";
 import { systemClock } from "../../core/clock.ts";
 import { loadCursor } from "../../core/store/cursors.ts";
-import { pinStartCursors } from "../../plugins/runtime.ts";
+import { pinStartCursors } from "../../host/runtime.ts";
 import { STUB_CHAIN, stubPlugin } from "../support/api_client.ts";
 import { openTestDb } from "../support/db.ts";
 

@@ -9,11 +9,15 @@ import { mnemonicNew } from "@ton/crypto";
 import { applyEnv, type Config, parseConfig } from "../core/config.ts";
 import type { Logger } from "../core/log.ts";
 import { startProcessor, waitForSignal } from "./runtime.ts";
-import { devnetJettonAssets, tonDevnetControls } from "./ton/dev.ts";
-import { startTonDevnet, type TonDevnet } from "./ton/devnet/server.ts";
-import { devnetTrc20Assets, stakeDevnetHotWallet, tronDevnetControls } from "./tron/dev.ts";
-import { englishWordlist, generateMnemonic } from "./tron/deps.ts";
-import { startTronDevnet, type TronDevnet } from "./tron/devnet/server.ts";
+import { devnetJettonAssets, tonDevnetControls } from "../plugins/ton/dev.ts";
+import { startTonDevnet, type TonDevnet } from "../plugins/ton/devnet/server.ts";
+import {
+  devnetTrc20Assets,
+  stakeDevnetHotWallet,
+  tronDevnetControls,
+} from "../plugins/tron/dev.ts";
+import { englishWordlist, generateMnemonic } from "../plugins/tron/deps.ts";
+import { startTronDevnet, type TronDevnet } from "../plugins/tron/devnet/server.ts";
 
 /** What dev mode generates per run and must print. */
 export interface DevSecrets {

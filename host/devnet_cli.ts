@@ -8,11 +8,11 @@
  * (default 18090), listening on `--host` / `DEVNET_HOST` (default 127.0.0.1).
  */
 
-import { formatTonAddress } from "./ton/address.ts";
-import { devnetJettonAssets } from "./ton/dev.ts";
-import { DEFAULT_FAUCET_MNEMONIC, startTonDevnet } from "./ton/devnet/server.ts";
-import { devnetTrc20Assets } from "./tron/dev.ts";
-import { startTronDevnet } from "./tron/devnet/server.ts";
+import { formatTonAddress } from "../plugins/ton/address.ts";
+import { devnetJettonAssets } from "../plugins/ton/dev.ts";
+import { DEFAULT_FAUCET_MNEMONIC, startTonDevnet } from "../plugins/ton/devnet/server.ts";
+import { devnetTrc20Assets } from "../plugins/tron/dev.ts";
+import { startTronDevnet } from "../plugins/tron/devnet/server.ts";
 import { waitForSignal } from "./runtime.ts";
 
 /** Default TON devnet port (toncenter v2 JSON-RPC at `/jsonRPC`). */
