@@ -35,6 +35,7 @@ import {
 } from "./store/withdrawals.ts";
 import type { Withdrawal } from "./models.ts";
 import { chainSync } from "./sync.ts";
+import { runWorkerLoop, type WorkerOptions } from "./worker_loop.ts";
 
 /** What one tick did. */
 export interface SenderTick {
@@ -347,25 +348,17 @@ export async function senderTick(
   return tick;
 }
 
-/** Runs the sender until `signal` aborts. */
+/** Runs the sender, a tick every interval, until `signal` aborts. */
 export async function runSender(
   ctx: ProcessorContext,
   plugin: ChainPlugin,
   signal: AbortSignal,
-  options: Partial<SenderOptions> & { intervalMs?: number } = {},
+  options: Partial<SenderOptions> & WorkerOptions = {},
 ): Promise<void> {
-  const intervalMs = options.intervalMs ?? 1000;
-  let failures = 0;
-  while (!signal.aborted) {
-    try {
-      await senderTick(ctx, plugin, options);
-      failures = 0;
-      await ctx.clock.sleep(intervalMs, signal);
-    } catch (error) {
-      failures++;
-      const delay = Math.min(30_000, intervalMs * 2 ** Math.min(failures, 5));
-      ctx.log.warn("sender tick failed", { chain: plugin.chain, error, retryInMs: delay });
-      await ctx.clock.sleep(delay, signal);
-    }
-  }
+  await runWorkerLoop(ctx, signal, async () => void await senderTick(ctx, plugin, options), {
+    intervalMs: options.intervalMs,
+    leader: options.leader,
+    failure: "sender tick failed",
+    logFields: { chain: plugin.chain },
+  });
 }
