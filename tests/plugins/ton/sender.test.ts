@@ -116,7 +116,7 @@ Deno.test("a payload that expired unseen is rebuilt once and paid once", () =>
     await fundHot(h);
     const to = destination();
     const id = await withdraw(h, "q1", to, 1_000_000_000n);
-    h.devnet.faults.dropNextExternals(1);
+    h.devnet.faults.dropNextBroadcasts(1);
     assert.equal((await senderTick(h.ctx, h.plugin, { rebroadcastMs: 3_600_000 })).batched, 1);
     // Blocks keep coming until the chain's time is past the payload's validity.
     const [lost] = await openPayloads(h.ctx.db, "ton");

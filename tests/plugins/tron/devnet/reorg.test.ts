@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { hex } from "../../../../plugins/tron/deps.ts";
 import { signTronTx, tronTxId } from "../../../../plugins/tron/transaction.ts";
 import { startTronDevnet, type TronDevnet } from "../../../../plugins/tron/devnet/server.ts";
-import { MAX_REORG_DEPTH, NETWORK_ENERGY_WEIGHT } from "../../../../plugins/tron/devnet/chain.ts";
+import { MAX_REORG_DEPTH } from "../../../../plugins/tron/devnet/blocks.ts";
+import { NETWORK_ENERGY_WEIGHT } from "../../../../plugins/tron/devnet/resources.ts";
 import { encodeRawData, type RawDataJson } from "../../../../plugins/tron/devnet/protobuf.ts";
 import {
   balance,

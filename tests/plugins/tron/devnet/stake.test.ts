@@ -6,7 +6,7 @@ import { startTronDevnet, type TronDevnet } from "../../../../plugins/tron/devne
 import {
   NETWORK_ENERGY_WEIGHT,
   TOTAL_ENERGY_LIMIT,
-} from "../../../../plugins/tron/devnet/chain.ts";
+} from "../../../../plugins/tron/devnet/resources.ts";
 import { encodeRawData, type RawDataJson } from "../../../../plugins/tron/devnet/protobuf.ts";
 import { TronWeb } from "./tronweb.ts";
 import { message, post, testKey, type Tx } from "./helpers.ts";
