@@ -16,8 +16,8 @@ import {
 } from "@ton/core";
 import { GetMethodError } from "@ton/sandbox";
 import { WalletContractV3R2, WalletContractV4, WalletContractV5R1 } from "@ton/ton";
-import type { AccountSnapshot, ChainBlock, ChainTx, TonChain } from "./chain.ts";
-import { FULL_SHARD } from "./chain.ts";
+import { type ChainBlock, type ChainTx, FULL_SHARD } from "./blocks.ts";
+import type { AccountSnapshot, TonChain } from "./chain.ts";
 import type { DevnetFaults } from "../../../devnet/faults.ts";
 import {
   blockHeaderJson,
