@@ -12,7 +12,7 @@ import {
   serviceWithdrawal,
 } from "../../../core/processor.ts";
 import { senderTick } from "../../../core/sender.ts";
-import { type TonHarness, withTonHarness } from "../../support/ton_harness.ts";
+import { type TonHarness, withTonHarness } from "../../support/harness.ts";
 
 const withHarness = (fn: (h: TonHarness) => Promise<void>, minSweep?: string) =>
   withTonHarness({ jettons: true, jettonAsset: minSweep ? { minSweep } : {} }, fn);

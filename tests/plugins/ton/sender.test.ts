@@ -12,7 +12,7 @@ import { openPayloads } from "../../../core/store/payloads.ts";
 import { insertWithdrawal } from "../../../core/store/withdrawals.ts";
 import { formatBinaryComment } from "../../../plugins/ton/comment.ts";
 import { jettonTransferMessageBody } from "../../../plugins/ton/jetton.ts";
-import { type TonHarness, withTonHarness } from "../../support/ton_harness.ts";
+import { type TonHarness, withTonHarness } from "../../support/harness.ts";
 import { crashingBroadcast } from "../../support/waiting.ts";
 
 // Short validity so the expiry test waits seconds, not a minute.

@@ -12,11 +12,7 @@ import { listSweeps } from "../../../core/store/sweeps.ts";
 import { tronHexFromAddress } from "../../../plugins/tron/address.ts";
 import { hex } from "../../../plugins/tron/deps.ts";
 import { tronAccountKey } from "../../../plugins/tron/derivation.ts";
-import {
-  TRON_TEST_MNEMONIC,
-  type TronHarness,
-  withTronHarness,
-} from "../../support/tron_harness.ts";
+import { TRON_TEST_MNEMONIC, type TronHarness, withTronHarness } from "../../support/harness.ts";
 import { nodeTx, post } from "./devnet/helpers.ts";
 
 function usdtOf(h: TronHarness, address: string): bigint {

@@ -9,7 +9,7 @@ import { requestWithdrawal, withdrawalStatus } from "../../../core/processor.ts"
 import { senderTick } from "../../../core/sender.ts";
 import { openPayloads } from "../../../core/store/payloads.ts";
 import { tronHexFromAddress } from "../../../plugins/tron/address.ts";
-import { type TronHarness, withTronHarness } from "../../support/tron_harness.ts";
+import { type TronHarness, withTronHarness } from "../../support/harness.ts";
 import { testKey } from "./devnet/helpers.ts";
 import { crashingBroadcast } from "../../support/waiting.ts";
 

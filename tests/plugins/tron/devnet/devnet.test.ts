@@ -325,6 +325,38 @@ Deno.test("devnet: faults fail requests and lag the head", async () => {
   }
 });
 
+Deno.test("devnet: a dropped broadcast is answered as accepted but never executes", async () => {
+  await withDevnet(async (d) => {
+    const alice = testKey("alice");
+    const bob = testKey("bob");
+    await d.faucetTrx(alice.address, 50_000_000n);
+    d.produceBlock();
+    d.faults.dropNextBroadcasts(1);
+    const lost = await transferTrx(d, alice.address, bob.address, 3_000_000);
+    const res = await post(
+      d.endpoint,
+      "/wallet/broadcasttransaction",
+      sign(lost, alice.privateKey),
+    );
+    assert.deepEqual(res, { result: true, txid: lost.txID });
+    d.produceBlock();
+    assert.deepEqual(
+      await post(d.endpoint, "/wallet/gettransactioninfobyid", { value: lost.txID }),
+      {},
+    );
+    assert.equal(await balance(d, alice.address), 50_000_000);
+    // The node never knew it: the same transaction is accepted again, and lands.
+    const again = await post(
+      d.endpoint,
+      "/wallet/broadcasttransaction",
+      sign(lost, alice.privateKey),
+    );
+    assert.deepEqual(again, { result: true, txid: lost.txID });
+    d.produceBlock();
+    assert.equal(await balance(d, bob.address), 3_000_000);
+  });
+});
+
 Deno.test("devnet: POST /devnet/faucet and the block timer", async () => {
   const d = await startTronDevnet({ blockIntervalMs: 50 });
   try {
