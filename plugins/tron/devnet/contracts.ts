@@ -144,6 +144,66 @@ export function constantCall(ledger: Ledger, contract: string, data: string): st
   }
 }
 
+/** What a call does, for {@linkcode settleCall}. */
+interface CallOutcome {
+  /** Energy it needs. */
+  needed: number;
+  /** Sun of the owner's balance that may buy energy. */
+  spendable: bigint;
+  /** The contract called, `41…` hex. */
+  contract: string;
+  /** Whether it succeeds given the energy. */
+  succeeds: boolean;
+  /** Its return data on success, hex. */
+  returned: string;
+  /** The opcode that runs out of energy first, as java-tron's message names it. */
+  opcode: string;
+}
+
+/**
+ * Pays a call's energy within `fee_limit` and records its outcome in `info` as java-tron
+ * does: the receipt, `contractResult`, and on failure `result: FAILED` with the VM's message.
+ * Returns the result (`SUCCESS`, `REVERT` or `OUT_OF_ENERGY`).
+ */
+function settleCall(
+  ledger: Ledger,
+  tx: StoredTx,
+  acc: Account,
+  info: TxInfo,
+  bandwidth: BandwidthCharge,
+  at: BlockPlace,
+  call: CallOutcome,
+): string {
+  const feeLimit = BigInt(tx.raw_data.fee_limit ?? 0);
+  const allowance = feeLimit < call.spendable ? feeLimit : call.spendable;
+  const { enough, total, receipt, fee } = chargeEnergy(
+    ledger,
+    acc,
+    call.needed,
+    allowance,
+    bandwidth,
+  );
+  const result = !enough ? "OUT_OF_ENERGY" : call.succeeds ? "SUCCESS" : "REVERT";
+  receipt.result = result;
+  if (fee > 0n) info.fee = Number(fee);
+  Object.assign(info, {
+    ...at,
+    contractResult: [result === "SUCCESS" ? call.returned : ""],
+    contract_address: call.contract,
+    receipt,
+  });
+  if (result !== "SUCCESS") {
+    info.result = "FAILED";
+    info.resMessage = utf8Hex(
+      result === "OUT_OF_ENERGY"
+        ? `Not enough energy for '${call.opcode}' operation executing: curInvokeEnergyLimit[${total}]`
+        : "REVERT opcode executed",
+    );
+  }
+  tx.contractRet = result;
+  return result;
+}
+
 /**
  * A call of the forwarder's `forward(address)`: the call's value goes to the contract, which
  * sends it on with a value `CALL`. The info reports that `CALL` as java-tron does (its
@@ -168,35 +228,22 @@ export function executeForward(
     ? "41" + data.slice(8 + 24, 8 + 64)
     : null;
   const valid = to !== null && callValue > 0n && to !== ledger.forwarder;
-  const needed = !valid
-    ? REVERT_ENERGY
-    : ledger.accounts.has(to)
-    ? FORWARD_ENERGY
-    : FORWARD_NEW_ACCOUNT_ENERGY;
-  const feeLimit = BigInt(tx.raw_data.fee_limit ?? 0);
-  // The call value is paid before the VM runs, so only the rest of the balance buys energy.
-  const spendable = acc.balance - callValue;
-  const allowance = feeLimit < spendable ? feeLimit : spendable;
-  const { enough, total, receipt, fee } = chargeEnergy(ledger, acc, needed, allowance, bandwidth);
-  const result = !enough ? "OUT_OF_ENERGY" : valid ? "SUCCESS" : "REVERT";
-  receipt.result = result;
-  if (fee > 0n) info.fee = Number(fee);
-  Object.assign(info, {
-    ...at,
-    contractResult: [""],
-    contract_address: ledger.forwarder,
-    receipt,
+  const result = settleCall(ledger, tx, acc, info, bandwidth, at, {
+    needed: !valid
+      ? REVERT_ENERGY
+      : ledger.accounts.has(to)
+      ? FORWARD_ENERGY
+      : FORWARD_NEW_ACCOUNT_ENERGY,
+    // The call value is paid before the VM runs, so only the rest of the balance buys energy.
+    spendable: acc.balance - callValue,
+    contract: ledger.forwarder,
+    succeeds: valid,
+    returned: "",
+    opcode: "CALL",
   });
   if (result === "SUCCESS") {
     acc.balance -= callValue;
     activate(ledger, to!, at.blockTimeStamp).balance += callValue;
-  } else {
-    info.result = "FAILED";
-    info.resMessage = utf8Hex(
-      result === "OUT_OF_ENERGY"
-        ? `Not enough energy for 'CALL' operation executing: curInvokeEnergyLimit[${total}]`
-        : "REVERT opcode executed",
-    );
   }
   if (valid) {
     const internal: TxInfo = {
@@ -209,7 +256,6 @@ export function executeForward(
     if (result !== "SUCCESS") internal.rejected = true;
     info.internal_transactions = [internal];
   }
-  tx.contractRet = result;
   return info;
 }
 
@@ -240,20 +286,15 @@ export function executeTrc20Call(
         : TRC20_TRANSFER_ENERGY;
     }
   }
-  const feeLimit = BigInt(tx.raw_data.fee_limit ?? 0);
-  const allowance = feeLimit < acc.balance ? feeLimit : acc.balance;
-  const { enough, total, receipt, fee } = chargeEnergy(ledger, acc, needed, allowance, bandwidth);
-  if (!enough) transfer = undefined;
-  const result = !enough ? "OUT_OF_ENERGY" : transfer ? "SUCCESS" : "REVERT";
-  receipt.result = result;
-  if (fee > 0n) info.fee = Number(fee);
-  Object.assign(info, {
-    ...at,
-    contractResult: [transfer ? word(1n) : ""],
-    contract_address: token.hex,
-    receipt,
+  const result = settleCall(ledger, tx, acc, info, bandwidth, at, {
+    needed,
+    spendable: acc.balance,
+    contract: token.hex,
+    succeeds: transfer !== undefined,
+    returned: word(1n),
+    opcode: "SSTORE",
   });
-  if (transfer) {
+  if (transfer && result === "SUCCESS") {
     token.balances.set(owner, (token.balances.get(owner) ?? 0n) - transfer.amount);
     token.balances.set(transfer.to, (token.balances.get(transfer.to) ?? 0n) + transfer.amount);
     info.log = [{
@@ -265,14 +306,6 @@ export function executeTrc20Call(
       ],
       data: word(transfer.amount),
     }];
-  } else {
-    info.result = "FAILED";
-    info.resMessage = utf8Hex(
-      result === "OUT_OF_ENERGY"
-        ? `Not enough energy for 'SSTORE' operation executing: curInvokeEnergyLimit[${total}]`
-        : "REVERT opcode executed",
-    );
   }
-  tx.contractRet = result;
   return info;
 }

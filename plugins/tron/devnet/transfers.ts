@@ -25,7 +25,7 @@ import {
   type TxInfo,
 } from "./ledger.ts";
 import { refuse } from "./node_error.ts";
-import { chargeBandwidth, netLimit, txSize } from "./resources.ts";
+import { type BandwidthCharge, chargeBandwidth, netLimit, txSize } from "./resources.ts";
 
 /** java-tron's `TransferActuator` checks (messages as it words them). */
 export function validateTransfer(ledger: Ledger, owner: string, to: string, amount: bigint): void {
@@ -59,6 +59,46 @@ export function validateTransferAsset(
   }
 }
 
+/**
+ * Charges the sender of a transfer to `to`: a recipient that does not exist is activated for
+ * the fees above (the creation bandwidth from staked bandwidth when `stakeMayCreate` and the
+ * stake covers it), an existing one costs bandwidth only.
+ */
+function chargeTransfer(
+  ledger: Ledger,
+  acc: Account,
+  tx: StoredTx,
+  to: string,
+  at: BlockPlace,
+  stakeMayCreate: boolean,
+): BandwidthCharge {
+  if (ledger.accounts.has(to)) return chargeBandwidth(ledger, acc, tx);
+  activate(ledger, to, at.blockTimeStamp);
+  const size = txSize(tx);
+  if (stakeMayCreate && netLimit(ledger, acc) - acc.netUsed >= size) {
+    // Staked bandwidth pays for the creation; only the activation fee burns.
+    acc.netUsed += size;
+    acc.balance -= CREATE_NEW_ACCOUNT_FEE_SUN;
+    return { receipt: { net_usage: size }, fee: CREATE_NEW_ACCOUNT_FEE_SUN };
+  }
+  const fee = CREATE_NEW_ACCOUNT_FEE_SUN + CREATE_ACCOUNT_NET_FEE_SUN;
+  acc.balance -= fee;
+  return { receipt: { net_fee: Number(CREATE_ACCOUNT_NET_FEE_SUN) }, fee };
+}
+
+/** Records a transfer's success in `info`: its fee, block and bandwidth receipt. */
+function settleTransfer(
+  tx: StoredTx,
+  info: TxInfo,
+  charge: BandwidthCharge,
+  at: BlockPlace,
+): TxInfo {
+  if (charge.fee > 0n) info.fee = Number(charge.fee);
+  Object.assign(info, { ...at, contractResult: [""], receipt: charge.receipt });
+  tx.contractRet = "SUCCESS";
+  return info;
+}
+
 /** A TRX transfer: activation as above, bandwidth otherwise, then the amount moves. */
 export function executeTransfer(
   ledger: Ledger,
@@ -70,32 +110,10 @@ export function executeTransfer(
   const v = tx.raw_data.contract[0].parameter.value;
   const to = String(v.to_address);
   const amount = BigInt(v.amount);
-  let fee = 0n;
-  let receipt: TxInfo;
-  const size = txSize(tx);
-  if (!ledger.accounts.has(to) && netLimit(ledger, acc) - acc.netUsed >= size) {
-    // Staked bandwidth pays for the creation; only the activation fee burns.
-    acc.netUsed += size;
-    acc.balance -= CREATE_NEW_ACCOUNT_FEE_SUN;
-    fee = CREATE_NEW_ACCOUNT_FEE_SUN;
-    receipt = { net_usage: size };
-    activate(ledger, to, at.blockTimeStamp);
-  } else if (!ledger.accounts.has(to)) {
-    acc.balance -= CREATE_NEW_ACCOUNT_FEE_SUN + CREATE_ACCOUNT_NET_FEE_SUN;
-    fee = CREATE_NEW_ACCOUNT_FEE_SUN + CREATE_ACCOUNT_NET_FEE_SUN;
-    receipt = { net_fee: Number(CREATE_ACCOUNT_NET_FEE_SUN) };
-    activate(ledger, to, at.blockTimeStamp);
-  } else {
-    const charged = chargeBandwidth(ledger, acc, tx);
-    fee = charged.fee;
-    receipt = charged.receipt;
-  }
+  const charge = chargeTransfer(ledger, acc, tx, to, at, true);
   acc.balance -= amount;
   ledger.accounts.get(to)!.balance += amount;
-  if (fee > 0n) info.fee = Number(fee);
-  Object.assign(info, { ...at, contractResult: [""], receipt });
-  tx.contractRet = "SUCCESS";
-  return info;
+  return settleTransfer(tx, info, charge, at);
 }
 
 /**
@@ -113,23 +131,9 @@ export function executeTransferAsset(
   const to = String(v.to_address);
   const id = new TextDecoder().decode(hexCodec.decode(String(v.asset_name)));
   const amount = BigInt(v.amount);
-  let fee: bigint;
-  let receipt: TxInfo;
-  if (!ledger.accounts.has(to)) {
-    fee = CREATE_NEW_ACCOUNT_FEE_SUN + CREATE_ACCOUNT_NET_FEE_SUN;
-    acc.balance -= fee;
-    receipt = { net_fee: Number(CREATE_ACCOUNT_NET_FEE_SUN) };
-    activate(ledger, to, at.blockTimeStamp);
-  } else {
-    const charged = chargeBandwidth(ledger, acc, tx);
-    fee = charged.fee;
-    receipt = charged.receipt;
-  }
+  const charge = chargeTransfer(ledger, acc, tx, to, at, false);
   acc.assets[id] = (acc.assets[id] ?? 0n) - amount;
   const recipient = ledger.accounts.get(to)!;
   recipient.assets[id] = (recipient.assets[id] ?? 0n) + amount;
-  if (fee > 0n) info.fee = Number(fee);
-  Object.assign(info, { ...at, contractResult: [""], receipt });
-  tx.contractRet = "SUCCESS";
-  return info;
+  return settleTransfer(tx, info, charge, at);
 }
