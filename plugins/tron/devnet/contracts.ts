@@ -15,11 +15,9 @@ import { hex as hexCodec, keccak_256, sha256 } from "../deps.ts";
 import { tronAddressFromHex } from "../address.ts";
 import { TRANSFER_TOPIC } from "../logs.ts";
 import {
-  type Account,
   activate,
-  type BlockPlace,
+  type Execution,
   type Ledger,
-  type StoredTx,
   type Trc20Token,
   type TxInfo,
   utf8Hex,
@@ -165,15 +163,8 @@ interface CallOutcome {
  * does: the receipt, `contractResult`, and on failure `result: FAILED` with the VM's message.
  * Returns the result (`SUCCESS`, `REVERT` or `OUT_OF_ENERGY`).
  */
-function settleCall(
-  ledger: Ledger,
-  tx: StoredTx,
-  acc: Account,
-  info: TxInfo,
-  bandwidth: BandwidthCharge,
-  at: BlockPlace,
-  call: CallOutcome,
-): string {
+function settleCall(run: Execution, bandwidth: BandwidthCharge, call: CallOutcome): string {
+  const { ledger, tx, acc, info, at } = run;
   const feeLimit = BigInt(tx.raw_data.fee_limit ?? 0);
   const allowance = feeLimit < call.spendable ? feeLimit : call.spendable;
   const { enough, total, receipt, fee } = chargeEnergy(
@@ -213,14 +204,8 @@ function settleCall(
  * internal transaction stays listed with `rejected: true`, as java-tron's
  * `rejectInternalTransactions` leaves it. Anything but `forward(address)` with a value reverts.
  */
-export function executeForward(
-  ledger: Ledger,
-  tx: StoredTx,
-  acc: Account,
-  info: TxInfo,
-  bandwidth: BandwidthCharge,
-  at: BlockPlace,
-): TxInfo {
+export function executeForward(run: Execution, bandwidth: BandwidthCharge): TxInfo {
+  const { ledger, tx, acc, info } = run;
   const v = tx.raw_data.contract[0].parameter.value;
   const data = String(v.data ?? "").toLowerCase();
   const callValue = BigInt(v.call_value ?? 0);
@@ -228,7 +213,7 @@ export function executeForward(
     ? "41" + data.slice(8 + 24, 8 + 64)
     : null;
   const valid = to !== null && callValue > 0n && to !== ledger.forwarder;
-  const result = settleCall(ledger, tx, acc, info, bandwidth, at, {
+  const result = settleCall(run, bandwidth, {
     needed: !valid
       ? REVERT_ENERGY
       : ledger.accounts.has(to)
@@ -243,7 +228,7 @@ export function executeForward(
   });
   if (result === "SUCCESS") {
     acc.balance -= callValue;
-    activate(ledger, to!, at.blockTimeStamp).balance += callValue;
+    activate(ledger, to!, run.at.blockTimeStamp).balance += callValue;
   }
   if (valid) {
     const internal: TxInfo = {
@@ -260,14 +245,8 @@ export function executeForward(
 }
 
 /** A `TriggerSmartContract` on a devnet TRC20: a `transfer` moves tokens and logs it. */
-export function executeTrc20Call(
-  ledger: Ledger,
-  tx: StoredTx,
-  acc: Account,
-  info: TxInfo,
-  bandwidth: BandwidthCharge,
-  at: BlockPlace,
-): TxInfo {
+export function executeTrc20Call(run: Execution, bandwidth: BandwidthCharge): TxInfo {
+  const { ledger, tx, acc, info } = run;
   const v = tx.raw_data.contract[0].parameter.value;
   const owner = String(v.owner_address);
   const token = ledger.tokens.get(String(v.contract_address))!;
@@ -286,7 +265,7 @@ export function executeTrc20Call(
         : TRC20_TRANSFER_ENERGY;
     }
   }
-  const result = settleCall(ledger, tx, acc, info, bandwidth, at, {
+  const result = settleCall(run, bandwidth, {
     needed,
     spendable: acc.balance,
     contract: token.hex,

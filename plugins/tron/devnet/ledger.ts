@@ -175,3 +175,17 @@ export function isContract(ledger: Ledger, hex: string): boolean {
 export function utf8Hex(text: string): string {
   return hexCodec.encode(new TextEncoder().encode(text));
 }
+
+/** One transaction executing: what it reads and writes, and where it lands. */
+export interface Execution {
+  /** The ledger it changes. */
+  readonly ledger: Ledger;
+  /** The transaction. */
+  readonly tx: StoredTx;
+  /** Its owner's account. */
+  readonly acc: Account;
+  /** Its transaction info, being written. */
+  readonly info: TxInfo;
+  /** Its block. */
+  readonly at: BlockPlace;
+}

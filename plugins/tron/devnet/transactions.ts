@@ -277,12 +277,11 @@ export function execute(ledger: Ledger, tx: StoredTx, at: BlockPlace): TxInfo {
   const v = c.parameter.value;
   const acc = accountOf(ledger, String(v.owner_address))!;
   const info: TxInfo = { id: tx.txID };
-  if (c.type === "TransferContract") return executeTransfer(ledger, tx, acc, info, at);
-  if (c.type === "TransferAssetContract") return executeTransferAsset(ledger, tx, acc, info, at);
+  const run = { ledger, tx, acc, info, at };
+  if (c.type === "TransferContract") return executeTransfer(run);
+  if (c.type === "TransferAssetContract") return executeTransferAsset(run);
   const bandwidth = chargeBandwidth(ledger, acc, tx);
-  if (String(v.contract_address) === ledger.forwarder) {
-    return executeForward(ledger, tx, acc, info, bandwidth, at);
-  }
+  if (String(v.contract_address) === ledger.forwarder) return executeForward(run, bandwidth);
   if (STAKE_CONTRACTS.has(c.type)) {
     executeStake(ledger, c, acc);
     if (bandwidth.fee > 0n) info.fee = Number(bandwidth.fee);
@@ -290,7 +289,7 @@ export function execute(ledger: Ledger, tx: StoredTx, at: BlockPlace): TxInfo {
     tx.contractRet = "SUCCESS";
     return info;
   }
-  return executeTrc20Call(ledger, tx, acc, info, bandwidth, at);
+  return executeTrc20Call(run, bandwidth);
 }
 
 /**

@@ -13,15 +13,13 @@
  */
 import { hex as hexCodec } from "../deps.ts";
 import {
-  type Account,
   accountOf,
   activate,
-  type BlockPlace,
   CREATE_ACCOUNT_NET_FEE_SUN,
   CREATE_NEW_ACCOUNT_FEE_SUN,
   DEVNET_TRC10_ID,
+  type Execution,
   type Ledger,
-  type StoredTx,
   type TxInfo,
 } from "./ledger.ts";
 import { refuse } from "./node_error.ts";
@@ -64,14 +62,8 @@ export function validateTransferAsset(
  * the fees above (the creation bandwidth from staked bandwidth when `stakeMayCreate` and the
  * stake covers it), an existing one costs bandwidth only.
  */
-function chargeTransfer(
-  ledger: Ledger,
-  acc: Account,
-  tx: StoredTx,
-  to: string,
-  at: BlockPlace,
-  stakeMayCreate: boolean,
-): BandwidthCharge {
+function chargeTransfer(run: Execution, to: string, stakeMayCreate: boolean): BandwidthCharge {
+  const { ledger, acc, tx, at } = run;
   if (ledger.accounts.has(to)) return chargeBandwidth(ledger, acc, tx);
   activate(ledger, to, at.blockTimeStamp);
   const size = txSize(tx);
@@ -87,12 +79,7 @@ function chargeTransfer(
 }
 
 /** Records a transfer's success in `info`: its fee, block and bandwidth receipt. */
-function settleTransfer(
-  tx: StoredTx,
-  info: TxInfo,
-  charge: BandwidthCharge,
-  at: BlockPlace,
-): TxInfo {
+function settleTransfer({ tx, info, at }: Execution, charge: BandwidthCharge): TxInfo {
   if (charge.fee > 0n) info.fee = Number(charge.fee);
   Object.assign(info, { ...at, contractResult: [""], receipt: charge.receipt });
   tx.contractRet = "SUCCESS";
@@ -100,40 +87,28 @@ function settleTransfer(
 }
 
 /** A TRX transfer: activation as above, bandwidth otherwise, then the amount moves. */
-export function executeTransfer(
-  ledger: Ledger,
-  tx: StoredTx,
-  acc: Account,
-  info: TxInfo,
-  at: BlockPlace,
-): TxInfo {
-  const v = tx.raw_data.contract[0].parameter.value;
+export function executeTransfer(run: Execution): TxInfo {
+  const v = run.tx.raw_data.contract[0].parameter.value;
   const to = String(v.to_address);
   const amount = BigInt(v.amount);
-  const charge = chargeTransfer(ledger, acc, tx, to, at, true);
-  acc.balance -= amount;
-  ledger.accounts.get(to)!.balance += amount;
-  return settleTransfer(tx, info, charge, at);
+  const charge = chargeTransfer(run, to, true);
+  run.acc.balance -= amount;
+  run.ledger.accounts.get(to)!.balance += amount;
+  return settleTransfer(run, charge);
 }
 
 /**
  * A TRC10 transfer, as java-tron's `TransferAssetActuator`: bandwidth as for TRX, a recipient
  * that does not exist is created for the same 1.1 TRX, and the info has no receipt result.
  */
-export function executeTransferAsset(
-  ledger: Ledger,
-  tx: StoredTx,
-  acc: Account,
-  info: TxInfo,
-  at: BlockPlace,
-): TxInfo {
-  const v = tx.raw_data.contract[0].parameter.value;
+export function executeTransferAsset(run: Execution): TxInfo {
+  const v = run.tx.raw_data.contract[0].parameter.value;
   const to = String(v.to_address);
   const id = new TextDecoder().decode(hexCodec.decode(String(v.asset_name)));
   const amount = BigInt(v.amount);
-  const charge = chargeTransfer(ledger, acc, tx, to, at, false);
-  acc.assets[id] = (acc.assets[id] ?? 0n) - amount;
-  const recipient = ledger.accounts.get(to)!;
+  const charge = chargeTransfer(run, to, false);
+  run.acc.assets[id] = (run.acc.assets[id] ?? 0n) - amount;
+  const recipient = run.ledger.accounts.get(to)!;
   recipient.assets[id] = (recipient.assets[id] ?? 0n) + amount;
-  return settleTransfer(tx, info, charge, at);
+  return settleTransfer(run, charge);
 }
