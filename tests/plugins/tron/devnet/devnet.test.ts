@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { signTronTx, tronTxId } from "../../../../plugins/tron/transaction.ts";
 import { decodeTrc20Transfers, TRANSFER_TOPIC } from "../../../../plugins/tron/logs.ts";
-import { startTronDevnet, type TronDevnet } from "../../../../plugins/tron/devnet/server.ts";
+import { startTronDevnet } from "../../../../plugins/tron/devnet/server.ts";
 import { encodeRawData, type RawDataJson } from "../../../../plugins/tron/devnet/protobuf.ts";
 import { hex } from "../../../../plugins/tron/deps.ts";
 import { tronHexFromAddress as tronHex } from "../../../../plugins/tron/address.ts";
@@ -16,16 +16,8 @@ import {
   type Tx,
   unsignedTrc20Transfer as trc20Transfer,
   unsignedTrx as transferTrx,
+  withDevnet,
 } from "./helpers.ts";
-
-async function withDevnet(fn: (d: TronDevnet) => Promise<void>): Promise<void> {
-  const devnet = await startTronDevnet({ blockIntervalMs: 0 });
-  try {
-    await fn(devnet);
-  } finally {
-    await devnet.close();
-  }
-}
 
 Deno.test("devnet: blocks have java-tron ids and manual production", async () => {
   await withDevnet(async (d) => {
