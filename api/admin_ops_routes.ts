@@ -50,7 +50,8 @@ const beforeParam = z.string().regex(/^[1-9][0-9]{0,15}$/, {
   error: "must be a positive whole number",
 }).transform(BigInt);
 
-const alarmsQuery = z.strictObject({
+/** GET /v1/admin/alarms */
+export const alarmsQuery = z.strictObject({
   state: z.enum(["open", "acknowledged", "resolved", "unresolved", "all"], {
     error: `must be one of ${[...ALARM_STATES, "unresolved", "all"].join(", ")}`,
   }).default("all"),
@@ -59,7 +60,8 @@ const alarmsQuery = z.strictObject({
   limit: integerParam(1, MAX_LIMIT).default(DEFAULT_LIMIT),
 });
 
-const unrecognizedQuery = z.strictObject({
+/** GET /v1/admin/unrecognized */
+export const unrecognizedQuery = z.strictObject({
   chain: chainParam.optional(),
   before: beforeParam.optional(),
   limit: integerParam(1, MAX_LIMIT).default(DEFAULT_LIMIT),
@@ -68,7 +70,8 @@ const unrecognizedQuery = z.strictObject({
 /** Longest note an operator may leave on an alarm. */
 export const MAX_NOTE_LENGTH = 2000;
 
-const noteBody = z.strictObject({
+/** POST /v1/admin/alarms/{alarmId}/acknowledge and /resolve */
+export const noteBody = z.strictObject({
   note: z.string({
     error: (issue) => issue.input === undefined ? "is required" : "must be a string",
   }).trim().min(1, "must not be empty").max(MAX_NOTE_LENGTH, {

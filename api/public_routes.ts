@@ -44,7 +44,8 @@ const text = (max: number) =>
 const limit = z.string().regex(/^[1-9][0-9]{0,3}$/, "must be a whole number from 1 to 1000")
   .transform(Number).refine((n) => n <= 1000, "must be at most 1000").optional();
 
-const createBody = z.strictObject({
+/** POST /v1/public/deposits */
+export const createBody = z.strictObject({
   orderId: text(128),
   assetCode: text(32),
   expectedAmount: text(100),
@@ -60,9 +61,11 @@ const createBody = z.strictObject({
   cancelUrl: text(2048).optional(),
 });
 
-const refundBody = z.strictObject({ address: text(256) });
+/** POST /v1/public/deposits/{uuid}/refund, POST /v1/admin/payments/{incomeId}/refund */
+export const refundBody = z.strictObject({ address: text(256) });
 
-const listQuery = z.strictObject({
+/** GET /v1/public/deposits */
+export const listQuery = z.strictObject({
   orderId: text(128).optional(),
   status: z.enum(INVOICE_STATUSES as [string, ...string[]], {
     error: `must be one of ${INVOICE_STATUSES.join(", ")}`,
@@ -71,9 +74,11 @@ const listQuery = z.strictObject({
   cursor: text(32).optional(),
 });
 
-const eventsQuery = z.strictObject({ limit, cursor: text(32).optional() });
+/** GET /v1/public/webhooks/events */
+export const eventsQuery = z.strictObject({ limit, cursor: text(32).optional() });
 
-const unmatchedQuery = z.strictObject({ limit });
+/** GET /v1/admin/payments/unmatched */
+export const unmatchedQuery = z.strictObject({ limit });
 
 function eventJson(e: OutboxEvent) {
   return {
