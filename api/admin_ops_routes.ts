@@ -23,8 +23,15 @@ import { type HotWallet, hotWallets } from "../core/wallets.ts";
 import { jsonError } from "./errors.ts";
 import type { Register, RouteGuards } from "./processor_routes.ts";
 import { DEFAULT_LIMIT, integerParam, MAX_LIMIT, readBody, readQuery } from "./schemas.ts";
+import {
+  alarmSchema,
+  alarmsResponse,
+  reply,
+  unrecognizedResponse,
+  walletsResponse,
+} from "./responses.ts";
 
-function walletJson(w: HotWallet): Record<string, unknown> {
+function walletJson(w: HotWallet): z.input<typeof walletsResponse>["wallets"][number] {
   return {
     chain: w.chain,
     address: w.address,
@@ -103,14 +110,14 @@ export function registerAdminOpsRoutes(
       beforeId: q.before,
       limit: q.limit,
     });
-    return c.json({ alarms: alarms.map(alarmJson) });
+    return reply(c, alarmsResponse, { alarms: alarms.map(alarmJson) });
   });
 
   register("GET", "/v1/admin/alarms/:alarmId", authed, async (c) => {
     const id = alarmIdOf(c);
     const alarm = await alarmById(ctx.db, id);
     if (!alarm) throw new NotFoundError(`alarmId: no alarm ${id}`);
-    return c.json(alarmJson(alarm));
+    return reply(c, alarmSchema, alarmJson(alarm));
   });
 
   for (const action of ["acknowledge", "resolve"] as const) {
@@ -121,7 +128,7 @@ export function registerAdminOpsRoutes(
       const changed = await change(ctx.db, id, body.note);
       if (changed) {
         ctx.log.warn(`alarm ${action}d`, { alarm: Number(id), chain: changed.chain });
-        return c.json(alarmJson(changed));
+        return reply(c, alarmSchema, alarmJson(changed));
       }
       const current = await alarmById(ctx.db, id);
       if (!current) throw new NotFoundError(`alarmId: no alarm ${id}`);
@@ -136,10 +143,10 @@ export function registerAdminOpsRoutes(
       beforeId: q.before,
       limit: q.limit,
     });
-    return c.json({ transfers: transfers.map(unrecognizedJson) });
+    return reply(c, unrecognizedResponse, { transfers: transfers.map(unrecognizedJson) });
   });
 
   register("GET", "/v1/admin/wallets", authed, async (c) => {
-    return c.json({ wallets: (await hotWallets(ctx)).map(walletJson) });
+    return reply(c, walletsResponse, { wallets: (await hotWallets(ctx)).map(walletJson) });
   });
 }

@@ -313,6 +313,7 @@ const OPERATIONS: readonly Operation[] = [
     summary: "Send a test webhook event",
     auth: "signed",
     responses: ok(r.testEventResponse),
+    errors: [404],
   },
 
   // Admin API (ours), behind the exchange API's bearer token.
