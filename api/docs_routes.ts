@@ -19,6 +19,7 @@ const require = createRequire(import.meta.url);
 /** The Swagger UI files the page uses, by the name it asks for them with. */
 const ASSETS: Record<string, { file: string; type: string }> = {
   "swagger-ui.css": { file: "swagger-ui-dist/swagger-ui.css", type: "text/css; charset=utf-8" },
+  "favicon-32x32.png": { file: "swagger-ui-dist/favicon-32x32.png", type: "image/png" },
   "swagger-ui-bundle.js": {
     file: "swagger-ui-dist/swagger-ui-bundle.js",
     type: "text/javascript; charset=utf-8",
@@ -41,6 +42,7 @@ const PAGE = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Payment processor API</title>
+<link rel="icon" type="image/png" href="docs/assets/favicon-32x32.png">
 <link rel="stylesheet" href="docs/assets/swagger-ui.css">
 </head>
 <body>

@@ -195,11 +195,13 @@ Deno.test("the reference page is Swagger UI served from our own origin", async (
     // Every asset the page loads is a relative URL, so it comes from this server.
     const urls = [...page.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
     assert.deepEqual(urls, [
+      "docs/assets/favicon-32x32.png",
       "docs/assets/swagger-ui.css",
       "docs/assets/swagger-ui-bundle.js",
       "docs/assets/init.js",
     ]);
     const types: Record<string, RegExp> = {
+      "favicon-32x32.png": /^image\/png/,
       "swagger-ui.css": /^text\/css/,
       "swagger-ui-bundle.js": /^text\/javascript/,
       "init.js": /^text\/javascript/,
