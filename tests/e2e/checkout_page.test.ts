@@ -26,6 +26,7 @@ import { devnetJettonAssets, tonDevnetControls } from "../../plugins/ton/dev.ts"
 import { startTonDevnet } from "../../plugins/ton/devnet/server.ts";
 import { devnetTrc20Assets, tronDevnetControls } from "../../plugins/tron/dev.ts";
 import { startTronDevnet } from "../../plugins/tron/devnet/server.ts";
+import { CHROMIUM, haveChromium } from "../support/chromium.ts";
 import { signedHeaders } from "../support/merchant_client.ts";
 import { TRON_TEST_MNEMONIC } from "../support/tron_harness.ts";
 import { until } from "../support/waiting.ts";
@@ -34,7 +35,6 @@ import { until } from "../support/waiting.ts";
 // is the function.
 const jsQR = jsQRModule as unknown as typeof jsQRModule.default;
 
-const CHROMIUM = "/usr/bin/chromium";
 const TOKEN = "e2e-token-0123456789abcdef";
 /** One block a second, as in dev mode. */
 const BLOCK_MS = 1000;
@@ -42,18 +42,7 @@ const BLOCK_MS = 1000;
 const PAGE_BUDGET_BYTES = 30 * 1024;
 const SCREENSHOTS = new URL("../../data/screenshots/", import.meta.url);
 
-const haveChromium = (() => {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-})();
-if (!haveChromium) {
-  console.warn(
-    `checkout_page.test.ts: SKIPPED, no browser at ${CHROMIUM} (apt-get install -y chromium)`,
-  );
-}
+const haveBrowser = haveChromium("checkout_page.test.ts");
 
 interface Deposit {
   uuid: string;
@@ -159,7 +148,7 @@ async function markLoaded(page: Page): Promise<void> {
 Deno.test({
   name: "a customer pays on the checkout page in headless Chromium: TON (then refunded), " +
     "USDT_TRC20, expired, underpaid, Russian, a processor restart, and unknown links, all on the processor's origin",
-  ignore: !haveChromium,
+  ignore: !haveBrowser,
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {

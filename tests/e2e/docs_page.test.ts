@@ -8,25 +8,13 @@
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 import { startApi, stubPlugin } from "../support/api_client.ts";
+import { CHROMIUM, haveChromium } from "../support/chromium.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-
-const haveChromium = (() => {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-})();
-if (!haveChromium) {
-  console.warn(
-    `docs_page.test.ts: SKIPPED, no browser at ${CHROMIUM} (apt-get install -y chromium)`,
-  );
-}
+const haveBrowser = haveChromium("docs_page.test.ts");
 
 Deno.test({
   name: "the reference page renders the document in headless Chromium from the processor alone",
-  ignore: !haveChromium,
+  ignore: !haveBrowser,
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
