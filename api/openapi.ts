@@ -490,17 +490,57 @@ const OPERATIONS: readonly Operation[] = [
   },
 ];
 
-/** Names of the component schemas, by schema. */
+/** Names of the component schemas of answers, by schema (for clients' generated types). */
 const COMPONENTS: readonly [z.ZodType, string][] = [
   [r.errorResponse, "Error"],
+  [r.addressResponse, "Address"],
+  [r.addressesResponse, "Addresses"],
+  [r.totalIncomeResponse, "TotalIncome"],
   [r.incomeSchema, "Income"],
+  [r.historyResponse, "History"],
+  [r.incomeByHashResponse, "IncomeByHash"],
+  [r.withdrawalIdResponse, "WithdrawalId"],
+  [r.memoResponse, "ServiceMemo"],
   [r.withdrawalStatusResponse, "WithdrawalStatus"],
+  [r.balanceResponse, "Balance"],
+  [r.syncResponse, "Sync"],
+  [r.syncUnavailableResponse, "SyncUnavailable"],
+  [r.sweepsResponse, "Sweeps"],
   [r.depositSchema, "Deposit"],
+  [r.depositPageResponse, "DepositPage"],
+  [r.assetsResponse, "Assets"],
   [r.eventSchema, "WebhookEvent"],
+  [r.eventPageResponse, "WebhookEventPage"],
+  [r.deliveriesResponse, "WebhookDeliveries"],
+  [r.testEventResponse, "TestEvent"],
   [r.siteSchema, "Site"],
+  [r.createdSiteResponse, "CreatedSite"],
+  [r.sitesResponse, "Sites"],
+  [r.rotatedSecretResponse, "RotatedSecret"],
   [r.unmatchedPaymentSchema, "UnmatchedPayment"],
+  [r.unmatchedResponse, "UnmatchedPayments"],
+  [r.unmatchedRefundResponse, "UnmatchedRefund"],
   [r.alarmSchema, "Alarm"],
+  [r.alarmsResponse, "Alarms"],
+  [r.unrecognizedResponse, "UnrecognizedTransfers"],
+  [r.walletsResponse, "HotWallets"],
+  [r.healthResponse, "Health"],
   [r.readinessResponse, "Readiness"],
+];
+
+/** Names of the component schemas of request bodies. */
+const REQUEST_COMPONENTS: readonly [z.ZodType, string][] = [
+  [newAddressBody, "NewAddressRequest"],
+  [withdrawalBody, "WithdrawalRequest"],
+  [serviceTonBody, "ServiceTonRequest"],
+  [serviceJettonBody, "ServiceJettonRequest"],
+  [cancelWithdrawalBody, "CancelWithdrawalRequest"],
+  [createDepositBody, "CreateDepositRequest"],
+  [refundBody, "RefundRequest"],
+  [createSiteBody, "CreateSiteRequest"],
+  [siteWebhookBody, "SiteWebhookRequest"],
+  [siteSignatureBody, "SiteSignatureRequest"],
+  [noteBody, "AlarmNoteRequest"],
 ];
 
 const STATUS_TEXT: Record<number, string> = {
@@ -537,7 +577,8 @@ function bare(schema: JsonObject): JsonObject {
 
 function named(registry: z.core.$ZodRegistry<{ id: string }>, schema: z.ZodType): string {
   const id = registry.get(schema)?.id;
-  if (id === undefined) throw new Error("openapi: schema not registered");
+  // A schema an operation uses without a name here is a slip of this file: fail at once.
+  if (id === undefined) throw new Error("openapi: a schema has no component name");
   return id;
 }
 
@@ -574,16 +615,11 @@ export interface DocumentOptions {
 
 /** Builds the OpenAPI 3.1 document. */
 export function openApiDocument(options: DocumentOptions = {}): JsonObject {
-  // Names are given per document: the same zod schema is one component in both registries.
+  // Registries of our own, not zod's global one: answers are converted as output, bodies as input.
   const outputs = z.registry<{ id: string }>();
   const inputs = z.registry<{ id: string }>();
   for (const [schema, id] of COMPONENTS) outputs.add(schema, { id });
-  for (const op of OPERATIONS) {
-    for (const [status, { schema }] of Object.entries(op.responses)) {
-      if (!outputs.has(schema)) outputs.add(schema, { id: operationId(op) + "_" + status });
-    }
-    if (op.body && !inputs.has(op.body)) inputs.add(op.body, { id: operationId(op) + "_body" });
-  }
+  for (const [schema, id] of REQUEST_COMPONENTS) inputs.add(schema, { id });
   const uri = (id: string) => `#/components/schemas/${id}`;
   const out = z.toJSONSchema(outputs, { io: "output", uri, unrepresentable: "any" }).schemas;
   const inp = z.toJSONSchema(inputs, { io: "input", uri, unrepresentable: "any" }).schemas;
