@@ -556,6 +556,22 @@ const STATUS_TEXT: Record<number, string> = {
   503: "A node or the database is unavailable; retry",
 };
 
+/** Headers that come with a refusal. */
+const REFUSAL_HEADERS: Record<number, JsonObject> = {
+  401: {
+    "WWW-Authenticate": {
+      description: '`Bearer realm="processor"` or `Signature realm="merchant"`.',
+      schema: { type: "string" },
+    },
+  },
+  429: {
+    "Retry-After": {
+      description: "Seconds until the client's oldest counted refusal leaves the window.",
+      schema: { type: "integer", minimum: 1 },
+    },
+  },
+};
+
 /** The refusals an operation may answer besides its own. */
 function refusals(op: Operation): number[] {
   // The URL guard (400, 414) and the auth throttle (429) stand before every route.
@@ -635,7 +651,11 @@ export function openApiDocument(options: DocumentOptions = {}): JsonObject {
       responses[status] = { description, content: jsonContent(named(outputs, schema)) };
     }
     for (const code of refusals(op)) {
-      responses[code] = { description: STATUS_TEXT[code], content: jsonContent("Error") };
+      responses[code] = {
+        description: STATUS_TEXT[code],
+        ...(REFUSAL_HEADERS[code] ? { headers: REFUSAL_HEADERS[code] } : {}),
+        content: jsonContent("Error"),
+      };
     }
     const parameters: JsonObject[] = [];
     for (const [name, description] of Object.entries(op.params ?? {})) {
