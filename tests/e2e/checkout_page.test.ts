@@ -18,6 +18,7 @@ import { type BrowserContext, chromium, type Page } from "playwright-core";
 // @ts-types="@types/pngjs"
 import { PNG } from "pngjs";
 import type { Running } from "../../host/runtime.ts";
+import { CHROMIUM, haveChromium } from "../support/chromium.ts";
 import { bearerCaller, startE2e } from "../support/e2e.ts";
 import { signedHeaders } from "../support/merchant_client.ts";
 import { until } from "../support/waiting.ts";
@@ -26,25 +27,13 @@ import { until } from "../support/waiting.ts";
 // is the function.
 const jsQR = jsQRModule as unknown as typeof jsQRModule.default;
 
-const CHROMIUM = "/usr/bin/chromium";
 /** One block a second, as in dev mode. */
 const BLOCK_MS = 1000;
 /** The page's stated weight budget: document, stylesheet, script and QR code together. */
 const PAGE_BUDGET_BYTES = 30 * 1024;
 const SCREENSHOTS = new URL("../../data/screenshots/", import.meta.url);
 
-const haveChromium = (() => {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-})();
-if (!haveChromium) {
-  console.warn(
-    `checkout_page.test.ts: SKIPPED, no browser at ${CHROMIUM} (apt-get install -y chromium)`,
-  );
-}
+const haveBrowser = haveChromium("checkout_page.test.ts");
 
 interface Deposit {
   uuid: string;
@@ -150,7 +139,7 @@ async function markLoaded(page: Page): Promise<void> {
 Deno.test({
   name: "a customer pays on the checkout page in headless Chromium: TON (then refunded), " +
     "USDT_TRC20, expired, underpaid, Russian, a processor restart, and unknown links, all on the processor's origin",
-  ignore: !haveChromium,
+  ignore: !haveBrowser,
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {

@@ -15,6 +15,7 @@ import { UnavailableError } from "../../core/errors.ts";
 import { createLogger } from "../../core/log.ts";
 import type { ChainPlugin, FaucetRequest } from "../../core/plugin.ts";
 import { openTestDb } from "./db.ts";
+import { checkAgainstDocument } from "./openapi_check.ts";
 
 /** The token the harness configures by default. */
 export const TEST_TOKEN = "test-token-0123456789";
@@ -83,7 +84,10 @@ export function serveApi(
       } catch {
         json = undefined;
       }
-      return { status: response.status, headers: response.headers, text, json };
+      const answer = { status: response.status, headers: response.headers, text, json };
+      // Every answer of every API test is also checked against the OpenAPI document.
+      checkAgainstDocument(method, path, answer);
+      return answer;
     },
     close: () => server.shutdown(),
   };
