@@ -28,10 +28,14 @@ export interface ProcessorChild {
   readonly logs: readonly ChildLog[];
   /** Raw output that was not a JSON log line (start-up errors, panics). */
   readonly other: () => string;
-  /** Resolves with the first log line (from now on or already seen) matching `match`. */
+  /**
+   * Resolves with the first log line matching `match`, among those from index `from` of
+   * {@linkcode ProcessorChild.logs} on (default 0: already seen ones count too).
+   */
   waitForLog(
     match: (entry: Record<string, unknown>) => boolean,
     ms?: number,
+    from?: number,
   ): Promise<ChildLog>;
   /** SIGKILL: no handler runs, no transaction commits, sockets just close. */
   kill(): Promise<Deno.CommandStatus>;
@@ -103,8 +107,8 @@ export function spawnProcessor(
   return {
     logs,
     other: () => other,
-    waitForLog(match, ms = 60_000) {
-      const seen = logs.find((l) => match(l.entry));
+    waitForLog(match, ms = 60_000, from = 0) {
+      const seen = logs.slice(from).find((l) => match(l.entry));
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
