@@ -49,9 +49,9 @@ const WITHDRAWAL: Record<Currency, [bigint, bigint]> = {
   TRX: [1_000_000n, 9_000_000n],
   USDT_TRC20: [1_000_000n, 9_000_000n],
 };
-/** How many of each the whole run makes, however many kills it has. */
-const PAYMENTS_PER_KILL = 1.2;
-const WITHDRAWALS_PER_KILL = 3;
+/** How many of each every life of the processor may see requested, so each life has work. */
+const PAYMENTS_PER_LIFE = 1.5;
+const WITHDRAWALS_PER_LIFE = 3;
 
 interface Payment {
   currency: Currency;
@@ -76,13 +76,10 @@ class Workload {
   readonly deposits = new Map<Currency, string[]>(CURRENCIES.map((c) => [c, []]));
   readonly payments: Payment[] = [];
   readonly withdrawals: Withdrawal[] = [];
-  private readonly paymentCap: number;
-  private readonly withdrawalCap: number;
+  /** Lives of the processor so far: the workload grows with them. */
+  lives = 1;
 
-  constructor(private readonly world: DevnetWorld, private readonly rng: SeededRandom) {
-    this.paymentCap = Math.ceil(KILLS * PAYMENTS_PER_KILL) + 4;
-    this.withdrawalCap = KILLS * WITHDRAWALS_PER_KILL + 4;
-  }
+  constructor(private readonly world: DevnetWorld, private readonly rng: SeededRandom) {}
 
   /** Creates a deposit address; false when the processor did not answer. */
   async newDeposit(currency: Currency): Promise<boolean> {
@@ -147,9 +144,9 @@ class Workload {
   async drive(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       const r = this.rng.next();
-      if (r < 0.3 && this.payments.length < this.paymentCap) await this.pay();
+      if (r < 0.3 && this.payments.length < this.lives * PAYMENTS_PER_LIFE) await this.pay();
       else if (r < 0.35) await this.newDeposit(this.rng.pick(CURRENCIES));
-      else if (this.withdrawals.length < this.withdrawalCap) this.plan();
+      else if (this.withdrawals.length < this.lives * WITHDRAWALS_PER_LIFE) this.plan();
       await this.request();
       await new Promise((ok) => setTimeout(ok, this.rng.int(100, 500)));
     }
@@ -236,6 +233,7 @@ Deno.test({
   async fn() {
     const rng = seededRandom("CRASH_SEED");
     console.log(`crash suite: seed ${rng.seed}, ${KILLS} kills (replay: CRASH_SEED=${rng.seed})`);
+    const started = performance.now();
     const world = await startDevnetWorld();
     const load = new Workload(world, rng);
     const deaths: Record<Death, number> = { anywhere: 0, leading: 0, "after signing": 0 };
@@ -253,10 +251,12 @@ Deno.test({
       for (let kill = 0; kill < KILLS; kill++) {
         deaths[await killAtRandom(child, rng)]++;
         child = spawnProcessor(world.configPath);
+        load.lives++;
       }
       driving.abort();
       await driver;
       driver = null;
+      const killing = performance.now() - started;
 
       // The last life: everything requested gets an id, then the queues drain.
       const deadline = Date.now() + 180_000;
@@ -271,7 +271,9 @@ Deno.test({
       console.log(
         `crash suite: ${KILLS} kills (${deaths.anywhere} anywhere, ${deaths.leading} while ` +
           `leading, ${deaths["after signing"]} just after signing a batch); ` +
-          `${load.withdrawals.length} withdrawals, ${load.payments.length} payments`,
+          `${load.withdrawals.length} withdrawals, ${load.payments.length} payments; ` +
+          `${Math.round(killing / 1000)} s of kills, settled ` +
+          `${Math.round((performance.now() - started - killing) / 1000)} s later`,
       );
       await checkLedgers(world, load);
     } finally {
