@@ -17,6 +17,7 @@ import {
   freshTonAddress,
   freshTronAddress,
   HOT_FUNDS,
+  ledgerBalance,
   startDevnetWorld,
 } from "../support/devnet_world.ts";
 import { isLeader, type ProcessorChild, spawnProcessor } from "../support/processor_child.ts";
@@ -294,13 +295,7 @@ async function checkLedgers(world: DevnetWorld, load: Workload): Promise<void> {
 
   // Each withdrawal went to its own fresh address: exactly its amount is there, once.
   for (const w of load.withdrawals) {
-    const onChain = w.currency === "TON"
-      ? await world.tonBalance(w.destination)
-      : w.currency === "USDT_TON"
-      ? await world.jettonBalance("USDT_TON", w.destination)
-      : w.currency === "TRX"
-      ? world.trxBalance(w.destination)
-      : world.trc20Balance("USDT_TRC20", w.destination);
+    const onChain = await ledgerBalance(world, w.currency, w.destination);
     assert.equal(onChain, w.amount, `${w.queryId} (${w.currency}) on chain`);
   }
 

@@ -9,9 +9,14 @@
 
 import assert from "node:assert/strict";
 import { Address } from "@ton/core";
-import { freshTonAddress, freshTronAddress, startDevnetWorld } from "../support/devnet_world.ts";
+import {
+  freshTonAddress,
+  freshTronAddress,
+  ledgerBalance,
+  proxiedDatabase,
+  startDevnetWorld,
+} from "../support/devnet_world.ts";
 import { isLeader, type ProcessorChild, spawnProcessor } from "../support/processor_child.ts";
-import { startTcpProxy } from "../support/tcp_proxy.ts";
 import { until } from "../support/waiting.ts";
 
 const DATABASE_URL = Deno.env.get("DATABASE_URL");
@@ -37,14 +42,10 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const pg = new URL(DATABASE_URL!);
-    const proxy = startTcpProxy(pg.hostname, Number(pg.port || 5432));
-    const proxied = new URL(DATABASE_URL!);
-    proxied.hostname = "127.0.0.1";
-    proxied.port = String(proxy.port);
+    const { proxy, url: proxied } = proxiedDatabase();
     const receiver = startReceiver();
     const world = await startDevnetWorld({
-      databaseUrl: proxied.toString(),
+      databaseUrl: proxied,
       extra: { exchangeWebhook: { url: receiver.url, secret: "hook-secret-0123456789" } },
     });
     let child: ProcessorChild | null = null;
@@ -123,9 +124,7 @@ Deno.test({
           return r.json?.status === "processed" ? r.json : null;
         }, 90_000);
         const w = withdrawals[i];
-        const onChain = w.currency === "TON"
-          ? await world.tonBalance(w.destination)
-          : world.trxBalance(w.destination);
+        const onChain = await ledgerBalance(world, w.currency, w.destination);
         assert.equal(onChain, w.amount, `${w.currency} withdrawal on chain, once`);
       }
       const key = (currency: string, address: string, amount: unknown) =>

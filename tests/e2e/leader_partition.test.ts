@@ -9,14 +9,18 @@
  */
 
 import assert from "node:assert/strict";
-import { freshTonAddress, freshTronAddress, startDevnetWorld } from "../support/devnet_world.ts";
+import {
+  freshTonAddress,
+  freshTronAddress,
+  proxiedDatabase,
+  startDevnetWorld,
+} from "../support/devnet_world.ts";
 import {
   freePort,
   isLeader,
   type ProcessorChild,
   spawnProcessor,
 } from "../support/processor_child.ts";
-import { startTcpProxy } from "../support/tcp_proxy.ts";
 import { until } from "../support/waiting.ts";
 
 const DATABASE_URL = Deno.env.get("DATABASE_URL");
@@ -28,18 +32,14 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const pg = new URL(DATABASE_URL!);
-    const proxy = startTcpProxy(pg.hostname, Number(pg.port || 5432));
-    const proxied = new URL(DATABASE_URL!);
-    proxied.hostname = "127.0.0.1";
-    proxied.port = String(proxy.port);
+    const { proxy, url: proxied } = proxiedDatabase();
     const world = await startDevnetWorld();
     const portB = freePort();
     const apiB = `http://127.0.0.1:${portB}`;
     let a: ProcessorChild | null = null;
     let b: ProcessorChild | null = null;
     try {
-      a = spawnProcessor(world.configPath, { DATABASE_URL: proxied.toString() });
+      a = spawnProcessor(world.configPath, { DATABASE_URL: proxied });
       for (const lock of ["sender:ton", "sender:tron", "ingest:ton", "ingest:tron"]) {
         await a.waitForLog(isLeader(lock), 90_000);
       }

@@ -6,9 +6,9 @@
 
 import assert from "node:assert/strict";
 import {
-  type DevnetWorld,
   freshTonAddress,
   freshTronAddress,
+  ledgerBalance,
   startDevnetWorld,
 } from "../support/devnet_world.ts";
 import {
@@ -25,19 +25,6 @@ interface Planned {
   amount: bigint;
   destination: string;
   id?: number;
-}
-
-async function ledgerAmount(world: DevnetWorld, w: Planned): Promise<bigint> {
-  switch (w.currency) {
-    case "TON":
-      return await world.tonBalance(w.destination);
-    case "USDT_TON":
-      return await world.jettonBalance("USDT_TON", w.destination);
-    case "TRX":
-      return world.trxBalance(w.destination);
-    case "USDT_TRC20":
-      return world.trc20Balance("USDT_TRC20", w.destination);
-  }
 }
 
 Deno.test({
@@ -135,7 +122,11 @@ Deno.test({
       await world.tron.waitForBlock();
       await world.ton.waitForBlock();
       for (const w of plan) {
-        assert.equal(await ledgerAmount(world, w), w.amount, `${w.queryId} on chain`);
+        assert.equal(
+          await ledgerBalance(world, w.currency, w.destination),
+          w.amount,
+          `${w.queryId} on chain`,
+        );
       }
       const alarms = await world.call("GET", "/v1/admin/alarms?state=unresolved", undefined, apiB);
       assert.deepEqual(alarms.json, { alarms: [] });
