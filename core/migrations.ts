@@ -365,6 +365,33 @@ create table hot_wallets (
 );
 `,
   },
+  {
+    version: 14,
+    name: "opaque payloads whose lifecycle the plugin decides; replacements share a family",
+    // The signed bytes are the plugin's own text (base64 for one chain, JSON for another), so
+    // the column gets a neutral name. A payload may never expire on its own (account-nonce
+    // chains), so its validity becomes optional; the nonce names what two payloads that can
+    // never both land share, the family groups a payload with its replacements, and a dead
+    // one records why (and, when a sibling landed, which one). Expired rows become dead ones
+    // whose reason is their expiry.
+    sql: `
+alter table payloads rename column boc to data;
+alter table payloads alter column valid_until drop not null;
+alter table payloads add column nonce text;
+alter table payloads add column family bigint references payloads (id);
+update payloads set family = id;
+alter table payloads alter column family set not null;
+alter table payloads add column dead_reason text;
+alter table payloads add column superseded_by bigint references payloads (id);
+alter table payloads drop constraint payloads_status_check;
+update payloads set status = 'dead', dead_reason = 'expired' where status = 'expired';
+alter table payloads add constraint payloads_status_check
+  check (status in ('sent', 'replaced', 'seen', 'dead'));
+drop index payloads_open;
+create index payloads_open on payloads (chain, id) where status in ('sent', 'replaced');
+create index payloads_family on payloads (family);
+`,
+  },
 ];
 
 /**

@@ -177,16 +177,76 @@ export interface TransferItem {
 
 /** A signed payload, persisted before its first broadcast. */
 export interface SignedPayload {
-  /** Id by which the scanner will recognise it on chain (TON: ext-in body hash). */
+  /** Id by which the scanner will recognise it on chain (e.g. a transaction or message hash). */
   payloadId: string;
   /** Canonical address of the wallet that signs it. */
   wallet: string;
-  /** The signed bytes, base64, broadcast as-is until seen or expired. */
-  boc: string;
-  /** Unix seconds after which the chain provably will not accept it. */
-  validUntil: number;
+  /**
+   * The signed transaction in the plugin's own text encoding (base64 bytes, JSON, …), opaque
+   * to the core: stored as given and handed back to `broadcast` as-is until it lands or dies.
+   */
+  data: string;
+  /**
+   * Unix seconds after which the chain will not accept it, for chains whose transactions
+   * expire; null where one stays valid until its nonce is used. Read by the plugin's
+   * lifecycle, never by the core.
+   */
+  validUntil: number | null;
+  /**
+   * What this payload shares with every payload that can never land beside it (an account
+   * chain's sender nonce); a replacement must carry the same one. Null or absent: nothing
+   * can replace it.
+   */
+  nonce?: string | null;
   /** One key per transfer, same order as requested; a sighting lists those that left. */
   outKeys: string[];
+}
+
+/** A persisted payload as the lifecycle judges it: what was signed, and how often it went out. */
+export interface StoredPayload extends SignedPayload {
+  /** How many times it was broadcast. */
+  broadcasts: number;
+  /** Milliseconds since the last broadcast; null when never broadcast. */
+  sinceBroadcastMs: number | null;
+}
+
+/**
+ * Where a persisted payload stands, judged on the scanned chain (see `PayloadLifecycle`):
+ * - `pending`: it may still land; the core broadcasts it again as-is;
+ * - `landed`: the chain holds it although the scanner has not reported it yet; the core
+ *   neither broadcasts nor rebuilds it and waits for the sighting;
+ * - `dead`: it can provably never land: `expired` (its validity passed on chain) or
+ *   `superseded` (another transaction used its nonce). Only then is a new payload built for
+ *   what it carried; a dead payload seen on chain later halts the sender (double-spend
+ *   tripwire).
+ */
+export type PayloadState =
+  | { state: "pending" }
+  | { state: "landed" }
+  | { state: "dead"; reason: "expired" | "superseded"; detail: string };
+
+/**
+ * The plugin's rules for its payloads' life after persisting. The core never judges a
+ * payload by itself: it asks `state`, and acts on `dead` only after asking again, inside the
+ * transaction that buries it, with the cursor locked, so a fork that moved the cursor back
+ * in between cannot bury a payload on blocks the chain no longer has.
+ */
+export interface PayloadLifecycle {
+  /**
+   * Where `payload` stands given `cursor`, the last block whose sightings are all committed
+   * (a payload the scanner saw is never asked about). Must be a pure function of its
+   * arguments, without I/O: facts it needs from the chain (e.g. an account's nonce at the
+   * scanned block) belong in the scanner's cursor state.
+   */
+  state(payload: StoredPayload, cursor: Cursor): PayloadState;
+  /**
+   * Optional: a payload to send instead of a pending one that is due for re-broadcast (a fee
+   * bump), or null to re-broadcast it as-is. The replacement must carry the same wallet,
+   * `nonce` and number of out keys, so at most one of the two can ever land: the core stores
+   * it and moves what the old one carried to it in one transaction, keeps watching both,
+   * and counts whichever lands, declaring the other dead (superseded).
+   */
+  replacement?(payload: StoredPayload, cursor: Cursor): Promise<SignedPayload | null>;
 }
 
 /** A deposit account the sender can sign for. */
@@ -248,6 +308,8 @@ export interface ChainSender {
   ): Promise<SignedPayload | SweepPreparation | null>;
   /** Sends a signed payload to the network; safe to repeat. */
   broadcast(payload: SignedPayload): Promise<void>;
+  /** When a persisted payload is still pending, has landed, or is provably dead. */
+  readonly lifecycle: PayloadLifecycle;
   /** Balance and status of any address (hot wallet when `address` is undefined). */
   balance(currency: string, address?: string): Promise<AccountBalance>;
 }
@@ -317,11 +379,6 @@ export interface ChainPlugin {
   readonly sender: ChainSender;
   /** Cold wallet the hot wallet's excess goes to; null when not configured. */
   readonly coldWallet: { address: string; display: string } | null;
-  /**
-   * Seconds of scanned chain time past a payload's validity before it counts as expired:
-   * covers blocks made before the validity ended but committed after the scanned block.
-   */
-  readonly expiryMarginSeconds: number;
   /** Confirmations before an income is final (1 where inclusion is final). */
   readonly requiredConfirmations: number;
   /**

@@ -1,21 +1,23 @@
 /**
  * The withdrawal queue and sender loop. Every payload is persisted signed before its first
- * broadcast, re-broadcast as-is until the scanner sees it or its validity provably passed on
- * chain (the scanned block time is beyond it), and only then rebuilt. An expired payload that
- * shows up later trips the alarm (see `store/payloads.ts`) and this loop stops sending.
+ * broadcast, re-broadcast as-is (or replaced, when the plugin offers a replacement that
+ * reuses its nonce) until the scanner sees it or the plugin's lifecycle finds it provably
+ * dead on the scanned chain, and only then rebuilt. A dead payload that shows up later trips
+ * the alarm (see `store/payloads.ts`) and this loop stops sending.
  */
 
 import type { ProcessorContext } from "./context.ts";
-import type { ChainPlugin, TransferItem } from "./plugin.ts";
+import type { ChainPlugin, PayloadState, SignedPayload, TransferItem } from "./plugin.ts";
 import { haltingAlarms, type QueueStall, reviewQueueStalls } from "./store/alarms.ts";
 import { loadCursor } from "./store/cursors.ts";
 import {
-  expirePayload,
+  declareDead,
   markBroadcast,
   type OpenPayload,
   openPayloads,
   persistSweepPayload,
   persistWithdrawalPayload,
+  replacePayload,
 } from "./store/payloads.ts";
 import {
   deferSweep,
@@ -40,7 +42,10 @@ import { chainSync } from "./sync.ts";
 export interface SenderTick {
   halted: boolean;
   synced: boolean;
+  /** Payload families declared dead (expired or superseded on chain). */
   expired: number;
+  /** Payloads replaced by one the plugin offered. */
+  replaced: number;
   broadcast: number;
   batched: number;
   sweeps: number;
@@ -68,21 +73,14 @@ const DEFAULTS: SenderOptions = { rebroadcastMs: 10_000, sweepsPerTick: 20 };
 async function broadcast(
   ctx: ProcessorContext,
   plugin: ChainPlugin,
-  p: OpenPayload | {
-    ref: bigint;
-    payloadId: string;
-    wallet: string;
-    boc: string;
-    validUntil: number;
-    outKeys: string[];
-  },
+  p: SignedPayload & { ref: bigint },
 ): Promise<boolean> {
   try {
     await plugin.sender.broadcast(p);
     await markBroadcast(ctx.db, p.ref);
     return true;
   } catch (error) {
-    // The payload stays persisted; the next tick tries again until it expires.
+    // The payload stays persisted; the next tick tries again until it lands or dies.
     ctx.log.warn("broadcast failed", { chain: plugin.chain, payload: p.payloadId, error });
     return false;
   }
@@ -299,6 +297,68 @@ async function sendSweeps(
   return sent;
 }
 
+/**
+ * Judges every open payload family by the plugin's lifecycle: buries the dead, replaces or
+ * re-broadcasts the pending, leaves the landed alone. Returns how many hot wallet payloads
+ * are still in flight.
+ */
+async function tendOpenPayloads(
+  ctx: ProcessorContext,
+  plugin: ChainPlugin,
+  opts: SenderOptions,
+  tick: SenderTick,
+): Promise<number> {
+  const { lifecycle } = plugin.sender;
+  const cursor = await loadCursor(ctx.db, plugin.chain);
+  const families = new Map<bigint, OpenPayload[]>();
+  for (const p of await openPayloads(ctx.db, plugin.chain)) {
+    families.set(p.family, [...families.get(p.family) ?? [], p]);
+  }
+  let withdrawalsInFlight = 0;
+  for (const members of families.values()) {
+    const carrier = members.find((m) => m.status === "sent");
+    if (!carrier) continue;
+    // Before the first block is scanned nothing is known on chain: everything may land.
+    const judge = (p: OpenPayload): PayloadState =>
+      cursor ? lifecycle.state(p, cursor) : { state: "pending" };
+    const verdict = judge(carrier);
+    if (verdict.state === "dead" && members.every((m) => judge(m).state === "dead")) {
+      const check = { chain: plugin.chain, lifecycle };
+      if (await ctx.db.transaction((tx) => declareDead(tx, carrier.ref, check))) {
+        ctx.log.info("payload dead", {
+          chain: plugin.chain,
+          payload: carrier.payloadId,
+          reason: verdict.reason,
+          detail: verdict.detail,
+        });
+        tick.expired++;
+      }
+      continue;
+    }
+    if (carrier.purpose === "withdrawals") withdrawalsInFlight++;
+    if (verdict.state !== "pending") continue;
+    if (carrier.sinceBroadcastMs !== null && carrier.sinceBroadcastMs < opts.rebroadcastMs) {
+      continue;
+    }
+    const next = carrier.sinceBroadcastMs !== null && cursor && lifecycle.replacement
+      ? await lifecycle.replacement(carrier, cursor)
+      : null;
+    if (next) {
+      const ref = await ctx.db.transaction((tx) => replacePayload(tx, carrier.ref, next));
+      ctx.log.info("payload replaced", {
+        chain: plugin.chain,
+        payload: carrier.payloadId,
+        by: next.payloadId,
+      });
+      tick.replaced++;
+      if (await broadcast(ctx, plugin, { ...next, ref })) tick.broadcast++;
+      continue;
+    }
+    if (await broadcast(ctx, plugin, carrier)) tick.broadcast++;
+  }
+  return withdrawalsInFlight;
+}
+
 /** One pass of the sender for one chain. */
 export async function senderTick(
   ctx: ProcessorContext,
@@ -310,6 +370,7 @@ export async function senderTick(
     halted: false,
     synced: false,
     expired: 0,
+    replaced: 0,
     broadcast: 0,
     batched: 0,
     sweeps: 0,
@@ -320,24 +381,10 @@ export async function senderTick(
     tick.halted = true;
     return tick;
   }
-  const cursor = await loadCursor(ctx.db, plugin.chain);
-  let withdrawalsInFlight = 0;
-  for (const p of await openPayloads(ctx.db, plugin.chain)) {
-    const after = p.validUntil + plugin.expiryMarginSeconds;
-    if (cursor && cursor.time > after) {
-      // Every block up to cursor.time is ingested and none held it: it can never land.
-      const proof = { chain: plugin.chain, cursorTimeAbove: after };
-      if (await ctx.db.transaction((tx) => expirePayload(tx, p.ref, proof))) tick.expired++;
-      continue;
-    }
-    if (p.purpose === "withdrawals") withdrawalsInFlight++;
-    if (p.sinceBroadcastMs === null || p.sinceBroadcastMs >= opts.rebroadcastMs) {
-      if (await broadcast(ctx, plugin, p)) tick.broadcast++;
-    }
-  }
+  const withdrawalsInFlight = await tendOpenPayloads(ctx, plugin, opts, tick);
   tick.synced = (await chainSync(ctx, plugin.chain)).isSynced;
   if (!tick.synced) return tick;
-  // TON: one hot wallet payload at a time, as its seqno orders them; TRON: several.
+  // One hot wallet payload at a time where a sequence number orders them; else several.
   const room = plugin.sender.maxInFlight - withdrawalsInFlight;
   if (room > 0) {
     tick.batched = await sendWithdrawals(ctx, plugin, room);

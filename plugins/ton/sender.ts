@@ -22,6 +22,7 @@ import type {
   SignedPayload,
   TransferItem,
 } from "../../core/plugin.ts";
+import { expiresOnChain } from "../../core/payload_lifecycle.ts";
 import { encodeComment, parseBinaryComment } from "./comment.ts";
 import { jettonOutKey, jettonTransferMessageBody, jettonWalletOf } from "./jetton.ts";
 import { outKey } from "./scanner.ts";
@@ -60,6 +61,8 @@ export interface TonSenderDeps {
   jettonForwardTon: bigint;
   maxBatch: number;
   validitySeconds: number;
+  /** Scanned chain time past a payload's validity before it counts as expired, seconds. */
+  expiryMarginSeconds: number;
   /** Unix seconds now (injectable for tests). */
   now: () => number;
 }
@@ -113,7 +116,8 @@ export function createTonSender(deps: TonSenderDeps): ChainSender {
     return {
       payloadId: body.hash().toString("hex"),
       wallet: wallet.address.toRawString(),
-      boc,
+      // The external message's BOC, base64: what toncenter's sendBoc takes.
+      data: boc,
       validUntil,
       outKeys: [],
       body,
@@ -236,8 +240,11 @@ export function createTonSender(deps: TonSenderDeps): ChainSender {
     },
 
     async broadcast(payload: SignedPayload): Promise<void> {
-      await client.sendFile(Buffer.from(payload.boc, "base64"));
+      await client.sendFile(Buffer.from(payload.data, "base64"));
     },
+
+    // A W5 message carries its own timeout: past it on chain, the wallet refuses it.
+    lifecycle: expiresOnChain(deps.expiryMarginSeconds),
 
     async balance(currency: string, address?: string): Promise<AccountBalance> {
       const owner = address ? rawToAddress(address) : hot.address;

@@ -27,6 +27,7 @@ import type {
   SweepPreparation,
   TransferItem,
 } from "../../core/plugin.ts";
+import { expiresOnChain } from "../../core/payload_lifecycle.ts";
 import { hex } from "./deps.ts";
 import type { TronAccountKey } from "./derivation.ts";
 import type { TronNode, TronWalletApi } from "./node.ts";
@@ -59,6 +60,8 @@ export interface TronSenderDeps {
   node: TronWalletApi & Pick<TronNode, "nowBlock">;
   /** Lifetime of a signed transaction from its reference block, seconds. */
   validitySeconds: number;
+  /** Scanned chain time past a payload's expiration before it counts as expired, seconds. */
+  expiryMarginSeconds: number;
   key: TronAccountKey;
   /** Hot wallet, base58. */
   hot: string;
@@ -114,7 +117,8 @@ export function createTronSender(deps: TronSenderDeps): ChainSender {
     return {
       payloadId: signed.txID,
       wallet: index === 0n ? hot : deps.key.deriveAddress(index).address,
-      boc: JSON.stringify({
+      // The signed transaction as JSON, as /wallet/broadcasttransaction takes it.
+      data: JSON.stringify({
         txID: signed.txID,
         raw_data: signed.raw_data,
         raw_data_hex: signed.raw_data_hex,
@@ -325,11 +329,14 @@ export function createTronSender(deps: TronSenderDeps): ChainSender {
     },
 
     async broadcast(payload: SignedPayload): Promise<void> {
-      const result = await node.broadcast(JSON.parse(payload.boc));
+      const result = await node.broadcast(JSON.parse(payload.data));
       // Already known to the node (an earlier broadcast of ours): nothing to do.
       if (result.ok || result.code === "DUP_TRANSACTION_ERROR") return;
       throw new Error(`broadcast refused: ${result.code ?? "error"} ${result.message ?? ""}`);
     },
+
+    // A transaction carries its expiration; the chain refuses it in a block past that time.
+    lifecycle: expiresOnChain(deps.expiryMarginSeconds),
 
     async balance(currency: string, address?: string): Promise<AccountBalance> {
       const owner = address ?? hot;
