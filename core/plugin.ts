@@ -156,17 +156,15 @@ export interface ChainScanner {
   next(cursor: Cursor, lookup: AccountLookup): Promise<ScannedBlock | Rollback | null>;
 }
 
-/**
- * What a hot wallet item does: pay `amount` to `to`, or lend the hot wallet's fee resources
- * (TRON: staked energy worth `amount` sun) to a deposit for its sweep, or reclaim them after.
- */
-export type TransferKind = "transfer" | "lend" | "reclaim";
-
 /** A transfer the sender is asked to make. */
 export interface TransferItem {
-  /** The withdrawal's id: unique and stable across rebuilds (TON jettons use it as query_id). */
+  /** The withdrawal's id: unique and stable across rebuilds (a token transfer may carry it). */
   id: bigint;
-  kind: TransferKind;
+  /**
+   * Null for a plain payment of `amount` to `to`; for a sweep's preparation, the step the
+   * plugin named in its `Preparation` (or its `undo`), which it builds as it sees fit.
+   */
+  step: string | null;
   currency: string;
   /** Canonical destination. */
   to: string;
@@ -264,11 +262,35 @@ export interface AccountBalance {
 }
 
 /**
- * What a deposit needs before its sweep can be signed: native coin sent to it (`fund`), the
- * hot wallet's fee resources lent to it (`lend`, reclaimed once the sweep settles), or time
- * (`wait`: not worth sweeping yet, e.g. the fee would be too large a share of the amount).
+ * A step the hot wallet takes for a deposit before its sweep can be signed: native coin sent
+ * to it for its fees, or resources lent to it. The core queues it as a `prepare` withdrawal
+ * of the native coin, persisted and sent exactly once, and hands `step` back to
+ * `buildTransfers`.
  */
-export type SweepPreparation = { fund: bigint } | { lend: bigint } | { wait: string };
+export interface Preparation {
+  /** The plugin's tag of the step, namespaced by plugin (e.g. `<plugin>.lend`). */
+  step: string;
+  /** Native base units it sends, or the worth of what it lends. */
+  amount: bigint;
+  /** True when `amount` leaves the hot wallet's balance; false when it is only lent. */
+  spends: boolean;
+  /**
+   * The step queued once the sweep has settled to take back what this one lent (never
+   * twice); null or absent when nothing comes back.
+   */
+  undo?: string | null;
+  /**
+   * Whether at most one of this step may be queued or in flight per chain, as it was sized
+   * against something the hot wallet has free now (a stake that two would both count on).
+   */
+  exclusive?: boolean;
+}
+
+/**
+ * What a deposit needs before its sweep can be signed: a preparation by the hot wallet, or
+ * time (`wait`: not worth sweeping yet, e.g. the fee would be too large a share of the amount).
+ */
+export type SweepPreparation = { prepare: Preparation } | { wait: string };
 
 /** Builds, signs and broadcasts the processor's own transfers. */
 export interface ChainSender {

@@ -23,7 +23,7 @@ import {
   deferSweep,
   fundSweep,
   markSweepEmpty,
-  openLends,
+  openPreparations,
   releaseFundedSweeps,
   requestAutoSweeps,
   requestedSweeps,
@@ -59,8 +59,8 @@ export interface SenderOptions {
   sweepsPerTick: number;
 }
 
-/** How long a sweep waits for an earlier lend of fee resources to settle. */
-const LEND_WAIT_SECONDS = 5;
+/** How long a sweep waits for an earlier exclusive preparation (a lend) to settle. */
+const PREPARATION_WAIT_SECONDS = 5;
 
 /** How many pending withdrawals one tick considers. */
 const PENDING_WINDOW = 1000;
@@ -91,7 +91,7 @@ async function broadcast(
  * native gas both. What unseen payloads already spend is held back, whether or not the
  * node's balance shows it yet. Order is strict per currency: one that does not fit holds the
  * later ones of its currency, not the others, unless the asset allows `overtake`, when later
- * ones that fit pass it. Lending fee resources spends only gas. Also returns, per currency,
+ * ones that fit pass it. A preparation that only lends resources spends only gas. Also returns, per currency,
  * the first withdrawal that did not fit and what it is missing.
  */
 async function affordable(
@@ -133,7 +133,7 @@ async function affordable(
   const taken: Withdrawal[] = [];
   const stalls = new Map<string, QueueStall>();
   for (const w of pending) {
-    const spends = w.kind === "lend" || w.kind === "reclaim" ? 0n : w.amount;
+    const spends = w.spends ? w.amount : 0n;
     if (held.has(w.currency)) continue;
     const gas = plugin.sender.nativeCost(w.currency);
     const rest = await budget(w.currency) - spends - (w.currency === native ? gas : 0n);
@@ -167,7 +167,7 @@ async function sendWithdrawals(
 ): Promise<number> {
   const { maxBatch } = plugin.sender;
   // Look past the head of the queue: withdrawals of a currency the hot wallet cannot pay
-  // now must not keep others (or a sweep's top-up) from going out.
+  // now must not keep others (or a sweep's preparation) from going out.
   const { taken: fitting, stalls } = await affordable(
     ctx,
     plugin,
@@ -192,7 +192,7 @@ async function sendWithdrawals(
     const batch = taken.slice(start, start + maxBatch);
     const items: TransferItem[] = batch.map((w) => ({
       id: w.id,
-      kind: w.kind === "lend" || w.kind === "reclaim" ? w.kind : "transfer",
+      step: w.step,
       currency: w.currency,
       to: w.destination,
       amount: w.amount,
@@ -268,24 +268,22 @@ async function sendSweeps(
       await deferSweep(ctx.db, sweep.id, SWEEP_WAIT_SECONDS);
       continue;
     }
-    if ("lend" in payload && await openLends(ctx.db, plugin.chain) > 0) {
-      // The plugin sized this lend against the stake free now; one in flight at a time keeps
-      // two lends from both counting on it.
-      await deferSweep(ctx.db, sweep.id, LEND_WAIT_SECONDS);
-      continue;
-    }
-    if ("fund" in payload || "lend" in payload) {
+    if ("prepare" in payload) {
+      const { prepare } = payload;
+      if (
+        prepare.exclusive && await openPreparations(ctx.db, plugin.chain, prepare.step) > 0
+      ) {
+        // The plugin sized this step against what the hot wallet has free now; one in flight
+        // at a time keeps two from both counting on it.
+        await deferSweep(ctx.db, sweep.id, PREPARATION_WAIT_SECONDS);
+        continue;
+      }
       if (!native) continue;
       const to = {
         address: sweep.account.address,
         display: plugin.derivation.display(sweep.account.address),
       };
-      const [amount, kind] = "fund" in payload
-        ? [payload.fund, "topup" as const]
-        : [payload.lend, "lend" as const];
-      await ctx.db.transaction((tx) =>
-        fundSweep(tx, sweep.id, plugin.chain, native, to, amount, kind)
-      );
+      await ctx.db.transaction((tx) => fundSweep(tx, sweep.id, plugin.chain, native, to, prepare));
       continue;
     }
     const ref = await ctx.db.transaction((tx) =>

@@ -22,7 +22,7 @@ import { nextWithdrawalStatus } from "../withdrawal_status.ts";
 import { EXPIRED_PAYLOAD_SEEN, raiseAlarm, SWEEP_FAILED } from "./alarms.ts";
 import { loadCursor } from "./cursors.ts";
 import { big, textOrNull } from "./rows.ts";
-import { reclaimLent } from "./sweeps.ts";
+import { undoPreparations } from "./sweeps.ts";
 
 /** A payload not yet seen nor dead. */
 export interface OpenPayload extends StoredPayload {
@@ -277,8 +277,8 @@ export async function declareDead(
   for (const s of sweeps) {
     await tx.query("update incomes set sweep_id = null where sweep_id = $1", [s.id as string]);
   }
-  // A service sweep is signed again and keeps what was lent to it; a dropped one returns it.
-  await reclaimLent(tx, sweeps.filter((s) => s.status === "expired").map((s) => big(s.id)));
+  // A service sweep is signed again and keeps what was lent to it; a dropped one gives it back.
+  await undoPreparations(tx, sweeps.filter((s) => s.status === "expired").map((s) => big(s.id)));
   return true;
 }
 
@@ -354,7 +354,7 @@ export async function applySighting(
         sweep.id as string,
       ]);
     }
-    await reclaimLent(tx, failed.map((sweep) => big(sweep.id)));
+    await undoPreparations(tx, failed.map((sweep) => big(sweep.id)));
     await raiseAlarm(
       tx,
       chain,
@@ -369,7 +369,7 @@ export async function applySighting(
        where payload_ref = $1 and status = 'processing' returning id::text as id`,
       [ref, amount, s.fee, s.txHash],
     );
-    await reclaimLent(tx, done.map((sweep) => big(sweep.id)));
+    await undoPreparations(tx, done.map((sweep) => big(sweep.id)));
   }
   return "applied";
 }

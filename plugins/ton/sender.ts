@@ -20,6 +20,7 @@ import type {
   ChainSender,
   DepositAccount,
   SignedPayload,
+  SweepPreparation,
   TransferItem,
 } from "../../core/plugin.ts";
 import { expiresOnChain } from "../../core/payload_lifecycle.ts";
@@ -80,6 +81,9 @@ function memoBody(comment: string | null, binaryComment: string | null): Cell {
 function rawToAddress(raw: string): Address {
   return TonAddress.parseRaw(raw);
 }
+
+/** The preparation step that sends a deposit the TON its jetton sweep's gas takes. */
+export const TOPUP_STEP = "ton.topup";
 
 /** Creates the sender. */
 export function createTonSender(deps: TonSenderDeps): ChainSender {
@@ -151,8 +155,10 @@ export function createTonSender(deps: TonSenderDeps): ChainSender {
     },
 
     async buildTransfers(items: TransferItem[]): Promise<SignedPayload> {
-      // TON sweeps never ask to lend resources, so no such item is ever queued here.
-      if (items.some((i) => i.kind !== "transfer")) throw new Error("TON transfers only");
+      // A top-up is a plain TON payment; TON sweeps never ask for any other step.
+      if (items.some((i) => i.step !== null && i.step !== TOPUP_STEP)) {
+        throw new Error("TON transfers only");
+      }
       const built = await Promise.all(items.map(async (item) => {
         const master = deps.masters.get(item.currency);
         if (!master) {
@@ -193,7 +199,7 @@ export function createTonSender(deps: TonSenderDeps): ChainSender {
     async buildSweep(
       account: DepositAccount,
       memo: string | null,
-    ): Promise<SignedPayload | { fund: bigint } | null> {
+    ): Promise<SignedPayload | SweepPreparation | null> {
       const wallet = deps.deposit(account.index);
       const { balance } = await stateOf(wallet.address);
       const master = deps.masters.get(account.currency);
@@ -216,7 +222,9 @@ export function createTonSender(deps: TonSenderDeps): ChainSender {
       // The owner pays for its jetton wallet's transfer (and its own deployment) in TON. It
       // is topped up to the full amount but needs a little less, because storage fees nibble
       // at an idle balance: without the gap a top-up could be followed by another, forever.
-      if (balance < JETTON_SWEEP_MIN_TON) return { fund: JETTON_SWEEP_TON - balance };
+      if (balance < JETTON_SWEEP_MIN_TON) {
+        return { prepare: { step: TOPUP_STEP, amount: JETTON_SWEEP_TON - balance, spends: true } };
+      }
       const body = jettonTransferMessageBody({
         // Sweeps use the top half of query_id space, so their `excesses` can never be taken
         // for a withdrawal's (whose query_id is its id).

@@ -420,7 +420,9 @@ testOnEngines(
     await requestServiceSweep(db, "ton", a.id, "TON", "memo");
     const { withdrawal: reclaim } = await insertWithdrawal(db, {
       ...withdrawal("r1", 1n),
-      kind: "reclaim",
+      kind: "prepare",
+      step: "ton.reclaim",
+      spends: false,
       userId: null,
       queryId: null,
       destination: a.address,

@@ -116,7 +116,7 @@ Deno.test("a restart in the middle of a jetton sweep loses and duplicates nothin
     const all = await sweeps(h);
     assert.deepEqual(all.map((s) => [s.status, s.amount]), [["done", "3000000"]]);
     const topups = await h.ctx.db.query(
-      "select status from withdrawals where kind = 'topup'",
+      "select status from withdrawals where step = 'ton.topup'",
     );
     assert.deepEqual(topups.map((t) => t.status), ["processed"]);
     assert.equal((await balance(h.ctx, "USDT_TON", undefined)).balance, 3_000_000n);
