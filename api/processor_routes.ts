@@ -18,10 +18,11 @@ import {
   newAddress,
   requestWithdrawal,
   resolveName,
+  serviceNativeWithdrawal,
   serviceTokenWithdrawal,
-  serviceWithdrawal,
   sweeps,
   syncState,
+  type TokenServiceTerms,
   totalIncome,
   withdrawalStatus,
 } from "../core/processor.ts";
@@ -108,6 +109,13 @@ export function withdrawalStatusJson(w: Withdrawal): Record<string, string> {
   return out;
 }
 
+/** The seed's words for the contract of `/v1/withdrawal/service/jetton` and its refusals. */
+export const JETTON_SERVICE_TERMS: TokenServiceTerms = {
+  field: "jetton_master",
+  invalid: "is not a valid address",
+  unknown: "no configured jetton has this master",
+};
+
 /** Registers the exchange API on `register`, behind `guards`. */
 export function registerProcessorRoutes(
   register: Register,
@@ -167,14 +175,23 @@ export function registerProcessorRoutes(
     return c.json({ ID: jsonId(id) });
   });
 
+  // The seed names these two after one chain; they serve whichever plugins declare their
+  // routes (see `ServiceWithdrawals`).
   register("POST", "/v1/withdrawal/service/ton", authedBody, async (c) => {
     const body = await readBody(c, serviceTonBody);
-    return c.json({ memo: await serviceWithdrawal(ctx, "TON", body.from) });
+    return c.json({ memo: await serviceNativeWithdrawal(ctx, "ton", body.from) });
   });
 
   register("POST", "/v1/withdrawal/service/jetton", authedBody, async (c) => {
     const body = await readBody(c, serviceJettonBody);
-    return c.json({ memo: await serviceTokenWithdrawal(ctx, body.owner, body.jetton_master) });
+    const memo = await serviceTokenWithdrawal(
+      ctx,
+      "jetton",
+      body.owner,
+      body.jetton_master,
+      JETTON_SERVICE_TERMS,
+    );
+    return c.json({ memo });
   });
 
   // Ours: a pending withdrawal can be taken back; 409 once a signed payload carries it.

@@ -390,6 +390,21 @@ export interface PaymentRequest {
   memo: string | null;
 }
 
+/**
+ * Optional capability: service withdrawals the exchange API serves under a route of its own
+ * (`/v1/withdrawal/service/{route}` in the seed), sweeping one of our deposits to the hot
+ * wallet with a fresh memo.
+ */
+export interface ServiceWithdrawals {
+  /** Route of the native coin's service withdrawal; null when the plugin serves none. */
+  readonly native: string | null;
+  /**
+   * Route of service withdrawals of a token named by its contract, for plugins with token
+   * wallets (the deposit's balance lives in a wallet the contract derives); null when none.
+   */
+  readonly token: string | null;
+}
+
 /** A chain plugin instance, built by its factory from config. */
 export interface ChainPlugin {
   /** Chain name, e.g. `ton`. */
@@ -422,8 +437,13 @@ export interface ChainPlugin {
    * it shows the address as the QR code's content.
    */
   paymentUri?(request: PaymentRequest): string | null;
-  /** Resolves a human-readable name to a display address, null when unknown. */
+  /**
+   * Optional capability: resolves a human-readable name (a name service of the chain) to a
+   * display address, null when unknown.
+   */
   resolve?(domain: string): Promise<string | null>;
+  /** Optional capability: the service withdrawal routes this plugin serves. */
+  readonly serviceWithdrawals?: ServiceWithdrawals;
   /** Present in devnet mode only. */
   readonly devnet?: ChainDevnet;
   /** Releases clients and timers. */

@@ -194,6 +194,8 @@ export async function createTonPlugin(
       return tonPaymentUri(request, master ? formatTonAddress(master, network, true) : null);
     },
     coldWallet,
+    // The exchange API's service withdrawals of TON and of jettons by master.
+    serviceWithdrawals: { native: "ton", token: "jetton" },
     derivation: {
       hotWallet: { address: hotRaw, display: formatTonAddress(hot.address, network, false) },
       async deposit(index: bigint, currency: string) {

@@ -204,6 +204,7 @@ export function stubPlugin(): ChainPlugin & { faucetCalls: FaucetRequest[] } {
       }
       return null;
     },
+    serviceWithdrawals: { native: "ton", token: null },
     resolve: (domain) => Promise.resolve(domain === "wallet.ton" ? "RESOLVED1" : null),
     devnet: {
       info: () => Promise.resolve({ faucet: "FAUCET", height: 7 }),
