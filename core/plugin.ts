@@ -75,7 +75,7 @@ export interface PayloadSighting {
   fee: bigint;
   /** Block time, unix seconds. */
   time: number;
-  /** Why transfers did not leave (e.g. TRON `OUT_OF_ENERGY`), when the chain says. */
+  /** Why transfers did not leave (e.g. the chain's out-of-resources code), when the chain says. */
   failure?: string | null;
 }
 
@@ -281,7 +281,7 @@ export interface Preparation {
   undo?: string | null;
   /**
    * Whether at most one of this step may be queued or in flight per chain, as it was sized
-   * against something the hot wallet has free now (a stake that two would both count on).
+   * against something the hot wallet has free now (a balance that two would both count on).
    */
   exclusive?: boolean;
 }
@@ -297,8 +297,8 @@ export interface ChainSender {
   /** Most transfers one payload may carry. */
   readonly maxBatch: number;
   /**
-   * Most hot wallet payloads unseen at once: 1 where a sequence number orders them (TON),
-   * more where transactions are independent (TRON).
+   * Most hot wallet payloads unseen at once: 1 where a sequence number orders them, more
+   * where transactions are independent.
    */
   readonly maxInFlight: number;
   /** Whether withdrawals of `currency` can be sent (an asset may be deposit-only for now). */
@@ -310,7 +310,7 @@ export interface ChainSender {
   nativeCost(currency: string): bigint;
   /**
    * How long a token balance read from the node may still include a withdrawal the scanner
-   * already saw settled (TON: the jetton moves a block or more after the hot wallet's
+   * already saw settled (a token wallet that moves a block or more after the hot wallet's
    * message); such withdrawals are held back from the budget that long. 0 where the balance
    * is read from the same state the scanner sees.
    */
