@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import type { Cursor, PayloadLifecycle, SignedPayload, TransferItem } from "../../core/plugin.ts";
 import { senderTick } from "../../core/sender.ts";
 import { openAlarms } from "../../core/store/alarms.ts";
-import { commitBlock, initCursor, loadCursor } from "../../core/store/cursors.ts";
+import { commitBlock, commitRollback, initCursor, loadCursor } from "../../core/store/cursors.ts";
 import { insertWithdrawal, withdrawalById } from "../../core/store/withdrawals.ts";
 import { type ApiHarness, startApi, STUB_CHAIN, stubPlugin } from "../support/api_client.ts";
 
@@ -35,6 +35,8 @@ interface NonceChain {
   broadcasts: string[];
   /** Commits the next block: the nonce it reaches and the payloads of ours it holds. */
   block(nonce: number, seen?: SignedPayload[]): Promise<void>;
+  /** A fork takes the chain back to the first block (nonce 0). */
+  fork(): Promise<void>;
   payloads(): Promise<Record<string, unknown>[]>;
 }
 
@@ -97,6 +99,11 @@ async function withNonceChain(
             })),
           })
         );
+        at = (await loadCursor(api.ctx.db, STUB_CHAIN))!;
+      },
+      async fork() {
+        const to: Cursor = { height: 1n, time: now(), state: { nonce: 0 } };
+        await api.ctx.db.transaction((tx) => commitRollback(tx, STUB_CHAIN, at, to, 1));
         at = (await loadCursor(api.ctx.db, STUB_CHAIN))!;
       },
       payloads: async () =>
@@ -286,3 +293,27 @@ Deno.test("a replacement that does not reuse the nonce is refused and nothing mo
       assert.equal(carried.payload_id, "tx-n0");
     },
   ));
+
+Deno.test("a fork that drops the landed payload revives its bump, which may then land instead", () =>
+  withNonceChain(feeBump, async ({ api, block, fork, payloads }) => {
+    const plugin = api.ctx.plugins.get(STUB_CHAIN)!;
+    const id = await withdraw(api, "q1");
+    await senderTick(api.ctx, plugin, { rebroadcastMs: 0 });
+    await senderTick(api.ctx, plugin, { rebroadcastMs: 0 });
+    await block(1, [signed(0)]);
+    await fork();
+    // The bump died only because the other landed; on this branch either may land.
+    assert.deepEqual((await payloads()).map((p) => [p.payload_id, p.status]), [
+      ["tx-n0", "sent"],
+      ["tx-n0+", "replaced"],
+    ]);
+    await block(1, [signed(0, "+")]);
+    assert.deepEqual(await openAlarms(api.ctx.db, STUB_CHAIN), []);
+    const w = (await withdrawalById(api.ctx.db, id))!;
+    assert.equal(w.status, "processed");
+    assert.equal(w.txHash, "hash-tx-n0+");
+    assert.deepEqual((await payloads()).map((p) => [p.payload_id, p.status]), [
+      ["tx-n0", "dead"],
+      ["tx-n0+", "seen"],
+    ]);
+  }));
