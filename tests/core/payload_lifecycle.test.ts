@@ -134,6 +134,15 @@ async function withdraw(api: ApiHarness, queryId: string): Promise<bigint> {
   return withdrawal.id;
 }
 
+/** Queues a withdrawal, sends it, and lets the plugin bump it once; returns its id. */
+async function sentAndBumped(api: ApiHarness): Promise<bigint> {
+  const plugin = api.ctx.plugins.get(STUB_CHAIN)!;
+  const id = await withdraw(api, "q1");
+  await senderTick(api.ctx, plugin, { rebroadcastMs: 0 });
+  assert.equal((await senderTick(api.ctx, plugin, { rebroadcastMs: 0 })).replaced, 1);
+  return id;
+}
+
 /** The payload as the plugin signed it, rebuilt from what the test plugin's ids follow. */
 function signed(nonce: number, suffix = ""): SignedPayload {
   const id = `tx-n${nonce}${suffix}`;
@@ -215,9 +224,7 @@ Deno.test("a fee bump takes over the withdrawal in one step; only it is broadcas
 Deno.test("when the replaced payload lands it is the one that counts; the bump dies and may never land", () =>
   withNonceChain(feeBump, async ({ api, block, payloads }) => {
     const plugin = api.ctx.plugins.get(STUB_CHAIN)!;
-    const id = await withdraw(api, "q1");
-    await senderTick(api.ctx, plugin, { rebroadcastMs: 0 });
-    await senderTick(api.ctx, plugin, { rebroadcastMs: 0 });
+    const id = await sentAndBumped(api);
     await block(1, [signed(0)]);
     const w = (await withdrawalById(api.ctx.db, id))!;
     assert.equal(w.status, "processed");
@@ -239,9 +246,7 @@ Deno.test("when the replaced payload lands it is the one that counts; the bump d
 Deno.test("when the bump lands the replaced payload dies, and its late sighting trips the alarm", () =>
   withNonceChain(feeBump, async ({ api, block, payloads }) => {
     const plugin = api.ctx.plugins.get(STUB_CHAIN)!;
-    const id = await withdraw(api, "q1");
-    await senderTick(api.ctx, plugin, { rebroadcastMs: 0 });
-    await senderTick(api.ctx, plugin, { rebroadcastMs: 0 });
+    const id = await sentAndBumped(api);
     await block(1, [signed(0, "+")]);
     const w = (await withdrawalById(api.ctx.db, id))!;
     assert.equal(w.status, "processed");
@@ -257,9 +262,7 @@ Deno.test("when the bump lands the replaced payload dies, and its late sighting 
 Deno.test("a family dies only when every member is dead; then the withdrawal is rebuilt once", () =>
   withNonceChain(feeBump, async ({ api, block, payloads }) => {
     const plugin = api.ctx.plugins.get(STUB_CHAIN)!;
-    const id = await withdraw(api, "q1");
-    await senderTick(api.ctx, plugin, { rebroadcastMs: 0 });
-    await senderTick(api.ctx, plugin, { rebroadcastMs: 0 });
+    const id = await sentAndBumped(api);
     await block(1);
     const tick = await senderTick(api.ctx, plugin, { rebroadcastMs: 0 });
     assert.equal(tick.expired, 1);
@@ -296,10 +299,7 @@ Deno.test("a replacement that does not reuse the nonce is refused and nothing mo
 
 Deno.test("a fork that drops the landed payload revives its bump, which may then land instead", () =>
   withNonceChain(feeBump, async ({ api, block, fork, payloads }) => {
-    const plugin = api.ctx.plugins.get(STUB_CHAIN)!;
-    const id = await withdraw(api, "q1");
-    await senderTick(api.ctx, plugin, { rebroadcastMs: 0 });
-    await senderTick(api.ctx, plugin, { rebroadcastMs: 0 });
+    const id = await sentAndBumped(api);
     await block(1, [signed(0)]);
     await fork();
     // The bump died only because the other landed; on this branch either may land.
