@@ -18,10 +18,11 @@ import {
   newAddress,
   requestWithdrawal,
   resolveName,
+  serviceNativeWithdrawal,
   serviceTokenWithdrawal,
-  serviceWithdrawal,
   sweeps,
   syncState,
+  type TokenServiceTerms,
   totalIncome,
   withdrawalStatus,
 } from "../core/processor.ts";
@@ -112,6 +113,13 @@ export function withdrawalStatusJson(w: Withdrawal): z.input<typeof withdrawalSt
   return out;
 }
 
+/** The seed's words for the contract of `/v1/withdrawal/service/jetton` and its refusals. */
+export const JETTON_SERVICE_TERMS: TokenServiceTerms = {
+  field: "jetton_master",
+  invalid: "is not a valid address",
+  unknown: "no configured jetton has this master",
+};
+
 /** Registers the exchange API on `register`, behind `guards`. */
 export function registerProcessorRoutes(
   register: Register,
@@ -171,16 +179,23 @@ export function registerProcessorRoutes(
     return reply(c, withdrawalIdResponse, { ID: jsonId(id) });
   });
 
+  // The seed names these two after one chain; they serve whichever plugins declare their
+  // routes (see `ServiceWithdrawals`).
   register("POST", "/v1/withdrawal/service/ton", authedBody, async (c) => {
     const body = await readBody(c, serviceTonBody);
-    return reply(c, memoResponse, { memo: await serviceWithdrawal(ctx, "TON", body.from) });
+    return reply(c, memoResponse, { memo: await serviceNativeWithdrawal(ctx, "ton", body.from) });
   });
 
   register("POST", "/v1/withdrawal/service/jetton", authedBody, async (c) => {
     const body = await readBody(c, serviceJettonBody);
-    return reply(c, memoResponse, {
-      memo: await serviceTokenWithdrawal(ctx, body.owner, body.jetton_master),
-    });
+    const memo = await serviceTokenWithdrawal(
+      ctx,
+      "jetton",
+      body.owner,
+      body.jetton_master,
+      JETTON_SERVICE_TERMS,
+    );
+    return reply(c, memoResponse, { memo });
   });
 
   // Ours: a pending withdrawal can be taken back; 409 once a signed payload carries it.

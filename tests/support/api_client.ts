@@ -13,6 +13,7 @@ import { parseConfig } from "../../core/config.ts";
 import type { ProcessorContext } from "../../core/context.ts";
 import { UnavailableError } from "../../core/errors.ts";
 import { createLogger } from "../../core/log.ts";
+import { expiresOnChain } from "../../core/payload_lifecycle.ts";
 import type { ChainPlugin, FaucetRequest } from "../../core/plugin.ts";
 import { openTestDb } from "./db.ts";
 import { checkAgainstDocument } from "./openapi_check.ts";
@@ -186,6 +187,7 @@ export function stubPlugin(): ChainPlugin & { faucetCalls: FaucetRequest[] } {
       buildTransfers: unused,
       buildSweep: unused,
       broadcast: unused,
+      lifecycle: expiresOnChain(0),
       balance(_currency, address) {
         if (address === undefined) return Promise.resolve({ balance: 1000n, status: "active" });
         if (address === canonical("DOWN0")) {
@@ -200,13 +202,13 @@ export function stubPlugin(): ChainPlugin & { faucetCalls: FaucetRequest[] } {
     coldWallet: null,
     requiredConfirmations: 1,
     sharedDepositAddresses: false,
-    expiryMarginSeconds: 0,
     validateMemo(comment) {
       if (comment !== null && comment.length > 20) {
         return { field: "comment", message: "longer than 20 characters" };
       }
       return null;
     },
+    serviceWithdrawals: { native: "ton", token: null },
     resolve: (domain) => Promise.resolve(domain === "wallet.ton" ? "RESOLVED1" : null),
     devnet: {
       info: () => Promise.resolve({ faucet: "FAUCET", height: 7 }),

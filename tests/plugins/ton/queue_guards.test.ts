@@ -41,7 +41,7 @@ Deno.test("a transfer out of the hot wallet that this processor did not sign hal
     // Another holder of the mnemonic signs and sends; this processor never persisted it.
     const foreign = await h.plugin.sender.buildTransfers([{
       id: 1_000_000n,
-      kind: "transfer",
+      step: null,
       currency: "TON",
       to: Address.parse(destination()).toRawString(),
       amount: toNano("1"),

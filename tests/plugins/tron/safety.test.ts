@@ -24,7 +24,8 @@ Deno.test("TRX the hot wallet sends a TRX deposit (a sweep's top-up) is not the 
     await insertWithdrawal(h.ctx.db, {
       chain: "tron",
       currency: "TRX",
-      kind: "topup",
+      kind: "prepare",
+      step: "tron.topup",
       userId: null,
       queryId: null,
       amount: 55_000_000n,
