@@ -48,30 +48,6 @@ const MAX_BIGINT = (1n << 63n) - 1n;
 export const UUID_PATTERN: RegExp =
   /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Explorer links by network and chain, when config gives none. */
-const EXPLORERS: Record<string, Record<string, { address: string; tx: string }>> = {
-  mainnet: {
-    ton: {
-      address: "https://tonviewer.com/{address}",
-      tx: "https://tonviewer.com/transaction/{tx}",
-    },
-    tron: {
-      address: "https://tronscan.org/#/address/{address}",
-      tx: "https://tronscan.org/#/transaction/{tx}",
-    },
-  },
-  testnet: {
-    ton: {
-      address: "https://testnet.tonviewer.com/{address}",
-      tx: "https://testnet.tonviewer.com/transaction/{tx}",
-    },
-    tron: {
-      address: "https://nile.tronscan.org/#/address/{address}",
-      tx: "https://nile.tronscan.org/#/transaction/{tx}",
-    },
-  },
-};
-
 /** The webhook event type of every status change. */
 export const DEPOSIT_EVENT = "deposit.status_changed";
 
@@ -137,7 +113,7 @@ function iso(ms: number): string {
 }
 
 function explorer(ctx: ProcessorContext, chain: string): { address: string; tx: string } | null {
-  return ctx.config.public.explorers?.[chain] ?? EXPLORERS[ctx.config.network]?.[chain] ?? null;
+  return ctx.config.public.explorers?.[chain] ?? ctx.plugins.get(chain)?.explorers ?? null;
 }
 
 /** Renders an invoice with its payments. */

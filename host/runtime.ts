@@ -5,7 +5,7 @@
 
 import { createApp } from "../api/app.ts";
 import { systemClock } from "../core/clock.ts";
-import { type Config, ConfigError } from "../core/config.ts";
+import { type Config, ConfigError } from "./registry.ts";
 import type { ProcessorContext } from "../core/context.ts";
 import { openDb } from "../core/db.ts";
 import { currentCursor, runIngest } from "../core/ingest.ts";
@@ -35,15 +35,14 @@ export async function startProcessor(
   log: Logger,
   devnets: Readonly<Record<string, ChainDevnet>> = {},
 ): Promise<Running> {
-  const unpriced = Object.entries(config.tron?.assets ?? {})
-    .filter(([, a]) => a.contract !== undefined && a.trxPrice === undefined).map(([code]) => code);
-  if (config.tron?.enabled && unpriced.length) {
-    log.warn("tron sweep fee guard is off for tokens without trxPrice", { tokens: unpriced });
-  }
   const db = await openDb(config.database);
   await retryUntilDone(systemClock, log, "database migrations", () => migrate(db));
   const metrics = createMetrics();
-  const plugins = await loadPlugins(config, devnets, (chain) => nodeObserver(metrics, chain));
+  const plugins = await loadPlugins(config, {
+    devnets,
+    observe: (chain) => nodeObserver(metrics, chain),
+    log,
+  });
   const ctx: ProcessorContext = { db, config, plugins, clock: systemClock, log, metrics };
   for (const plugin of plugins.values()) {
     const hot = plugin.derivation.hotWallet;

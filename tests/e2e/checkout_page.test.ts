@@ -19,7 +19,7 @@ import jsQRModule from "jsqr";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 // @ts-types="@types/pngjs"
 import { PNG } from "pngjs";
-import { type Config, parseConfig } from "../../core/config.ts";
+import { type Config, parseConfig } from "../../host/registry.ts";
 import { silentLogger } from "../../core/log.ts";
 import { type Running, startProcessor } from "../../host/runtime.ts";
 import { devnetJettonAssets, tonDevnetControls } from "../../plugins/ton/dev.ts";

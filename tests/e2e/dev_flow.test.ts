@@ -8,7 +8,7 @@ import { Address, toNano } from "@ton/core";
 import { mnemonicNew } from "@ton/crypto";
 import { Buffer } from "node:buffer";
 import postgres from "postgres";
-import { parseConfig } from "../../core/config.ts";
+import { parseConfig } from "../../host/registry.ts";
 import { silentLogger } from "../../core/log.ts";
 import { startProcessor } from "../../host/runtime.ts";
 import { devnetJettonAssets, tonDevnetControls } from "../../plugins/ton/dev.ts";

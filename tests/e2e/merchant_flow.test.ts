@@ -10,7 +10,7 @@ import { createHmac } from "node:crypto";
 import postgres from "postgres";
 import { toNano } from "@ton/core";
 import { mnemonicNew } from "@ton/crypto";
-import { parseConfig } from "../../core/config.ts";
+import { parseConfig } from "../../host/registry.ts";
 import { silentLogger } from "../../core/log.ts";
 import { startProcessor } from "../../host/runtime.ts";
 import { devnetJettonAssets, tonDevnetControls } from "../../plugins/ton/dev.ts";

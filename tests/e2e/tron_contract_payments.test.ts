@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { parseConfig } from "../../core/config.ts";
+import { parseConfig } from "../../host/registry.ts";
 import { silentLogger } from "../../core/log.ts";
 import { startProcessor } from "../../host/runtime.ts";
 import { devnetTrc20Assets, tronDevnetControls } from "../../plugins/tron/dev.ts";

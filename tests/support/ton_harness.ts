@@ -5,7 +5,7 @@
 
 import { mnemonicNew } from "@ton/crypto";
 import { systemClock } from "../../core/clock.ts";
-import { type Config, parseConfig } from "../../core/config.ts";
+import { type Config, parseConfig } from "../../host/registry.ts";
 import type { ProcessorContext } from "../../core/context.ts";
 import { ingestOnce } from "../../core/ingest.ts";
 import { silentLogger } from "../../core/log.ts";
@@ -79,7 +79,12 @@ export async function startTonHarness(
         ...options.ton,
       },
     });
-    const build = () => createTonPlugin(config, { devnet: tonDevnetControls(devnet) });
+    const build = () =>
+      createTonPlugin(config.ton!, {
+        instance: "ton",
+        network: config.network,
+        devnet: tonDevnetControls(devnet),
+      });
     let plugin = await build();
     const ctx: ProcessorContext = {
       db: testDb.db,

@@ -4,7 +4,7 @@
  */
 
 import { systemClock } from "../../core/clock.ts";
-import { type Config, parseConfig } from "../../core/config.ts";
+import { type Config, parseConfig } from "../../host/registry.ts";
 import type { ProcessorContext } from "../../core/context.ts";
 import { ingestOnce } from "../../core/ingest.ts";
 import { silentLogger } from "../../core/log.ts";
@@ -72,7 +72,12 @@ export async function startTronHarness(
         ...options.tron,
       },
     });
-    const build = () => createTronPlugin(config, { devnet: tronDevnetControls(devnet) });
+    const build = () =>
+      createTronPlugin(config.tron!, {
+        instance: "tron",
+        network: config.network,
+        devnet: tronDevnetControls(devnet),
+      });
     let plugin = await build();
     const ctx: ProcessorContext = {
       db: testDb.db,
