@@ -5,7 +5,7 @@
 
 import { createApp } from "../api/app.ts";
 import { systemClock } from "../core/clock.ts";
-import { type Config, ConfigError } from "./registry.ts";
+import { type Config, ConfigError } from "../core/config.ts";
 import type { ProcessorContext } from "../core/context.ts";
 import { openDb } from "../core/db.ts";
 import { currentCursor, runIngest } from "../core/ingest.ts";
@@ -20,7 +20,7 @@ import { runSender } from "../core/sender.ts";
 import { type RetryOptions, retryUntilDone } from "../core/retry.ts";
 import { recordHotWallet } from "../core/store/hot_wallets.ts";
 import { runWebhooks } from "../core/webhooks.ts";
-import { loadPlugins } from "./registry.ts";
+import { type Registry, registry as builtIn } from "./registry.ts";
 
 /** A running processor and how to stop it. */
 export interface Running {
@@ -29,16 +29,20 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** Starts the processor for `config`; devnet controls are passed in devnet mode. */
+/**
+ * Starts the processor for `config`; devnet controls are passed in devnet mode. `registry`
+ * says which plugin modules exist (default: this build's).
+ */
 export async function startProcessor(
   config: Config,
   log: Logger,
   devnets: Readonly<Record<string, ChainDevnet>> = {},
+  registry: Registry = builtIn,
 ): Promise<Running> {
   const db = await openDb(config.database);
   await retryUntilDone(systemClock, log, "database migrations", () => migrate(db));
   const metrics = createMetrics();
-  const plugins = await loadPlugins(config, {
+  const plugins = await registry.loadPlugins(config, {
     devnets,
     observe: (chain) => nodeObserver(metrics, chain),
     log,
