@@ -200,7 +200,7 @@ export function envInteger(name: string, value: string): number {
 }
 
 /**
- * Applies the chain-agnostic environment overrides. Names follow the reference TON processor
+ * Applies the chain-agnostic environment overrides. Names follow the seed's reference processor
  * where one exists (`API_TOKEN`, `API_PORT`, `DATABASE_URL`); the rest are ours. Chain
  * sections' names are the registry's.
  */

@@ -1,6 +1,6 @@
 /**
  * The merchant invoice service (`/v1/public/deposits`): creating deposits with their own
- * address (TRON) or a shared address and a memo (TON), the matcher that moves them through
+ * address (account chains) or a shared address and a memo (memo chains), the matcher that moves them through
  * the status machine as payments arrive and confirm, cancellation, refunds, and the deposit
  * object as the API and webhooks render it.
  *
