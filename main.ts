@@ -4,7 +4,7 @@
  * it and exits 2, as a config error does.
  */
 
-import { ConfigError, loadConfig } from "./core/config.ts";
+import { ConfigError, loadConfig } from "./host/registry.ts";
 import { createLogger } from "./core/log.ts";
 
 /** What `--help` prints. */
@@ -72,7 +72,9 @@ export async function run(args: string[]): Promise<number> {
       return 0;
     }
     if (args[0] === "devnet") {
-      const { values } = parseOptions(args.slice(1), ["--ton-port", "--tron-port", "--host"]);
+      const { registry } = await import("./host/registry.ts");
+      const portFlags = registry.modules.filter((m) => m.devnet).map((m) => `--${m.name}-port`);
+      const { values } = parseOptions(args.slice(1), [...portFlags, "--host"]);
       const { runStandaloneDevnets } = await import("./host/devnet_cli.ts");
       return await runStandaloneDevnets(values, Deno.env.toObject());
     }

@@ -8,7 +8,7 @@
 
 import { createApp } from "../api/app.ts";
 import { systemClock } from "../core/clock.ts";
-import { parseConfig } from "../core/config.ts";
+import { parseConfig } from "../host/registry.ts";
 import type { ProcessorContext } from "../core/context.ts";
 import { silentLogger } from "../core/log.ts";
 import { openBenchDb } from "./db.ts";

@@ -8,7 +8,7 @@
  */
 
 import { systemClock } from "../core/clock.ts";
-import { parseConfig } from "../core/config.ts";
+import { parseConfig } from "../host/registry.ts";
 import type { ProcessorContext } from "../core/context.ts";
 import type { Db, Param, Queryable, Row } from "../core/db.ts";
 import { accountLookup, currentCursor, ingestOnce } from "../core/ingest.ts";

@@ -6,7 +6,11 @@
 import { z } from "zod";
 import { parseBaseUnits } from "./amount.ts";
 
-const baseUnits = z.union([z.string(), z.number().int().nonnegative()]).transform((v, ctx) => {
+/** A whole number of base units, from a JSON string or integer. */
+export const baseUnits: z.ZodType<bigint, string | number> = z.union([
+  z.string(),
+  z.number().int().nonnegative(),
+]).transform((v, ctx) => {
   const parsed = parseBaseUnits(String(v));
   if (parsed === null) {
     ctx.addIssue({ code: "custom", message: "must be a whole number of base units" });
@@ -15,7 +19,10 @@ const baseUnits = z.union([z.string(), z.number().int().nonnegative()]).transfor
   return parsed;
 });
 
-const assetSchema = z.object({
+/**
+ * The asset fields every chain shares; a plugin extends it for its own (`assetSchema.extend`).
+ */
+export const assetSchema = z.object({
   decimals: z.number().int().min(0).max(36),
   /** Token contract; absent for the chain's native coin. */
   contract: z.string().min(1).optional(),
@@ -26,76 +33,6 @@ const assetSchema = z.object({
   maxWithdrawal: baseUnits.optional(),
   /** Later withdrawals that fit may pass one the hot wallet cannot pay (default false). */
   overtake: z.boolean().optional(),
-}).strict();
-
-const tonSchema = z.object({
-  enabled: z.boolean().default(true),
-  /** toncenter v2 JSON-RPC endpoint, e.g. https://toncenter.com/api/v2/jsonRPC. */
-  endpoint: z.string().url().optional(),
-  apiKey: z.string().min(1).optional(),
-  /** Hot wallet mnemonic (24 words); prefer `mnemonicFile`. */
-  mnemonic: z.string().min(1).optional(),
-  mnemonicFile: z.string().min(1).optional(),
-  coldWallet: z.string().min(1).optional(),
-  /** Root DNS resolver; defaults to the network's root. */
-  dnsRoot: z.string().min(1).optional(),
-  /** Messages per hot wallet external message (W5 carries at most 255). */
-  batchSize: z.number().int().min(1).max(250).default(250),
-  /** Lifetime of a signed external message, seconds. */
-  validitySeconds: z.number().int().min(10).max(600).default(60),
-  /** How often an unseen payload is broadcast again, seconds. */
-  rebroadcastSeconds: z.number().int().min(1).max(600).default(10),
-  /** How long one node request may take before it counts as failed, milliseconds. */
-  requestTimeoutMs: z.number().int().min(100).max(120_000).default(15_000),
-  /** TON sent on with each jetton withdrawal's notification (0: none), nanotons. */
-  jettonForwardTon: baseUnits.default(1n),
-  /** Requests per second allowed to the node (toncenter without a key allows 1). */
-  rps: z.number().positive().default(10),
-  assets: z.record(z.string().regex(/^[A-Z0-9_]{2,20}$/), assetSchema).default({
-    TON: { decimals: 9, minSweep: 0n, hotResidual: 0n },
-  }),
-}).strict();
-
-const tronAssetSchema = assetSchema.extend({
-  /**
-   * What one TRX is worth in this token's base units (e.g. `"300000"` for 0.30 USDT), to
-   * weigh a sweep's TRX fee against its amount. Required when `tron.sweep.maxFeeBps` is set;
-   * without either, token sweeps skip the check (the start logs a warning).
-   */
-  trxPrice: baseUnits.optional(),
-}).strict();
-
-const tronSchema = z.object({
-  enabled: z.boolean().default(true),
-  /** Full node HTTP API base URL, e.g. https://api.trongrid.io. */
-  endpoint: z.string().url().optional(),
-  /** TronGrid key, sent as TRON-PRO-API-KEY. */
-  apiKey: z.string().min(1).optional(),
-  /** BIP39 mnemonic of the hot wallet and deposits; prefer `mnemonicFile`. */
-  mnemonic: z.string().min(1).optional(),
-  mnemonicFile: z.string().min(1).optional(),
-  coldWallet: z.string().min(1).optional(),
-  /** Blocks (the income's own included) before an income is final; TRON solidifies at 19. */
-  confirmations: z.number().int().min(1).max(1000).default(19),
-  /** Lifetime of a signed transaction (`raw_data.expiration` past its reference block), s. */
-  validitySeconds: z.number().int().min(3).max(86_400).default(60),
-  /** Most TRX a TRC20 transfer may burn for energy (`fee_limit`), sun. */
-  feeLimit: baseUnits.default(100_000_000n),
-  /** How long one node request may take before it counts as failed, milliseconds. */
-  requestTimeoutMs: z.number().int().min(100).max(120_000).default(15_000),
-  sweep: z.object({
-    /**
-     * How a TRC20 deposit pays for its transfer to the hot wallet: TRX sent from the hot
-     * wallet and burnt (`topup`), or energy delegated from the hot wallet's Stake 2.0 stake
-     * and reclaimed after (`delegate`).
-     */
-    strategy: z.enum(["topup", "delegate"]).default("topup"),
-    /** A sweep waits while its fee exceeds this share of its amount, basis points. */
-    maxFeeBps: z.number().int().min(0).max(10_000).default(1_000),
-  }).strict().default({ strategy: "topup", maxFeeBps: 1_000 }),
-  assets: z.record(z.string().regex(/^[A-Z0-9_]{2,20}$/), tronAssetSchema).default({
-    TRX: { decimals: 6, minSweep: 0n, hotResidual: 0n },
-  }),
 }).strict();
 
 const explorerTemplates = z.object({
@@ -164,8 +101,11 @@ const metricsSchema = z.object({
   }
 });
 
-/** The whole configuration schema. */
-export const configSchema = z.object({
+/**
+ * The chain-agnostic part of the configuration schema. The host's registry adds one optional
+ * section per chain instance (`host/registry.ts`).
+ */
+export const coreConfigSchema = z.object({
   network: z.enum(["mainnet", "testnet", "devnet"]).default("devnet"),
   api: z.object({
     port: z.number().int().min(0).max(65535).default(8080),
@@ -207,8 +147,6 @@ export const configSchema = z.object({
   syncLagSeconds: z.number().int().min(1).default(40),
   /** What `/v1/income` sums: funds received by deposits, or funds swept to the hot wallet. */
   countingSide: z.enum(["deposit", "hot_wallet"]).default("deposit"),
-  ton: tonSchema.optional(),
-  tron: tronSchema.optional(),
   /** The merchant invoice API (`/v1/public/...`). */
   public: publicSchema.default({
     signatureWindowSeconds: 300,
@@ -222,12 +160,10 @@ export const configSchema = z.object({
   metrics: metricsSchema.default({ enabled: true, balanceTtlSeconds: 30 }),
 }).strict();
 
-/** Validated configuration. */
-export type Config = z.infer<typeof configSchema>;
-/** TON section of the configuration. */
-export type TonConfig = z.infer<typeof tonSchema>;
-/** TRON section of the configuration. */
-export type TronConfig = z.infer<typeof tronSchema>;
+/** Validated chain-agnostic configuration: what the core reads. */
+export type Config = z.infer<typeof coreConfigSchema>;
+/** One asset of a chain section, validated. */
+export type AssetConfig = z.infer<typeof assetSchema>;
 /** Metrics section of the configuration. */
 export type MetricsConfig = z.infer<typeof metricsSchema>;
 
@@ -239,29 +175,39 @@ export class ConfigError extends Error {
   }
 }
 
-type Raw = Record<string, unknown>;
+/** Raw configuration as read from JSON, before validation. */
+export type RawConfig = Record<string, unknown>;
+type Raw = RawConfig;
 
-function section(raw: Raw, key: string): Raw {
+/**
+ * The object at `raw[key]`, created when absent; a present non-object is a ConfigError naming
+ * `label` (default `key`).
+ */
+export function rawSection(raw: Raw, key: string, label: string = key): Raw {
   const value = raw[key];
   if (value === undefined || value === null) {
     raw[key] = {};
   } else if (typeof value !== "object" || Array.isArray(value)) {
-    throw new ConfigError(`${key}: must be an object`);
+    throw new ConfigError(`${label}: must be an object`);
   }
   return raw[key] as Raw;
 }
 
-function integer(name: string, value: string): number {
+/** Reads a whole number from environment variable `name`, or throws a ConfigError naming it. */
+export function envInteger(name: string, value: string): number {
   if (!/^[0-9]+$/.test(value)) throw new ConfigError(`${name}: must be a whole number`);
   return Number(value);
 }
 
 /**
- * Applies environment overrides. Names follow the reference TON processor where one exists
- * (`API_TOKEN`, `API_PORT`, `DATABASE_URL`); the rest are ours.
+ * Applies the chain-agnostic environment overrides. Names follow the seed's reference processor
+ * where one exists (`API_TOKEN`, `API_PORT`, `DATABASE_URL`); the rest are ours. Chain
+ * sections' names are the registry's.
  */
-export function applyEnv(raw: Raw, env: Record<string, string | undefined>): Raw {
+export function applyCoreEnv(raw: Raw, env: Record<string, string | undefined>): Raw {
   const out: Raw = structuredClone(raw);
+  const section = (r: Raw, key: string) => rawSection(r, key);
+  const integer = envInteger;
   if (env.NETWORK) out.network = env.NETWORK;
   if (env.API_TOKEN) {
     section(out, "api").tokens = env.API_TOKEN.split(",").map((t) => t.trim()).filter(Boolean);
@@ -278,25 +224,6 @@ export function applyEnv(raw: Raw, env: Record<string, string | undefined>): Raw
   if (env.SYNC_LAG_SECONDS) out.syncLagSeconds = integer("SYNC_LAG_SECONDS", env.SYNC_LAG_SECONDS);
   if (env.COUNTING_SIDE) out.countingSide = env.COUNTING_SIDE;
   if (env.PUBLIC_BASE_URL) section(out, "public").baseUrl = env.PUBLIC_BASE_URL;
-  const chainEnv: [string, string, string][] = [
-    ["TON_ENDPOINT", "ton", "endpoint"],
-    ["TON_API_KEY", "ton", "apiKey"],
-    ["TON_MNEMONIC", "ton", "mnemonic"],
-    ["TON_MNEMONIC_FILE", "ton", "mnemonicFile"],
-    ["TON_COLD_WALLET", "ton", "coldWallet"],
-    ["TRON_ENDPOINT", "tron", "endpoint"],
-    ["TRON_API_KEY", "tron", "apiKey"],
-    ["TRON_MNEMONIC", "tron", "mnemonic"],
-    ["TRON_MNEMONIC_FILE", "tron", "mnemonicFile"],
-    ["TRON_COLD_WALLET", "tron", "coldWallet"],
-  ];
-  for (const [name, chain, key] of chainEnv) {
-    if (env[name]) section(out, chain)[key] = env[name];
-  }
-  if (env.TRON_CONFIRMATIONS) {
-    section(out, "tron").confirmations = integer("TRON_CONFIRMATIONS", env.TRON_CONFIRMATIONS);
-  }
-  if (env.TRON_FEE_LIMIT) section(out, "tron").feeLimit = env.TRON_FEE_LIMIT;
   if (env.EXCHANGE_WEBHOOK_URL) section(out, "exchangeWebhook").url = env.EXCHANGE_WEBHOOK_URL;
   if (env.EXCHANGE_WEBHOOK_SECRET_FILE) {
     section(out, "exchangeWebhook").secretFile = env.EXCHANGE_WEBHOOK_SECRET_FILE;
@@ -311,95 +238,45 @@ export function applyEnv(raw: Raw, env: Record<string, string | undefined>): Raw
   for (const [name, key] of metricsEnv) {
     if (env[name]) section(out, "metrics")[key] = env[name];
   }
-  if (env.TRON_SWEEP_STRATEGY) {
-    section(section(out, "tron"), "sweep").strategy = env.TRON_SWEEP_STRATEGY;
-  }
-  // Per-asset limits: <TON|TRON>_ASSET_<CODE>_<MIN_SWEEP|HOT_MAX|HOT_RESIDUAL>=base units.
-  const natives: Record<string, Raw> = {
-    ton: { TON: { decimals: 9 } },
-    tron: { TRX: { decimals: 6 } },
-  };
-  for (const [name, value] of Object.entries(env)) {
-    const match = /^(TON|TRON)_ASSET_([A-Z0-9_]+?)_(MIN_SWEEP|HOT_MAX|HOT_RESIDUAL|MAX_WITHDRAWAL)$/
-      .exec(name);
-    if (!match || value === undefined) continue;
-    const chain = match[1].toLowerCase();
-    section(out, chain).assets ??= structuredClone(natives[chain]); // keep the default coin
-    const assets = section(section(out, chain), "assets");
-    const asset = section(assets, match[2]);
-    const key = {
-      MIN_SWEEP: "minSweep",
-      HOT_MAX: "hotMax",
-      HOT_RESIDUAL: "hotResidual",
-      MAX_WITHDRAWAL: "maxWithdrawal",
-    }[match[3] as "MIN_SWEEP" | "HOT_MAX" | "HOT_RESIDUAL" | "MAX_WITHDRAWAL"];
-    asset[key] = value;
-  }
   return out;
 }
 
-/**
- * The TRON sweep fee guard weighs a token sweep's TRX fee against its amount, which needs the
- * token's `trxPrice`. An operator who sets `tron.sweep.maxFeeBps` asks for that guard: a token
- * without a price would make it silently do nothing, so the start is refused instead.
- */
-function checkTronFeeGuard(raw: unknown): void {
-  const tron = (raw as Raw | null)?.tron as Raw | undefined;
-  const sweep = tron?.sweep as Raw | undefined;
-  if (sweep?.maxFeeBps === undefined || sweep.maxFeeBps === null) return;
-  const assets = (tron?.assets ?? {}) as Record<string, Raw | undefined>;
-  for (const [code, asset] of Object.entries(assets)) {
-    if (asset?.contract === undefined || asset.trxPrice !== undefined) continue;
-    throw new ConfigError(
-      `tron.assets.${code}.trxPrice: is required while tron.sweep.maxFeeBps is set (what one ` +
-        "TRX is worth in the token's base units, to weigh a sweep's fee against its amount)",
-    );
-  }
-}
-
-/** Validates raw config, throwing a ConfigError that names every bad field. */
-export function parseConfig(raw: unknown): Config {
-  checkTronFeeGuard(raw);
-  const result = configSchema.safeParse(raw);
-  if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) =>
-    `${issue.path.join(".") || "(root)"}: ${issue.message}`
+/** The lines of a failed zod parse, each `path: message`, paths prefixed with `prefix`. */
+export function issueLines(error: z.ZodError, prefix: readonly PropertyKey[] = []): string[] {
+  return error.issues.map((issue) =>
+    `${[...prefix, ...issue.path].map(String).join(".") || "(root)"}: ${issue.message}`
   );
-  throw new ConfigError(`invalid config: ${lines.join("; ")}`);
 }
 
 /**
- * Reads the JSON config file (if any), applies env overrides and validates. With
- * `requireNetwork` (every command but `main.ts dev`), a config that does not say which network
- * it is for is refused rather than taken for a devnet.
+ * Reads a JSON config file into a raw object (empty without a path); a missing, unreadable or
+ * non-object file is a ConfigError naming the path.
  */
-export async function loadConfig(
-  path: string | undefined,
-  env: Record<string, string | undefined>,
-  options: { requireNetwork?: boolean } = {},
-): Promise<Config> {
-  let raw: Raw = {};
-  if (path) {
-    let text: string;
-    try {
-      text = await Deno.readTextFile(path);
-    } catch (error) {
-      throw new ConfigError(`--config ${path}: cannot read (${(error as Error).message})`);
-    }
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      throw new ConfigError(`--config ${path}: not valid JSON`);
-    }
-    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-      throw new ConfigError(`--config ${path}: must hold a JSON object`);
-    }
+export async function readConfigFile(path: string | undefined): Promise<Raw> {
+  if (!path) return {};
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new ConfigError(`--config ${path}: cannot read (${(error as Error).message})`);
   }
-  const applied = applyEnv(raw, env);
-  if (options.requireNetwork && applied.network === undefined) {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new ConfigError(`--config ${path}: not valid JSON`);
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(`--config ${path}: must hold a JSON object`);
+  }
+  return raw as Raw;
+}
+
+/** The refusal of a config that does not say which network it is for. */
+export function requireNetwork(raw: Raw): void {
+  if (raw.network === undefined) {
     throw new ConfigError(
       "network: is required (mainnet, testnet or devnet); set it in the config file or NETWORK",
     );
   }
-  return parseConfig(applied);
 }

@@ -1,6 +1,6 @@
 /**
  * The merchant invoice service (`/v1/public/deposits`): creating deposits with their own
- * address (TRON) or a shared address and a memo (TON), the matcher that moves them through
+ * address (account chains) or a shared address and a memo (memo chains), the matcher that moves them through
  * the status machine as payments arrive and confirm, cancellation, refunds, and the deposit
  * object as the API and webhooks render it.
  *
@@ -48,30 +48,6 @@ const MAX_BIGINT = (1n << 63n) - 1n;
 /** A UUID in its canonical 8-4-4-4-12 hex layout, any case. */
 export const UUID_PATTERN: RegExp =
   /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Explorer links by network and chain, when config gives none. */
-const EXPLORERS: Record<string, Record<string, { address: string; tx: string }>> = {
-  mainnet: {
-    ton: {
-      address: "https://tonviewer.com/{address}",
-      tx: "https://tonviewer.com/transaction/{tx}",
-    },
-    tron: {
-      address: "https://tronscan.org/#/address/{address}",
-      tx: "https://tronscan.org/#/transaction/{tx}",
-    },
-  },
-  testnet: {
-    ton: {
-      address: "https://testnet.tonviewer.com/{address}",
-      tx: "https://testnet.tonviewer.com/transaction/{tx}",
-    },
-    tron: {
-      address: "https://nile.tronscan.org/#/address/{address}",
-      tx: "https://nile.tronscan.org/#/transaction/{tx}",
-    },
-  },
-};
 
 /** The webhook event type of every status change. */
 export const DEPOSIT_EVENT = "deposit.status_changed";
@@ -138,7 +114,7 @@ function iso(ms: number): string {
 }
 
 function explorer(ctx: ProcessorContext, chain: string): { address: string; tx: string } | null {
-  return ctx.config.public.explorers?.[chain] ?? EXPLORERS[ctx.config.network]?.[chain] ?? null;
+  return ctx.config.public.explorers?.[chain] ?? ctx.plugins.get(chain)?.explorers ?? null;
 }
 
 /** Renders an invoice with its payments. */

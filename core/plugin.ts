@@ -7,7 +7,11 @@
  * see (TON: user-friendly non-bounceable).
  */
 
+import type { z } from "zod";
 import type { Asset } from "./asset.ts";
+import type { AssetConfig } from "./config.ts";
+import type { Logger } from "./log.ts";
+import type { NodeObserver } from "./node_observer.ts";
 
 /** JSON data a plugin persists in its cursor. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -446,6 +450,135 @@ export interface ChainPlugin {
   readonly serviceWithdrawals?: ServiceWithdrawals;
   /** Present in devnet mode only. */
   readonly devnet?: ChainDevnet;
+  /**
+   * Explorer links of this instance's network; null or absent: none. The registry sets them
+   * from the module's {@linkcode PluginModule.explorers} (config `public.explorers` overrides).
+   */
+  readonly explorers?: ExplorerTemplates | null;
   /** Releases clients and timers. */
   close(): Promise<void>;
+}
+
+/** Networks a deployment can run on (config `network`). */
+export type Network = "mainnet" | "testnet" | "devnet";
+
+/** Explorer links of one network: `{address}` and `{tx}` are replaced. */
+export interface ExplorerTemplates {
+  /** URL of an address, holding `{address}`. */
+  readonly address: string;
+  /** URL of a transaction, holding `{tx}`. */
+  readonly tx: string;
+}
+
+/** How one environment variable sets a field of an instance's config section. */
+export interface EnvBinding {
+  /** Path of the field in the section, e.g. `["sweep", "strategy"]`. */
+  readonly path: readonly string[];
+  /** How the text is read: as is, as a whole number, or `true`/`false`. */
+  readonly type: "string" | "integer" | "boolean";
+}
+
+/**
+ * What every instance section holds, whatever its plugin: an on/off switch and its assets,
+ * built from the core's `assetSchema` (which a plugin may extend).
+ */
+export interface InstanceSection {
+  /** `false`: configured but not started. */
+  readonly enabled?: boolean;
+  /** Assets by code; codes are unique across all instances. */
+  readonly assets: Readonly<Record<string, AssetConfig>>;
+}
+
+/** What the host gives a plugin factory besides its section. */
+export interface PluginContext {
+  /** Instance name: its config key, the chain name in storage, cursors, locks and the API. */
+  readonly instance: string;
+  /** The deployment's network. */
+  readonly network: Network;
+  /** Told of the node's failed calls and heads (metrics). */
+  readonly observer?: NodeObserver;
+  /** Devnet controls, in devnet mode only. */
+  readonly devnet?: ChainDevnet;
+  /** Where start-time warnings about the section go. */
+  readonly log?: Logger;
+}
+
+/**
+ * A plugin module: all the host needs to run a chain, knowing nothing else about it. A plugin
+ * folder exports one (e.g. `plugins/ton/module.ts`), and `host/registry.ts` lists it.
+ */
+export interface PluginModule<
+  Section extends InstanceSection = InstanceSection,
+  Name extends string = string,
+> {
+  /** Plugin name, also the default instance name and config key, e.g. `ton`. */
+  readonly name: Name;
+  /**
+   * Zod schema of one instance's section (strict, with defaults); the registry nests it under
+   * the instance key, so its errors name the field, e.g. `tron.feeLimit`.
+   */
+  readonly configSchema: z.ZodType<Section>;
+  /**
+   * Refusals that need the section as written, before defaults fill it (e.g. a setting that
+   * is only required once another one is set explicitly). Throws a ConfigError naming the
+   * field, prefixed with `instance`.
+   */
+  precheck?(raw: unknown, instance: string): void;
+  /**
+   * Environment names by suffix; the registry prefixes the instance name in upper case
+   * (`ENDPOINT` -> `TON_ENDPOINT`, `BSC_ENDPOINT`). Asset limits stay generic:
+   * `<INSTANCE>_ASSET_<CODE>_<MIN_SWEEP|HOT_MAX|HOT_RESIDUAL|MAX_WITHDRAWAL>`.
+   */
+  readonly env: Readonly<Record<string, EnvBinding>>;
+  /** Explorer URL templates per network; absent: null links. */
+  readonly explorers: Readonly<Partial<Record<Network, ExplorerTemplates>>>;
+  /** Builds one instance; throws with the field name (`<instance>.<field>`) on unusable config. */
+  create(section: Section, context: PluginContext): Promise<ChainPlugin>;
+  /** The chain's local devnet (dev mode, `main.ts devnet`, the conformance suite). */
+  readonly devnet?: DevnetModule<Section>;
+}
+
+/** A plugin's devnet. */
+export interface DevnetModule<Section> {
+  /** The port `main.ts devnet` listens on unless told otherwise. */
+  readonly defaultPort: number;
+  /** Starts a devnet; `port` fixes its listening port (0 or absent: any free port). */
+  start(options: DevnetStartOptions): Promise<RunningDevnet<Section>>;
+}
+
+/** How to start a devnet. */
+export interface DevnetStartOptions {
+  /** Listening port; absent or 0: any free port. */
+  readonly port?: number;
+  /** Listening host, default 127.0.0.1. */
+  readonly hostname?: string;
+  /** Time between blocks, ms (default: the devnet's own). */
+  readonly blockIntervalMs?: number;
+}
+
+/** A running devnet. */
+export interface RunningDevnet<Section> {
+  /** The node API URL a section points at. */
+  readonly endpoint: string;
+  /** Faucet and info, behind the API's `/devnet` routes. */
+  readonly controls: ChainDevnet;
+  /** A fresh hot wallet secret (mnemonic) for this chain. */
+  newSecret(): Promise<string>;
+  /**
+   * An instance section (as raw config, before validation) that uses this devnet, with every
+   * devnet asset, signing with `secret` (absent: no secret, as `main.ts devnet` prints it).
+   */
+  section(secret?: string): Record<string, unknown>;
+  /**
+   * Prepares the hot wallet of `secret` before the processor watches the chain (e.g. a stake
+   * the section asks for), so the processor never sees a hot-wallet transaction it did not
+   * sign. Absent: nothing to prepare.
+   */
+  prepare?(section: Section, secret: string): Promise<void>;
+  /** Funds the hot wallet of `plugin` from the faucet; says what it sent, for dev mode's banner. */
+  fundHotWallet(plugin: ChainPlugin): Promise<string>;
+  /** What `main.ts devnet` prints: endpoints, faucet keys (devnet-only keys). */
+  describe(): Record<string, Json>;
+  /** Stops the node. */
+  stop(): Promise<void>;
 }

@@ -4,120 +4,114 @@
  * long as the process.
  */
 
-import { Address, toNano } from "@ton/core";
-import { mnemonicNew } from "@ton/crypto";
-import { applyEnv, type Config, parseConfig } from "../core/config.ts";
 import type { Logger } from "../core/log.ts";
+import type { ChainDevnet, InstanceSection, RunningDevnet } from "../core/plugin.ts";
+import { applyEnv, type Config, parseConfig, registry } from "./registry.ts";
 import { startProcessor, waitForSignal } from "./runtime.ts";
-import { devnetJettonAssets, tonDevnetControls } from "../plugins/ton/dev.ts";
-import { startTonDevnet, type TonDevnet } from "../plugins/ton/devnet/server.ts";
-import {
-  devnetTrc20Assets,
-  stakeDevnetHotWallet,
-  tronDevnetControls,
-} from "../plugins/tron/dev.ts";
-import { englishWordlist, generateMnemonic } from "../plugins/tron/deps.ts";
-import { startTronDevnet, type TronDevnet } from "../plugins/tron/devnet/server.ts";
+
+/** The running devnets of dev mode, by instance name. */
+export type DevDevnets = ReadonlyMap<string, RunningDevnet<InstanceSection>>;
+
+/** Environment names of the core that dev mode honours (the rest would point elsewhere). */
+const CORE_ENV = [
+  "API_TOKEN",
+  "API_PORT",
+  "SYNC_LAG_SECONDS",
+  "EXCHANGE_WEBHOOK_URL",
+  "EXCHANGE_WEBHOOK_SECRET_FILE",
+  "METRICS_TOKEN",
+];
 
 /** What dev mode generates per run and must print. */
 export interface DevSecrets {
   token: string;
-  tonMnemonic: string;
-  tronMnemonic: string;
+  /** Hot wallet secret (mnemonic) by instance name. */
+  chains: Readonly<Record<string, string>>;
   /** The exchange webhook's signing secret when EXCHANGE_WEBHOOK_URL has no secret file. */
   exchangeWebhookSecret: string | null;
 }
 
 /**
- * Dev mode's config for two running devnets: both chains with every devnet asset, sweeps of
- * native coins and tokens (jettons included) from 10 whole units, and the environment's
- * `API_*`, `SYNC_LAG_SECONDS`, `TRON_*` and exchange webhook settings on top.
+ * Dev mode's config for the running devnets: each chain with every devnet asset, sweeps from
+ * 10 whole units where its devnet sets none, and the environment's `API_*`,
+ * `SYNC_LAG_SECONDS`, exchange webhook and chain settings on top (a chain's env names for
+ * fields its devnet section sets, such as the endpoint, are ignored: the devnet wins).
  */
 export function devConfig(
-  devnet: TonDevnet,
-  tronDevnet: TronDevnet,
+  devnets: DevDevnets,
   env: Record<string, string | undefined>,
   secrets: DevSecrets,
 ): Config {
   const tenUnits = (decimals: number) => (10n ** BigInt(decimals) * 10n).toString();
-  const swept = (assets: Record<string, { decimals: number; contract: string }>) =>
-    Object.fromEntries(
-      Object.entries(assets).map(([code, a]) => [code, { ...a, minSweep: tenUnits(a.decimals) }]),
-    );
-  const raw = applyEnv({
+  const raw: Record<string, unknown> = {
     network: "devnet",
     api: { port: 8080, hostname: "127.0.0.1", tokens: [secrets.token] },
-    ton: {
-      endpoint: devnet.endpoint,
-      mnemonic: secrets.tonMnemonic,
-      dnsRoot: devnet.dnsRoot.toString(),
-      validitySeconds: 30,
-      rps: 1000,
-      assets: {
-        TON: { decimals: 9, minSweep: "1000000000" },
-        ...swept(devnetJettonAssets(devnet)),
-      },
-    },
-    tron: {
-      endpoint: tronDevnet.endpoint,
-      mnemonic: secrets.tronMnemonic,
-      assets: {
-        TRX: { decimals: 6, minSweep: "10000000" },
-        ...swept(devnetTrc20Assets(tronDevnet)),
-      },
-    },
     ...(env.EXCHANGE_WEBHOOK_URL && !env.EXCHANGE_WEBHOOK_SECRET_FILE &&
         secrets.exchangeWebhookSecret
       ? {
         exchangeWebhook: { url: env.EXCHANGE_WEBHOOK_URL, secret: secrets.exchangeWebhookSecret },
       }
       : {}),
-  }, {
-    API_TOKEN: env.API_TOKEN,
-    API_PORT: env.API_PORT,
-    SYNC_LAG_SECONDS: env.SYNC_LAG_SECONDS,
-    TRON_CONFIRMATIONS: env.TRON_CONFIRMATIONS,
-    TRON_SWEEP_STRATEGY: env.TRON_SWEEP_STRATEGY,
-    EXCHANGE_WEBHOOK_URL: env.EXCHANGE_WEBHOOK_URL,
-    EXCHANGE_WEBHOOK_SECRET_FILE: env.EXCHANGE_WEBHOOK_SECRET_FILE,
-    METRICS_TOKEN: env.METRICS_TOKEN,
-  });
+  };
+  const allowed: Record<string, string | undefined> = {};
+  for (const name of CORE_ENV) allowed[name] = env[name];
+  for (const [name, devnet] of devnets) {
+    const section = devnet.section(secrets.chains[name]);
+    const assets = section.assets as Record<string, { decimals: number; minSweep?: string }>;
+    section.assets = Object.fromEntries(
+      Object.entries(assets).map(([code, a]) => [code, {
+        ...a,
+        minSweep: a.minSweep ?? tenUnits(a.decimals),
+      }]),
+    );
+    raw[name] = section;
+    const module = registry.modules.find((m) => m.name === name);
+    for (const [suffix, binding] of Object.entries(module?.env ?? {})) {
+      if (binding.path[0] in section || binding.path[0] === "mnemonicFile") continue;
+      const envName = `${name.toUpperCase()}_${suffix}`;
+      allowed[envName] = env[envName];
+    }
+  }
+  const applied = applyEnv(raw, allowed);
   // Chain and database are both fresh each run; a persistent database would outlive the chain.
-  raw.database = { dataDir: "memory://" };
-  return parseConfig(raw);
+  applied.database = { dataDir: "memory://" };
+  return parseConfig(applied);
+}
+
+/** Starts every plugin's devnet, one instance each, under the plugin's name. */
+export async function startDevnets(blockIntervalMs: number): Promise<DevDevnets> {
+  const devnets = new Map<string, RunningDevnet<InstanceSection>>();
+  for (const module of registry.modules) {
+    if (module.devnet) devnets.set(module.name, await module.devnet.start({ blockIntervalMs }));
+  }
+  return devnets;
 }
 
 /** Starts devnets and the processor, prints how to use them, runs until SIGINT/SIGTERM. */
 export async function startDev(log: Logger): Promise<void> {
-  const devnet = await startTonDevnet({ blockIntervalMs: 1000 });
-  const tronDevnet = await startTronDevnet({ blockIntervalMs: 1000 });
+  const devnets = await startDevnets(1000);
   const env = Deno.env.toObject();
   const token = env.API_TOKEN?.split(",")[0]?.trim() ||
     `dev-${crypto.randomUUID().replaceAll("-", "")}`;
-  const tronMnemonic = generateMnemonic(englishWordlist, 256);
   const exchangeWebhookSecret = env.EXCHANGE_WEBHOOK_URL && !env.EXCHANGE_WEBHOOK_SECRET_FILE
     ? crypto.randomUUID().replaceAll("-", "")
     : null;
-  const config = devConfig(devnet, tronDevnet, env, {
-    token,
-    tonMnemonic: (await mnemonicNew()).join(" "),
-    tronMnemonic,
-    exchangeWebhookSecret,
-  });
-  if (config.tron?.sweep.strategy === "delegate") {
-    // Energy to lend deposits for their sweeps, staked before the processor watches the chain.
-    await stakeDevnetHotWallet(tronDevnet, tronMnemonic, 250_000_000_000n);
+  const chains: Record<string, string> = {};
+  for (const [name, devnet] of devnets) chains[name] = await devnet.newSecret();
+  const config = devConfig(devnets, env, { token, chains, exchangeWebhookSecret });
+  const sections = config as unknown as Record<string, InstanceSection>;
+  const controls: Record<string, ChainDevnet> = {};
+  for (const [name, devnet] of devnets) {
+    await devnet.prepare?.(sections[name], chains[name]);
+    controls[name] = devnet.controls;
   }
-  const running = await startProcessor(config, log, {
-    ton: tonDevnetControls(devnet),
-    tron: tronDevnetControls(tronDevnet),
-  });
-  const hot = running.ctx.plugins.get("ton")!.derivation.hotWallet;
-  await devnet.faucet(Address.parseRaw(hot.address), toNano("10000"));
-  const tronHot = running.ctx.plugins.get("tron")!.derivation.hotWallet;
-  await tronDevnet.faucetTrx(tronHot.address, 1_000_000_000_000n);
-  for (const symbol of Object.keys(tronDevnet.tokens)) {
-    await tronDevnet.faucetToken(symbol, tronHot.address, 1_000_000_000_000n);
+  const running = await startProcessor(config, log, controls);
+  const funded: string[] = [];
+  for (const [name, devnet] of devnets) {
+    const plugin = running.ctx.plugins.get(name);
+    if (plugin) {
+      funded.push(`  ${name.toUpperCase()} hot wallet: ${await devnet.fundHotWallet(plugin)}`);
+    }
   }
   console.log(
     [
@@ -125,8 +119,7 @@ export async function startDev(log: Logger): Promise<void> {
       "Processor running on local devnets (chain and database in memory).",
       `  API:        ${running.url}`,
       `  API token:  ${token}`,
-      `  TON hot wallet: ${hot.display} (funded with 10000 TON)`,
-      `  TRON hot wallet: ${tronHot.display} (funded with 1000000 TRX and 1000000 of each TRC20)`,
+      ...funded,
       `  Devnet info:    curl ${running.url}/devnet`,
       ...(config.exchangeWebhook
         ? [
@@ -142,6 +135,5 @@ export async function startDev(log: Logger): Promise<void> {
   );
   await waitForSignal();
   await running.stop();
-  await devnet.close();
-  await tronDevnet.close();
+  for (const devnet of devnets.values()) await devnet.stop();
 }

@@ -19,7 +19,7 @@ import { runSender } from "../core/sender.ts";
 import { type RetryOptions, retryUntilDone } from "../core/retry.ts";
 import { recordHotWallet } from "../core/store/hot_wallets.ts";
 import { runWebhooks } from "../core/webhooks.ts";
-import { loadPlugins } from "./registry.ts";
+import { type Registry, registry as builtIn } from "./registry.ts";
 
 /** A running processor and how to stop it. */
 export interface Running {
@@ -28,21 +28,24 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** Starts the processor for `config`; devnet controls are passed in devnet mode. */
+/**
+ * Starts the processor for `config`; devnet controls are passed in devnet mode. `registry`
+ * says which plugin modules exist (default: this build's).
+ */
 export async function startProcessor(
   config: Config,
   log: Logger,
   devnets: Readonly<Record<string, ChainDevnet>> = {},
+  registry: Registry = builtIn,
 ): Promise<Running> {
-  const unpriced = Object.entries(config.tron?.assets ?? {})
-    .filter(([, a]) => a.contract !== undefined && a.trxPrice === undefined).map(([code]) => code);
-  if (config.tron?.enabled && unpriced.length) {
-    log.warn("tron sweep fee guard is off for tokens without trxPrice", { tokens: unpriced });
-  }
   const db = await openDb(config.database);
   await retryUntilDone(systemClock, log, "database migrations", () => migrate(db));
   const metrics = createMetrics();
-  const plugins = await loadPlugins(config, devnets, (chain) => nodeObserver(metrics, chain));
+  const plugins = await registry.loadPlugins(config, {
+    devnets,
+    observe: (chain) => nodeObserver(metrics, chain),
+    log,
+  });
   const ctx: ProcessorContext = { db, config, plugins, clock: systemClock, log, metrics };
   for (const plugin of plugins.values()) {
     const hot = plugin.derivation.hotWallet;

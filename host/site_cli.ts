@@ -24,7 +24,7 @@
 import type { z } from "zod";
 import { createdSiteJson, siteJson, unknownSite } from "../api/admin_routes.ts";
 import { createSiteBody, inputErrorOf, siteWebhookBody } from "../api/schemas.ts";
-import { ConfigError, loadConfig } from "../core/config.ts";
+import { ConfigError, loadConfig } from "./registry.ts";
 import { type Db, openDb } from "../core/db.ts";
 import { migrate } from "../core/migrations.ts";
 import {

@@ -1,10 +1,18 @@
 /** Devnet mode for TON: the faucet and chain facts behind the API's `/devnet` routes. */
 
-import { Address } from "@ton/core";
+import { Address, toNano } from "@ton/core";
+import { mnemonicNew } from "@ton/crypto";
 import { InputError } from "../../core/errors.ts";
-import type { ChainDevnet, FaucetRequest, Json } from "../../core/plugin.ts";
+import type {
+  ChainDevnet,
+  DevnetModule,
+  FaucetRequest,
+  Json,
+  RunningDevnet,
+} from "../../core/plugin.ts";
 import { formatTonAddress } from "./address.ts";
-import type { TonDevnet } from "./devnet/server.ts";
+import type { TonSection } from "./config.ts";
+import { DEFAULT_FAUCET_MNEMONIC, startTonDevnet, type TonDevnet } from "./devnet/server.ts";
 
 /** Exposes a running TON devnet through the chain-agnostic devnet contract. */
 export function tonDevnetControls(devnet: TonDevnet): ChainDevnet {
@@ -52,3 +60,42 @@ export function devnetJettonAssets(
     }]),
   );
 }
+
+/** What dev mode funds a TON hot wallet with, nanotons. */
+const DEV_HOT_FUNDING = toNano("10000");
+
+/** A running TON devnet as the host's devnet contract sees it. */
+export function runningTonDevnet(devnet: TonDevnet): RunningDevnet<TonSection> {
+  return {
+    endpoint: devnet.endpoint,
+    controls: tonDevnetControls(devnet),
+    newSecret: async () => (await mnemonicNew()).join(" "),
+    section: (secret) => ({
+      endpoint: devnet.endpoint,
+      ...(secret === undefined ? {} : { mnemonic: secret }),
+      dnsRoot: formatTonAddress(devnet.dnsRoot, "devnet", true),
+      rps: 1000,
+      validitySeconds: 30,
+      assets: { TON: { decimals: 9, minSweep: "1000000000" }, ...devnetJettonAssets(devnet) },
+    }),
+    async fundHotWallet(plugin) {
+      const hot = plugin.derivation.hotWallet;
+      await devnet.faucet(Address.parseRaw(hot.address), DEV_HOT_FUNDING);
+      return `${hot.display} (funded with 10000 TON)`;
+    },
+    describe: () => ({
+      "toncenter v2": devnet.endpoint,
+      "faucet wallet": formatTonAddress(devnet.faucetAddress, "devnet", false),
+      "faucet mnemonic": DEFAULT_FAUCET_MNEMONIC.join(" "),
+    }),
+    stop: () => devnet.close(),
+  };
+}
+
+/** The TON devnet module: an in-process TVM (@ton/sandbox) behind a toncenter v2 API. */
+export const tonDevnet: DevnetModule<TonSection> = {
+  defaultPort: 18081,
+  async start(options) {
+    return runningTonDevnet(await startTonDevnet(options));
+  },
+};

@@ -3,12 +3,11 @@
 import { Address, Cell } from "@ton/core";
 import { TonClient } from "@ton/ton";
 import { type Asset, DEFAULT_MAX_WITHDRAWAL } from "../../core/asset.ts";
-import type { Config } from "../../core/config.ts";
 import { UnavailableError } from "../../core/errors.ts";
-import type { NodeObserver } from "../../core/node_observer.ts";
-import type { ChainDevnet, ChainPlugin } from "../../core/plugin.ts";
+import type { ChainPlugin, PluginContext } from "../../core/plugin.ts";
 import { formatTonAddress, parseTonAddress, type TonNetwork } from "./address.ts";
 import { parseBinaryComment, validateWithdrawalMemo } from "./comment.ts";
+import type { TonSection } from "./config.ts";
 import { dnsRootFromConfig, resolveWallet } from "./dns.ts";
 import { JETTON_OPS, jettonWalletOf } from "./jetton.ts";
 import { tonPaymentUri } from "./payment_uri.ts";
@@ -47,40 +46,39 @@ function jettonShaped(binaryComment: string | null): string | null {
     : null;
 }
 
-/** What the factory needs beside config. */
-export interface TonPluginOptions {
-  /** Devnet controls, in devnet mode. */
-  devnet?: ChainDevnet;
+/** What the factory needs beside its section: the host's context, and a clock for tests. */
+export interface TonPluginOptions extends PluginContext {
   /** Unix seconds now; defaults to the wall clock. */
-  now?: () => number;
-  /** Told of the node's failed calls and heads (metrics). */
-  observer?: NodeObserver;
+  readonly now?: () => number;
 }
 
-async function readMnemonic(ton: NonNullable<Config["ton"]>): Promise<string[]> {
+async function readMnemonic(ton: TonSection, name: string): Promise<string[]> {
   let text = ton.mnemonic;
   if (!text && ton.mnemonicFile) {
     try {
       text = await Deno.readTextFile(ton.mnemonicFile);
     } catch (error) {
-      throw new Error(`ton.mnemonicFile: cannot read (${(error as Error).name})`);
+      throw new Error(`${name}.mnemonicFile: cannot read (${(error as Error).name})`);
     }
   }
-  if (!text) throw new Error("ton.mnemonic: set TON_MNEMONIC or TON_MNEMONIC_FILE");
+  if (!text) {
+    const env = name.toUpperCase();
+    throw new Error(`${name}.mnemonic: set ${env}_MNEMONIC or ${env}_MNEMONIC_FILE`);
+  }
   return text.trim().split(/\s+/);
 }
 
-function assetsOf(ton: NonNullable<Config["ton"]>): Asset[] {
+function assetsOf(ton: TonSection, name: string): Asset[] {
   return Object.entries(ton.assets).map(([code, a]) => {
     if ((code === "TON") !== (a.contract === undefined)) {
       throw new Error(
-        `ton.assets.${code}.contract: TON is the native coin; every other asset is a jetton ` +
+        `${name}.assets.${code}.contract: TON is the native coin; every other asset is a jetton ` +
           "and needs its master address",
       );
     }
     return {
       code,
-      chain: "ton",
+      chain: name,
       decimals: a.decimals,
       contract: a.contract ?? null,
       minSweep: a.minSweep,
@@ -92,25 +90,31 @@ function assetsOf(ton: NonNullable<Config["ton"]>): Asset[] {
   });
 }
 
-/** Builds the TON plugin from config; throws with the field name when config is unusable. */
+/**
+ * Builds a TON instance from its section; throws with the field name (`<instance>.<field>`)
+ * when the section is unusable.
+ */
 export async function createTonPlugin(
-  config: Config,
-  options: TonPluginOptions = {},
+  ton: TonSection,
+  options: TonPluginOptions,
 ): Promise<ChainPlugin> {
-  const ton = config.ton;
-  if (!ton) throw new Error("ton: section missing");
-  if (!ton.endpoint) throw new Error("ton.endpoint: set TON_ENDPOINT");
-  const network = config.network as TonNetwork;
-  const assets = assetsOf(ton);
+  const name = options.instance;
+  if (!ton.endpoint) {
+    throw new Error(`${name}.endpoint: set ${name.toUpperCase()}_ENDPOINT`);
+  }
+  const network: TonNetwork = options.network;
+  const assets = assetsOf(ton, name);
   const masters = new Map<string, Address>();
   for (const asset of assets) {
     if (asset.contract === null) continue;
     const parsed = parseTonAddress(asset.contract, network);
-    if ("error" in parsed) throw new Error(`ton.assets.${asset.code}.contract: ${parsed.error}`);
+    if ("error" in parsed) {
+      throw new Error(`${name}.assets.${asset.code}.contract: ${parsed.error}`);
+    }
     masters.set(asset.code, parsed.address);
   }
-  const keys = await tonKeyPair(await readMnemonic(ton)).catch((error) => {
-    throw new Error(`ton.mnemonic: ${(error as Error).message}`);
+  const keys = await tonKeyPair(await readMnemonic(ton, name)).catch((error) => {
+    throw new Error(`${name}.mnemonic: ${(error as Error).message}`);
   });
   const hot = hotWallet(keys.publicKey, network);
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
@@ -135,7 +139,7 @@ export async function createTonPlugin(
   let coldWallet = null;
   if (ton.coldWallet) {
     const parsed = parse(ton.coldWallet);
-    if ("error" in parsed) throw new Error(`ton.coldWallet: ${parsed.error}`);
+    if ("error" in parsed) throw new Error(`${name}.coldWallet: ${parsed.error}`);
     coldWallet = parsed;
   }
   const hotRaw = hot.address.toRawString();
@@ -183,7 +187,7 @@ export async function createTonPlugin(
   });
 
   return {
-    chain: "ton",
+    chain: name,
     assets,
     requiredConfirmations: 1,
     sharedDepositAddresses: true,

@@ -2,10 +2,17 @@
 
 import { TronWeb } from "tronweb";
 import { InputError } from "../../core/errors.ts";
-import type { ChainDevnet, FaucetRequest, Json } from "../../core/plugin.ts";
-import { hex } from "./deps.ts";
+import type {
+  ChainDevnet,
+  DevnetModule,
+  FaucetRequest,
+  Json,
+  RunningDevnet,
+} from "../../core/plugin.ts";
+import type { TronSection } from "./config.ts";
+import { englishWordlist, generateMnemonic, hex } from "./deps.ts";
 import { TRON_HOT_WALLET_INDEX, tronAccountKey } from "./derivation.ts";
-import type { TronDevnet } from "./devnet/server.ts";
+import { startTronDevnet, type TronDevnet } from "./devnet/server.ts";
 
 /** Exposes a running TRON devnet through the chain-agnostic devnet contract. */
 export function tronDevnetControls(devnet: TronDevnet): ChainDevnet {
@@ -78,3 +85,50 @@ export async function stakeDevnetHotWallet(
   if (!result.result) throw new Error(`freeze refused: ${JSON.stringify(result)}`);
   await devnet.waitForBlock();
 }
+
+/** What dev mode funds a TRON hot wallet with, sun and token base units. */
+const DEV_HOT_FUNDING = 1_000_000_000_000n;
+/** What dev mode stakes for energy when the section lends it to sweeps, sun. */
+const DEV_STAKE = 250_000_000_000n;
+
+/** A running TRON devnet as the host's devnet contract sees it. */
+export function runningTronDevnet(devnet: TronDevnet): RunningDevnet<TronSection> {
+  return {
+    endpoint: devnet.endpoint,
+    controls: tronDevnetControls(devnet),
+    newSecret: () => Promise.resolve(generateMnemonic(englishWordlist, 256)),
+    section: (secret) => ({
+      endpoint: devnet.endpoint,
+      ...(secret === undefined ? {} : { mnemonic: secret }),
+      assets: { TRX: { decimals: 6, minSweep: "10000000" }, ...devnetTrc20Assets(devnet) },
+    }),
+    async prepare(section, secret) {
+      // Energy to lend deposits for their sweeps, staked before the processor watches.
+      if (section.sweep.strategy === "delegate") {
+        await stakeDevnetHotWallet(devnet, secret, DEV_STAKE);
+      }
+    },
+    async fundHotWallet(plugin) {
+      const hot = plugin.derivation.hotWallet;
+      await devnet.faucetTrx(hot.address, DEV_HOT_FUNDING);
+      for (const symbol of Object.keys(devnet.tokens)) {
+        await devnet.faucetToken(symbol, hot.address, DEV_HOT_FUNDING);
+      }
+      return `${hot.display} (funded with 1000000 TRX and 1000000 of each TRC20)`;
+    },
+    describe: () => ({
+      "java-tron HTTP": devnet.endpoint,
+      "faucet account": devnet.faucet.address,
+      "faucet private key": devnet.faucet.privateKey,
+    }),
+    stop: () => devnet.close(),
+  };
+}
+
+/** The TRON devnet module: an in-process java-tron-like HTTP node. */
+export const tronDevnet: DevnetModule<TronSection> = {
+  defaultPort: 18090,
+  async start(options) {
+    return runningTronDevnet(await startTronDevnet(options));
+  },
+};

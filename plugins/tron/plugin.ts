@@ -6,10 +6,9 @@
  */
 import { TronWeb } from "tronweb";
 import { type Asset, DEFAULT_MAX_WITHDRAWAL } from "../../core/asset.ts";
-import type { Config, TronConfig } from "../../core/config.ts";
 import { UnavailableError } from "../../core/errors.ts";
-import type { NodeObserver } from "../../core/node_observer.ts";
-import type { ChainDevnet, ChainPlugin, ChainSender } from "../../core/plugin.ts";
+import type { ChainPlugin, ChainSender, PluginContext } from "../../core/plugin.ts";
+import type { TronSection } from "./config.ts";
 import { parseTronAddress } from "./address.ts";
 import { TRON_HOT_WALLET_INDEX, tronAccountKey } from "./derivation.ts";
 import { createTronNode } from "./node.ts";
@@ -19,44 +18,44 @@ import { tronPaymentUri } from "./payment_uri.ts";
 
 /** Largest TRX amount a transaction can carry: protobuf int64. */
 const TRX_MAX_AMOUNT = (1n << 63n) - 1n;
-/** What the factory needs beside config. */
-export interface TronPluginOptions {
-  /** Devnet controls, in devnet mode. */
-  devnet?: ChainDevnet;
-  /** Told of the node's failed calls and heads (metrics). */
-  observer?: NodeObserver;
-}
+/** What the factory needs beside its section: the host's context. */
+export type TronPluginOptions = PluginContext;
 
-async function readMnemonic(tron: TronConfig): Promise<string> {
+async function readMnemonic(tron: TronSection, name: string): Promise<string> {
   let text = tron.mnemonic;
   if (!text && tron.mnemonicFile) {
     try {
       text = await Deno.readTextFile(tron.mnemonicFile);
     } catch (error) {
-      throw new Error(`tron.mnemonicFile: cannot read (${(error as Error).name})`);
+      throw new Error(`${name}.mnemonicFile: cannot read (${(error as Error).name})`);
     }
   }
-  if (!text) throw new Error("tron.mnemonic: set TRON_MNEMONIC or TRON_MNEMONIC_FILE");
+  if (!text) {
+    const env = name.toUpperCase();
+    throw new Error(`${name}.mnemonic: set ${env}_MNEMONIC or ${env}_MNEMONIC_FILE`);
+  }
   return text;
 }
 
-function assetsOf(tron: TronConfig): Asset[] {
+function assetsOf(tron: TronSection, name: string): Asset[] {
   return Object.entries(tron.assets).map(([code, a]) => {
     if ((code === "TRX") !== (a.contract === undefined)) {
       throw new Error(
-        `tron.assets.${code}.contract: TRX is the native coin; every other asset is a TRC20 ` +
+        `${name}.assets.${code}.contract: TRX is the native coin; every other asset is a TRC20 ` +
           "token and needs its contract address",
       );
     }
     let contract: string | null = null;
     if (a.contract !== undefined) {
       const parsed = parseTronAddress(a.contract);
-      if ("error" in parsed) throw new Error(`tron.assets.${code}.contract: ${parsed.error}`);
+      if ("error" in parsed) {
+        throw new Error(`${name}.assets.${code}.contract: ${parsed.error}`);
+      }
       contract = parsed.address;
     }
     return {
       code,
-      chain: "tron",
+      chain: name,
       decimals: a.decimals,
       contract,
       minSweep: a.minSweep,
@@ -82,20 +81,31 @@ async function fromNode<T>(what: string, call: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Builds the TRON plugin from config; throws with the field name when config is unusable. */
+/**
+ * Builds a TRON instance from its section; throws with the field name (`<instance>.<field>`)
+ * when the section is unusable.
+ */
 export async function createTronPlugin(
-  config: Config,
-  options: TronPluginOptions = {},
+  tron: TronSection,
+  options: TronPluginOptions,
 ): Promise<ChainPlugin> {
-  const tron = config.tron;
-  if (!tron) throw new Error("tron: section missing");
-  if (!tron.endpoint) throw new Error("tron.endpoint: set TRON_ENDPOINT");
-  const assets = assetsOf(tron);
+  const name = options.instance;
+  if (!tron.endpoint) {
+    throw new Error(`${name}.endpoint: set ${name.toUpperCase()}_ENDPOINT`);
+  }
+  const assets = assetsOf(tron, name);
+  const unpriced = Object.entries(tron.assets)
+    .filter(([, a]) => a.contract !== undefined && a.trxPrice === undefined).map(([code]) => code);
+  if (unpriced.length) {
+    options.log?.warn(`${name} sweep fee guard is off for tokens without trxPrice`, {
+      tokens: unpriced,
+    });
+  }
   let key;
   try {
-    key = tronAccountKey(await readMnemonic(tron));
+    key = tronAccountKey(await readMnemonic(tron, name));
   } catch (error) {
-    throw new Error(`tron.mnemonic: ${(error as Error).message}`);
+    throw new Error(`${name}.mnemonic: ${(error as Error).message}`);
   }
   const hot = key.deriveAddress(TRON_HOT_WALLET_INDEX).address;
   const node = createTronNode({
@@ -117,7 +127,7 @@ export async function createTronPlugin(
   let coldWallet = null;
   if (tron.coldWallet) {
     const parsed = parse(tron.coldWallet);
-    if ("error" in parsed) throw new Error(`tron.coldWallet: ${parsed.error}`);
+    if ("error" in parsed) throw new Error(`${name}.coldWallet: ${parsed.error}`);
     coldWallet = parsed;
   }
 
@@ -154,7 +164,7 @@ export async function createTronPlugin(
   };
 
   return {
-    chain: "tron",
+    chain: name,
     assets,
     requiredConfirmations: tron.confirmations,
     sharedDepositAddresses: false,

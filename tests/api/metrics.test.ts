@@ -15,7 +15,7 @@ import { senderTick } from "../../core/sender.ts";
 import { raiseAlarm } from "../../core/store/alarms.ts";
 import { webhookTick } from "../../core/webhooks.ts";
 import { systemClock } from "../../core/clock.ts";
-import { parseConfig } from "../../core/config.ts";
+import { parseConfig } from "../../host/registry.ts";
 import { silentLogger } from "../../core/log.ts";
 import { tronDevnetControls } from "../../plugins/tron/dev.ts";
 import { createTronPlugin } from "../../plugins/tron/plugin.ts";
@@ -63,7 +63,9 @@ Deno.test("a scrape holds every family, parsed by a real Prometheus parser, with
     const metrics = createMetrics();
     // The plugin as the runtime builds it: its node client reports to the metrics.
     await h.plugin.close();
-    const plugin = await createTronPlugin(h.config, {
+    const plugin = await createTronPlugin(h.config.tron!, {
+      instance: "tron",
+      network: h.config.network,
       devnet: tronDevnetControls(h.devnet),
       observer: nodeObserver(metrics, "tron"),
     });

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { errorResponse } from "../../api/errors.ts";
 import { jsonBodyOf, rawBodyOf, siteAuth, siteOf } from "../../api/site_auth.ts";
 import type { Clock } from "../../core/clock.ts";
-import { parseConfig } from "../../core/config.ts";
+import { parseConfig } from "../../host/registry.ts";
 import type { ProcessorContext } from "../../core/context.ts";
 import { signRequest } from "../../core/hmac.ts";
 import { createLogger } from "../../core/log.ts";

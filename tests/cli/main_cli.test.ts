@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { mnemonicNew } from "@ton/crypto";
-import { parseConfig } from "../../core/config.ts";
+import { parseConfig } from "../../host/registry.ts";
 import { openPglite } from "../../core/db.ts";
 import { migrate } from "../../core/migrations.ts";
 import { insertAddress } from "../../core/store/addresses.ts";

@@ -5,7 +5,13 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { applyEnv, type Config, ConfigError, loadConfig, parseConfig } from "../../core/config.ts";
+import {
+  applyEnv,
+  type Config,
+  ConfigError,
+  loadConfig,
+  parseConfig,
+} from "../../host/registry.ts";
 
 /** Asserts `fn` throws a ConfigError whose message mentions every one of `fields`. */
 async function rejectsNaming(fn: () => unknown, ...fields: string[]): Promise<ConfigError> {

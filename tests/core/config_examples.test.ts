@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { ConfigError, loadConfig, parseConfig } from "../../core/config.ts";
+import { ConfigError, loadConfig, MODULES, parseConfig } from "../../host/registry.ts";
 import { parseTonAddress } from "../../plugins/ton/address.ts";
 import { parseTronAddress } from "../../plugins/tron/address.ts";
 
@@ -79,6 +79,12 @@ Deno.test("the README documents every environment variable the config reads", as
   const names = new Set(
     [...source.matchAll(/env\.([A-Z][A-Z0-9_]+)|\["([A-Z][A-Z0-9_]+)",/g)].map((m) => m[1] ?? m[2]),
   );
+  // Each plugin's names, under its own instance name (`TON_ENDPOINT`, `TRON_FEE_LIMIT`).
+  for (const module of MODULES) {
+    for (const suffix of Object.keys(module.env)) {
+      names.add(`${module.name.toUpperCase()}_${suffix}`);
+    }
+  }
   assert.ok(names.size >= 20, `found only ${[...names].join(", ")}`);
   for (const name of names) assert.ok(readme.includes(`\`${name}`), `${name} is not in the README`);
 });

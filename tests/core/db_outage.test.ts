@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { parseConfig } from "../../core/config.ts";
+import { parseConfig } from "../../host/registry.ts";
 import type { ProcessorContext } from "../../core/context.ts";
 import { openPostgres } from "../../core/db.ts";
 import { createLogger } from "../../core/log.ts";

@@ -8,7 +8,7 @@ import { exchangeEventsTick } from "../../core/exchange_events.ts";
 import { newAddress, requestWithdrawal } from "../../core/processor.ts";
 import { senderTick } from "../../core/sender.ts";
 import { systemClock } from "../../core/clock.ts";
-import { parseConfig } from "../../core/config.ts";
+import { parseConfig } from "../../host/registry.ts";
 import type { ProcessorContext } from "../../core/context.ts";
 import { silentLogger } from "../../core/log.ts";
 import { acknowledgeAlarm, raiseAlarm, resolveAlarm } from "../../core/store/alarms.ts";

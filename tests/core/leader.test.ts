@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
 import { systemClock } from "../../core/clock.ts";
-import { parseConfig } from "../../core/config.ts";
+import { parseConfig } from "../../host/registry.ts";
 import type { ProcessorContext } from "../../core/context.ts";
 import type { Db, HeldLock } from "../../core/db.ts";
 import { runAsLeader } from "../../core/leader.ts";

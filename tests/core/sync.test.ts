@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import type { Clock } from "../../core/clock.ts";
-import { parseConfig } from "../../core/config.ts";
+import { parseConfig } from "../../host/registry.ts";
 import type { ProcessorContext } from "../../core/context.ts";
 import type { Db } from "../../core/db.ts";
 import { silentLogger } from "../../core/log.ts";

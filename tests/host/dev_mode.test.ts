@@ -4,23 +4,19 @@
  */
 
 import assert from "node:assert/strict";
-import { devConfig } from "../../host/dev_mode.ts";
-import { startTonDevnet } from "../../plugins/ton/devnet/server.ts";
-import { startTronDevnet } from "../../plugins/tron/devnet/server.ts";
+import { devConfig, startDevnets } from "../../host/dev_mode.ts";
 import { TRON_TEST_MNEMONIC } from "../support/harness.ts";
 
 const SECRETS = {
   token: "dev-token-0123456789abcdef",
-  tonMnemonic: "unused by devConfig",
-  tronMnemonic: TRON_TEST_MNEMONIC,
+  chains: { ton: "unused by devConfig", tron: TRON_TEST_MNEMONIC },
   exchangeWebhookSecret: "generated-secret-0123456789",
 };
 
 Deno.test("dev mode sweeps jettons and TRC20 tokens, and honours the exchange webhook settings", async () => {
-  const ton = await startTonDevnet({ blockIntervalMs: 0 });
-  const tron = await startTronDevnet({ blockIntervalMs: 0 });
+  const devnets = await startDevnets(0);
   try {
-    const plain = devConfig(ton, tron, { API_PORT: "9911" }, {
+    const plain = devConfig(devnets, { API_PORT: "9911" }, {
       ...SECRETS,
       exchangeWebhookSecret: null,
     });
@@ -31,8 +27,7 @@ Deno.test("dev mode sweeps jettons and TRC20 tokens, and honours the exchange we
     assert.equal(plain.tron?.assets.USDT_TRC20.minSweep, 10_000_000n);
 
     const hooked = devConfig(
-      ton,
-      tron,
+      devnets,
       { EXCHANGE_WEBHOOK_URL: "http://127.0.0.1:9/hooks" },
       SECRETS,
     );
@@ -40,7 +35,7 @@ Deno.test("dev mode sweeps jettons and TRC20 tokens, and honours the exchange we
       url: "http://127.0.0.1:9/hooks",
       secret: "generated-secret-0123456789",
     });
-    const filed = devConfig(ton, tron, {
+    const filed = devConfig(devnets, {
       EXCHANGE_WEBHOOK_URL: "http://127.0.0.1:9/hooks",
       EXCHANGE_WEBHOOK_SECRET_FILE: "/run/secrets/hook",
     }, { ...SECRETS, exchangeWebhookSecret: null });
@@ -49,7 +44,6 @@ Deno.test("dev mode sweeps jettons and TRC20 tokens, and honours the exchange we
       secretFile: "/run/secrets/hook",
     });
   } finally {
-    await ton.close();
-    await tron.close();
+    for (const devnet of devnets.values()) await devnet.stop();
   }
 });

@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { parseConfig } from "../../core/config.ts";
+import { parseConfig } from "../../host/registry.ts";
 import type { ProcessorContext } from "../../core/context.ts";
 import { createLogger } from "../../core/log.ts";
 import { systemClock } from "../../core/clock.ts";

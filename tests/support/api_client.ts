@@ -9,7 +9,7 @@
 import { createApp } from "../../api/app.ts";
 import { type Asset, DEFAULT_MAX_WITHDRAWAL } from "../../core/asset.ts";
 import { systemClock } from "../../core/clock.ts";
-import { parseConfig } from "../../core/config.ts";
+import { parseConfig } from "../../host/registry.ts";
 import type { ProcessorContext } from "../../core/context.ts";
 import { UnavailableError } from "../../core/errors.ts";
 import { createLogger } from "../../core/log.ts";

@@ -7,7 +7,7 @@
 
 import postgres from "postgres";
 import { mnemonicNew } from "@ton/crypto";
-import { type Config, parseConfig } from "../../core/config.ts";
+import { type Config, parseConfig } from "../../host/registry.ts";
 import { silentLogger } from "../../core/log.ts";
 import type { ChainDevnet } from "../../core/plugin.ts";
 import { type Running, startProcessor } from "../../host/runtime.ts";

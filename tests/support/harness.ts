@@ -7,7 +7,7 @@
 
 import { mnemonicNew } from "@ton/crypto";
 import { systemClock } from "../../core/clock.ts";
-import { type Config, parseConfig } from "../../core/config.ts";
+import { type Config, parseConfig } from "../../host/registry.ts";
 import type { ProcessorContext } from "../../core/context.ts";
 import { ingestOnce } from "../../core/ingest.ts";
 import { silentLogger } from "../../core/log.ts";
@@ -189,7 +189,12 @@ export async function startTonHarness(options: TonHarnessOptions = {}): Promise<
         ...options.ton,
       },
     },
-    build: (config) => createTonPlugin(config, { devnet: tonDevnetControls(devnet) }),
+    build: (config) =>
+      createTonPlugin(config.ton!, {
+        instance: "ton",
+        network: config.network,
+        devnet: tonDevnetControls(devnet),
+      }),
   });
   return Object.assign(harness, { mnemonic });
 }
@@ -234,7 +239,12 @@ export async function startTronHarness(options: TronHarnessOptions = {}): Promis
       ...options.raw,
       tron: { endpoint: devnet.endpoint, mnemonic: TRON_TEST_MNEMONIC, assets, ...options.tron },
     },
-    build: (config) => createTronPlugin(config, { devnet: tronDevnetControls(devnet) }),
+    build: (config) =>
+      createTronPlugin(config.tron!, {
+        instance: "tron",
+        network: config.network,
+        devnet: tronDevnetControls(devnet),
+      }),
   });
 }
 

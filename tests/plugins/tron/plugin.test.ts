@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { parseConfig } from "../../../core/config.ts";
+import { parseConfig } from "../../../host/registry.ts";
 import { createTronPlugin } from "../../../plugins/tron/plugin.ts";
 import { tronHexFromAddress } from "../../../plugins/tron/address.ts";
 import { TRON_TEST_MNEMONIC } from "../../support/harness.ts";
@@ -16,33 +16,39 @@ const config = (tron: Record<string, unknown>) =>
     tron: { endpoint: "http://127.0.0.1:9", mnemonic: TRON_TEST_MNEMONIC, ...tron },
   });
 
+/** The factory as the registry calls it, on the `tron` section of `config(tron)`. */
+const build = (tron: Record<string, unknown>) => {
+  const parsed = config(tron);
+  return createTronPlugin(parsed.tron!, { instance: "tron", network: parsed.network });
+};
+
 Deno.test("the factory refuses unusable TRON config, naming the field", async () => {
-  await assert.rejects(() => createTronPlugin(config({ endpoint: undefined })), /tron\.endpoint/);
+  await assert.rejects(() => build({ endpoint: undefined }), /tron\.endpoint/);
   await assert.rejects(
-    () => createTronPlugin(config({ mnemonic: undefined })),
+    () => build({ mnemonic: undefined }),
     /tron\.mnemonic: set TRON_MNEMONIC/,
   );
   await assert.rejects(
-    () => createTronPlugin(config({ assets: { TRX: { decimals: 6, contract: USDT } } })),
+    () => build({ assets: { TRX: { decimals: 6, contract: USDT } } }),
     /tron\.assets\.TRX\.contract/,
   );
   await assert.rejects(
-    () => createTronPlugin(config({ assets: { USDT_TRC20: { decimals: 6 } } })),
+    () => build({ assets: { USDT_TRC20: { decimals: 6 } } }),
     /tron\.assets\.USDT_TRC20\.contract/,
   );
   await assert.rejects(
-    () => createTronPlugin(config({ assets: { USDT_TRC20: { decimals: 6, contract: "Tnope" } } })),
+    () => build({ assets: { USDT_TRC20: { decimals: 6, contract: "Tnope" } } }),
     /tron\.assets\.USDT_TRC20\.contract/,
   );
   await assert.rejects(
-    () => createTronPlugin(config({ coldWallet: "0:abc" })),
+    () => build({ coldWallet: "0:abc" }),
     /tron\.coldWallet/,
   );
 });
 
 Deno.test("a wrong mnemonic is refused without echoing any of its words", async () => {
   const words = "zebra ".repeat(11) + "secretword";
-  const error = await createTronPlugin(config({ mnemonic: words })).then(
+  const error = await build({ mnemonic: words }).then(
     () => null,
     (e: Error) => e,
   );
@@ -52,7 +58,7 @@ Deno.test("a wrong mnemonic is refused without echoing any of its words", async 
 });
 
 Deno.test("addresses: base58 and 41… hex in, base58 out; deposits are the BIP44 vectors", async () => {
-  const plugin = await createTronPlugin(config({}));
+  const plugin = await build({});
   assert.equal(plugin.chain, "tron");
   assert.equal(plugin.requiredConfirmations, 19);
   // abandon…about, m/44'/195'/0'/0/0 and /1 (TronLink's path).

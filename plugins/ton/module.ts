@@ -1,0 +1,36 @@
+/**
+ * The TON plugin module: what the host's registry needs to run TON instances (config section,
+ * environment names, explorers, factory, devnet).
+ *
+ * @module
+ */
+
+import type { PluginModule } from "../../core/plugin.ts";
+import { tonSchema, type TonSection } from "./config.ts";
+import { tonDevnet } from "./dev.ts";
+import { createTonPlugin } from "./plugin.ts";
+
+/** TON and its jettons, through a toncenter v2 node. */
+export const tonPlugin: PluginModule<TonSection, "ton"> = {
+  name: "ton",
+  configSchema: tonSchema,
+  env: {
+    ENDPOINT: { path: ["endpoint"], type: "string" },
+    API_KEY: { path: ["apiKey"], type: "string" },
+    MNEMONIC: { path: ["mnemonic"], type: "string" },
+    MNEMONIC_FILE: { path: ["mnemonicFile"], type: "string" },
+    COLD_WALLET: { path: ["coldWallet"], type: "string" },
+  },
+  explorers: {
+    mainnet: {
+      address: "https://tonviewer.com/{address}",
+      tx: "https://tonviewer.com/transaction/{tx}",
+    },
+    testnet: {
+      address: "https://testnet.tonviewer.com/{address}",
+      tx: "https://testnet.tonviewer.com/transaction/{tx}",
+    },
+  },
+  create: createTonPlugin,
+  devnet: tonDevnet,
+};
