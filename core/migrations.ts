@@ -365,6 +365,15 @@ create table hot_wallets (
 );
 `,
   },
+  {
+    version: 18,
+    name: "incomes and unrecognized transfers by height: undoing a fork costs its blocks",
+    // Without them a rollback counts and deletes its blocks' rows by reading the whole history.
+    sql: `
+create index incomes_height on incomes (chain, block_height);
+create index unrecognized_height on unrecognized_transfers (chain, block_height);
+`,
+  },
 ];
 
 /**
