@@ -412,6 +412,15 @@ alter table withdrawals add constraint withdrawals_step_check
   check ((kind = 'prepare') = (step is not null));
 `,
   },
+  {
+    version: 16,
+    name: "incomes and unrecognized transfers by height: undoing a fork costs its blocks",
+    // Without them a rollback counts and deletes its blocks' rows by reading the whole history.
+    sql: `
+create index incomes_height on incomes (chain, block_height);
+create index unrecognized_height on unrecognized_transfers (chain, block_height);
+`,
+  },
 ];
 
 /**

@@ -71,9 +71,11 @@ export async function commitBlock(
     ],
   );
   if (!moved.length) throw new CursorMovedError(chain);
-  const newIncomes = await insertIncomes(tx, chain, block.incomes);
-  // Invoice payments are matched with their incomes, in the same transaction.
-  await matchPayments(tx, chain, block.incomes.map((i) => i.txHash));
+  const inserted = await insertIncomes(tx, chain, block.incomes);
+  const newIncomes = inserted.count;
+  // Invoice payments are matched with their incomes, in the same transaction: only the ones
+  // just inserted on an invoice address, so the cost is the block's, never the table's.
+  await matchPayments(tx, inserted.invoiceIncomeIds);
   const unknownSightings: string[] = [];
   const tripwires: string[] = [];
   for (const sighting of block.sightings) {
@@ -188,8 +190,9 @@ export async function commitRollback(
   const finalBelow = previous.height - BigInt(requiredConfirmations) + 1n;
   // Invoice payments of those incomes go with them; the invoice matcher sees what is left.
   await tx.query(
-    `delete from invoice_payments p using incomes i
-     where p.income_id = i.id and i.chain = $1 and i.block_height > $2 and i.block_height > $3`,
+    // Driven from the fork's incomes (by height) into the primary key, whatever the plan.
+    `delete from invoice_payments where income_id = any(array(
+       select id from incomes where chain = $1 and block_height > $2 and block_height > $3))`,
     [chain, to.height, finalBelow],
   );
   const removed = await tx.query(

@@ -32,19 +32,28 @@ function toIncome(row: Record<string, unknown>): Income {
   };
 }
 
+/** What {@linkcode insertIncomes} inserted. */
+export interface InsertedIncomes {
+  /** How many incomes were new. */
+  count: number;
+  /** The new incomes that landed on an invoice address: the only ones invoices can match. */
+  invoiceIncomeIds: bigint[];
+}
+
 /**
  * Inserts a block's incomes in one statement. The unique (chain, tx_hash, event_index)
- * makes a replayed block a no-op. Returns how many were new.
+ * makes a replayed block a no-op. Returns how many were new, and which of them went to an
+ * invoice address.
  */
 export async function insertIncomes(
   db: Queryable,
   chain: string,
   events: readonly IncomeEvent[],
-): Promise<number> {
-  if (events.length === 0) return 0;
+): Promise<InsertedIncomes> {
+  if (events.length === 0) return { count: 0, invoiceIncomeIds: [] };
   const col = <T>(f: (e: IncomeEvent) => T) => events.map(f);
   const rows = await db.query(
-    `insert into incomes (chain, currency, address_id, source_address, amount, comment,
+    `with inserted as (insert into incomes (chain, currency, address_id, source_address, amount, comment,
        binary_comment, tx_hash, event_index, block_height, block_time)
      select $1, e.currency, a.id, e.source, e.amount::numeric, e.comment, e.binary_comment,
        e.tx_hash, e.event_index::int, e.block_height::bigint, e.block_time::bigint
@@ -54,7 +63,9 @@ export async function insertIncomes(
          block_height, block_time)
      join addresses a on a.chain = $1 and a.address = e.address
      on conflict (chain, tx_hash, event_index) do nothing
-     returning id`,
+     returning id, address_id)
+     select n.id::text as id, a.purpose in ('invoice', 'invoice_shared') as invoice
+     from inserted n join addresses a on a.id = n.address_id`,
     [
       chain,
       col((e) => e.currency),
@@ -69,7 +80,10 @@ export async function insertIncomes(
       col((e) => String(e.time)),
     ] as never,
   );
-  return rows.length;
+  return {
+    count: rows.length,
+    invoiceIncomeIds: rows.filter((r) => r.invoice === true).map((r) => big(r.id)),
+  };
 }
 
 /** A user's incomes in one currency, by block time. */

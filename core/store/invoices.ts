@@ -295,33 +295,36 @@ export async function invoicePayments(db: Queryable, invoiceId: bigint): Promise
 }
 
 /**
- * Matches the incomes of transactions `txHashes` (just ingested, in the same transaction) to
- * invoices: on an invoice's own address by address, on a shared address by memo (case and
+ * Matches incomes `incomeIds` (just inserted on invoice addresses, in the same transaction)
+ * to invoices: on an invoice's own address by address, on a shared address by memo (case and
  * whitespace ignored). A payment is late when its block time is past the window or the
  * invoice no longer waits for money. Incomes on a shared address whose memo matches nothing
- * get a row without invoice: unmatched, kept for a person and refundable. Matching at ingest
- * keeps the cost per block, not per payment ever received. Returns the invoices paid.
+ * get a row without invoice: unmatched, kept for a person and refundable. Returns the
+ * invoices paid.
+ *
+ * The statement is driven by the id array through primary keys, so its plan (prepared, and
+ * cached while `incomes` may still lack statistics) costs the block's incomes, never the
+ * table's; no ids, no statement.
  */
 export async function matchPayments(
   tx: Queryable,
-  chain: string,
-  txHashes: readonly string[],
+  incomeIds: readonly bigint[],
 ): Promise<bigint[]> {
-  if (!txHashes.length) return [];
+  if (!incomeIds.length) return [];
   const rows = await tx.query(
     `insert into invoice_payments (income_id, invoice_id, late)
      select i.id, v.id,
        case when v.id is null then false
             else (i.block_time * 1000 > extract(epoch from v.expires_at) * 1000
                   or v.status not in ('check', 'process', 'confirm_check')) end
-     from incomes i
+     from unnest($1::bigint[]) as n(id)
+     join incomes i on i.id = n.id
      join addresses a on a.id = i.address_id and a.purpose in ('invoice', 'invoice_shared')
      left join invoices v on v.address_id = a.id and (a.purpose = 'invoice'
        or v.memo_key = regexp_replace(lower(coalesce(i.comment, '')), '\\s+', '', 'g'))
-     where i.tx_hash = any($2::text[]) and i.chain = $1
      on conflict (income_id) do nothing
      returning invoice_id::text as invoice_id`,
-    [chain, [...new Set(txHashes)]],
+    [incomeIds.map(String)] as never,
   );
   return [...new Set(rows.filter((r) => r.invoice_id !== null).map((r) => big(r.invoice_id)))];
 }

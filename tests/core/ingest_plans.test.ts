@@ -1,0 +1,234 @@
+/**
+ * Every statement a block's ingest runs is planned through an index, on a table of 1M
+ * incomes, before and after `analyze`: its cost is the block's, never the history's. A
+ * fresh deployment has no statistics, and a prepared statement keeps the plan it got then,
+ * so the generic plan (what the cache holds) and the custom plan are both checked. Plan
+ * shape, not timings. Needs the Postgres server (DATABASE_URL); PGlite holds no 1M tables.
+ */
+
+import assert from "node:assert/strict";
+import postgres from "postgres";
+import type { Param, Queryable, Row } from "../../core/db.ts";
+import type { ScannedBlock } from "../../core/plugin.ts";
+import { ownedDeposits } from "../../core/store/addresses.ts";
+import { commitBlock, commitRollback, initCursor, loadCursor } from "../../core/store/cursors.ts";
+import { openTestDb } from "../support/db.ts";
+
+const INCOMES = 1_000_000;
+const ADDRESSES = 20_000;
+/** Tables whose size grows with history: never read whole on the ingest path. */
+const GROWING = ["incomes", "addresses", "invoice_payments", "unrecognized_transfers"];
+
+interface Statement {
+  text: string;
+  params: readonly Param[];
+}
+
+/** Forwards to `inner`, keeping every statement it ran. */
+function recording(inner: Queryable, into: Statement[]): Queryable {
+  return {
+    query<T extends Row = Row>(text: string, params: readonly Param[] = []): Promise<T[]> {
+      into.push({ text, params });
+      return inner.query<T>(text, params);
+    },
+  };
+}
+
+interface PlanNode {
+  "Node Type": string;
+  "Relation Name"?: string;
+  Plans?: PlanNode[];
+}
+
+function seqScans(node: PlanNode): string[] {
+  const own = node["Node Type"] === "Seq Scan" && node["Relation Name"]
+    ? [node["Relation Name"]]
+    : [];
+  return [...own, ...(node.Plans ?? []).flatMap(seqScans)];
+}
+
+/** The plan of `s` as a prepared statement would run it, in `mode`, without executing it. */
+async function plan(
+  sql: postgres.Sql,
+  s: Statement,
+  mode: "force_generic_plan" | "force_custom_plan",
+  types: readonly string[],
+): Promise<PlanNode> {
+  await sql.unsafe(`set plan_cache_mode = ${mode}`).simple();
+  const typed = types.length ? `(${types.join(", ")})` : "";
+  // Simple protocol: the $n inside are the prepared statement's, not this message's.
+  await sql.unsafe(`prepare audit${typed} as ${s.text}`).simple();
+  try {
+    // EXPLAIN EXECUTE takes no bound parameters: each value goes as a quoted literal.
+    const values = s.params.map((p) => typeof p === "bigint" ? p.toString() : p);
+    const args: string[] = [];
+    for (const [i, type] of types.entries()) {
+      const [{ literal }] = await sql.unsafe(
+        `select quote_nullable(($1::${type})::text) as literal`,
+        [values[i]] as never,
+      );
+      args.push(`${literal}::${type}`);
+    }
+    const rows = await sql.unsafe(
+      `explain (format json) execute audit${args.length ? `(${args.join(", ")})` : ""}`,
+    ).simple();
+    const doc = rows[0]["QUERY PLAN"];
+    const parsed = (typeof doc === "string" ? JSON.parse(doc) : doc) as { Plan: PlanNode }[];
+    return parsed[0].Plan;
+  } finally {
+    await sql.unsafe("deallocate audit").simple();
+  }
+}
+
+function block(height: bigint, addressOf: (i: number) => string): ScannedBlock {
+  const tx = (k: string) => `new-${height}-${k}`;
+  return {
+    cursor: { height, time: 2_000_000, state: { h: String(height) } },
+    incomes: [
+      // A payment to an invoice address, one to the shared address by memo, one to a user's.
+      ...[0, 1, 2].map((k) => ({
+        currency: "TON",
+        to: addressOf(k),
+        from: "sender",
+        amount: 5n,
+        comment: k === 1 ? "memo-1" : null,
+        binaryComment: null,
+        txHash: tx(String(k)),
+        eventIndex: 0,
+        blockHeight: height,
+        time: 2_000_000,
+      })),
+    ],
+    sightings: [{
+      payloadId: "not-ours",
+      txHash: tx("s"),
+      outKeys: [],
+      outAmounts: [],
+      fee: 1n,
+      time: 2_000_000,
+    }],
+    confirmations: [{ outKey: "k-1", txHash: tx("c") }],
+    unrecognized: [{
+      to: addressOf(3),
+      token: "FAKE",
+      from: null,
+      amount: 1n,
+      comment: null,
+      binaryComment: null,
+      txHash: tx("u"),
+      time: 2_000_000,
+    }],
+    returned: [{ outKey: "k-2", txHash: tx("r") }],
+  };
+}
+
+Deno.test({
+  name: "every ingest statement reads incomes through an index at 1M incomes, analyzed or not",
+  ignore: !Deno.env.get("DATABASE_URL"),
+  sanitizeResources: false,
+  fn: async () => {
+    const t = await openTestDb("postgres");
+    const db = t.db;
+    try {
+      for (const table of GROWING) {
+        await db.query(`alter table ${table} set (autovacuum_enabled = false)`);
+      }
+      // Addresses 0 and 1 receive invoices (its own, and the shared one), the rest are users'.
+      await db.query(
+        `insert into addresses (chain, currency, user_id, address, display, derivation_index,
+           purpose)
+         select 'ton', 'TON', 'u' || (g % 500), 'a' || g, 'A' || g, g,
+           case g when 0 then 'invoice' when 1 then 'invoice_shared' else 'user' end
+         from generate_series(0, $1::int - 1) g`,
+        [ADDRESSES],
+      );
+      // Bulk set-up, not a statement under test: on its own connection, without the pool's
+      // timeouts.
+      const [{ schema }] = await db.query<{ schema: string }>("select current_schema() as schema");
+      const bulk = postgres(Deno.env.get("DATABASE_URL")!, {
+        max: 1,
+        onnotice: () => {},
+        connection: { search_path: schema },
+      });
+      const setUp = {
+        query: async (text: string, params: readonly Param[] = []) =>
+          await bulk.unsafe(text, params as never) as unknown as Row[],
+      };
+      try {
+        await setUp.query(
+          `insert into incomes (chain, currency, address_id, source_address, amount, tx_hash,
+           event_index, block_height, block_time)
+         select 'ton', 'TON', a.id, 'sender', 1, 'old-' || g, 0, g / 100, 1000000 + g / 100
+         from generate_series(0, $1::int - 1) g
+         join addresses a on a.derivation_index = g % $2::int`,
+          [INCOMES, ADDRESSES],
+        );
+        // Unmatched payments on the shared address: a table that grows with history too.
+        await setUp.query(
+          `insert into invoice_payments (income_id, invoice_id, late)
+           select i.id, null, false from incomes i where i.id % 10 = 0`,
+        );
+        await setUp.query(
+          `insert into unrecognized_transfers (chain, address_id, token, amount, tx_hash,
+             block_time, block_height, event_index)
+           select chain, address_id, 'FAKE', 1, tx_hash, block_time, block_height, 0
+           from incomes where id % 10 = 0`,
+        );
+      } catch (e) {
+        await bulk.end();
+        throw e;
+      }
+      // The parameter types the server infers for a statement, as a prepared one gets them.
+      const typesOf = async (s: Statement): Promise<string[]> => {
+        const params = s.params.map((p) => typeof p === "bigint" ? p.toString() : p);
+        const described = await bulk.unsafe(s.text, params as never).describe().catch(
+          (e) => {
+            throw new Error(`${e}: ${s.text}`);
+          },
+        );
+        const rows = await bulk.unsafe(
+          "select format_type(t, null) as name from unnest($1::oid[]) with ordinality u(t, n) order by n",
+          [described.types as never],
+        );
+        return rows.map((r) => String(r.name));
+      };
+      // The history lies below the cursor, as it does on a running chain.
+      const tip = BigInt(INCOMES / 100 + 10);
+      await initCursor(db, "ton", { height: tip, time: 2_000_000, state: { h: String(tip) } });
+      const addressOf = (i: number) => `a${i}`;
+      for (const analyzed of [false, true]) {
+        if (analyzed) {
+          for (const table of GROWING) await db.query(`analyze ${table}`);
+        }
+        const ran: Statement[] = [];
+        await db.transaction(async (raw) => {
+          const tx = recording(raw, ran);
+          const previous = (await loadCursor(tx, "ton"))!;
+          await ownedDeposits(tx, "ton", ["a0", "a1", "a2", "a3", "elsewhere"]);
+          const next = block(previous.height + 1n, addressOf);
+          await commitBlock(tx, "ton", previous, next);
+          // Not final yet (100 confirmations required): the rollback removes them again.
+          await commitRollback(tx, "ton", next.cursor, previous, 100);
+        });
+        assert.ok(ran.some((s) => s.text.includes("insert into invoice_payments")));
+        assert.ok(ran.length >= 10, `statements recorded: ${ran.length}`);
+        {
+          for (const s of ran) {
+            for (const mode of ["force_generic_plan", "force_custom_plan"] as const) {
+              const scanned = seqScans(await plan(bulk, s, mode, await typesOf(s)))
+                .filter((r) => GROWING.includes(r));
+              assert.deepEqual(
+                scanned,
+                [],
+                `${analyzed ? "analyzed" : "no statistics"}, ${mode}: ${s.text}`,
+              );
+            }
+          }
+        }
+      }
+      await bulk.end();
+    } finally {
+      await t.close();
+    }
+  },
+});
