@@ -90,6 +90,14 @@ export function runConformance<S>(subject: ConformanceSubject<S>): void {
       comment: null,
       forwardAmount: null,
     });
+    // Some faucets resolve once the block is sealed (TON), others once the node accepted the
+    // transaction (TRON): mine until it settles, then once more so it is in a block either way.
+    let settled = false;
+    sent.finally(() => settled = true).catch(() => {});
+    while (!settled) {
+      await devnet.mine();
+      await new Promise((r) => setTimeout(r, 20));
+    }
     await devnet.mine();
     return await sent;
   };
