@@ -23,8 +23,15 @@ import { type HotWallet, hotWallets } from "../core/wallets.ts";
 import { jsonError } from "./errors.ts";
 import type { Register, RouteGuards } from "./processor_routes.ts";
 import { DEFAULT_LIMIT, integerParam, MAX_LIMIT, readBody, readQuery } from "./schemas.ts";
+import {
+  alarmSchema,
+  alarmsResponse,
+  reply,
+  unrecognizedResponse,
+  walletsResponse,
+} from "./responses.ts";
 
-function walletJson(w: HotWallet): Record<string, unknown> {
+function walletJson(w: HotWallet): z.input<typeof walletsResponse>["wallets"][number] {
   return {
     chain: w.chain,
     address: w.address,
@@ -50,7 +57,8 @@ const beforeParam = z.string().regex(/^[1-9][0-9]{0,15}$/, {
   error: "must be a positive whole number",
 }).transform(BigInt);
 
-const alarmsQuery = z.strictObject({
+/** GET /v1/admin/alarms */
+export const alarmsQuery = z.strictObject({
   state: z.enum(["open", "acknowledged", "resolved", "unresolved", "all"], {
     error: `must be one of ${[...ALARM_STATES, "unresolved", "all"].join(", ")}`,
   }).default("all"),
@@ -59,7 +67,8 @@ const alarmsQuery = z.strictObject({
   limit: integerParam(1, MAX_LIMIT).default(DEFAULT_LIMIT),
 });
 
-const unrecognizedQuery = z.strictObject({
+/** GET /v1/admin/unrecognized */
+export const unrecognizedQuery = z.strictObject({
   chain: chainParam.optional(),
   before: beforeParam.optional(),
   limit: integerParam(1, MAX_LIMIT).default(DEFAULT_LIMIT),
@@ -68,7 +77,8 @@ const unrecognizedQuery = z.strictObject({
 /** Longest note an operator may leave on an alarm. */
 export const MAX_NOTE_LENGTH = 2000;
 
-const noteBody = z.strictObject({
+/** POST /v1/admin/alarms/{alarmId}/acknowledge and /resolve */
+export const noteBody = z.strictObject({
   note: z.string({
     error: (issue) => issue.input === undefined ? "is required" : "must be a string",
   }).trim().min(1, "must not be empty").max(MAX_NOTE_LENGTH, {
@@ -100,14 +110,14 @@ export function registerAdminOpsRoutes(
       beforeId: q.before,
       limit: q.limit,
     });
-    return c.json({ alarms: alarms.map(alarmJson) });
+    return reply(c, alarmsResponse, { alarms: alarms.map(alarmJson) });
   });
 
   register("GET", "/v1/admin/alarms/:alarmId", authed, async (c) => {
     const id = alarmIdOf(c);
     const alarm = await alarmById(ctx.db, id);
     if (!alarm) throw new NotFoundError(`alarmId: no alarm ${id}`);
-    return c.json(alarmJson(alarm));
+    return reply(c, alarmSchema, alarmJson(alarm));
   });
 
   for (const action of ["acknowledge", "resolve"] as const) {
@@ -118,7 +128,7 @@ export function registerAdminOpsRoutes(
       const changed = await change(ctx.db, id, body.note);
       if (changed) {
         ctx.log.warn(`alarm ${action}d`, { alarm: Number(id), chain: changed.chain });
-        return c.json(alarmJson(changed));
+        return reply(c, alarmSchema, alarmJson(changed));
       }
       const current = await alarmById(ctx.db, id);
       if (!current) throw new NotFoundError(`alarmId: no alarm ${id}`);
@@ -133,10 +143,10 @@ export function registerAdminOpsRoutes(
       beforeId: q.before,
       limit: q.limit,
     });
-    return c.json({ transfers: transfers.map(unrecognizedJson) });
+    return reply(c, unrecognizedResponse, { transfers: transfers.map(unrecognizedJson) });
   });
 
   register("GET", "/v1/admin/wallets", authed, async (c) => {
-    return c.json({ wallets: (await hotWallets(ctx)).map(walletJson) });
+    return reply(c, walletsResponse, { wallets: (await hotWallets(ctx)).map(walletJson) });
   });
 }

@@ -28,6 +28,13 @@ import {
   siteSignatureBody,
   siteWebhookBody,
 } from "./schemas.ts";
+import {
+  createdSiteResponse,
+  reply,
+  rotatedSecretResponse,
+  siteSchema,
+  sitesResponse,
+} from "./responses.ts";
 
 /** A site as the admin API and the CLI render it. */
 export interface SiteJson {
@@ -114,17 +121,17 @@ export function registerAdminRoutes(
       requireStrongSignature: body.requireStrongSignature ?? true,
     });
     ctx.log.info("site created", { siteId: site.id });
-    return c.json(createdSiteJson(site, apiSecret));
+    return reply(c, createdSiteResponse, createdSiteJson(site, apiSecret));
   });
 
   register("GET", "/v1/admin/sites", authed, async (c) => {
     readQuery(c, noQuery);
-    return c.json({ sites: (await listSites(ctx.db)).map(siteJson) });
+    return reply(c, sitesResponse, { sites: (await listSites(ctx.db)).map(siteJson) });
   });
 
   register("GET", "/v1/admin/sites/:siteId", authed, async (c) => {
     const siteId = siteIdOf(c);
-    return c.json(siteJson(found(await getSite(ctx.db, siteId), siteId)));
+    return reply(c, siteSchema, siteJson(found(await getSite(ctx.db, siteId), siteId)));
   });
 
   register("POST", "/v1/admin/sites/:siteId/rotate-secret", authed, async (c) => {
@@ -132,26 +139,27 @@ export function registerAdminRoutes(
     const apiSecret = await rotateSiteSecret(ctx.db, siteId);
     if (apiSecret === null) throw unknownSite(siteId);
     ctx.log.info("site secret rotated", { siteId });
-    return c.json({ siteId, apiSecret });
+    return reply(c, rotatedSecretResponse, { siteId, apiSecret });
   });
 
   register("PUT", "/v1/admin/sites/:siteId/webhook", authedBody, async (c) => {
     const siteId = siteIdOf(c);
     const body = await readBody(c, siteWebhookBody);
-    return c.json(siteJson(found(await setSiteWebhook(ctx.db, siteId, body.webhookUrl), siteId)));
+    const site = await setSiteWebhook(ctx.db, siteId, body.webhookUrl);
+    return reply(c, siteSchema, siteJson(found(site, siteId)));
   });
 
   register("PUT", "/v1/admin/sites/:siteId/signature", authedBody, async (c) => {
     const siteId = siteIdOf(c);
     const body = await readBody(c, siteSignatureBody);
     const site = await setSiteStrongSignature(ctx.db, siteId, body.requireStrongSignature);
-    return c.json(siteJson(found(site, siteId)));
+    return reply(c, siteSchema, siteJson(found(site, siteId)));
   });
 
   register("POST", "/v1/admin/sites/:siteId/disable", authed, async (c) => {
     const siteId = siteIdOf(c);
     const site = found(await disableSite(ctx.db, siteId), siteId);
     ctx.log.info("site disabled", { siteId });
-    return c.json(siteJson(site));
+    return reply(c, siteSchema, siteJson(site));
   });
 }

@@ -1,7 +1,8 @@
 /**
  * The HTTP application: the exchange API of `shared/seeds/processor-api.txt`, the admin API of
  * merchant sites, the merchant API and its hosted checkout page (`/pay/{uuid}`, HTML), plus
- * devnet controls in devnet mode. Every API answer, including 401, 404, 405, 413 and 500, is
+ * devnet controls in devnet mode, and the API's OpenAPI document (`/openapi.json`) with its
+ * reference page (`/docs`). Every API answer, including 401, 404, 405, 413 and 500, is
  * JSON with an `error` field when it is a refusal; the checkout page's own 404 is a page.
  */
 
@@ -17,6 +18,7 @@ import { bearerAuth } from "./auth.ts";
 import { urlGuard } from "./url_guard.ts";
 import { authThrottle } from "./auth_throttle.ts";
 import { registerDevnetRoutes } from "./devnet_routes.ts";
+import { registerDocsRoutes } from "./docs_routes.ts";
 import { registerHealthRoutes } from "./health_routes.ts";
 import { httpMetrics, registerMetricsRoute } from "./metrics_routes.ts";
 import { registerPublicRoutes } from "./public_routes.ts";
@@ -76,6 +78,7 @@ export function createApp(ctx: ProcessorContext, options: AppOptions = {}): Hono
   registerAdminOpsRoutes(register, ctx, guards);
   registerPublicRoutes(register, ctx, guards);
   registerCheckoutRoutes(register, ctx);
+  registerDocsRoutes(register);
   if (options.devnet) registerDevnetRoutes(register, ctx, guards);
 
   for (const [path, methods] of allowed) {

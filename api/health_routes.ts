@@ -10,13 +10,19 @@
 import type { ProcessorContext } from "../core/context.ts";
 import { readiness } from "../core/health.ts";
 import type { Register } from "./processor_routes.ts";
+import { healthResponse, readinessResponse, reply } from "./responses.ts";
 
 /** Registers `/healthz` and `/readyz`. */
 export function registerHealthRoutes(register: Register, ctx: ProcessorContext): void {
-  register("GET", "/healthz", [], (c) => Promise.resolve(c.json({ status: "ok" })));
+  register(
+    "GET",
+    "/healthz",
+    [],
+    (c) => Promise.resolve(reply(c, healthResponse, { status: "ok" })),
+  );
   register("GET", "/readyz", [], async (c) => {
     const report = await readiness(ctx);
     c.header("Cache-Control", "no-store");
-    return c.json(report, report.ready ? 200 : 503);
+    return reply(c, readinessResponse, report, report.ready ? 200 : 503);
   });
 }

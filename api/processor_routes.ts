@@ -18,10 +18,11 @@ import {
   newAddress,
   requestWithdrawal,
   resolveName,
+  serviceNativeWithdrawal,
   serviceTokenWithdrawal,
-  serviceWithdrawal,
   sweeps,
   syncState,
+  type TokenServiceTerms,
   totalIncome,
   withdrawalStatus,
 } from "../core/processor.ts";
@@ -41,6 +42,23 @@ import {
   withdrawalBody,
   withdrawalStatusQuery,
 } from "./schemas.ts";
+import {
+  addressesResponse,
+  addressResponse,
+  balanceResponse,
+  historyResponse,
+  incomeByHashResponse,
+  incomeSchema,
+  memoResponse,
+  reply,
+  sweepsResponse,
+  syncResponse,
+  syncUnavailableResponse,
+  totalIncomeResponse,
+  withdrawalIdResponse,
+  withdrawalStatusResponse,
+} from "./responses.ts";
+import type { z } from "zod";
 
 /** How a route is registered: method, path and its middlewares before the handler. */
 export type Register = (
@@ -66,21 +84,8 @@ export function jsonId(id: bigint): number {
   return Number(id);
 }
 
-/** An income as the seed renders it in history and by-hash answers. */
-export interface IncomeJson {
-  deposit_address: string;
-  time: number;
-  /** Empty when the sender could not be determined, as the seed's string type implies. */
-  source_address: string;
-  amount: string;
-  /** Empty when the transfer carried no text comment. */
-  comment: string;
-  tx_hash: string;
-  /** Present only for a non-text payload (Fift-style hex); an addition to the seed. */
-  binary_comment?: string;
-  /** Blocks since the income's block, itself included; an addition to the seed. */
-  confirmations: number;
-}
+/** An income as the seed renders it in history and by-hash answers (api/responses.ts). */
+export type IncomeJson = z.input<typeof incomeSchema>;
 
 /** Renders an income in the seed's shape. */
 export function incomeJson(income: Income): IncomeJson {
@@ -98,8 +103,8 @@ export function incomeJson(income: Income): IncomeJson {
 }
 
 /** A withdrawal status answer: `tx_hash` appears only once the chain has one. */
-export function withdrawalStatusJson(w: Withdrawal): Record<string, string> {
-  const out: Record<string, string> = {
+export function withdrawalStatusJson(w: Withdrawal): z.input<typeof withdrawalStatusResponse> {
+  const out: z.input<typeof withdrawalStatusResponse> = {
     user_id: w.userId ?? "",
     query_id: w.queryId ?? "",
     status: w.status,
@@ -107,6 +112,13 @@ export function withdrawalStatusJson(w: Withdrawal): Record<string, string> {
   if (w.txHash !== null) out.tx_hash = w.txHash;
   return out;
 }
+
+/** The seed's words for the contract of `/v1/withdrawal/service/jetton` and its refusals. */
+export const JETTON_SERVICE_TERMS: TokenServiceTerms = {
+  field: "jetton_master",
+  invalid: "is not a valid address",
+  unknown: "no configured jetton has this master",
+};
 
 /** Registers the exchange API on `register`, behind `guards`. */
 export function registerProcessorRoutes(
@@ -120,18 +132,18 @@ export function registerProcessorRoutes(
   register("POST", "/v1/address/new", authedBody, async (c) => {
     const body = await readBody(c, newAddressBody);
     const address = await newAddress(ctx, body.user_id, body.currency);
-    return c.json({ address });
+    return reply(c, addressResponse, { address });
   });
 
   register("GET", "/v1/address/all", authed, async (c) => {
     const q = readQuery(c, userQuery);
-    return c.json({ addresses: await allAddresses(ctx, q.user_id) });
+    return reply(c, addressesResponse, { addresses: await allAddresses(ctx, q.user_id) });
   });
 
   register("GET", "/v1/income", authed, async (c) => {
     const q = readQuery(c, userQuery);
     const income = await totalIncome(ctx, q.user_id);
-    return c.json({
+    return reply(c, totalIncomeResponse, {
       counting_side: income.countingSide,
       total_income: income.totals.map((t) => ({
         deposit_address: t.depositAddress,
@@ -150,7 +162,7 @@ export function registerProcessorRoutes(
       offset: q.offset,
       order: q.sort_order,
     });
-    return c.json({ incomes: incomes.map(incomeJson) });
+    return reply(c, historyResponse, { incomes: incomes.map(incomeJson) });
   });
 
   register("POST", "/v1/withdrawal/send", authedBody, async (c) => {
@@ -164,35 +176,54 @@ export function registerProcessorRoutes(
       comment: body.comment,
       binaryComment: body.binary_comment,
     });
-    return c.json({ ID: jsonId(id) });
+    return reply(c, withdrawalIdResponse, { ID: jsonId(id) });
   });
 
+  // The seed names these two after one chain; they serve whichever plugins declare their
+  // routes (see `ServiceWithdrawals`).
   register("POST", "/v1/withdrawal/service/ton", authedBody, async (c) => {
     const body = await readBody(c, serviceTonBody);
-    return c.json({ memo: await serviceWithdrawal(ctx, "TON", body.from) });
+    return reply(c, memoResponse, { memo: await serviceNativeWithdrawal(ctx, "ton", body.from) });
   });
 
   register("POST", "/v1/withdrawal/service/jetton", authedBody, async (c) => {
     const body = await readBody(c, serviceJettonBody);
-    return c.json({ memo: await serviceTokenWithdrawal(ctx, body.owner, body.jetton_master) });
+    const memo = await serviceTokenWithdrawal(
+      ctx,
+      "jetton",
+      body.owner,
+      body.jetton_master,
+      JETTON_SERVICE_TERMS,
+    );
+    return reply(c, memoResponse, { memo });
   });
 
   // Ours: a pending withdrawal can be taken back; 409 once a signed payload carries it.
   register("POST", "/v1/withdrawal/cancel", authedBody, async (c) => {
     const body = await readBody(c, cancelWithdrawalBody);
-    return c.json(withdrawalStatusJson(await cancelWithdrawal(ctx, body.id)));
+    return reply(
+      c,
+      withdrawalStatusResponse,
+      withdrawalStatusJson(await cancelWithdrawal(ctx, body.id)),
+    );
   });
 
   register("GET", "/v1/withdrawal/status", authed, async (c) => {
     const q = readQuery(c, withdrawalStatusQuery);
-    return c.json(withdrawalStatusJson(await withdrawalStatus(ctx, q.id)));
+    return reply(
+      c,
+      withdrawalStatusResponse,
+      withdrawalStatusJson(await withdrawalStatus(ctx, q.id)),
+    );
   });
 
   register("GET", "/v1/balance", authed, async (c) => {
     const q = readQuery(c, balanceQuery);
     const b = await balance(ctx, q.currency, q.address);
-    if (q.address !== undefined) return c.json({ balance: b.balance.toString(), status: b.status });
-    return c.json({
+    if (q.address !== undefined) {
+      return reply(c, balanceResponse, { balance: b.balance.toString(), status: b.status });
+    }
+    return reply(c, balanceResponse, {
       balance: b.balance.toString(),
       status: b.status,
       total_processing_amount: (b.processing ?? 0n).toString(),
@@ -209,9 +240,9 @@ export function registerProcessorRoutes(
     } catch (error) {
       // Without the database nothing is known to be synced: a probe must read "no", not 500.
       if (!(error instanceof UnavailableError)) throw error;
-      return c.json({ error: error.message, is_synced: false }, 503);
+      return reply(c, syncUnavailableResponse, { error: error.message, is_synced: false }, 503);
     }
-    return c.json({
+    return reply(c, syncResponse, {
       is_synced: sync.isSynced,
       last_block_gen_utime: sync.lastBlockTime,
       chains: Object.fromEntries(sync.chains.map((s) => [s.chain, {
@@ -226,13 +257,16 @@ export function registerProcessorRoutes(
   register("GET", "/v1/deposit/income", authed, async (c) => {
     const q = readQuery(c, incomeByHashQuery);
     const income = await incomeByHash(ctx, q.tx_hash);
-    return c.json({ currency: income.currency, income: incomeJson(income) });
+    return reply(c, incomeByHashResponse, {
+      currency: income.currency,
+      income: incomeJson(income),
+    });
   });
 
   register("GET", "/v1/sweeps", authed, async (c) => {
     const q = readQuery(c, sweepsQuery);
     const list = await sweeps(ctx, q.chain, q.limit);
-    return c.json({
+    return reply(c, sweepsResponse, {
       sweeps: list.map((s) => ({
         id: jsonId(s.id),
         chain: s.chain,
@@ -250,6 +284,6 @@ export function registerProcessorRoutes(
 
   register("GET", "/v1/resolve", authed, async (c) => {
     const q = readQuery(c, resolveQuery);
-    return c.json({ address: await resolveName(ctx, q.domain) });
+    return reply(c, addressResponse, { address: await resolveName(ctx, q.domain) });
   });
 }

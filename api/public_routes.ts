@@ -32,6 +32,18 @@ import {
 import type { Register, RouteGuards } from "./processor_routes.ts";
 import { readBody, readQuery, storable } from "./schemas.ts";
 import { jsonBodyOf, siteAuth, siteOf } from "./site_auth.ts";
+import {
+  assetsResponse,
+  deliveriesResponse,
+  depositPageResponse,
+  depositSchema,
+  eventPageResponse,
+  eventSchema,
+  reply,
+  testEventResponse,
+  unmatchedRefundResponse,
+  unmatchedResponse,
+} from "./responses.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 
@@ -44,7 +56,8 @@ const text = (max: number) =>
 const limit = z.string().regex(/^[1-9][0-9]{0,3}$/, "must be a whole number from 1 to 1000")
   .transform(Number).refine((n) => n <= 1000, "must be at most 1000").optional();
 
-const createBody = z.strictObject({
+/** POST /v1/public/deposits */
+export const createBody = z.strictObject({
   orderId: text(128),
   assetCode: text(32),
   expectedAmount: text(100),
@@ -60,9 +73,11 @@ const createBody = z.strictObject({
   cancelUrl: text(2048).optional(),
 });
 
-const refundBody = z.strictObject({ address: text(256) });
+/** POST /v1/public/deposits/{uuid}/refund, POST /v1/admin/payments/{incomeId}/refund */
+export const refundBody = z.strictObject({ address: text(256) });
 
-const listQuery = z.strictObject({
+/** GET /v1/public/deposits */
+export const listQuery = z.strictObject({
   orderId: text(128).optional(),
   status: z.enum(INVOICE_STATUSES as [string, ...string[]], {
     error: `must be one of ${INVOICE_STATUSES.join(", ")}`,
@@ -71,11 +86,13 @@ const listQuery = z.strictObject({
   cursor: text(32).optional(),
 });
 
-const eventsQuery = z.strictObject({ limit, cursor: text(32).optional() });
+/** GET /v1/public/webhooks/events */
+export const eventsQuery = z.strictObject({ limit, cursor: text(32).optional() });
 
-const unmatchedQuery = z.strictObject({ limit });
+/** GET /v1/admin/payments/unmatched */
+export const unmatchedQuery = z.strictObject({ limit });
 
-function eventJson(e: OutboxEvent) {
+function eventJson(e: OutboxEvent): z.input<typeof eventSchema> {
   return {
     eventId: e.eventId,
     type: e.type,
@@ -88,7 +105,9 @@ function eventJson(e: OutboxEvent) {
   };
 }
 
-function deliveryJson(d: DeliveryAttempt) {
+function deliveryJson(
+  d: DeliveryAttempt,
+): z.input<typeof deliveriesResponse>["deliveries"][number] {
   return {
     attemptedAt: iso(d.attemptedAt),
     httpStatus: d.httpStatus,
@@ -119,7 +138,7 @@ export function registerPublicRoutes(
   register("POST", "/v1/public/deposits", signed, async (c) => {
     const body = jsonBodyOf(c, createBody);
     const { deposit, created } = await createDeposit(ctx, siteOf(c).id, body);
-    return c.json(deposit, created ? 201 : 200);
+    return reply(c, depositSchema, deposit, created ? 201 : 200);
   });
 
   register("GET", "/v1/public/deposits", signed, async (c) => {
@@ -130,24 +149,28 @@ export function registerPublicRoutes(
       limit: q.limit ?? 50,
       cursor: q.cursor,
     });
-    return c.json(page);
+    return reply(c, depositPageResponse, page);
   });
 
   register("GET", "/v1/public/deposits/:uuid", signed, async (c) => {
-    return c.json(await getDeposit(ctx, siteOf(c).id, uuidOf(c)));
+    return reply(c, depositSchema, await getDeposit(ctx, siteOf(c).id, uuidOf(c)));
   });
 
   register("POST", "/v1/public/deposits/:uuid/cancel", signed, async (c) => {
-    return c.json(await cancelDeposit(ctx, siteOf(c).id, uuidOf(c)));
+    return reply(c, depositSchema, await cancelDeposit(ctx, siteOf(c).id, uuidOf(c)));
   });
 
   register("POST", "/v1/public/deposits/:uuid/refund", signed, async (c) => {
     const body = jsonBodyOf(c, refundBody);
-    return c.json(await refundDeposit(ctx, siteOf(c).id, uuidOf(c), body.address));
+    return reply(
+      c,
+      depositSchema,
+      await refundDeposit(ctx, siteOf(c).id, uuidOf(c), body.address),
+    );
   });
 
   register("GET", "/v1/public/assets", signed, (c) => {
-    return Promise.resolve(c.json({ assets: invoiceAssets(ctx) }));
+    return Promise.resolve(reply(c, assetsResponse, { assets: invoiceAssets(ctx) }));
   });
 
   register("GET", "/v1/public/webhooks/events", signed, async (c) => {
@@ -158,7 +181,7 @@ export function registerPublicRoutes(
       beforeId: beforeId(q.cursor),
     });
     const page = events.slice(0, n);
-    return c.json({
+    return reply(c, eventPageResponse, {
       events: page.map(eventJson),
       nextCursor: events.length > n ? page[page.length - 1].id.toString() : null,
     });
@@ -168,24 +191,27 @@ export function registerPublicRoutes(
     const eventId = c.req.param("eventId") ?? "";
     const log = await eventDeliveries(ctx.db, siteOf(c).id, eventId);
     if (!log) throw new NotFoundError(`no event ${eventId}`);
-    return c.json({ eventId, deliveries: log.map(deliveryJson) });
+    return reply(c, deliveriesResponse, { eventId, deliveries: log.map(deliveryJson) });
   });
 
   register("POST", "/v1/public/webhooks/events/:eventId/redeliver", signed, async (c) => {
     const eventId = c.req.param("eventId") ?? "";
     const event = await redeliver(ctx.db, siteOf(c).id, eventId, ctx.clock.now());
     if (!event) throw new NotFoundError(`no event ${eventId}`);
-    return c.json(eventJson(event));
+    return reply(c, eventSchema, eventJson(event));
   });
 
   register("POST", "/v1/public/webhooks/test", signed, async (c) => {
-    const eventId = await enqueueTestEvent(ctx.db, siteOf(c).id, ctx.clock.now());
-    return c.json({ eventId });
+    const site = siteOf(c);
+    const eventId = await enqueueTestEvent(ctx.db, site.id, ctx.clock.now());
+    // Sites are never deleted, so only a wiring fault could get here without one.
+    if (eventId === null) throw new NotFoundError(`x-site-id: no site ${site.id}`);
+    return reply(c, testEventResponse, { eventId });
   });
 
   register("GET", "/v1/admin/payments/unmatched", [guards.auth], async (c) => {
     const q = readQuery(c, unmatchedQuery);
-    return c.json({ payments: await unmatched(ctx, q.limit ?? 100) });
+    return reply(c, unmatchedResponse, { payments: await unmatched(ctx, q.limit ?? 100) });
   });
 
   register(
@@ -194,7 +220,11 @@ export function registerPublicRoutes(
     [guards.auth, guards.bodyLimit],
     async (c) => {
       const body = await readBody(c, refundBody);
-      return c.json(await refundUnmatched(ctx, c.req.param("incomeId") ?? "", body.address));
+      return reply(
+        c,
+        unmatchedRefundResponse,
+        await refundUnmatched(ctx, c.req.param("incomeId") ?? "", body.address),
+      );
     },
   );
 }

@@ -79,7 +79,7 @@ function text(max: number) {
 
 /** user_id / query_id: strings only (the seed sends strings; numbers are refused). */
 const identifier = text(MAX_ID_LENGTH);
-/** Currency code as configured (`TON`, `USDT_TON`). */
+/** Currency code as configured (an asset's `code`). */
 const currency = text(32);
 /** An address in any form the chain's plugin may parse; the plugin judges the content. */
 const address = text(256);
@@ -149,13 +149,13 @@ export const faucetBody = z.strictObject({
   to: address,
   amount,
   comment: memo,
-  /** Native coin forwarded with a token transfer (TON jettons: forward_ton_amount); "0" allowed. */
+  /** Native coin forwarded with a token transfer (token wallets that notify); "0" allowed. */
   forward_amount: z.string().regex(
     /^(0|[1-9][0-9]{0,30})$/,
     "must be a decimal string of base units",
   )
     .transform(BigInt).optional(),
-  /** How the devnet pays (chain-specific, e.g. TRON's `contract`); the plugin refuses others. */
+  /** How the devnet pays (in the plugin's own terms); the plugin refuses others. */
   via: z.string().regex(/^[a-z0-9_]{1,32}$/, "must be a payment route name").optional(),
 });
 
@@ -246,7 +246,7 @@ export const historyQuery = z.strictObject({
 /** GET /v1/sweeps: an operator's view of sweeps, newest first (an addition to the seed). */
 export const sweepsQuery = z.strictObject({
   chain: z.string({ error: typeError("a string") }).regex(/^[a-z][a-z0-9_]{0,31}$/, {
-    error: "must be a chain name such as tron",
+    error: "must be a chain name: lower-case letters, digits and _",
   }).optional(),
   limit: integerParam(1, MAX_LIMIT).default(DEFAULT_LIMIT),
 });
@@ -291,11 +291,12 @@ export const incomeByHashQuery = z.strictObject({
 
 /**
  * GET /v1/resolve: dot-separated labels of letters, digits, `-` and `_`, at least two labels
- * (`wallet.ton`), at most 126 characters as TON DNS allows.
+ * (the seed's example), at most 126 characters, the longest a name service here allows.
  */
 export const resolveQuery = z.strictObject({
   domain: z.string({ error: typeError("a string") }).regex(
     /^(?=.{3,126}$)[A-Za-z0-9_-]{1,63}(\.[A-Za-z0-9_-]{1,63})+$/,
+    // The seed's own example of this chain-named endpoint.
     { error: "must be a domain name such as wallet.ton" },
   ).transform((value) => value.toLowerCase()),
 });

@@ -7,6 +7,7 @@
 
 import { type Asset, DEFAULT_MAX_WITHDRAWAL } from "../core/asset.ts";
 import type { ChainPlugin, ChainScanner } from "../core/plugin.ts";
+import { expiresOnChain } from "../core/payload_lifecycle.ts";
 
 /** Chain name the benchmark plugin serves. */
 export const BENCH_CHAIN = "ton";
@@ -59,9 +60,9 @@ export function benchPlugin(scanner?: ChainScanner): ChainPlugin {
       buildSweep: unused,
       broadcast: unused,
       balance: unused,
+      lifecycle: expiresOnChain(60),
     },
     coldWallet: null,
-    expiryMarginSeconds: 60,
     requiredConfirmations: 1,
     sharedDepositAddresses: false,
     validateMemo: () => null,

@@ -12,6 +12,14 @@ import { DatabaseUnavailableError, isUnavailable, unavailableAfter } from "./db_
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 4000;
 /** Default time to open a connection, seconds. */
 export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 3;
+/**
+ * The server ends a lock's session after this long without a query, releasing the lock. A
+ * leader checks its lock every few seconds, so a live one never idles this long; one cut off
+ * without its socket closing (a partition, a frozen or powered-off host) would otherwise keep
+ * the lock until TCP keepalive gives up on it, over two hours by Linux defaults, and no other
+ * instance could take over meanwhile.
+ */
+export const LOCK_IDLE_SESSION_TIMEOUT_MS = 15_000;
 
 /** A row as the engine returns it; the store converts columns to domain types. */
 export type Row = Record<string, unknown>;
@@ -41,6 +49,19 @@ export interface Db extends Queryable {
   /** Takes a session-level advisory lock without waiting; null when another session holds it. */
   tryLock(key: string): Promise<HeldLock | null>;
   close(): Promise<void>;
+}
+
+/**
+ * Sets the session's `idle_session_timeout` (Postgres 14 and later); an older server, which
+ * does not know it, keeps its sessions as before.
+ */
+async function idleSessionTimeout(conn: postgres.Sql, ms: number): Promise<void> {
+  try {
+    await conn.unsafe(`set idle_session_timeout = ${Math.trunc(ms)}`);
+  } catch (error) {
+    // 42704 undefined_object: "unrecognized configuration parameter".
+    if ((error as { code?: string }).code !== "42704") throw error;
+  }
 }
 
 /** Settles with `promise`'s value, or undefined after `ms` or on rejection; never throws. */
@@ -155,6 +176,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Db {
       const lockSql = "hashtextextended(current_schema() || ':' || $1, 0)";
       let ok = false;
       try {
+        await idleSessionTimeout(conn, LOCK_IDLE_SESSION_TIMEOUT_MS);
         const [row] = await conn.unsafe(`select pg_try_advisory_lock(${lockSql}) as ok`, [key]);
         ok = row.ok === true;
       } finally {

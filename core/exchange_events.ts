@@ -17,6 +17,7 @@ import { ALARM_STATE_SQL, alarmById, type AlarmRecord } from "./store/alarms.ts"
 import { enqueueEvent } from "./store/outbox.ts";
 import { big, textOrNull } from "./store/rows.ts";
 import { toUnrecognized, UNRECOGNIZED_COLUMNS } from "./store/unrecognized.ts";
+import { runWorkerLoop, type WorkerOptions } from "./worker_loop.ts";
 
 /** What one pass reported. */
 export interface ExchangeEventsTick {
@@ -162,20 +163,14 @@ export async function exchangeEventsTick(
   return { incomes, withdrawals, alarms, unrecognized };
 }
 
-/** Runs the reporter until `signal` aborts. */
+/** Runs the reporter, a pass every interval, until `signal` aborts. */
 export async function runExchangeEvents(
   ctx: ProcessorContext,
   signal: AbortSignal,
-  options: { intervalMs?: number } = {},
+  options: WorkerOptions = {},
 ): Promise<void> {
-  const intervalMs = options.intervalMs ?? 1000;
-  while (!signal.aborted) {
-    try {
-      await exchangeEventsTick(ctx);
-      await ctx.clock.sleep(intervalMs, signal);
-    } catch (error) {
-      ctx.log.warn("exchange events failed", { error });
-      await ctx.clock.sleep(Math.min(30_000, intervalMs * 10), signal);
-    }
-  }
+  await runWorkerLoop(ctx, signal, async () => void await exchangeEventsTick(ctx), {
+    ...options,
+    failure: "exchange events failed",
+  });
 }

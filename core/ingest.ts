@@ -9,6 +9,7 @@ import { wholeUnits } from "./metrics.ts";
 import type { AccountLookup, ChainPlugin, Cursor } from "./plugin.ts";
 import { ownedDeposits } from "./store/addresses.ts";
 import { commitBlock, commitRollback, initCursor, loadCursor } from "./store/cursors.ts";
+import { runWorkerLoop, type WorkerOptions } from "./worker_loop.ts";
 
 /** The per-block ownership lookup: our deposit addresses plus the hot wallet. */
 export function accountLookup(ctx: ProcessorContext, plugin: ChainPlugin): AccountLookup {
@@ -95,32 +96,19 @@ export async function ingestOnce(
 }
 
 /**
- * Runs ingestion until `signal` aborts: as fast as blocks come, polling when caught up,
- * backing off exponentially (up to 30 s) on errors.
+ * Runs ingestion until `signal` aborts: as fast as blocks come, polling every interval when
+ * caught up; a failed block is retried from the same cursor after a backoff.
  */
 export async function runIngest(
   ctx: ProcessorContext,
   plugin: ChainPlugin,
   signal: AbortSignal,
-  options: { pollMs?: number } = {},
+  options: WorkerOptions = {},
 ): Promise<void> {
-  const pollMs = options.pollMs ?? 1000;
   const lookup = accountLookup(ctx, plugin);
-  let failures = 0;
-  while (!signal.aborted) {
-    try {
-      const advanced = await ingestOnce(ctx, plugin, lookup);
-      failures = 0;
-      if (!advanced) await ctx.clock.sleep(pollMs, signal);
-    } catch (error) {
-      failures++;
-      const delay = Math.min(30_000, 500 * 2 ** Math.min(failures, 6));
-      ctx.log.warn("ingest failed; retrying the same block", {
-        chain: plugin.chain,
-        error,
-        retryInMs: delay,
-      });
-      await ctx.clock.sleep(delay, signal);
-    }
-  }
+  await runWorkerLoop(ctx, signal, () => ingestOnce(ctx, plugin, lookup), {
+    ...options,
+    failure: "ingest failed; retrying the same block",
+    logFields: { chain: plugin.chain },
+  });
 }

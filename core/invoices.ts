@@ -40,6 +40,7 @@ import { enqueueEvent } from "./store/outbox.ts";
 import { insertWithdrawal, withdrawalById } from "./store/withdrawals.ts";
 import type { Queryable } from "./db.ts";
 import type { ChainPlugin } from "./plugin.ts";
+import { runWorkerLoop, type WorkerOptions } from "./worker_loop.ts";
 
 /** Largest Postgres bigint. */
 const MAX_BIGINT = (1n << 63n) - 1n;
@@ -693,24 +694,14 @@ export async function invoiceTick(ctx: ProcessorContext, limit = 500): Promise<I
   return { moved };
 }
 
-/** Runs the matcher until `signal` aborts. */
+/** Runs the matcher, a pass every interval, until `signal` aborts. */
 export async function runInvoices(
   ctx: ProcessorContext,
   signal: AbortSignal,
-  options: { intervalMs?: number } = {},
+  options: WorkerOptions = {},
 ): Promise<void> {
-  const intervalMs = options.intervalMs ?? 1000;
-  let failures = 0;
-  while (!signal.aborted) {
-    try {
-      await invoiceTick(ctx);
-      failures = 0;
-      await ctx.clock.sleep(intervalMs, signal);
-    } catch (error) {
-      failures++;
-      const delay = Math.min(30_000, intervalMs * 2 ** Math.min(failures, 5));
-      ctx.log.warn("invoice matcher failed", { error, retryInMs: delay });
-      await ctx.clock.sleep(delay, signal);
-    }
-  }
+  await runWorkerLoop(ctx, signal, async () => void await invoiceTick(ctx), {
+    ...options,
+    failure: "invoice matcher failed",
+  });
 }

@@ -11,7 +11,7 @@ import type { ProcessorContext } from "./context.ts";
  * lost or the caller stops.
  */
 export async function runAsLeader(
-  ctx: ProcessorContext,
+  ctx: Pick<ProcessorContext, "clock" | "log" | "db">,
   key: string,
   signal: AbortSignal,
   work: (signal: AbortSignal) => Promise<void>,

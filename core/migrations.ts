@@ -365,13 +365,61 @@ create table hot_wallets (
 );
 `,
   },
+  {
+    version: 14,
+    name: "opaque payloads whose lifecycle the plugin decides; replacements share a family",
+    // The signed bytes are the plugin's own text (base64 for one chain, JSON for another), so
+    // the column gets a neutral name. A payload may never expire on its own (account-nonce
+    // chains), so its validity becomes optional; the nonce names what two payloads that can
+    // never both land share, the family groups a payload with its replacements, and a dead
+    // one records why (and, when a sibling landed, which one). Expired rows become dead ones
+    // whose reason is their expiry.
+    sql: `
+alter table payloads rename column boc to data;
+alter table payloads alter column valid_until drop not null;
+alter table payloads add column nonce text;
+alter table payloads add column family bigint references payloads (id);
+update payloads set family = id;
+alter table payloads alter column family set not null;
+alter table payloads add column dead_reason text;
+alter table payloads add column superseded_by bigint references payloads (id);
+alter table payloads drop constraint payloads_status_check;
+update payloads set status = 'dead', dead_reason = 'expired' where status = 'expired';
+alter table payloads add constraint payloads_status_check
+  check (status in ('sent', 'replaced', 'seen', 'dead'));
+drop index payloads_open;
+create index payloads_open on payloads (chain, id) where status in ('sent', 'replaced');
+create index payloads_family on payloads (family);
+`,
+  },
+  {
+    version: 15,
+    name: "chain-specific preparations of a sweep are plugin-tagged steps of one kind",
+    // Top-ups, lends and reclaims were kinds of their own; they become preparations named by
+    // the plugin's step tag (the chain's name and the old kind), with whether they spend the
+    // hot wallet's balance (a top-up) or only lend resources, and the step that undoes them.
+    sql: `
+alter table withdrawals add column step text;
+alter table withdrawals add column spends boolean not null default true;
+alter table withdrawals add column undo_step text;
+alter table withdrawals drop constraint withdrawals_kind_check;
+update withdrawals set kind = 'prepare', step = chain || '.' || kind, spends = (kind = 'topup'),
+  undo_step = case when kind = 'lend' then chain || '.reclaim' end
+  where kind in ('topup', 'lend', 'reclaim');
+alter table withdrawals add constraint withdrawals_kind_check
+  check (kind in ('user', 'cold', 'prepare', 'refund'));
+alter table withdrawals add constraint withdrawals_step_check
+  check ((kind = 'prepare') = (step is not null));
+`,
+  },
 ];
 
 /**
  * Applies pending migrations in one transaction. A transaction-scoped advisory lock makes a
- * second instance starting at the same time wait, then find nothing left to do.
+ * second instance starting at the same time wait, then find nothing left to do. `upTo` stops
+ * after that version (tests of a migration fill the schema it starts from).
  */
-export async function migrate(db: Db): Promise<number[]> {
+export async function migrate(db: Db, upTo = Infinity): Promise<number[]> {
   return await db.transaction(async (tx) => {
     await tx.query("select pg_advisory_xact_lock(hashtextextended('processor:migrations', 0))");
     await tx.query(
@@ -387,7 +435,7 @@ export async function migrate(db: Db): Promise<number[]> {
     );
     const applied: number[] = [];
     for (const migration of MIGRATIONS) {
-      if (done.has(migration.version)) continue;
+      if (done.has(migration.version) || migration.version > upTo) continue;
       for (const statement of splitStatements(migration.sql)) await tx.query(statement);
       await tx.query("insert into schema_migrations (version, name) values ($1, $2)", [
         migration.version,

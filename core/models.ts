@@ -35,12 +35,12 @@ export interface Income {
 }
 
 /**
- * What a withdrawal is for: a user's request, the hot wallet's excess to cold storage,
- * native coin a deposit needs to pay for its own sweep (a token transfer's gas), or the hot
- * wallet's fee resources lent to a deposit for its sweep and reclaimed after it, or a
- * merchant's refund of an invoice payment.
+ * What a withdrawal is for: a user's request, the hot wallet's excess to cold storage, a
+ * step that prepares a deposit's sweep (`prepare`: native coin for its fees, resources lent
+ * to it and taken back after; which one, the plugin's `step` tag says), or a merchant's
+ * refund of an invoice payment.
  */
-export type WithdrawalKind = "user" | "cold" | "topup" | "lend" | "reclaim" | "refund";
+export type WithdrawalKind = "user" | "cold" | "prepare" | "refund";
 
 /** A withdrawal request and where it stands. */
 export interface Withdrawal {
@@ -57,6 +57,13 @@ export interface Withdrawal {
   destinationInput: string;
   comment: string | null;
   binaryComment: string | null;
+  /** For a preparation, the plugin's tag of the step (e.g. `<plugin>.lend`); else null. */
+  step: string | null;
+  /**
+   * Whether the amount is paid out of the hot wallet's balance; false for a step that only
+   * lends resources worth it (and takes them back).
+   */
+  spends: boolean;
   status: import("./withdrawal_status.ts").WithdrawalStatus;
   attempt: number;
   txHash: string | null;

@@ -75,7 +75,7 @@ export interface PayloadSighting {
   fee: bigint;
   /** Block time, unix seconds. */
   time: number;
-  /** Why transfers did not leave (e.g. TRON `OUT_OF_ENERGY`), when the chain says. */
+  /** Why transfers did not leave (e.g. the chain's out-of-resources code), when the chain says. */
   failure?: string | null;
 }
 
@@ -156,17 +156,15 @@ export interface ChainScanner {
   next(cursor: Cursor, lookup: AccountLookup): Promise<ScannedBlock | Rollback | null>;
 }
 
-/**
- * What a hot wallet item does: pay `amount` to `to`, or lend the hot wallet's fee resources
- * (TRON: staked energy worth `amount` sun) to a deposit for its sweep, or reclaim them after.
- */
-export type TransferKind = "transfer" | "lend" | "reclaim";
-
 /** A transfer the sender is asked to make. */
 export interface TransferItem {
-  /** The withdrawal's id: unique and stable across rebuilds (TON jettons use it as query_id). */
+  /** The withdrawal's id: unique and stable across rebuilds (a token transfer may carry it). */
   id: bigint;
-  kind: TransferKind;
+  /**
+   * Null for a plain payment of `amount` to `to`; for a sweep's preparation, the step the
+   * plugin named in its `Preparation` (or its `undo`), which it builds as it sees fit.
+   */
+  step: string | null;
   currency: string;
   /** Canonical destination. */
   to: string;
@@ -177,16 +175,76 @@ export interface TransferItem {
 
 /** A signed payload, persisted before its first broadcast. */
 export interface SignedPayload {
-  /** Id by which the scanner will recognise it on chain (TON: ext-in body hash). */
+  /** Id by which the scanner will recognise it on chain (e.g. a transaction or message hash). */
   payloadId: string;
   /** Canonical address of the wallet that signs it. */
   wallet: string;
-  /** The signed bytes, base64, broadcast as-is until seen or expired. */
-  boc: string;
-  /** Unix seconds after which the chain provably will not accept it. */
-  validUntil: number;
+  /**
+   * The signed transaction in the plugin's own text encoding (base64 bytes, JSON, …), opaque
+   * to the core: stored as given and handed back to `broadcast` as-is until it lands or dies.
+   */
+  data: string;
+  /**
+   * Unix seconds after which the chain will not accept it, for chains whose transactions
+   * expire; null where one stays valid until its nonce is used. Read by the plugin's
+   * lifecycle, never by the core.
+   */
+  validUntil: number | null;
+  /**
+   * What this payload shares with every payload that can never land beside it (an account
+   * chain's sender nonce); a replacement must carry the same one. Null or absent: nothing
+   * can replace it.
+   */
+  nonce?: string | null;
   /** One key per transfer, same order as requested; a sighting lists those that left. */
   outKeys: string[];
+}
+
+/** A persisted payload as the lifecycle judges it: what was signed, and how often it went out. */
+export interface StoredPayload extends SignedPayload {
+  /** How many times it was broadcast. */
+  broadcasts: number;
+  /** Milliseconds since the last broadcast; null when never broadcast. */
+  sinceBroadcastMs: number | null;
+}
+
+/**
+ * Where a persisted payload stands, judged on the scanned chain (see `PayloadLifecycle`):
+ * - `pending`: it may still land; the core broadcasts it again as-is;
+ * - `landed`: the chain holds it although the scanner has not reported it yet; the core
+ *   neither broadcasts nor rebuilds it and waits for the sighting;
+ * - `dead`: it can provably never land: `expired` (its validity passed on chain) or
+ *   `superseded` (another transaction used its nonce). Only then is a new payload built for
+ *   what it carried; a dead payload seen on chain later halts the sender (double-spend
+ *   tripwire).
+ */
+export type PayloadState =
+  | { state: "pending" }
+  | { state: "landed" }
+  | { state: "dead"; reason: "expired" | "superseded"; detail: string };
+
+/**
+ * The plugin's rules for its payloads' life after persisting. The core never judges a
+ * payload by itself: it asks `state`, and acts on `dead` only after asking again, inside the
+ * transaction that buries it, with the cursor locked, so a fork that moved the cursor back
+ * in between cannot bury a payload on blocks the chain no longer has.
+ */
+export interface PayloadLifecycle {
+  /**
+   * Where `payload` stands given `cursor`, the last block whose sightings are all committed
+   * (a payload the scanner saw is never asked about). Must be a pure function of its
+   * arguments, without I/O: facts it needs from the chain (e.g. an account's nonce at the
+   * scanned block) belong in the scanner's cursor state.
+   */
+  state(payload: StoredPayload, cursor: Cursor): PayloadState;
+  /**
+   * Optional: a payload to send instead of a pending one that is due for re-broadcast (a fee
+   * bump), or null to re-broadcast it as-is. The replacement must carry the same wallet,
+   * `nonce` and number of out keys, so at most one of the two can ever land: the core stores
+   * it and moves what the old one carried to it in one transaction, keeps watching both,
+   * and counts whichever lands, declaring the other dead (superseded).
+   */
+  replacement?(payload: StoredPayload, cursor: Cursor): Promise<SignedPayload | null>;
 }
 
 /** A deposit account the sender can sign for. */
@@ -204,19 +262,43 @@ export interface AccountBalance {
 }
 
 /**
- * What a deposit needs before its sweep can be signed: native coin sent to it (`fund`), the
- * hot wallet's fee resources lent to it (`lend`, reclaimed once the sweep settles), or time
- * (`wait`: not worth sweeping yet, e.g. the fee would be too large a share of the amount).
+ * A step the hot wallet takes for a deposit before its sweep can be signed: native coin sent
+ * to it for its fees, or resources lent to it. The core queues it as a `prepare` withdrawal
+ * of the native coin, persisted and sent exactly once, and hands `step` back to
+ * `buildTransfers`.
  */
-export type SweepPreparation = { fund: bigint } | { lend: bigint } | { wait: string };
+export interface Preparation {
+  /** The plugin's tag of the step, namespaced by plugin (e.g. `<plugin>.lend`). */
+  step: string;
+  /** Native base units it sends, or the worth of what it lends. */
+  amount: bigint;
+  /** True when `amount` leaves the hot wallet's balance; false when it is only lent. */
+  spends: boolean;
+  /**
+   * The step queued once the sweep has settled to take back what this one lent (never
+   * twice); null or absent when nothing comes back.
+   */
+  undo?: string | null;
+  /**
+   * Whether at most one of this step may be queued or in flight per chain, as it was sized
+   * against something the hot wallet has free now (a balance that two would both count on).
+   */
+  exclusive?: boolean;
+}
+
+/**
+ * What a deposit needs before its sweep can be signed: a preparation by the hot wallet, or
+ * time (`wait`: not worth sweeping yet, e.g. the fee would be too large a share of the amount).
+ */
+export type SweepPreparation = { prepare: Preparation } | { wait: string };
 
 /** Builds, signs and broadcasts the processor's own transfers. */
 export interface ChainSender {
   /** Most transfers one payload may carry. */
   readonly maxBatch: number;
   /**
-   * Most hot wallet payloads unseen at once: 1 where a sequence number orders them (TON),
-   * more where transactions are independent (TRON).
+   * Most hot wallet payloads unseen at once: 1 where a sequence number orders them, more
+   * where transactions are independent.
    */
   readonly maxInFlight: number;
   /** Whether withdrawals of `currency` can be sent (an asset may be deposit-only for now). */
@@ -228,7 +310,7 @@ export interface ChainSender {
   nativeCost(currency: string): bigint;
   /**
    * How long a token balance read from the node may still include a withdrawal the scanner
-   * already saw settled (TON: the jetton moves a block or more after the hot wallet's
+   * already saw settled (a token wallet that moves a block or more after the hot wallet's
    * message); such withdrawals are held back from the budget that long. 0 where the balance
    * is read from the same state the scanner sees.
    */
@@ -248,6 +330,8 @@ export interface ChainSender {
   ): Promise<SignedPayload | SweepPreparation | null>;
   /** Sends a signed payload to the network; safe to repeat. */
   broadcast(payload: SignedPayload): Promise<void>;
+  /** When a persisted payload is still pending, has landed, or is provably dead. */
+  readonly lifecycle: PayloadLifecycle;
   /** Balance and status of any address (hot wallet when `address` is undefined). */
   balance(currency: string, address?: string): Promise<AccountBalance>;
 }
@@ -306,6 +390,21 @@ export interface PaymentRequest {
   memo: string | null;
 }
 
+/**
+ * Optional capability: service withdrawals the exchange API serves under a route of its own
+ * (`/v1/withdrawal/service/{route}` in the seed), sweeping one of our deposits to the hot
+ * wallet with a fresh memo.
+ */
+export interface ServiceWithdrawals {
+  /** Route of the native coin's service withdrawal; null when the plugin serves none. */
+  readonly native: string | null;
+  /**
+   * Route of service withdrawals of a token named by its contract, for plugins with token
+   * wallets (the deposit's balance lives in a wallet the contract derives); null when none.
+   */
+  readonly token: string | null;
+}
+
 /** A chain plugin instance, built by its factory from config. */
 export interface ChainPlugin {
   /** Chain name, e.g. `ton`. */
@@ -317,11 +416,6 @@ export interface ChainPlugin {
   readonly sender: ChainSender;
   /** Cold wallet the hot wallet's excess goes to; null when not configured. */
   readonly coldWallet: { address: string; display: string } | null;
-  /**
-   * Seconds of scanned chain time past a payload's validity before it counts as expired:
-   * covers blocks made before the validity ended but committed after the scanned block.
-   */
-  readonly expiryMarginSeconds: number;
   /** Confirmations before an income is final (1 where inclusion is final). */
   readonly requiredConfirmations: number;
   /**
@@ -343,8 +437,13 @@ export interface ChainPlugin {
    * it shows the address as the QR code's content.
    */
   paymentUri?(request: PaymentRequest): string | null;
-  /** Resolves a human-readable name to a display address, null when unknown. */
+  /**
+   * Optional capability: resolves a human-readable name (a name service of the chain) to a
+   * display address, null when unknown.
+   */
   resolve?(domain: string): Promise<string | null>;
+  /** Optional capability: the service withdrawal routes this plugin serves. */
+  readonly serviceWithdrawals?: ServiceWithdrawals;
   /** Present in devnet mode only. */
   readonly devnet?: ChainDevnet;
   /** Releases clients and timers. */

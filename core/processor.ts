@@ -247,17 +247,47 @@ export async function serviceWithdrawal(
 }
 
 /**
- * Service withdrawal of a token (a TON jetton, by its master): all of it on one of our
- * deposit addresses goes to the hot wallet, also when it arrived at a deposit made for
- * another currency. Returns the memo.
+ * Service withdrawal of the native coin of the plugin that serves `route` (see
+ * `ServiceWithdrawals`); refused on `currency` when no enabled plugin does. Returns the memo.
+ */
+export async function serviceNativeWithdrawal(
+  ctx: ProcessorContext,
+  route: string,
+  from: string,
+): Promise<string> {
+  for (const plugin of ctx.plugins.values()) {
+    if (plugin.serviceWithdrawals?.native !== route) continue;
+    const native = plugin.assets.find((a) => a.contract === null);
+    if (native) return await serviceWithdrawal(ctx, native.code, from);
+  }
+  throw new InputError("currency", `no enabled chain serves ${route} service withdrawals`);
+}
+
+/** How the API names a token service withdrawal's contract field, and its two refusals. */
+export interface TokenServiceTerms {
+  /** The request field that holds the contract. */
+  field: string;
+  /** When no plugin of the route can parse the contract. */
+  invalid: string;
+  /** When no configured asset has that contract. */
+  unknown: string;
+}
+
+/**
+ * Service withdrawal of a token by its contract, through the plugins that serve `route`
+ * (those with token wallets): all of it on one of our deposit addresses goes to the hot
+ * wallet, also when it arrived at a deposit made for another currency. Returns the memo.
  */
 export async function serviceTokenWithdrawal(
   ctx: ProcessorContext,
+  route: string,
   owner: string,
   contract: string,
+  terms: TokenServiceTerms,
 ): Promise<string> {
   let parsedAnywhere = false;
-  for (const plugin of ctx.plugins.values()) {
+  const serving = [...ctx.plugins.values()].filter((p) => p.serviceWithdrawals?.token === route);
+  for (const plugin of serving) {
     const wanted = plugin.derivation.parseAddress(contract);
     if ("error" in wanted) continue;
     parsedAnywhere = true;
@@ -268,11 +298,8 @@ export async function serviceTokenWithdrawal(
     });
     if (asset) return await serviceWithdrawal(ctx, asset.code, owner);
   }
-  const invalid = !parsedAnywhere && ctx.plugins.size > 0;
-  throw new InputError(
-    "jetton_master",
-    invalid ? "is not a valid address" : "no configured jetton has this master",
-  );
+  const invalid = !parsedAnywhere && serving.length > 0;
+  throw new InputError(terms.field, invalid ? terms.invalid : terms.unknown);
 }
 
 /** Balance of the hot wallet (with queued totals) or of any address. */

@@ -1,14 +1,42 @@
 /**
- * Start-up steps that depend on a node or the database are retried with exponential backoff
- * rather than ending the process: a node hiccup or a database restart at the wrong moment must
- * not need a person to start the processor again (after the first start, the workers already
- * behave this way).
+ * The one retry policy: after a failure, wait `firstDelayMs`, then twice as long after each
+ * further failure in a row, never longer than `maxDelayMs`. The background workers (see
+ * {@linkcode runWorkerLoop} in `worker_loop.ts`) and the start-up steps both back off by it.
+ *
+ * Start-up steps that depend on a node or the database are retried rather than ending the
+ * process: a node hiccup or a database restart at the wrong moment must not need a person to
+ * start the processor again.
  *
  * @module
  */
 
 import type { Clock } from "./clock.ts";
 import type { Logger } from "./log.ts";
+
+/** The exponential backoff every retry in the processor follows. */
+export interface Backoff {
+  /** Wait after the first failure, ms. */
+  firstDelayMs: number;
+  /** Longest wait, ms. */
+  maxDelayMs: number;
+}
+
+/** The longest wait of any retry, unless a caller says otherwise: 30 s. */
+export const MAX_DELAY_MS = 30_000;
+
+/**
+ * How long to wait after `failures` failures in a row (1 or more) under `backoff`.
+ *
+ * @example
+ * ```ts
+ * backoffDelayMs(3, { firstDelayMs: 500, maxDelayMs: 30_000 }); // 2000
+ * ```
+ */
+export function backoffDelayMs(failures: number, backoff: Backoff): number {
+  // Capping the exponent keeps the arithmetic finite however long an outage lasts.
+  const doublings = Math.min(Math.max(failures - 1, 0), 30);
+  return Math.min(backoff.maxDelayMs, backoff.firstDelayMs * 2 ** doublings);
+}
 
 /** Backoff of {@linkcode retryUntilDone}. */
 export interface RetryOptions {
@@ -21,8 +49,8 @@ export interface RetryOptions {
 }
 
 /**
- * Runs `step` until it succeeds, waiting `firstDelayMs`, then twice as long each time up to
- * `maxDelayMs`, between attempts; each failure is logged as a warning naming `what`.
+ * Runs `step` until it succeeds, backing off by {@linkcode backoffDelayMs} between attempts;
+ * each failure is logged as a warning naming `what`.
  */
 export async function retryUntilDone<T>(
   clock: Clock,
@@ -31,15 +59,17 @@ export async function retryUntilDone<T>(
   step: () => Promise<T>,
   options: RetryOptions = {},
 ): Promise<T> {
-  const first = options.firstDelayMs ?? 500;
-  const max = options.maxDelayMs ?? 30_000;
-  for (let attempt = 0;; attempt++) {
+  const backoff = {
+    firstDelayMs: options.firstDelayMs ?? 500,
+    maxDelayMs: options.maxDelayMs ?? MAX_DELAY_MS,
+  };
+  for (let failures = 1;; failures++) {
     try {
       return await step();
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      const retryInMs = Math.min(max, first * 2 ** Math.min(attempt, 20));
-      log.warn(`start: ${what} failed; retrying`, { error, attempt: attempt + 1, retryInMs });
+      const retryInMs = backoffDelayMs(failures, backoff);
+      log.warn(`start: ${what} failed; retrying`, { error, attempt: failures, retryInMs });
       await clock.sleep(retryInMs, options.signal);
     }
   }

@@ -1,27 +1,29 @@
 /**
  * The withdrawal queue and sender loop. Every payload is persisted signed before its first
- * broadcast, re-broadcast as-is until the scanner sees it or its validity provably passed on
- * chain (the scanned block time is beyond it), and only then rebuilt. An expired payload that
- * shows up later trips the alarm (see `store/payloads.ts`) and this loop stops sending.
+ * broadcast, re-broadcast as-is (or replaced, when the plugin offers a replacement that
+ * reuses its nonce) until the scanner sees it or the plugin's lifecycle finds it provably
+ * dead on the scanned chain, and only then rebuilt. A dead payload that shows up later trips
+ * the alarm (see `store/payloads.ts`) and this loop stops sending.
  */
 
 import type { ProcessorContext } from "./context.ts";
-import type { ChainPlugin, TransferItem } from "./plugin.ts";
+import type { ChainPlugin, PayloadState, SignedPayload, TransferItem } from "./plugin.ts";
 import { haltingAlarms, type QueueStall, reviewQueueStalls } from "./store/alarms.ts";
 import { loadCursor } from "./store/cursors.ts";
 import {
-  expirePayload,
+  declareDead,
   markBroadcast,
   type OpenPayload,
   openPayloads,
   persistSweepPayload,
   persistWithdrawalPayload,
+  replacePayload,
 } from "./store/payloads.ts";
 import {
   deferSweep,
   fundSweep,
   markSweepEmpty,
-  openLends,
+  openPreparations,
   releaseFundedSweeps,
   requestAutoSweeps,
   requestedSweeps,
@@ -35,12 +37,16 @@ import {
 } from "./store/withdrawals.ts";
 import type { Withdrawal } from "./models.ts";
 import { chainSync } from "./sync.ts";
+import { runWorkerLoop, type WorkerOptions } from "./worker_loop.ts";
 
 /** What one tick did. */
 export interface SenderTick {
   halted: boolean;
   synced: boolean;
+  /** Payload families declared dead (expired or superseded on chain). */
   expired: number;
+  /** Payloads replaced by one the plugin offered. */
+  replaced: number;
   broadcast: number;
   batched: number;
   sweeps: number;
@@ -54,8 +60,8 @@ export interface SenderOptions {
   sweepsPerTick: number;
 }
 
-/** How long a sweep waits for an earlier lend of fee resources to settle. */
-const LEND_WAIT_SECONDS = 5;
+/** How long a sweep waits for an earlier exclusive preparation (a lend) to settle. */
+const PREPARATION_WAIT_SECONDS = 5;
 
 /** How many pending withdrawals one tick considers. */
 const PENDING_WINDOW = 1000;
@@ -68,21 +74,14 @@ const DEFAULTS: SenderOptions = { rebroadcastMs: 10_000, sweepsPerTick: 20 };
 async function broadcast(
   ctx: ProcessorContext,
   plugin: ChainPlugin,
-  p: OpenPayload | {
-    ref: bigint;
-    payloadId: string;
-    wallet: string;
-    boc: string;
-    validUntil: number;
-    outKeys: string[];
-  },
+  p: SignedPayload & { ref: bigint },
 ): Promise<boolean> {
   try {
     await plugin.sender.broadcast(p);
     await markBroadcast(ctx.db, p.ref);
     return true;
   } catch (error) {
-    // The payload stays persisted; the next tick tries again until it expires.
+    // The payload stays persisted; the next tick tries again until it lands or dies.
     ctx.log.warn("broadcast failed", { chain: plugin.chain, payload: p.payloadId, error });
     return false;
   }
@@ -93,7 +92,7 @@ async function broadcast(
  * native gas both. What unseen payloads already spend is held back, whether or not the
  * node's balance shows it yet. Order is strict per currency: one that does not fit holds the
  * later ones of its currency, not the others, unless the asset allows `overtake`, when later
- * ones that fit pass it. Lending fee resources spends only gas. Also returns, per currency,
+ * ones that fit pass it. A preparation that only lends resources spends only gas. Also returns, per currency,
  * the first withdrawal that did not fit and what it is missing.
  */
 async function affordable(
@@ -135,7 +134,7 @@ async function affordable(
   const taken: Withdrawal[] = [];
   const stalls = new Map<string, QueueStall>();
   for (const w of pending) {
-    const spends = w.kind === "lend" || w.kind === "reclaim" ? 0n : w.amount;
+    const spends = w.spends ? w.amount : 0n;
     if (held.has(w.currency)) continue;
     const gas = plugin.sender.nativeCost(w.currency);
     const rest = await budget(w.currency) - spends - (w.currency === native ? gas : 0n);
@@ -169,7 +168,7 @@ async function sendWithdrawals(
 ): Promise<number> {
   const { maxBatch } = plugin.sender;
   // Look past the head of the queue: withdrawals of a currency the hot wallet cannot pay
-  // now must not keep others (or a sweep's top-up) from going out.
+  // now must not keep others (or a sweep's preparation) from going out.
   const { taken: fitting, stalls } = await affordable(
     ctx,
     plugin,
@@ -194,7 +193,7 @@ async function sendWithdrawals(
     const batch = taken.slice(start, start + maxBatch);
     const items: TransferItem[] = batch.map((w) => ({
       id: w.id,
-      kind: w.kind === "lend" || w.kind === "reclaim" ? w.kind : "transfer",
+      step: w.step,
       currency: w.currency,
       to: w.destination,
       amount: w.amount,
@@ -270,24 +269,22 @@ async function sendSweeps(
       await deferSweep(ctx.db, sweep.id, SWEEP_WAIT_SECONDS);
       continue;
     }
-    if ("lend" in payload && await openLends(ctx.db, plugin.chain) > 0) {
-      // The plugin sized this lend against the stake free now; one in flight at a time keeps
-      // two lends from both counting on it.
-      await deferSweep(ctx.db, sweep.id, LEND_WAIT_SECONDS);
-      continue;
-    }
-    if ("fund" in payload || "lend" in payload) {
+    if ("prepare" in payload) {
+      const { prepare } = payload;
+      if (
+        prepare.exclusive && await openPreparations(ctx.db, plugin.chain, prepare.step) > 0
+      ) {
+        // The plugin sized this step against what the hot wallet has free now; one in flight
+        // at a time keeps two from both counting on it.
+        await deferSweep(ctx.db, sweep.id, PREPARATION_WAIT_SECONDS);
+        continue;
+      }
       if (!native) continue;
       const to = {
         address: sweep.account.address,
         display: plugin.derivation.display(sweep.account.address),
       };
-      const [amount, kind] = "fund" in payload
-        ? [payload.fund, "topup" as const]
-        : [payload.lend, "lend" as const];
-      await ctx.db.transaction((tx) =>
-        fundSweep(tx, sweep.id, plugin.chain, native, to, amount, kind)
-      );
+      await ctx.db.transaction((tx) => fundSweep(tx, sweep.id, plugin.chain, native, to, prepare));
       continue;
     }
     const ref = await ctx.db.transaction((tx) =>
@@ -297,6 +294,68 @@ async function sendSweeps(
     sent++;
   }
   return sent;
+}
+
+/**
+ * Judges every open payload family by the plugin's lifecycle: buries the dead, replaces or
+ * re-broadcasts the pending, leaves the landed alone. Returns how many hot wallet payloads
+ * are still in flight.
+ */
+async function tendOpenPayloads(
+  ctx: ProcessorContext,
+  plugin: ChainPlugin,
+  opts: SenderOptions,
+  tick: SenderTick,
+): Promise<number> {
+  const { lifecycle } = plugin.sender;
+  const cursor = await loadCursor(ctx.db, plugin.chain);
+  const families = new Map<bigint, OpenPayload[]>();
+  for (const p of await openPayloads(ctx.db, plugin.chain)) {
+    families.set(p.family, [...families.get(p.family) ?? [], p]);
+  }
+  let withdrawalsInFlight = 0;
+  for (const members of families.values()) {
+    const carrier = members.find((m) => m.status === "sent");
+    if (!carrier) continue;
+    // Before the first block is scanned nothing is known on chain: everything may land.
+    const judge = (p: OpenPayload): PayloadState =>
+      cursor ? lifecycle.state(p, cursor) : { state: "pending" };
+    const verdict = judge(carrier);
+    if (verdict.state === "dead" && members.every((m) => judge(m).state === "dead")) {
+      const check = { chain: plugin.chain, lifecycle };
+      if (await ctx.db.transaction((tx) => declareDead(tx, carrier.ref, check))) {
+        ctx.log.info("payload dead", {
+          chain: plugin.chain,
+          payload: carrier.payloadId,
+          reason: verdict.reason,
+          detail: verdict.detail,
+        });
+        tick.expired++;
+      }
+      continue;
+    }
+    if (carrier.purpose === "withdrawals") withdrawalsInFlight++;
+    if (verdict.state !== "pending") continue;
+    if (carrier.sinceBroadcastMs !== null && carrier.sinceBroadcastMs < opts.rebroadcastMs) {
+      continue;
+    }
+    const next = carrier.sinceBroadcastMs !== null && cursor && lifecycle.replacement
+      ? await lifecycle.replacement(carrier, cursor)
+      : null;
+    if (next) {
+      const ref = await ctx.db.transaction((tx) => replacePayload(tx, carrier.ref, next));
+      ctx.log.info("payload replaced", {
+        chain: plugin.chain,
+        payload: carrier.payloadId,
+        by: next.payloadId,
+      });
+      tick.replaced++;
+      if (await broadcast(ctx, plugin, { ...next, ref })) tick.broadcast++;
+      continue;
+    }
+    if (await broadcast(ctx, plugin, carrier)) tick.broadcast++;
+  }
+  return withdrawalsInFlight;
 }
 
 /** One pass of the sender for one chain. */
@@ -310,6 +369,7 @@ export async function senderTick(
     halted: false,
     synced: false,
     expired: 0,
+    replaced: 0,
     broadcast: 0,
     batched: 0,
     sweeps: 0,
@@ -320,24 +380,10 @@ export async function senderTick(
     tick.halted = true;
     return tick;
   }
-  const cursor = await loadCursor(ctx.db, plugin.chain);
-  let withdrawalsInFlight = 0;
-  for (const p of await openPayloads(ctx.db, plugin.chain)) {
-    const after = p.validUntil + plugin.expiryMarginSeconds;
-    if (cursor && cursor.time > after) {
-      // Every block up to cursor.time is ingested and none held it: it can never land.
-      const proof = { chain: plugin.chain, cursorTimeAbove: after };
-      if (await ctx.db.transaction((tx) => expirePayload(tx, p.ref, proof))) tick.expired++;
-      continue;
-    }
-    if (p.purpose === "withdrawals") withdrawalsInFlight++;
-    if (p.sinceBroadcastMs === null || p.sinceBroadcastMs >= opts.rebroadcastMs) {
-      if (await broadcast(ctx, plugin, p)) tick.broadcast++;
-    }
-  }
+  const withdrawalsInFlight = await tendOpenPayloads(ctx, plugin, opts, tick);
   tick.synced = (await chainSync(ctx, plugin.chain)).isSynced;
   if (!tick.synced) return tick;
-  // TON: one hot wallet payload at a time, as its seqno orders them; TRON: several.
+  // One hot wallet payload at a time where a sequence number orders them; else several.
   const room = plugin.sender.maxInFlight - withdrawalsInFlight;
   if (room > 0) {
     tick.batched = await sendWithdrawals(ctx, plugin, room);
@@ -347,25 +393,17 @@ export async function senderTick(
   return tick;
 }
 
-/** Runs the sender until `signal` aborts. */
+/** Runs the sender, a tick every interval, until `signal` aborts. */
 export async function runSender(
   ctx: ProcessorContext,
   plugin: ChainPlugin,
   signal: AbortSignal,
-  options: Partial<SenderOptions> & { intervalMs?: number } = {},
+  options: Partial<SenderOptions> & WorkerOptions = {},
 ): Promise<void> {
-  const intervalMs = options.intervalMs ?? 1000;
-  let failures = 0;
-  while (!signal.aborted) {
-    try {
-      await senderTick(ctx, plugin, options);
-      failures = 0;
-      await ctx.clock.sleep(intervalMs, signal);
-    } catch (error) {
-      failures++;
-      const delay = Math.min(30_000, intervalMs * 2 ** Math.min(failures, 5));
-      ctx.log.warn("sender tick failed", { chain: plugin.chain, error, retryInMs: delay });
-      await ctx.clock.sleep(delay, signal);
-    }
-  }
+  await runWorkerLoop(ctx, signal, async () => void await senderTick(ctx, plugin, options), {
+    intervalMs: options.intervalMs,
+    leader: options.leader,
+    failure: "sender tick failed",
+    logFields: { chain: plugin.chain },
+  });
 }

@@ -14,7 +14,7 @@ export interface HotAsset {
   currency: string;
   /** Balance on chain, base units; null when the node did not answer. */
   balance: bigint | null;
-  /** Queued and unseen withdrawals of this asset (lent fee resources excluded), base units. */
+  /** Queued and unseen withdrawals of this asset (lent resources excluded), base units. */
   pending: bigint;
   processing: bigint;
   /** How many withdrawals of this asset wait or are in flight. */
@@ -53,7 +53,7 @@ async function queueOf(
        coalesce(sum(amount) filter (where status = 'processing'), 0)::text as processing,
        count(*)::int as n
      from withdrawals where chain = $1 and status in ('pending', 'processing')
-       and kind not in ('lend', 'reclaim')
+       and spends
      group by currency`,
     [chain],
   );

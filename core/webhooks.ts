@@ -37,6 +37,7 @@ import {
   recordAttempt,
   type RetryPolicy,
 } from "./store/outbox.ts";
+import { runWorkerLoop, type WorkerOptions } from "./worker_loop.ts";
 
 /** Worker tuning. */
 export interface WebhookOptions {
@@ -366,29 +367,20 @@ export async function webhookTick(
 export async function runWebhooks(
   ctx: ProcessorContext,
   signal: AbortSignal,
-  options: Partial<WebhookOptions> & { intervalMs?: number } = {},
+  options: Partial<WebhookOptions> & WorkerOptions = {},
 ): Promise<void> {
-  const intervalMs = options.intervalMs ?? 1000;
   const dispatcher = new Dispatcher(ctx, withDefaults(options), false);
-  let failures = 0;
   try {
-    while (!signal.aborted) {
-      // Set before filling, so a delivery settling meanwhile still cuts the sleep short.
-      const wake = new AbortController();
-      dispatcher.onSettled = () => wake.abort();
-      let delay = intervalMs;
-      try {
-        await dispatcher.fill();
-        failures = 0;
-      } catch (error) {
-        failures++;
-        delay = Math.min(30_000, intervalMs * 2 ** Math.min(failures, 5));
-        ctx.log.warn("webhook tick failed", { error, retryInMs: delay });
-      }
-      // After a failed tick the backoff is slept out whole.
-      await ctx.clock.sleep(delay, failures > 0 ? signal : AbortSignal.any([signal, wake.signal]));
-      dispatcher.onSettled = null;
-    }
+    await runWorkerLoop(ctx, signal, async () => void await dispatcher.fill(), {
+      intervalMs: options.intervalMs,
+      leader: options.leader,
+      failure: "webhook tick failed",
+      // A delivery settling frees a slot: fill it now rather than at the next interval.
+      wakeUp: (wake) => {
+        dispatcher.onSettled = wake;
+        return () => dispatcher.onSettled = null;
+      },
+    });
   } finally {
     await dispatcher.drain();
   }

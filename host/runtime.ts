@@ -9,7 +9,6 @@ import { type Config, ConfigError } from "../core/config.ts";
 import type { ProcessorContext } from "../core/context.ts";
 import { openDb } from "../core/db.ts";
 import { currentCursor, runIngest } from "../core/ingest.ts";
-import { runAsLeader } from "../core/leader.ts";
 import type { Logger } from "../core/log.ts";
 import { createMetrics, nodeObserver } from "../core/metrics.ts";
 import { migrate } from "../core/migrations.ts";
@@ -61,31 +60,21 @@ export async function startProcessor(
   await pinStartCursors(ctx);
   const app = createApp(ctx, { devnet: config.network === "devnet" });
   const controller = new AbortController();
+  // Each worker runs in exactly one instance at a time: whoever holds its lock.
+  const { signal } = controller;
   const workers: Promise<void>[] = [];
   for (const plugin of plugins.values()) {
     workers.push(
-      runAsLeader(
-        ctx,
-        `ingest:${plugin.chain}`,
-        controller.signal,
-        (s) => runIngest(ctx, plugin, s),
-      ),
-      runAsLeader(
-        ctx,
-        `sender:${plugin.chain}`,
-        controller.signal,
-        (s) => runSender(ctx, plugin, s),
-      ),
+      runIngest(ctx, plugin, signal, { leader: `ingest:${plugin.chain}` }),
+      runSender(ctx, plugin, signal, { leader: `sender:${plugin.chain}` }),
     );
   }
   workers.push(
-    runAsLeader(ctx, "invoices", controller.signal, (s) => runInvoices(ctx, s)),
-    runAsLeader(ctx, "webhooks", controller.signal, (s) => runWebhooks(ctx, s)),
+    runInvoices(ctx, signal, { leader: "invoices" }),
+    runWebhooks(ctx, signal, { leader: "webhooks" }),
   );
   if (config.exchangeWebhook) {
-    workers.push(
-      runAsLeader(ctx, "exchange-events", controller.signal, (s) => runExchangeEvents(ctx, s)),
-    );
+    workers.push(runExchangeEvents(ctx, signal, { leader: "exchange-events" }));
   }
   const server = Deno.serve({
     port: config.api.port,

@@ -9,10 +9,15 @@ import { nextWithdrawalStatus } from "../withdrawal_status.ts";
 import { applySighting } from "./payloads.ts";
 import { big } from "./rows.ts";
 
-/** The persisted cursor of a chain, if any. */
-export async function loadCursor(db: Queryable, chain: string): Promise<Cursor | null> {
+/** The persisted cursor of a chain, if any; `lock` holds its row until the transaction ends. */
+export async function loadCursor(
+  db: Queryable,
+  chain: string,
+  lock = false,
+): Promise<Cursor | null> {
   const rows = await db.query(
-    "select height::text as height, block_time::text as block_time, state from cursors where chain = $1",
+    `select height::text as height, block_time::text as block_time, state from cursors
+     where chain = $1${lock ? " for update" : ""}`,
     [chain],
   );
   if (!rows.length) return null;
@@ -218,6 +223,12 @@ export async function commitRollback(
   );
   const refs = payloads.map((p) => String(p.id));
   if (refs.length) {
+    // Their family members died only because these landed: they may land on this branch.
+    await tx.query(
+      `update payloads set status = 'replaced', dead_reason = null, superseded_by = null
+       where superseded_by = any($1::bigint[]) and status = 'dead'`,
+      [refs],
+    );
     for (const from of ["processed", "failed"] as const) {
       await tx.query(
         `update withdrawals set status = $2, tx_hash = null, confirmed_tx_hash = null,

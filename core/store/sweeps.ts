@@ -1,7 +1,7 @@
 /** Sweeps: moving deposit balances to the hot wallet, automatic or requested by an operator. */
 
 import type { Queryable } from "../db.ts";
-import type { DepositAccount } from "../plugin.ts";
+import type { DepositAccount, Preparation } from "../plugin.ts";
 import { big, textOrNull } from "./rows.ts";
 
 /** A sweep waiting to be signed. */
@@ -81,10 +81,11 @@ export async function requestedSweeps(
      from sweeps s join addresses a on a.id = s.address_id
      where s.chain = $1 and s.status = 'requested'
        and (s.not_before is null or s.not_before <= now())
-       -- Resources still being taken back: a sweep signed now could lose them mid-flight.
+       -- Resources lent to it still moving (taken back, say): a sweep signed now could lose
+       -- them mid-flight.
        and not exists (select 1 from withdrawals r
-                       where r.chain = s.chain and r.kind = 'reclaim' and r.destination = a.address
-                         and r.status in ('pending', 'processing'))
+                       where r.chain = s.chain and r.kind = 'prepare' and not r.spends
+                         and r.destination = a.address and r.status in ('pending', 'processing'))
      order by s.id limit $2`,
     [chain, limit],
   );
@@ -101,9 +102,9 @@ export async function requestedSweeps(
 }
 
 /**
- * Parks a sweep until the hot wallet has sent its deposit `amount` of native coin for gas
- * (`topup`) or lent it fee resources worth `amount` (`lend`): either is an ordinary queued
- * withdrawal, persisted and sent exactly once, and linked to the sweep for its fee.
+ * Parks a sweep until the hot wallet has taken the plugin's preparation step for its deposit
+ * (native coin sent for its fees, resources lent): an ordinary queued `prepare` withdrawal of
+ * `currency`, persisted and sent exactly once, and linked to the sweep for its fee.
  */
 export async function fundSweep(
   tx: Queryable,
@@ -111,14 +112,24 @@ export async function fundSweep(
   chain: string,
   currency: string,
   destination: { address: string; display: string },
-  amount: bigint,
-  kind: "topup" | "lend" = "topup",
+  preparation: Preparation,
 ): Promise<void> {
   const [topup] = await tx.query(
-    `insert into withdrawals (chain, currency, kind, amount, destination, destination_input,
-       status, sweep_id)
-     values ($1, $2, $6, $3::numeric, $4, $5, 'pending', $7) returning id::text as id`,
-    [chain, currency, amount, destination.address, destination.display, kind, sweepId],
+    `insert into withdrawals (chain, currency, kind, step, spends, undo_step, amount,
+       destination, destination_input, status, sweep_id)
+     values ($1, $2, 'prepare', $3, $4, $5, $6::numeric, $7, $8, 'pending', $9)
+     returning id::text as id`,
+    [
+      chain,
+      currency,
+      preparation.step,
+      preparation.spends,
+      preparation.undo ?? null,
+      preparation.amount,
+      destination.address,
+      destination.display,
+      sweepId,
+    ],
   );
   const moved = await tx.query(
     `update sweeps set status = 'funding', topup_ref = $2, updated_at = now()
@@ -128,7 +139,7 @@ export async function fundSweep(
   if (!moved.length) throw new Error(`sweep ${sweepId} is no longer requested`);
 }
 
-/** Sweeps whose top-up has settled (sent or failed) are requested again; returns how many. */
+/** Sweeps whose preparation has settled (sent or failed) are requested again; returns how many. */
 export async function releaseFundedSweeps(db: Queryable, chain: string): Promise<number> {
   const rows = await db.query(
     `update sweeps s set status = 'requested', topup_ref = null, updated_at = now()
@@ -141,12 +152,16 @@ export async function releaseFundedSweeps(db: Queryable, chain: string): Promise
   return rows.length;
 }
 
-/** How many lends of fee resources are queued or unseen on a chain. */
-export async function openLends(db: Queryable, chain: string): Promise<number> {
+/** How many preparations of `step` are queued or unseen on a chain. */
+export async function openPreparations(
+  db: Queryable,
+  chain: string,
+  step: string,
+): Promise<number> {
   const [row] = await db.query(
     `select count(*)::int as n from withdrawals
-     where chain = $1 and kind = 'lend' and status in ('pending', 'processing')`,
-    [chain],
+     where chain = $1 and kind = 'prepare' and step = $2 and status in ('pending', 'processing')`,
+    [chain, step],
   );
   return Number(row.n);
 }
@@ -161,20 +176,25 @@ export async function deferSweep(db: Queryable, sweepId: bigint, seconds: number
 }
 
 /**
- * Queues the return of fee resources lent for sweeps that have settled: one `reclaim` per
- * `lend` that went out, never two.
+ * Queues, for sweeps that have settled, the undo step of every preparation of theirs that
+ * went out and names one (taking back lent resources): one per preparation, never two.
  */
-export async function reclaimLent(tx: Queryable, sweepIds: readonly bigint[]): Promise<number> {
+export async function undoPreparations(
+  tx: Queryable,
+  sweepIds: readonly bigint[],
+): Promise<number> {
   if (!sweepIds.length) return 0;
   const rows = await tx.query(
-    `insert into withdrawals (chain, currency, kind, amount, destination, destination_input,
-       status, sweep_id)
-     select l.chain, l.currency, 'reclaim', l.amount, l.destination, l.destination_input,
-       'pending', l.sweep_id
+    `insert into withdrawals (chain, currency, kind, step, spends, amount, destination,
+       destination_input, status, sweep_id)
+     select l.chain, l.currency, 'prepare', l.undo_step, false, l.amount, l.destination,
+       l.destination_input, 'pending', l.sweep_id
      from withdrawals l
-     where l.sweep_id = any($1::bigint[]) and l.kind = 'lend' and l.status = 'processed'
+     where l.sweep_id = any($1::bigint[]) and l.kind = 'prepare' and l.undo_step is not null
+       and l.status = 'processed'
        and not exists (select 1 from withdrawals r
-                       where r.sweep_id = l.sweep_id and r.kind = 'reclaim')
+                       where r.sweep_id = l.sweep_id and r.kind = 'prepare'
+                         and r.step = l.undo_step)
      returning id`,
     [sweepIds.map(String)],
   );
@@ -190,7 +210,7 @@ export interface SweepRecord {
   kind: "auto" | "service";
   status: string;
   amount: bigint | null;
-  /** Native coin the sweep cost: its own transaction plus top-ups', lends' and reclaims' fees. */
+  /** Native coin the sweep cost: its own transaction plus its preparations' fees. */
   fee: bigint;
   txHash: string | null;
   createdAt: Date;

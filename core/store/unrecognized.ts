@@ -1,6 +1,6 @@
 /**
  * Unrecognized transfers: token transfers to our deposits that no configured asset accounts
- * for (an unknown jetton, a forged notification). Never incomes; kept for a person to look at.
+ * for (an unknown token, a forged notification). Never incomes; kept for a person to look at.
  */
 
 import type { Queryable } from "../db.ts";

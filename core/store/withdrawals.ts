@@ -5,9 +5,9 @@ import type { Withdrawal, WithdrawalKind } from "../models.ts";
 import { nextWithdrawalStatus, type WithdrawalStatus } from "../withdrawal_status.ts";
 import { big, textOrNull } from "./rows.ts";
 
-const COLUMNS = `id::text as id, chain, currency, kind, user_id, query_id, amount::text as amount,
-  destination, destination_input, comment, binary_comment, status, attempt, tx_hash,
-  confirmed_tx_hash, failure_reason`;
+const COLUMNS = `id::text as id, chain, currency, kind, step, spends, user_id, query_id,
+  amount::text as amount, destination, destination_input, comment, binary_comment, status,
+  attempt, tx_hash, confirmed_tx_hash, failure_reason`;
 
 function toWithdrawal(row: Record<string, unknown>): Withdrawal {
   return {
@@ -15,6 +15,8 @@ function toWithdrawal(row: Record<string, unknown>): Withdrawal {
     chain: String(row.chain),
     currency: String(row.currency),
     kind: String(row.kind) as WithdrawalKind,
+    step: textOrNull(row.step),
+    spends: row.spends === true,
     userId: textOrNull(row.user_id),
     queryId: textOrNull(row.query_id),
     amount: big(row.amount),
@@ -30,11 +32,13 @@ function toWithdrawal(row: Record<string, unknown>): Withdrawal {
   };
 }
 
-/** A new withdrawal request. */
-export type NewWithdrawal = Omit<
-  Withdrawal,
-  "id" | "status" | "attempt" | "txHash" | "confirmedTxHash" | "failureReason"
->;
+/** A new withdrawal request; `step` defaults to none and `spends` to true. */
+export type NewWithdrawal =
+  & Omit<
+    Withdrawal,
+    "id" | "status" | "attempt" | "txHash" | "confirmedTxHash" | "failureReason" | "step" | "spends"
+  >
+  & Partial<Pick<Withdrawal, "step" | "spends">>;
 
 /**
  * Inserts a withdrawal unless (user_id, query_id) exists; returns the stored row and whether
@@ -46,8 +50,8 @@ export async function insertWithdrawal(
 ): Promise<{ withdrawal: Withdrawal; created: boolean }> {
   const inserted = await db.query(
     `insert into withdrawals (chain, currency, kind, user_id, query_id, amount, destination,
-       destination_input, comment, binary_comment, status)
-     values ($1, $2, $3, $4, $5, $6::numeric, $7, $8, $9, $10, 'pending')
+       destination_input, comment, binary_comment, status, step, spends)
+     values ($1, $2, $3, $4, $5, $6::numeric, $7, $8, $9, $10, 'pending', $11, $12)
      on conflict (user_id, query_id) do nothing
      returning ${COLUMNS}`,
     [
@@ -61,6 +65,8 @@ export async function insertWithdrawal(
       w.destinationInput,
       w.comment,
       w.binaryComment,
+      w.step ?? null,
+      w.spends ?? true,
     ],
   );
   if (inserted.length) return { withdrawal: toWithdrawal(inserted[0]), created: true };
@@ -110,9 +116,9 @@ export async function cancelPendingWithdrawal(
 }
 
 /**
- * The oldest pending withdrawals of a chain, FIFO; what a sweep waits for (top-ups, lent
- * resources and their return) goes first, so user withdrawals the hot wallet cannot cover yet
- * never hold back the sweep that would refill it.
+ * The oldest pending withdrawals of a chain, FIFO; what a sweep waits for (its preparations)
+ * goes first, so user withdrawals the hot wallet cannot cover yet never hold back the sweep
+ * that would refill it.
  */
 export async function pendingWithdrawals(
   db: Queryable,
@@ -121,18 +127,18 @@ export async function pendingWithdrawals(
 ): Promise<Withdrawal[]> {
   const rows = await db.query(
     `select ${COLUMNS} from withdrawals where chain = $1 and status = 'pending'
-     order by kind in ('topup', 'lend', 'reclaim') desc, withdrawals.id limit $2`,
+     order by kind = 'prepare' desc, withdrawals.id limit $2`,
     [chain, limit],
   );
   return rows.map(toWithdrawal);
 }
 
-/** Kinds whose amount is not paid out of the balance (lent resources). */
-const NOT_SPENT = "kind not in ('lend', 'reclaim')";
+/** Withdrawals whose amount is paid out of the balance (not lent resources). */
+const SPENT = "spends";
 
 /**
- * Sums of pending and processing withdrawals of one currency (lent fee resources excluded:
- * they do not spend the balance), and how many are processing.
+ * Sums of pending and processing withdrawals of one currency (lent resources excluded: they
+ * do not spend the balance), and how many are processing.
  */
 export async function queuedTotals(
   db: Queryable,
@@ -144,7 +150,7 @@ export async function queuedTotals(
             coalesce(sum(amount) filter (where status = 'processing'), 0)::text as processing,
             count(*) filter (where status = 'processing')::int as processing_count
      from withdrawals where chain = $1 and currency = $2 and status in ('pending', 'processing')
-       and ${NOT_SPENT}`,
+       and ${SPENT}`,
     [chain, currency],
   );
   return {
@@ -170,7 +176,7 @@ export async function processingCount(
 
 /**
  * Total of `currency` withdrawals settled in the last `seconds`: a token balance read from a
- * node can lag behind what the chain already spent (TON jettons move a block or more after
+ * node can lag behind what the chain already spent (a token may move a block or more after
  * the hot wallet's message), so budgets hold these back for a while.
  */
 export async function recentlySettled(
@@ -181,7 +187,7 @@ export async function recentlySettled(
 ): Promise<bigint> {
   const [row] = await db.query(
     `select coalesce(sum(amount), 0)::text as total from withdrawals
-     where chain = $1 and currency = $2 and status = 'processed' and ${NOT_SPENT}
+     where chain = $1 and currency = $2 and status = 'processed' and ${SPENT}
        and updated_at > now() - make_interval(secs => $3)`,
     [chain, currency, seconds],
   );

@@ -176,6 +176,9 @@ export async function createTonPlugin(
     jettonForwardTon: ton.jettonForwardTon,
     maxBatch: ton.batchSize,
     validitySeconds: ton.validitySeconds,
+    // A shard block is committed to the masterchain within seconds; the devnet seals both at
+    // once, so there the masterchain time alone is proof.
+    expiryMarginSeconds: network === "devnet" ? 0 : 30,
     now,
   });
 
@@ -190,10 +193,9 @@ export async function createTonPlugin(
       const master = masters.get(asset.code);
       return tonPaymentUri(request, master ? formatTonAddress(master, network, true) : null);
     },
-    // A shard block is committed to the masterchain within seconds; the devnet seals both at
-    // once, so there the masterchain time alone is proof.
-    expiryMarginSeconds: network === "devnet" ? 0 : 30,
     coldWallet,
+    // The exchange API's service withdrawals of TON and of jettons by master.
+    serviceWithdrawals: { native: "ton", token: "jetton" },
     derivation: {
       hotWallet: { address: hotRaw, display: formatTonAddress(hot.address, network, false) },
       async deposit(index: bigint, currency: string) {

@@ -20,8 +20,10 @@ import type {
   ChainSender,
   DepositAccount,
   SignedPayload,
+  SweepPreparation,
   TransferItem,
 } from "../../core/plugin.ts";
+import { expiresOnChain } from "../../core/payload_lifecycle.ts";
 import { encodeComment, parseBinaryComment } from "./comment.ts";
 import { jettonOutKey, jettonTransferMessageBody, jettonWalletOf } from "./jetton.ts";
 import { outKey } from "./scanner.ts";
@@ -60,6 +62,8 @@ export interface TonSenderDeps {
   jettonForwardTon: bigint;
   maxBatch: number;
   validitySeconds: number;
+  /** Scanned chain time past a payload's validity before it counts as expired, seconds. */
+  expiryMarginSeconds: number;
   /** Unix seconds now (injectable for tests). */
   now: () => number;
 }
@@ -77,6 +81,9 @@ function memoBody(comment: string | null, binaryComment: string | null): Cell {
 function rawToAddress(raw: string): Address {
   return TonAddress.parseRaw(raw);
 }
+
+/** The preparation step that sends a deposit the TON its jetton sweep's gas takes. */
+export const TOPUP_STEP = "ton.topup";
 
 /** Creates the sender. */
 export function createTonSender(deps: TonSenderDeps): ChainSender {
@@ -113,7 +120,8 @@ export function createTonSender(deps: TonSenderDeps): ChainSender {
     return {
       payloadId: body.hash().toString("hex"),
       wallet: wallet.address.toRawString(),
-      boc,
+      // The external message's BOC, base64: what toncenter's sendBoc takes.
+      data: boc,
       validUntil,
       outKeys: [],
       body,
@@ -147,8 +155,10 @@ export function createTonSender(deps: TonSenderDeps): ChainSender {
     },
 
     async buildTransfers(items: TransferItem[]): Promise<SignedPayload> {
-      // TON sweeps never ask to lend resources, so no such item is ever queued here.
-      if (items.some((i) => i.kind !== "transfer")) throw new Error("TON transfers only");
+      // A top-up is a plain TON payment; TON sweeps never ask for any other step.
+      if (items.some((i) => i.step !== null && i.step !== TOPUP_STEP)) {
+        throw new Error("TON transfers only");
+      }
       const built = await Promise.all(items.map(async (item) => {
         const master = deps.masters.get(item.currency);
         if (!master) {
@@ -189,7 +199,7 @@ export function createTonSender(deps: TonSenderDeps): ChainSender {
     async buildSweep(
       account: DepositAccount,
       memo: string | null,
-    ): Promise<SignedPayload | { fund: bigint } | null> {
+    ): Promise<SignedPayload | SweepPreparation | null> {
       const wallet = deps.deposit(account.index);
       const { balance } = await stateOf(wallet.address);
       const master = deps.masters.get(account.currency);
@@ -212,7 +222,9 @@ export function createTonSender(deps: TonSenderDeps): ChainSender {
       // The owner pays for its jetton wallet's transfer (and its own deployment) in TON. It
       // is topped up to the full amount but needs a little less, because storage fees nibble
       // at an idle balance: without the gap a top-up could be followed by another, forever.
-      if (balance < JETTON_SWEEP_MIN_TON) return { fund: JETTON_SWEEP_TON - balance };
+      if (balance < JETTON_SWEEP_MIN_TON) {
+        return { prepare: { step: TOPUP_STEP, amount: JETTON_SWEEP_TON - balance, spends: true } };
+      }
       const body = jettonTransferMessageBody({
         // Sweeps use the top half of query_id space, so their `excesses` can never be taken
         // for a withdrawal's (whose query_id is its id).
@@ -236,8 +248,11 @@ export function createTonSender(deps: TonSenderDeps): ChainSender {
     },
 
     async broadcast(payload: SignedPayload): Promise<void> {
-      await client.sendFile(Buffer.from(payload.boc, "base64"));
+      await client.sendFile(Buffer.from(payload.data, "base64"));
     },
+
+    // A W5 message carries its own timeout: past it on chain, the wallet refuses it.
+    lifecycle: expiresOnChain(deps.expiryMarginSeconds),
 
     async balance(currency: string, address?: string): Promise<AccountBalance> {
       const owner = address ? rawToAddress(address) : hot.address;

@@ -140,6 +140,11 @@ export async function createTronPlugin(
     tokens,
     feeLimit: tron.feeLimit,
     validitySeconds: tron.validitySeconds,
+    // java-tron checks expiration against the time of the block that would include the
+    // transaction, so an ingested block past it is proof, once that block is final: a fork
+    // shallower than finality could still bring a branch that holds the transaction. Blocks
+    // come every 3 s; one more covers clocks.
+    expiryMarginSeconds: 3 * (tron.confirmations + 1),
     strategy: tron.sweep.strategy,
     maxFeeBps: tron.sweep.maxFeeBps,
   });
@@ -157,11 +162,6 @@ export async function createTronPlugin(
       const asset = assets.find((a) => a.code === request.assetCode);
       return asset ? tronPaymentUri(request, asset.contract, asset.decimals) : null;
     },
-    // java-tron checks expiration against the time of the block that would include the
-    // transaction, so an ingested block past it is proof, once that block is final: a fork
-    // shallower than finality could still bring a branch that holds the transaction. Blocks
-    // come every 3 s; one more covers clocks.
-    expiryMarginSeconds: 3 * (tron.confirmations + 1),
     coldWallet,
     derivation: {
       hotWallet: { address: hot, display: hot },

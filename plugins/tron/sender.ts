@@ -27,6 +27,7 @@ import type {
   SweepPreparation,
   TransferItem,
 } from "../../core/plugin.ts";
+import { expiresOnChain } from "../../core/payload_lifecycle.ts";
 import { hex } from "./deps.ts";
 import type { TronAccountKey } from "./derivation.ts";
 import type { TronNode, TronWalletApi } from "./node.ts";
@@ -44,6 +45,18 @@ const HOT_RESERVE_SUN = 2_000_000n;
 /** Lent energy is sized with this much slack (per mille), as the stake-to-energy rate moves. */
 const LEND_SLACK_PER_MILLE = 50n;
 
+/** Preparation steps of a token sweep: TRX sent to the deposit, energy lent and reclaimed. */
+export const TOPUP_STEP = "tron.topup";
+/** Energy of the hot wallet's stake delegated to a deposit for its sweep. */
+export const LEND_STEP = "tron.lend";
+/** The delegated energy taken back once the sweep settled. */
+export const RECLAIM_STEP = "tron.reclaim";
+
+/** TRX sent to a deposit (to activate it, or for the fee it will burn). */
+function topUp(amount: bigint): SweepPreparation {
+  return { prepare: { step: TOPUP_STEP, amount, spends: true } };
+}
+
 /** A TRC20 asset the sender moves. */
 export interface TronSenderToken {
   code: string;
@@ -59,6 +72,8 @@ export interface TronSenderDeps {
   node: TronWalletApi & Pick<TronNode, "nowBlock">;
   /** Lifetime of a signed transaction from its reference block, seconds. */
   validitySeconds: number;
+  /** Scanned chain time past a payload's expiration before it counts as expired, seconds. */
+  expiryMarginSeconds: number;
   key: TronAccountKey;
   /** Hot wallet, base58. */
   hot: string;
@@ -114,7 +129,8 @@ export function createTronSender(deps: TronSenderDeps): ChainSender {
     return {
       payloadId: signed.txID,
       wallet: index === 0n ? hot : deps.key.deriveAddress(index).address,
-      boc: JSON.stringify({
+      // The signed transaction as JSON, as /wallet/broadcasttransaction takes it.
+      data: JSON.stringify({
         txID: signed.txID,
         raw_data: signed.raw_data,
         raw_data_hex: signed.raw_data_hex,
@@ -165,8 +181,8 @@ export function createTronSender(deps: TronSenderDeps): ChainSender {
   }
 
   async function buildItem(item: TransferItem): Promise<unknown> {
-    switch (item.kind) {
-      case "lend":
+    switch (item.step) {
+      case LEND_STEP:
         return await tronWeb.transactionBuilder.delegateResource(
           safeNumber(item.amount),
           item.to,
@@ -176,7 +192,7 @@ export function createTronSender(deps: TronSenderDeps): ChainSender {
           undefined,
           await header(),
         );
-      case "reclaim":
+      case RECLAIM_STEP:
         return await tronWeb.transactionBuilder.undelegateResource(
           safeNumber(item.amount),
           item.to,
@@ -184,7 +200,8 @@ export function createTronSender(deps: TronSenderDeps): ChainSender {
           hot,
           await header(),
         );
-      case "transfer": {
+      case null:
+      case TOPUP_STEP: {
         const token = deps.tokens.get(item.currency);
         if (token) return await tokenTransfer(token.contract, hot, item.to, item.amount);
         if (item.currency !== deps.trx) throw new Error(`${item.currency} is not a TRON asset`);
@@ -195,6 +212,8 @@ export function createTronSender(deps: TronSenderDeps): ChainSender {
           await header(),
         );
       }
+      default:
+        throw new Error(`${item.step} is not a TRON preparation step`);
     }
   }
 
@@ -257,7 +276,7 @@ export function createTronSender(deps: TronSenderDeps): ChainSender {
         if (tooDear(account.currency, amount, fee)) {
           return { wait: `a ${fee} sun fee is too large a share of ${amount}` };
         }
-        return { fund: burn - balance };
+        return topUp(burn - balance);
       }
     } else {
       // Activation first: energy cannot be delegated to an account that does not exist.
@@ -266,9 +285,9 @@ export function createTronSender(deps: TronSenderDeps): ChainSender {
         if (tooDear(account.currency, amount, fee)) {
           return { wait: `a ${fee} sun fee is too large a share of ${amount}` };
         }
-        return { fund: 1n };
+        return topUp(1n);
       }
-      if (balance < bandwidthSun) return { fund: bandwidthSun - balance };
+      if (balance < bandwidthSun) return topUp(bandwidthSun - balance);
       if (available < energy) {
         const lend = await stakeFor(energy - available);
         if (lend === null) return { wait: "the network reports no energy rate" };
@@ -276,7 +295,16 @@ export function createTronSender(deps: TronSenderDeps): ChainSender {
         if (free < lend) {
           return { wait: `the hot wallet can lend ${free} sun of stake; ${lend} is needed` };
         }
-        return { lend };
+        // Sized against the stake free now: one lend at a time, taken back after the sweep.
+        return {
+          prepare: {
+            step: LEND_STEP,
+            amount: lend,
+            spends: false,
+            undo: RECLAIM_STEP,
+            exclusive: true,
+          },
+        };
       }
     }
     const unsigned = await tokenTransfer(token.contract, account.address, hot, amount);
@@ -325,11 +353,14 @@ export function createTronSender(deps: TronSenderDeps): ChainSender {
     },
 
     async broadcast(payload: SignedPayload): Promise<void> {
-      const result = await node.broadcast(JSON.parse(payload.boc));
+      const result = await node.broadcast(JSON.parse(payload.data));
       // Already known to the node (an earlier broadcast of ours): nothing to do.
       if (result.ok || result.code === "DUP_TRANSACTION_ERROR") return;
       throw new Error(`broadcast refused: ${result.code ?? "error"} ${result.message ?? ""}`);
     },
+
+    // A transaction carries its expiration; the chain refuses it in a block past that time.
+    lifecycle: expiresOnChain(deps.expiryMarginSeconds),
 
     async balance(currency: string, address?: string): Promise<AccountBalance> {
       const owner = address ?? hot;

@@ -10,7 +10,7 @@ import { newAddress, requestWithdrawal } from "../../core/processor.ts";
 import { senderTick } from "../../core/sender.ts";
 import { raiseAlarm } from "../../core/store/alarms.ts";
 import { type ApiResponse, serveApi, TEST_TOKEN } from "../support/api_client.ts";
-import { withTronHarness } from "../support/tron_harness.ts";
+import { withTronHarness } from "../support/harness.ts";
 import { testKey } from "../plugins/tron/devnet/helpers.ts";
 
 interface Alarm {

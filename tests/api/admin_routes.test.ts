@@ -205,8 +205,9 @@ Deno.test("admin API: merchant sites", async (t) => {
       app.onError((error, c) => errorResponse(c, error, api.ctx.log));
       const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, app.fetch);
       const url = `http://127.0.0.1:${server.addr.port}`;
+      const throwaway = { foreignServer: true };
       try {
-        const before = await signedFetch(url, shop, "GET", "/m/who");
+        const before = await signedFetch(url, shop, "GET", "/m/who", undefined, throwaway);
         assert.equal(before.status, 200, before.text);
         assert.deepEqual(before.json, { siteId: shop.siteId });
 
@@ -219,9 +220,9 @@ Deno.test("admin API: merchant sites", async (t) => {
         assert.notEqual(rotated.apiSecret, shop.apiSecret);
         secrets.push(rotated.apiSecret);
 
-        const old = await signedFetch(url, shop, "GET", "/m/who");
+        const old = await signedFetch(url, shop, "GET", "/m/who", undefined, throwaway);
         assertError(old, 401, "x-signature: does not match the request");
-        const renewed = await signedFetch(url, rotated, "GET", "/m/who");
+        const renewed = await signedFetch(url, rotated, "GET", "/m/who", undefined, throwaway);
         assert.equal(renewed.status, 200, renewed.text);
 
         const shown = await request("GET", `/v1/admin/sites/${shop.siteId}`);
@@ -234,7 +235,7 @@ Deno.test("admin API: merchant sites", async (t) => {
         assert.match(String(at), ISO);
         const again = await request("POST", `/v1/admin/sites/${shop.siteId}/disable`);
         assert.equal((again.json as { disabledAt: unknown }).disabledAt, at);
-        const refused = await signedFetch(url, rotated, "GET", "/m/who");
+        const refused = await signedFetch(url, rotated, "GET", "/m/who", undefined, throwaway);
         assertError(refused, 403, "x-site-id: site is disabled");
         const listed = await request("GET", "/v1/admin/sites");
         const mine = (listed.json as { sites: { siteId: string; disabledAt: unknown }[] }).sites

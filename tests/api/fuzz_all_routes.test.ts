@@ -17,8 +17,7 @@ import type { ChainPlugin } from "../../core/plugin.ts";
 import { createSite } from "../../core/store/sites.ts";
 import { type ApiResponse, serveApi } from "../support/api_client.ts";
 import { signedFetch, type SiteCredentials } from "../support/merchant_client.ts";
-import { startTonHarness, TEST_TOKEN } from "../support/ton_harness.ts";
-import { startTronHarness } from "../support/tron_harness.ts";
+import { startTonHarness, startTronHarness, TEST_TOKEN } from "../support/harness.ts";
 
 /** Percent-encodes `text`; a lone surrogate (which a URL cannot carry) becomes U+FFFD. */
 const encode = (text: string): string => encodeURIComponent(text.toWellFormed());

@@ -21,7 +21,7 @@ import { tronDevnetControls } from "../../plugins/tron/dev.ts";
 import { createTronPlugin } from "../../plugins/tron/plugin.ts";
 import { serveApi, TEST_TOKEN } from "../support/api_client.ts";
 import { openTestDb } from "../support/db.ts";
-import { withTronHarness } from "../support/tron_harness.ts";
+import { withTronHarness } from "../support/harness.ts";
 import { testKey } from "../plugins/tron/devnet/helpers.ts";
 
 /** A family as parse-prometheus-text-format gives it. */

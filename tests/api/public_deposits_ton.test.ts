@@ -16,7 +16,7 @@ import { senderTick } from "../../core/sender.ts";
 import { createSite } from "../../core/store/sites.ts";
 import { type ApiResponse, type ApiServer, serveApi } from "../support/api_client.ts";
 import { signedFetch, type SiteCredentials } from "../support/merchant_client.ts";
-import { TEST_TOKEN, type TonHarness, withTonHarness } from "../support/ton_harness.ts";
+import { TEST_TOKEN, type TonHarness, withTonHarness } from "../support/harness.ts";
 
 /** Underpayments within 1% count as paid in this file. */
 const TOLERANCE_BPS = 100;

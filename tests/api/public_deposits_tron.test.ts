@@ -14,7 +14,7 @@ import { withdrawalById } from "../../core/store/withdrawals.ts";
 import { tronHexFromAddress } from "../../plugins/tron/address.ts";
 import { serveApi } from "../support/api_client.ts";
 import { signedFetch, type SiteCredentials } from "../support/merchant_client.ts";
-import { type TronHarness, withTronHarness } from "../support/tron_harness.ts";
+import { type TronHarness, withTronHarness } from "../support/harness.ts";
 import { testKey } from "../plugins/tron/devnet/helpers.ts";
 
 interface Deposit {

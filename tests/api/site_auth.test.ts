@@ -106,6 +106,8 @@ async function harness(window?: number): Promise<Harness> {
         await signedFetch(url, site, method, path, body, {
           timestamp: freshTimestamp(),
           strong: false,
+          // A test app of its own around siteAuth, not the processor's routes.
+          foreignServer: true,
           ...options,
         }),
       );

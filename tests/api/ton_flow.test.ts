@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { Address, toNano } from "@ton/core";
 import { senderTick } from "../../core/sender.ts";
 import { type ApiResponse, serveApi } from "../support/api_client.ts";
-import { startTonHarness, TEST_TOKEN } from "../support/ton_harness.ts";
+import { startTonHarness, TEST_TOKEN } from "../support/harness.ts";
 
 const randomAddress = () =>
   new Address(0, crypto.getRandomValues(new Uint8Array(32)) as never).toString({

@@ -14,7 +14,7 @@ import { silentLogger } from "../../core/log.ts";
 import { acknowledgeAlarm, raiseAlarm, resolveAlarm } from "../../core/store/alarms.ts";
 import { insertAddress } from "../../core/store/addresses.ts";
 import { openTestDb } from "../support/db.ts";
-import { withTronHarness } from "../support/tron_harness.ts";
+import { withTronHarness } from "../support/harness.ts";
 import { testKey } from "../plugins/tron/devnet/helpers.ts";
 
 async function events(db: { query(text: string): Promise<Record<string, unknown>[]> }) {

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import type { Queryable } from "../../core/db.ts";
 import type { Cursor, IncomeEvent } from "../../core/plugin.ts";
+import { expiresOnChain } from "../../core/payload_lifecycle.ts";
 import { insertAddress, nextDerivationIndex } from "../../core/store/addresses.ts";
 import { openAlarms } from "../../core/store/alarms.ts";
 import {
@@ -15,11 +16,7 @@ import {
   initCursor,
   loadCursor,
 } from "../../core/store/cursors.ts";
-import {
-  expirePayload,
-  openPayloads,
-  persistWithdrawalPayload,
-} from "../../core/store/payloads.ts";
+import { declareDead, openPayloads, persistWithdrawalPayload } from "../../core/store/payloads.ts";
 import { insertWithdrawal, withdrawalById } from "../../core/store/withdrawals.ts";
 import { testOnEngines } from "../support/db.ts";
 
@@ -130,7 +127,7 @@ testOnEngines(
       persistWithdrawalPayload(tx, "tron", {
         payloadId: "txw",
         wallet: "Thot",
-        boc: "{}",
+        data: "{}",
         validUntil: 100,
         outKeys: ["txw"],
       }, [w.id])
@@ -191,15 +188,15 @@ testOnEngines("a payload is not expired on a cursor a fork moved back", async (d
     persistWithdrawalPayload(tx, "tron", {
       payloadId: "txe",
       wallet: "Thot",
-      boc: "{}",
+      data: "{}",
       validUntil: 20,
       outKeys: ["txe"],
     }, [w.id])
   );
   // The sender judged on block 10 (time 30 > 20 + 5), but a fork took the cursor back to 7.
   await commitRollback(db, "tron", top, cursor(7n), 19);
-  const proof = { chain: "tron", cursorTimeAbove: 25 };
-  assert.equal(await db.transaction((tx) => expirePayload(tx, ref, proof)), false);
+  const proof = { chain: "tron", lifecycle: expiresOnChain(5) };
+  assert.equal(await db.transaction((tx) => declareDead(tx, ref, proof)), false);
   assert.equal((await withdrawalById(db, w.id))!.status, "processing");
   // Once the new branch is past it again, it is expired.
   let at = cursor(7n);
@@ -207,6 +204,6 @@ testOnEngines("a payload is not expired on a cursor a fork moved back", async (d
     await commitBlock(db, "tron", at, { cursor: cursor(h), incomes: [], sightings: [] });
     at = cursor(h);
   }
-  assert.equal(await db.transaction((tx) => expirePayload(tx, ref, proof)), true);
+  assert.equal(await db.transaction((tx) => declareDead(tx, ref, proof)), true);
   assert.equal((await withdrawalById(db, w.id))!.status, "pending");
 });

@@ -18,7 +18,7 @@ import { commitBlock, CursorMovedError, initCursor, loadCursor } from "../../cor
 import { incomeByTxHash, incomeHistory, incomeTotals } from "../../core/store/incomes.ts";
 import {
   applySighting,
-  expirePayload,
+  declareDead,
   openPayloads,
   persistSweepPayload,
   persistWithdrawalPayload,
@@ -99,7 +99,7 @@ const withdrawal = (queryId: string, amount = 5n): NewWithdrawal => ({
 const payload = (id: string, keys: string[], validUntil = 1000): SignedPayload => ({
   payloadId: id,
   wallet: "0:hot",
-  boc: "te6cc",
+  data: "te6cc",
   validUntil,
   outKeys: keys,
 });
@@ -254,8 +254,8 @@ testOnEngines(
     const ref = await db.transaction((tx) =>
       persistWithdrawalPayload(tx, "ton", payload("p1", ["k"]), [w1.id])
     );
-    assert.equal(await db.transaction((tx) => expirePayload(tx, ref)), true);
-    assert.equal(await db.transaction((tx) => expirePayload(tx, ref)), false);
+    assert.equal(await db.transaction((tx) => declareDead(tx, ref)), true);
+    assert.equal(await db.transaction((tx) => declareDead(tx, ref)), false);
     const after = await withdrawalById(db, w1.id);
     assert.equal(after?.status, "pending");
     assert.equal(after?.attempt, 2);
@@ -269,7 +269,7 @@ testOnEngines(
     const ref = await db.transaction((tx) =>
       persistWithdrawalPayload(tx, "ton", payload("p1", ["k"]), [w1.id])
     );
-    await db.transaction((tx) => expirePayload(tx, ref));
+    await db.transaction((tx) => declareDead(tx, ref));
     const result = await db.transaction((tx) =>
       applySighting(tx, "ton", sighting("p1", "h", ["k"], [5n], 0n, 1))
     );
@@ -333,7 +333,7 @@ testOnEngines(
     const ref = await db.transaction((tx) =>
       persistSweepPayload(tx, "ton", payload("s1", ["x"]), sweep.id, sweep.coversUpTo)
     );
-    await db.transaction((tx) => expirePayload(tx, ref));
+    await db.transaction((tx) => declareDead(tx, ref));
     assert.equal((await requestedSweeps(db, "ton", 10))[0].memo, "memo-1");
     await markSweepEmpty(db, sweep.id, sweep.coversUpTo);
     assert.equal((await requestedSweeps(db, "ton", 10)).length, 0);
@@ -420,7 +420,9 @@ testOnEngines(
     await requestServiceSweep(db, "ton", a.id, "TON", "memo");
     const { withdrawal: reclaim } = await insertWithdrawal(db, {
       ...withdrawal("r1", 1n),
-      kind: "reclaim",
+      kind: "prepare",
+      step: "ton.reclaim",
+      spends: false,
       userId: null,
       queryId: null,
       destination: a.address,

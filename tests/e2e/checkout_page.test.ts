@@ -12,48 +12,28 @@
 
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import postgres from "postgres";
 import { toNano } from "@ton/core";
-import { mnemonicNew } from "@ton/crypto";
 import jsQRModule from "jsqr";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 // @ts-types="@types/pngjs"
 import { PNG } from "pngjs";
-import { type Config, parseConfig } from "../../core/config.ts";
-import { silentLogger } from "../../core/log.ts";
-import { type Running, startProcessor } from "../../host/runtime.ts";
-import { devnetJettonAssets, tonDevnetControls } from "../../plugins/ton/dev.ts";
-import { startTonDevnet } from "../../plugins/ton/devnet/server.ts";
-import { devnetTrc20Assets, tronDevnetControls } from "../../plugins/tron/dev.ts";
-import { startTronDevnet } from "../../plugins/tron/devnet/server.ts";
+import type { Running } from "../../host/runtime.ts";
+import { CHROMIUM, haveChromium } from "../support/chromium.ts";
+import { bearerCaller, startE2e } from "../support/e2e.ts";
 import { signedHeaders } from "../support/merchant_client.ts";
-import { TRON_TEST_MNEMONIC } from "../support/tron_harness.ts";
 import { until } from "../support/waiting.ts";
 
 // jsqr is CommonJS whose typings declare an ES default export: at run time the module itself
 // is the function.
 const jsQR = jsQRModule as unknown as typeof jsQRModule.default;
 
-const CHROMIUM = "/usr/bin/chromium";
-const TOKEN = "e2e-token-0123456789abcdef";
 /** One block a second, as in dev mode. */
 const BLOCK_MS = 1000;
 /** The page's stated weight budget: document, stylesheet, script and QR code together. */
 const PAGE_BUDGET_BYTES = 30 * 1024;
 const SCREENSHOTS = new URL("../../data/screenshots/", import.meta.url);
 
-const haveChromium = (() => {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-})();
-if (!haveChromium) {
-  console.warn(
-    `checkout_page.test.ts: SKIPPED, no browser at ${CHROMIUM} (apt-get install -y chromium)`,
-  );
-}
+const haveBrowser = haveChromium("checkout_page.test.ts");
 
 interface Deposit {
   uuid: string;
@@ -159,45 +139,21 @@ async function markLoaded(page: Page): Promise<void> {
 Deno.test({
   name: "a customer pays on the checkout page in headless Chromium: TON (then refunded), " +
     "USDT_TRC20, expired, underpaid, Russian, a processor restart, and unknown links, all on the processor's origin",
-  ignore: !haveChromium,
+  ignore: !haveBrowser,
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
     await Deno.mkdir(SCREENSHOTS, { recursive: true });
-    const ton = await startTonDevnet({ blockIntervalMs: BLOCK_MS });
-    const tron = await startTronDevnet({ blockIntervalMs: BLOCK_MS });
-    const url = Deno.env.get("DATABASE_URL");
-    const schema = `e2e_${crypto.randomUUID().replaceAll("-", "")}`;
-    const admin = url ? postgres(url, { max: 1, onnotice: () => {} }) : null;
-    await admin?.unsafe(`create schema ${schema}`);
-    // A database on disk (or Postgres), so the processor can be restarted on it.
-    const dataDir = url ? null : await Deno.makeTempDir({ prefix: "checkout_e2e_" });
-    const port = freePort();
-    const config: Config = parseConfig({
-      network: "devnet",
-      api: { port, hostname: "127.0.0.1", tokens: [TOKEN] },
-      database: url ? { url, schema } : { dataDir },
-      ton: {
-        endpoint: ton.endpoint,
-        mnemonic: (await mnemonicNew()).join(" "),
-        dnsRoot: ton.dnsRoot.toString(),
-        rps: 1000,
-        validitySeconds: 20,
-        assets: { TON: { decimals: 9 }, ...devnetJettonAssets(ton) },
-      },
-      tron: {
-        endpoint: tron.endpoint,
-        mnemonic: TRON_TEST_MNEMONIC,
-        // Enough blocks to watch the count rise on the page.
-        confirmations: 4,
-        assets: { TRX: { decimals: 6 }, ...devnetTrc20Assets(tron) },
-      },
+    // A fixed port and a database on disk (or Postgres), so the processor can be restarted
+    // under an open page on the same origin.
+    const e2e = await startE2e({
+      ton: { blockIntervalMs: BLOCK_MS },
+      // Enough blocks to watch the count rise on the page.
+      tron: { blockIntervalMs: BLOCK_MS, settings: { confirmations: 4 } },
+      port: freePort(),
+      restartable: true,
     });
-    const start = () =>
-      startProcessor(config, silentLogger, {
-        ton: tonDevnetControls(ton),
-        tron: tronDevnetControls(tron),
-      });
+    const start = () => e2e.start();
     let running: Running = await start();
     const origin = running.url;
     const userData = await Deno.makeTempDir({ prefix: "checkout_chromium_" });
@@ -221,14 +177,7 @@ Deno.test({
     const requested: string[] = [];
     browser.on("request", (r) => requested.push(r.url()));
 
-    const bearer = async (method: string, path: string, body?: unknown) => {
-      const r = await fetch(`${origin}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${TOKEN}` },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return { status: r.status, json: await r.json() };
-    };
+    const bearer = bearerCaller(origin);
     const site = await bearer("POST", "/v1/admin/sites", { name: "Coffee & Co <shop>" });
     assert.equal(site.status, 200, JSON.stringify(site.json));
     const credentials = { siteId: site.json.siteId, apiSecret: site.json.apiSecret };
@@ -398,7 +347,7 @@ Deno.test({
       await t.step("a USDT_TRC20 deposit: the token in the QR, confirmations, paid", async () => {
         const d = await create({ assetCode: "USDT_TRC20", expectedAmount: "25" });
         const page = await open(d);
-        const contract = config.tron!.assets.USDT_TRC20.contract;
+        const contract = e2e.config.tron!.assets.USDT_TRC20.contract;
         assert.equal(await readQr(page), `tron:${d.address}?token=${contract}&amount=25`);
         assert.equal(await page.locator("#memo").count(), 0, "TRON has no memo");
         await noHorizontalScroll(page);
@@ -484,7 +433,7 @@ Deno.test({
         assert.match(await page.locator("#status-title").innerText(), /Ожидаем ваш платёж/);
         assert.match(await page.locator("#memo-warning").innerText(), /нельзя сопоставить/);
         const uri = await readQr(page);
-        const master = config.ton!.assets.USDT_TON.contract!;
+        const master = e2e.config.ton!.assets.USDT_TON.contract!;
         assert.match(uri, new RegExp(`^ton://transfer/${d.address}\\?jetton=`));
         assert.ok(uri.includes("amount=1234500000"), uri);
         assert.ok(uri.includes(`text=${d.memo}`), uri);
@@ -552,13 +501,8 @@ Deno.test({
       });
     } finally {
       await browser.close();
-      await running.stop().catch(() => {});
-      await ton.close();
-      await tron.close();
-      await admin?.unsafe(`drop schema ${schema} cascade`);
-      await admin?.end();
+      await e2e.close();
       await Deno.remove(userData, { recursive: true }).catch(() => {});
-      if (dataDir) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
     }
   },
 });

@@ -5,50 +5,16 @@
 
 import assert from "node:assert/strict";
 import { Address, toNano } from "@ton/core";
-import { mnemonicNew } from "@ton/crypto";
 import { Buffer } from "node:buffer";
-import postgres from "postgres";
-import { parseConfig } from "../../core/config.ts";
-import { silentLogger } from "../../core/log.ts";
-import { startProcessor } from "../../host/runtime.ts";
-import { devnetJettonAssets, tonDevnetControls } from "../../plugins/ton/dev.ts";
-import { startTonDevnet } from "../../plugins/ton/devnet/server.ts";
+import { bearerCaller, startE2e } from "../support/e2e.ts";
 import { until } from "../support/waiting.ts";
 
-const TOKEN = "e2e-token-0123456789abcdef";
-
 Deno.test("dev mode end to end: address, faucet payment, income, withdrawal, balances", async () => {
-  const devnet = await startTonDevnet({ blockIntervalMs: 500 });
-  // The suite's database: a fresh schema of the local Postgres, or PGlite in memory.
-  const url = Deno.env.get("DATABASE_URL");
-  const schema = `e2e_${crypto.randomUUID().replaceAll("-", "")}`;
-  const admin = url ? postgres(url, { max: 1, onnotice: () => {} }) : null;
-  await admin?.unsafe(`create schema ${schema}`);
-  const config = parseConfig({
-    network: "devnet",
-    api: { port: 0, hostname: "127.0.0.1", tokens: [TOKEN] },
-    database: url ? { url, schema } : { dataDir: "memory://" },
-    ton: {
-      endpoint: devnet.endpoint,
-      mnemonic: (await mnemonicNew()).join(" "),
-      dnsRoot: devnet.dnsRoot.toString(),
-      rps: 1000,
-      validitySeconds: 20,
-      assets: { TON: { decimals: 9 }, ...devnetJettonAssets(devnet) },
-    },
-  });
-  const running = await startProcessor(config, silentLogger, { ton: tonDevnetControls(devnet) });
-  const statuses: number[] = [];
-  const call = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(`${running.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${TOKEN}` },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    statuses.push(r.status);
-    return { status: r.status, json: await r.json() };
-  };
+  const e2e = await startE2e({ ton: { blockIntervalMs: 500 } });
   try {
+    const running = await e2e.start();
+    const statuses: number[] = [];
+    const call = bearerCaller(running.url, statuses);
     const info = await call("GET", "/devnet");
     const hot = info.json.chains.ton.hot_wallet as string;
     await call("POST", "/devnet/faucet", { currency: "TON", to: hot, amount: "50000000000" });
@@ -179,10 +145,7 @@ Deno.test("dev mode end to end: address, faucet payment, income, withdrawal, bal
     assert.equal(hotUsdt.json.balance, "18000000");
     assert.ok(statuses.every((s) => s < 500), `statuses: ${statuses}`);
   } finally {
-    await running.stop();
-    await devnet.close();
-    await admin?.unsafe(`drop schema ${schema} cascade`);
-    await admin?.end();
+    await e2e.close();
   }
 });
 
@@ -190,36 +153,17 @@ Deno.test({
   name: "two instances on one Postgres: one scanner and one sender, nothing counted or paid twice",
   ignore: !Deno.env.get("DATABASE_URL"),
   async fn() {
-    const url = Deno.env.get("DATABASE_URL")!;
-    const devnet = await startTonDevnet({ blockIntervalMs: 400 });
-    const schema = `e2e_${crypto.randomUUID().replaceAll("-", "")}`;
-    const admin = postgres(url, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create schema ${schema}`);
-    const config = parseConfig({
-      network: "devnet",
-      api: { port: 0, hostname: "127.0.0.1", tokens: [TOKEN] },
-      database: { url, schema },
+    // TON alone, with the section's defaults (60 s validity, TON the only asset).
+    const e2e = await startE2e({
       ton: {
-        endpoint: devnet.endpoint,
-        mnemonic: (await mnemonicNew()).join(" "),
-        dnsRoot: devnet.dnsRoot.toString(),
-        rps: 1000,
+        blockIntervalMs: 400,
+        settings: { validitySeconds: 60, assets: { TON: { decimals: 9 } } },
       },
     });
-    const controls = { ton: tonDevnetControls(devnet) };
-    const [a, b] = await Promise.all([
-      startProcessor(config, silentLogger, controls),
-      startProcessor(config, silentLogger, controls),
-    ]);
-    const call = async (base: string, method: string, path: string, body?: unknown) => {
-      const r = await fetch(`${base}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${TOKEN}` },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return await r.json();
-    };
     try {
+      const [a, b] = await Promise.all([e2e.start(), e2e.start()]);
+      const call = async (base: string, method: string, path: string, body?: unknown) =>
+        (await bearerCaller(base)(method, path, body)).json;
       const hot = a.ctx.plugins.get("ton")!.derivation.hotWallet.display;
       await call(a.url, "POST", "/devnet/faucet", {
         currency: "TON",
@@ -271,10 +215,7 @@ Deno.test({
       const dest = await call(a.url, "GET", `/v1/balance?currency=TON&address=${destination}`);
       assert.equal(dest.balance, "1000000000");
     } finally {
-      await Promise.all([a.stop(), b.stop()]);
-      await devnet.close();
-      await admin.unsafe(`drop schema ${schema} cascade`);
-      await admin.end();
+      await e2e.close();
     }
   },
 });

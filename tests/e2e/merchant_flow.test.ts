@@ -7,21 +7,10 @@
 
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import postgres from "postgres";
 import { toNano } from "@ton/core";
-import { mnemonicNew } from "@ton/crypto";
-import { parseConfig } from "../../core/config.ts";
-import { silentLogger } from "../../core/log.ts";
-import { startProcessor } from "../../host/runtime.ts";
-import { devnetJettonAssets, tonDevnetControls } from "../../plugins/ton/dev.ts";
-import { startTonDevnet } from "../../plugins/ton/devnet/server.ts";
-import { devnetTrc20Assets, tronDevnetControls } from "../../plugins/tron/dev.ts";
-import { startTronDevnet } from "../../plugins/tron/devnet/server.ts";
-import { TRON_TEST_MNEMONIC } from "../support/tron_harness.ts";
+import { bearerCaller, startE2e } from "../support/e2e.ts";
 import { testKey } from "../plugins/tron/devnet/helpers.ts";
 import { until } from "../support/waiting.ts";
-
-const TOKEN = "e2e-token-0123456789abcdef";
 
 /** The README's recipe: hex(HMAC-SHA256(secret, timestamp + "." + raw body)). */
 const sign = (secret: string, ts: string, body: string) =>
@@ -34,12 +23,10 @@ interface Received {
 }
 
 Deno.test("a merchant: site, signed deposits on TRON and TON, webhooks, wrong amount, refund", async () => {
-  const ton = await startTonDevnet({ blockIntervalMs: 500 });
-  const tron = await startTronDevnet({ blockIntervalMs: 300 });
-  const url = Deno.env.get("DATABASE_URL");
-  const schema = `e2e_${crypto.randomUUID().replaceAll("-", "")}`;
-  const admin = url ? postgres(url, { max: 1, onnotice: () => {} }) : null;
-  await admin?.unsafe(`create schema ${schema}`);
+  const e2e = await startE2e({
+    ton: { blockIntervalMs: 500 },
+    tron: { blockIntervalMs: 300, settings: { confirmations: 3 } },
+  });
 
   let secret = "";
   const received: Received[] = [];
@@ -52,38 +39,9 @@ Deno.test("a merchant: site, signed deposits on TRON and TON, webhooks, wrong am
     return new Response(null, { status: ok ? 204 : 401 });
   });
 
-  const config = parseConfig({
-    network: "devnet",
-    api: { port: 0, hostname: "127.0.0.1", tokens: [TOKEN] },
-    database: url ? { url, schema } : { dataDir: "memory://" },
-    ton: {
-      endpoint: ton.endpoint,
-      mnemonic: (await mnemonicNew()).join(" "),
-      dnsRoot: ton.dnsRoot.toString(),
-      rps: 1000,
-      validitySeconds: 20,
-      assets: { TON: { decimals: 9 }, ...devnetJettonAssets(ton) },
-    },
-    tron: {
-      endpoint: tron.endpoint,
-      mnemonic: TRON_TEST_MNEMONIC,
-      confirmations: 3,
-      assets: { TRX: { decimals: 6 }, ...devnetTrc20Assets(tron) },
-    },
-  });
-  const running = await startProcessor(config, silentLogger, {
-    ton: tonDevnetControls(ton),
-    tron: tronDevnetControls(tron),
-  });
-  const bearer = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(`${running.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${TOKEN}` },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: r.status, json: await r.json() };
-  };
   try {
+    const running = await e2e.start();
+    const bearer = bearerCaller(running.url);
     // 1. a site, with our receiver as its webhook
     const site = await bearer("POST", "/v1/admin/sites", {
       name: "shop",
@@ -220,11 +178,7 @@ Deno.test("a merchant: site, signed deposits on TRON and TON, webhooks, wrong am
     assert.equal(back.json.balance, "6000000");
     assert.ok(received.every((e) => e.ok), "every webhook verified");
   } finally {
-    await running.stop();
+    await e2e.close();
     await hooks.shutdown();
-    await ton.close();
-    await tron.close();
-    await admin?.unsafe(`drop schema ${schema} cascade`);
-    await admin?.end();
   }
 });

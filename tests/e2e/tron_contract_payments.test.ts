@@ -6,44 +6,15 @@
  */
 
 import assert from "node:assert/strict";
-import postgres from "postgres";
-import { parseConfig } from "../../core/config.ts";
-import { silentLogger } from "../../core/log.ts";
-import { startProcessor } from "../../host/runtime.ts";
-import { devnetTrc20Assets, tronDevnetControls } from "../../plugins/tron/dev.ts";
-import { startTronDevnet } from "../../plugins/tron/devnet/server.ts";
-import { TRON_TEST_MNEMONIC } from "../support/tron_harness.ts";
+import { bearerCaller, startE2e } from "../support/e2e.ts";
 import { until } from "../support/waiting.ts";
 
-const TOKEN = "e2e-token-0123456789abcdef";
-
 Deno.test("dev mode: TRX paid through a contract (POST /devnet/faucet via contract) is one income; TRC10 is unrecognized", async () => {
-  const devnet = await startTronDevnet({ blockIntervalMs: 300 });
-  const url = Deno.env.get("DATABASE_URL");
-  const schema = `e2e_${crypto.randomUUID().replaceAll("-", "")}`;
-  const admin = url ? postgres(url, { max: 1, onnotice: () => {} }) : null;
-  await admin?.unsafe(`create schema ${schema}`);
-  const config = parseConfig({
-    network: "devnet",
-    api: { port: 0, hostname: "127.0.0.1", tokens: [TOKEN] },
-    database: url ? { url, schema } : { dataDir: "memory://" },
-    tron: {
-      endpoint: devnet.endpoint,
-      mnemonic: TRON_TEST_MNEMONIC,
-      confirmations: 2,
-      assets: { TRX: { decimals: 6 }, ...devnetTrc20Assets(devnet) },
-    },
-  });
-  const running = await startProcessor(config, silentLogger, { tron: tronDevnetControls(devnet) });
-  const call = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(`${running.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${TOKEN}` },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: r.status, json: await r.json() };
-  };
+  const e2e = await startE2e({ tron: { blockIntervalMs: 300, settings: { confirmations: 2 } } });
+  const devnet = e2e.tron;
   try {
+    const running = await e2e.start();
+    const call = bearerCaller(running.url);
     const info = (await call("GET", "/devnet")).json.chains.tron;
     assert.equal(info.forwarder, devnet.forwarder);
     const address = (await call("POST", "/v1/address/new", { user_id: "bob", currency: "TRX" }))
@@ -95,9 +66,6 @@ Deno.test("dev mode: TRX paid through a contract (POST /devnet/faucet via contra
     const after = await call("GET", "/v1/deposit/history?user_id=bob&currency=TRX");
     assert.equal(after.json.incomes.length, 1, "still the one income");
   } finally {
-    await running.stop();
-    await devnet.close();
-    await admin?.unsafe(`drop schema ${schema} cascade`);
-    await admin?.end();
+    await e2e.close();
   }
 });

@@ -4,53 +4,25 @@
  */
 
 import assert from "node:assert/strict";
-import postgres from "postgres";
-import { parseConfig } from "../../core/config.ts";
-import { silentLogger } from "../../core/log.ts";
-import { startProcessor } from "../../host/runtime.ts";
-import { devnetTrc20Assets, tronDevnetControls } from "../../plugins/tron/dev.ts";
-import { startTronDevnet } from "../../plugins/tron/devnet/server.ts";
 import { tronHexFromAddress } from "../../plugins/tron/address.ts";
-import { TRON_TEST_MNEMONIC } from "../support/tron_harness.ts";
+import { bearerCaller, startE2e } from "../support/e2e.ts";
 import { testKey } from "../plugins/tron/devnet/helpers.ts";
 import { until } from "../support/waiting.ts";
 
-const TOKEN = "e2e-token-0123456789abcdef";
 const CONFIRMATIONS = 5;
 
 Deno.test("TRON end to end: deposits to final, a USDT_TRC20 withdrawal, a sweep with its fee", async () => {
-  const devnet = await startTronDevnet({ blockIntervalMs: 300 });
-  const url = Deno.env.get("DATABASE_URL");
-  const schema = `e2e_${crypto.randomUUID().replaceAll("-", "")}`;
-  const admin = url ? postgres(url, { max: 1, onnotice: () => {} }) : null;
-  await admin?.unsafe(`create schema ${schema}`);
-  const config = parseConfig({
-    network: "devnet",
-    api: { port: 0, hostname: "127.0.0.1", tokens: [TOKEN] },
-    database: url ? { url, schema } : { dataDir: "memory://" },
+  const e2e = await startE2e({
     tron: {
-      endpoint: devnet.endpoint,
-      mnemonic: TRON_TEST_MNEMONIC,
-      confirmations: CONFIRMATIONS,
-      assets: {
-        TRX: { decimals: 6 },
-        ...devnetTrc20Assets(devnet),
-        USDT_TRC20: { ...devnetTrc20Assets(devnet).USDT_TRC20, minSweep: "20000000" },
-      },
+      blockIntervalMs: 300,
+      settings: { confirmations: CONFIRMATIONS },
+      assets: { USDT_TRC20: { minSweep: "20000000" } },
     },
   });
-  const running = await startProcessor(config, silentLogger, { tron: tronDevnetControls(devnet) });
-  const statuses: number[] = [];
-  const call = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(`${running.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${TOKEN}` },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    statuses.push(r.status);
-    return { status: r.status, json: await r.json() };
-  };
   try {
+    const running = await e2e.start();
+    const statuses: number[] = [];
+    const call = bearerCaller(running.url, statuses);
     const info = await call("GET", "/devnet");
     const hot = info.json.chains.tron.hot_wallet as string;
     const faucet = info.json.chains.tron.faucet as string;
@@ -175,9 +147,6 @@ Deno.test("TRON end to end: deposits to final, a USDT_TRC20 withdrawal, a sweep 
     assert.ok(sync.json.chains.tron);
     assert.ok(statuses.every((s) => s < 500), `statuses: ${statuses}`);
   } finally {
-    await running.stop();
-    await devnet.close();
-    await admin?.unsafe(`drop schema ${schema} cascade`);
-    await admin?.end();
+    await e2e.close();
   }
 });

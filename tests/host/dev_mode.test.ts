@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { devConfig } from "../../host/dev_mode.ts";
 import { startTonDevnet } from "../../plugins/ton/devnet/server.ts";
 import { startTronDevnet } from "../../plugins/tron/devnet/server.ts";
-import { TRON_TEST_MNEMONIC } from "../support/tron_harness.ts";
+import { TRON_TEST_MNEMONIC } from "../support/harness.ts";
 
 const SECRETS = {
   token: "dev-token-0123456789abcdef",

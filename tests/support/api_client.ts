@@ -13,8 +13,10 @@ import { parseConfig } from "../../core/config.ts";
 import type { ProcessorContext } from "../../core/context.ts";
 import { UnavailableError } from "../../core/errors.ts";
 import { createLogger } from "../../core/log.ts";
+import { expiresOnChain } from "../../core/payload_lifecycle.ts";
 import type { ChainPlugin, FaucetRequest } from "../../core/plugin.ts";
 import { openTestDb } from "./db.ts";
+import { checkAgainstDocument } from "./openapi_check.ts";
 
 /** The token the harness configures by default. */
 export const TEST_TOKEN = "test-token-0123456789";
@@ -83,7 +85,10 @@ export function serveApi(
       } catch {
         json = undefined;
       }
-      return { status: response.status, headers: response.headers, text, json };
+      const answer = { status: response.status, headers: response.headers, text, json };
+      // Every answer of every API test is also checked against the OpenAPI document.
+      checkAgainstDocument(method, path, answer);
+      return answer;
     },
     close: () => server.shutdown(),
   };
@@ -182,6 +187,7 @@ export function stubPlugin(): ChainPlugin & { faucetCalls: FaucetRequest[] } {
       buildTransfers: unused,
       buildSweep: unused,
       broadcast: unused,
+      lifecycle: expiresOnChain(0),
       balance(_currency, address) {
         if (address === undefined) return Promise.resolve({ balance: 1000n, status: "active" });
         if (address === canonical("DOWN0")) {
@@ -196,13 +202,13 @@ export function stubPlugin(): ChainPlugin & { faucetCalls: FaucetRequest[] } {
     coldWallet: null,
     requiredConfirmations: 1,
     sharedDepositAddresses: false,
-    expiryMarginSeconds: 0,
     validateMemo(comment) {
       if (comment !== null && comment.length > 20) {
         return { field: "comment", message: "longer than 20 characters" };
       }
       return null;
     },
+    serviceWithdrawals: { native: "ton", token: null },
     resolve: (domain) => Promise.resolve(domain === "wallet.ton" ? "RESOLVED1" : null),
     devnet: {
       info: () => Promise.resolve({ faucet: "FAUCET", height: 7 }),

@@ -7,6 +7,7 @@
 
 import { signRequest } from "../../core/hmac.ts";
 import type { ApiResponse } from "./api_client.ts";
+import { checkAgainstDocument } from "./openapi_check.ts";
 
 /** What a merchant holds: its site id and API secret. */
 export interface SiteCredentials {
@@ -33,6 +34,11 @@ export interface SignOptions {
    * set to null is not sent at all.
    */
   headers?: Record<string, string | null>;
+  /**
+   * The server is not the processor's app (a test's own route behind siteAuth): its answers
+   * are not checked against the OpenAPI document.
+   */
+  foreignServer?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -109,5 +115,8 @@ export async function signedFetch(
   } catch {
     json = undefined;
   }
-  return { status: response.status, headers: response.headers, text, json };
+  const answer = { status: response.status, headers: response.headers, text, json };
+  // Every signed answer of the app is also checked against the OpenAPI document.
+  if (!options.foreignServer) checkAgainstDocument(method, pathAndQuery, answer);
+  return answer;
 }

@@ -14,8 +14,12 @@
 import { createHash } from "node:crypto";
 import { Address, type Cell, loadTransaction } from "@ton/core";
 import { extractBlockTransactions } from "../../plugins/ton/block_fixture.ts";
-import type { BlockRef, ChainBlock, ChainTx } from "../../plugins/ton/devnet/chain.ts";
-import { FULL_SHARD } from "../../plugins/ton/devnet/chain.ts";
+import {
+  type BlockRef,
+  type ChainBlock,
+  type ChainTx,
+  FULL_SHARD,
+} from "../../plugins/ton/devnet/blocks.ts";
 import {
   blockHeaderJson,
   blockIdJson,

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import {
   Address,
   beginCell,
@@ -23,6 +22,19 @@ import {
 import { type KeyPair, mnemonicToPrivateKey } from "@ton/crypto";
 import { Blockchain, createShardAccount } from "@ton/sandbox";
 import { WalletContractV5R1 } from "@ton/ton";
+import {
+  type BlockRef,
+  type BlockStore,
+  type ChainBlock,
+  type ChainTx,
+  emptyBlockStore,
+  findBlock,
+  FULL_SHARD,
+  mergeShards,
+  sealBlocks,
+  sha256,
+  splitShards,
+} from "./blocks.ts";
 import { dnsResolverInit } from "./dns_resolver.ts";
 import {
   DEFAULT_JETTONS,
@@ -33,82 +45,6 @@ import {
   type JettonSpec,
   jettonTransferBody,
 } from "./jettons.ts";
-
-/** Shard id of the single full shard, as a signed int64 (0x8000000000000000). */
-export const FULL_SHARD: bigint = -0x8000000000000000n;
-
-/** The two halves of the basechain after a split: account ids starting with bit 0, and 1. */
-export const HALF_SHARDS: readonly [bigint, bigint] = [0x4000000000000000n, -0x4000000000000000n];
-
-/**
- * Whether an account id belongs to a shard. A shard id is its prefix bits, then a 1, then
- * zeros (TON whitepaper 4.1.4, `ShardIdent`); the account's first 64 bits must carry the prefix.
- */
-export function accountInShard(accountId: Buffer, shard: bigint): boolean {
-  const bits = BigInt.asUintN(64, shard);
-  const lowest = bits & -bits;
-  const mask = BigInt.asUintN(64, ~(2n * lowest - 1n));
-  return (accountId.readBigUInt64BE(0) & mask) === (bits & mask);
-}
-
-/** Gap between a block's last sandbox lt and its end_lt; sandbox steps lt by 1e6 per tx. */
-const LT_BLOCK_TAIL = 999_999n;
-
-/** Identifies a block like toncenter's `ton.blockIdExt`. */
-export interface BlockRef {
-  /** -1 masterchain, 0 basechain. */
-  workchain: number;
-  /** Signed int64 shard id. */
-  shard: bigint;
-  /** Block sequence number within its shard chain. */
-  seqno: number;
-  /** Synthetic root hash (32 bytes). */
-  rootHash: Buffer;
-  /** Synthetic file hash (32 bytes). */
-  fileHash: Buffer;
-}
-
-/** A transaction as stored by the devnet, with the real cell the emulator produced. */
-export interface ChainTx {
-  /** Parsed transaction (`tx.raw` is the real transaction cell). */
-  tx: Transaction;
-  /** Real transaction cell hash. */
-  hash: Buffer;
-  /** Logical time of the transaction. */
-  lt: bigint;
-  /** Account the transaction belongs to. */
-  address: Address;
-  /** Block holding the transaction. */
-  block: BlockRef;
-  /** Memoized JSON renderings, so hot blocks are not re-serialized per request. */
-  cache: Map<string, unknown>;
-}
-
-/** A sealed block. */
-export interface ChainBlock {
-  /** Block id. */
-  id: BlockRef;
-  /** Block generation time (unix seconds). */
-  genUtime: number;
-  /** Logical time before the first transaction. */
-  startLt: bigint;
-  /** Logical time after the last transaction (and its messages). */
-  endLt: bigint;
-  /** Previous block of the same chain (empty for the first block). */
-  prev: BlockRef[];
-  /** Transactions ordered by account then lt, as listed by liteservers. */
-  txs: ChainTx[];
-  /** Shard tops committed by a masterchain block (empty for shard blocks). */
-  shards: BlockRef[];
-  /** Masterchain seqno that committed a shard block, or the block's own seqno. */
-  mcSeqno: number;
-  /** The first block of a shard that its parent split into (two children, one parent). */
-  afterSplit: boolean;
-  /** The first block after two sibling shards merged (two entries in `prev`). */
-  afterMerge: boolean;
-  /** The last block of a shard before it splits. */
-  beforeSplit: boolean;
-}
 
 /** Account state read from the sandbox at the last sealed block. */
 export interface AccountSnapshot {
@@ -211,35 +147,8 @@ function faucetKeyPair(words: string[]): Promise<KeyPair> {
   return key;
 }
 
-function sha256(...parts: (string | Buffer)[]): Buffer {
-  const h = createHash("sha256");
-  for (const p of parts) h.update(p);
-  return h.digest();
-}
-
 function unixNow(): number {
   return Math.floor(Date.now() / 1000);
-}
-
-/** Workchain of the account a transaction ran on; the in-message destination carries it. */
-function txWorkchain(tx: Transaction): number {
-  const dest = tx.inMessage?.info.dest;
-  return Address.isAddress(dest) ? dest.workChain : 0;
-}
-
-/** The account a transaction ran on, with its workchain (the in-message destination's). */
-function txAccount(tx: Transaction, workchain: number): Address {
-  const dest = tx.inMessage?.info.dest;
-  return Address.isAddress(dest)
-    ? dest
-    : new Address(workchain, Buffer.from(tx.address.toString(16).padStart(64, "0"), "hex"));
-}
-
-function compareTx(a: ChainTx, b: ChainTx): number {
-  const ha = a.address.hash.toString("hex");
-  const hb = b.address.hash.toString("hex");
-  if (ha !== hb) return ha < hb ? -1 : 1;
-  return a.lt < b.lt ? -1 : a.lt > b.lt ? 1 : 0;
 }
 
 /** The devnet chain: a sandbox plus block bookkeeping and indexes. */
@@ -260,20 +169,7 @@ export class TonChain {
   private fakeJettonCount = 0;
 
   private readonly faucetKey: KeyPair;
-  private readonly masterBlocks: ChainBlock[] = [];
-  /** Every basechain block, in the order produced. */
-  private readonly shardBlocks: ChainBlock[] = [];
-  /** Basechain blocks by `shard:seqno`. */
-  private readonly shardIndex = new Map<string, ChainBlock>();
-  /** The basechain's current top block per shard, in shard order. */
-  private tops: ChainBlock[] = [];
-  /** A layout change asked for, applied by the next blocks. */
-  private reshard: "split" | "merge" | null = null;
-  /** Shards whose new blocks the masterchain does not commit yet. */
-  private readonly held = new Set<bigint>();
-  /** The block of each shard that the masterchain last committed. */
-  private readonly committed = new Map<bigint, BlockRef>();
-  private readonly byAccount = new Map<string, ChainTx[]>();
+  private readonly store: BlockStore = emptyBlockStore();
   private queue: Pending[] = [];
   private waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private lock: Promise<unknown> = Promise.resolve();
@@ -348,7 +244,8 @@ export class TonChain {
       chain.jettons[spec.symbol] = jetton;
       chain.jettonsByMaster.set(jetton.master.toRawString(), jetton);
     }
-    chain.sealBlocks(
+    sealBlocks(
+      chain.store,
       [],
       blockchain.now,
       blockchain.lt,
@@ -367,42 +264,37 @@ export class TonChain {
 
   /** Latest masterchain block. */
   lastMaster(): ChainBlock {
-    return this.masterBlocks[this.masterBlocks.length - 1];
+    return this.store.masterBlocks[this.store.masterBlocks.length - 1];
   }
 
   /** Latest shard block (of any shard). */
   lastShard(): ChainBlock {
-    return this.shardBlocks[this.shardBlocks.length - 1];
+    return this.store.shardBlocks[this.store.shardBlocks.length - 1];
   }
 
   /** Current heights: the masterchain, and the highest basechain shard block. */
   heights(): { masterchain: number; shard: number } {
     return {
       masterchain: this.lastMaster().id.seqno,
-      shard: Math.max(...this.tops.map((b) => b.id.seqno)),
+      shard: Math.max(...this.store.tops.map((b) => b.id.seqno)),
     };
   }
 
   /** The basechain's shards now, in shard order. */
   shardLayout(): bigint[] {
-    return this.tops.map((b) => b.id.shard);
+    return this.store.tops.map((b) => b.id.shard);
   }
 
   /**
-   * Splits the basechain into {@link HALF_SHARDS}: the next block of the full shard is marked
-   * `before_split`, and the block after it is the first of each half (`after_split`).
+   * Splits the basechain into its two halves (see {@link splitShards}).
    */
   splitShards(): void {
-    if (this.tops.length !== 1 || this.reshard !== null) throw new Error("already split");
-    if (this.held.size > 0) throw new Error("release held shards first");
-    this.reshard = "split";
+    splitShards(this.store);
   }
 
   /** Merges the two halves back: the next basechain block is the full shard's (`after_merge`). */
   mergeShards(): void {
-    if (this.tops.length !== 2 || this.reshard !== null) throw new Error("not split");
-    if (this.held.size > 0) throw new Error("release held shards first");
-    this.reshard = "merge";
+    mergeShards(this.store);
   }
 
   /**
@@ -412,32 +304,32 @@ export class TonChain {
    * monitoring_sequence_with_shard_gaps_mc27411722_onward.source.json`).
    */
   holdShard(shard: bigint): void {
-    if (!this.tops.some((b) => b.id.shard === shard)) throw new Error(`no shard ${shard}`);
-    this.held.add(shard);
+    if (!this.store.tops.some((b) => b.id.shard === shard)) throw new Error(`no shard ${shard}`);
+    this.store.held.add(shard);
   }
 
   /** Lets the masterchain commit a held shard's blocks again, from the next block. */
   releaseShard(shard: bigint): void {
-    this.held.delete(shard);
+    this.store.held.delete(shard);
   }
 
   /** Finds a block by workchain, seqno and shard (default the full shard). */
   block(workchain: number, seqno: number, shard: bigint = FULL_SHARD): ChainBlock | undefined {
-    if (workchain === -1) {
-      if (shard !== FULL_SHARD || this.masterBlocks.length === 0) return undefined;
-      return this.masterBlocks[seqno - this.masterBlocks[0].id.seqno];
-    }
-    return workchain === 0 ? this.shardIndex.get(`${shard}:${seqno}`) : undefined;
+    return findBlock(this.store, workchain, seqno, shard);
   }
 
   /** All blocks of a chain, oldest first (read-only use). */
   blocks(workchain: number): readonly ChainBlock[] {
-    return workchain === -1 ? this.masterBlocks : workchain === 0 ? this.shardBlocks : [];
+    return workchain === -1
+      ? this.store.masterBlocks
+      : workchain === 0
+      ? this.store.shardBlocks
+      : [];
   }
 
   /** Transactions of an account, oldest first (read-only use). */
   accountTxs(address: Address): readonly ChainTx[] {
-    return this.byAccount.get(address.toRawString()) ?? [];
+    return this.store.byAccount.get(address.toRawString()) ?? [];
   }
 
   /** Queues an external-in message for the next block. Throws on anything else. */
@@ -673,7 +565,8 @@ export class TonChain {
 
     const prevShard = this.lastShard();
     const prevMaster = this.lastMaster();
-    this.sealBlocks(
+    sealBlocks(
+      this.store,
       executed,
       now,
       startLt > prevShard.endLt ? startLt : prevShard.endLt,
@@ -682,140 +575,5 @@ export class TonChain {
     );
     for (const f of settle) f();
     for (const w of this.waiters.splice(0)) w.resolve();
-  }
-
-  /**
-   * Seals the basechain blocks of this tick (one per shard, or the split or merge asked for)
-   * and the masterchain block that commits them. `firstShardSeqno` is used only for the
-   * chain's very first block.
-   */
-  private sealBlocks(
-    executed: Transaction[],
-    genUtime: number,
-    startLt: bigint,
-    mcSeqno: number,
-    firstShardSeqno: number,
-  ): void {
-    const lastLt = executed.reduce((m, tx) => (tx.lt > m ? tx.lt : m), startLt);
-    const endLt = lastLt + LT_BLOCK_TAIL;
-    const prevMaster = this.masterBlocks.at(-1);
-    const basechain = executed.filter((tx) => txWorkchain(tx) !== -1);
-
-    // Each new block: its shard and the blocks it follows.
-    let plan: { shard: bigint; prev: ChainBlock[]; flag?: "afterSplit" | "afterMerge" }[];
-    if (this.tops.length === 0) {
-      plan = [{ shard: FULL_SHARD, prev: [] }];
-    } else if (this.reshard === "split" && !this.tops[0].beforeSplit) {
-      // First the parent's last block, marked before_split; the halves start next tick.
-      plan = [{ shard: FULL_SHARD, prev: [this.tops[0]] }];
-    } else if (this.reshard === "split") {
-      const parent = this.tops[0];
-      plan = HALF_SHARDS.map((shard) => ({ shard, prev: [parent], flag: "afterSplit" as const }));
-      this.reshard = null;
-    } else if (this.reshard === "merge") {
-      plan = [{ shard: FULL_SHARD, prev: [...this.tops], flag: "afterMerge" }];
-      this.reshard = null;
-    } else {
-      plan = this.tops.map((top) => ({ shard: top.id.shard, prev: [top] }));
-    }
-
-    const shardBlocks = plan.map((step) => {
-      const seqno = step.prev.length === 0
-        ? firstShardSeqno
-        : Math.max(...step.prev.map((b) => b.id.seqno)) + 1;
-      const block = this.makeBlock(
-        0,
-        step.shard,
-        seqno,
-        genUtime,
-        startLt,
-        endLt,
-        basechain.filter((tx) => accountInShard(txAccount(tx, 0).hash, step.shard)),
-        step.prev,
-        [],
-        mcSeqno,
-      );
-      block.afterSplit = step.flag === "afterSplit";
-      block.afterMerge = step.flag === "afterMerge";
-      block.beforeSplit = this.reshard === "split" && step.shard === FULL_SHARD;
-      return block;
-    });
-    const master = this.makeBlock(
-      -1,
-      FULL_SHARD,
-      mcSeqno,
-      genUtime,
-      startLt,
-      endLt,
-      executed.filter((tx) => txWorkchain(tx) === -1),
-      prevMaster ? [prevMaster] : [],
-      shardBlocks.map((b) =>
-        this.held.has(b.id.shard) ? this.committed.get(b.id.shard) ?? b.id : b.id
-      ),
-      mcSeqno,
-    );
-    for (const id of master.shards) this.committed.set(id.shard, id);
-    for (const b of shardBlocks) {
-      this.shardBlocks.push(b);
-      this.shardIndex.set(`${b.id.shard}:${b.id.seqno}`, b);
-    }
-    this.tops = shardBlocks;
-    this.masterBlocks.push(master);
-    // Execution order is lt order, so per-account lists stay sorted by appending.
-    const sealed = [...shardBlocks.flatMap((b) => b.txs), ...master.txs];
-    for (const ctx of sealed.sort((a, b) => (a.lt < b.lt ? -1 : 1))) {
-      const key = ctx.address.toRawString();
-      const list = this.byAccount.get(key);
-      if (list) list.push(ctx);
-      else this.byAccount.set(key, [ctx]);
-    }
-  }
-
-  private makeBlock(
-    workchain: number,
-    shardId: bigint,
-    seqno: number,
-    genUtime: number,
-    startLt: bigint,
-    endLt: bigint,
-    txs: Transaction[],
-    prev: ChainBlock[],
-    shards: BlockRef[],
-    mcSeqno: number,
-  ): ChainBlock {
-    const rootHash = sha256(
-      `devnet-block:${workchain}:${shardId}:${seqno}:${genUtime}:${startLt}:${endLt}`,
-      ...prev.map((p) => p.id.rootHash),
-      ...shards.map((s) => s.rootHash),
-      ...txs.map((tx) => tx.hash()),
-    );
-    const id: BlockRef = {
-      workchain,
-      shard: shardId,
-      seqno,
-      rootHash,
-      fileHash: sha256("devnet-file:", rootHash),
-    };
-    const chainTxs = txs.map((tx): ChainTx => ({
-      tx,
-      hash: tx.hash(),
-      lt: tx.lt,
-      address: txAccount(tx, workchain),
-      block: id,
-      cache: new Map(),
-    })).sort(compareTx);
-    return {
-      id,
-      genUtime,
-      startLt,
-      endLt,
-      prev: prev.map((p) => p.id),
-      txs: chainTxs,
-      shards,
-      mcSeqno,
-      afterSplit: false,
-      afterMerge: false,
-      beforeSplit: false,
-    };
   }
 }

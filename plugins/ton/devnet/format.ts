@@ -15,7 +15,7 @@ import {
   storeStateInit,
   type TupleItem,
 } from "@ton/core";
-import type { BlockRef, ChainBlock, ChainTx } from "./chain.ts";
+import type { BlockRef, ChainBlock, ChainTx } from "./blocks.ts";
 
 /** toncenter's `ton.blockIdExt`. */
 export interface BlockIdJson {

@@ -16,9 +16,9 @@ import {
 } from "@ton/core";
 import { GetMethodError } from "@ton/sandbox";
 import { WalletContractV3R2, WalletContractV4, WalletContractV5R1 } from "@ton/ton";
-import type { AccountSnapshot, ChainBlock, ChainTx, TonChain } from "./chain.ts";
-import { FULL_SHARD } from "./chain.ts";
-import type { Faults } from "./faults.ts";
+import { type ChainBlock, type ChainTx, FULL_SHARD } from "./blocks.ts";
+import type { AccountSnapshot, TonChain } from "./chain.ts";
+import type { DevnetFaults } from "../../../devnet/faults.ts";
 import {
   blockHeaderJson,
   blockIdJson,
@@ -47,7 +47,7 @@ export interface RpcContext {
   /** The chain. */
   chain: TonChain;
   /** Fault state (lag, dropped externals). */
-  faults: Faults;
+  faults: DevnetFaults;
   /** Reject externals the target contract would not accept, like a liteserver does. */
   checkExternals: boolean;
   /**

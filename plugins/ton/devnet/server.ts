@@ -20,7 +20,7 @@ import { type FaucetJettonOptions, TonChain } from "./chain.ts";
 import type { DevnetJetton, JettonSpec } from "./jettons.ts";
 
 export type { FaucetJettonOptions } from "./chain.ts";
-import { type FaultControl, Faults } from "./faults.ts";
+import { DevnetFaults, type FaultControl } from "../../../devnet/faults.ts";
 import { callMethod, type RpcContext, RpcError } from "./rpc.ts";
 
 /** Fixed faucet mnemonic so the faucet address is stable across runs. */
@@ -177,7 +177,7 @@ export async function startTonDevnet(options: TonDevnetOptions = {}): Promise<To
     shardStartSeqno: options.shardStartSeqno,
     jettons: options.jettons,
   });
-  const faults = new Faults(options.faultSeed ?? 1);
+  const faults = new DevnetFaults({ seed: options.faultSeed ?? 1 });
   const ctx: RpcContext = {
     chain,
     faults,
@@ -189,17 +189,18 @@ export async function startTonDevnet(options: TonDevnetOptions = {}): Promise<To
   const inflight = new Set<Promise<Response>>();
 
   async function dispatch(method: string, params: unknown, id: unknown): Promise<Response> {
-    const fault = faults.decide(method);
-    if (fault?.kind === "timeout") {
-      await faults.hold(holdMs, shutdown.signal);
-      return json(errorBody(504, "Gateway Timeout (injected fault)", id), 504);
-    }
-    if (fault?.kind === "ratelimit") {
-      return json(errorBody(429, "Ratelimit exceed (injected fault)", id), 429);
-    }
-    if (fault?.kind === "error") {
-      return json(errorBody(500, "LITE_SERVER_NETWORK: injected fault", id), 500);
-    }
+    // How toncenter's faults look: its JSON-RPC error body, with the status as `code`.
+    const faulted = await faults.answer(
+      method,
+      {
+        timeout: () => json(errorBody(504, "Gateway Timeout (injected fault)", id), 504),
+        ratelimit: () => json(errorBody(429, "Ratelimit exceed (injected fault)", id), 429),
+        error: () => json(errorBody(500, "LITE_SERVER_NETWORK: injected fault", id), 500),
+      },
+      holdMs,
+      shutdown.signal,
+    );
+    if (faulted) return faulted;
     if (
       params !== undefined &&
       (typeof params !== "object" || params === null || Array.isArray(params))

@@ -24,28 +24,24 @@
 import { hex as hexCodec } from "../deps.ts";
 import { tronAddressFromHex } from "../address.ts";
 import { signTronTx } from "../transaction.ts";
+import { type Block, type TronReorgOptions } from "./blocks.ts";
+import { TronChain } from "./chain.ts";
+import { functionSelector, type Trc20Spec } from "./contracts.ts";
 import {
-  type Block,
   type Delegation,
   DEVNET_TRC10_ID,
-  FREE_NET_LIMIT,
-  functionSelector,
-  MAX_DELEGATE_LOCK_PERIOD,
-  NodeError,
   type StakeResource,
   type StoredTx,
-  toHex41,
-  TOTAL_ENERGY_LIMIT,
-  type Trc20Spec,
-  TronChain,
-  type TronReorgOptions,
   type TxInfo,
-} from "./chain.ts";
-import { type TronFaultControl, TronFaults } from "./faults.ts";
+  utf8Hex,
+} from "./ledger.ts";
+import { NodeError, toHex41 } from "./node_error.ts";
+import { FREE_NET_LIMIT, MAX_DELEGATE_LOCK_PERIOD, TOTAL_ENERGY_LIMIT } from "./resources.ts";
+import { DevnetFaults, type FaultAnswers, type FaultControl } from "../../../devnet/faults.ts";
 import { decodeRawData } from "./protobuf.ts";
 
-export type { Trc20Spec, TronReorgOptions } from "./chain.ts";
-export type { FaultKind, TronFaultControl } from "./faults.ts";
+export type { TronReorgOptions } from "./blocks.ts";
+export type { Trc20Spec } from "./contracts.ts";
 
 /** Options of {@link startTronDevnet}. */
 export interface TronDevnetOptions {
@@ -76,7 +72,7 @@ export interface TronDevnet {
   /** TRC20 contract addresses (base58) by symbol. */
   readonly tokens: Readonly<Record<string, string>>;
   /** Fault injection controls. */
-  readonly faults: TronFaultControl;
+  readonly faults: FaultControl;
   /** The ledger, for tests that need to look inside. */
   readonly chain: TronChain;
   /** Seals a block now with the pending transactions; returns its number. */
@@ -142,9 +138,21 @@ function json(body: unknown, status = 200): Response {
   });
 }
 
-function utf8Hex(text: string): string {
-  return hexCodec.encode(new TextEncoder().encode(text));
+/**
+ * The key a fault is stored under: `wallet/…` for a bare endpoint name, lower case, as the
+ * node's paths are (`/wallet/getnowblock`, `getnowblock` and `GetNowBlock` are one).
+ */
+function endpointKey(path: string): string {
+  const trimmed = path.replace(/^\/+|\/+$/g, "");
+  return trimmed.includes("/") ? trimmed.toLowerCase() : `wallet/${trimmed.toLowerCase()}`;
 }
+
+/** How faults look on the TRON HTTP API: `{"Error": …}` bodies, TronGrid's 429. */
+const FAULT_ANSWERS: FaultAnswers = {
+  timeout: () => json({ Error: "Gateway Timeout (injected fault)" }, 504),
+  ratelimit: () => json({ Error: "rate limit exceeded (injected fault)" }, 429),
+  error: () => json({ Error: "Service Unavailable (injected fault)" }, 503),
+};
 
 function addressOut(hex41: string, visible: boolean): string {
   return visible ? tronAddressFromHex(hex41) : hex41;
@@ -247,7 +255,7 @@ function delegationJson(d: Delegation, visible: boolean): Json {
 /** Starts a devnet and its HTTP server. */
 export function startTronDevnet(options: TronDevnetOptions = {}): Promise<TronDevnet> {
   const chain = new TronChain({ trc20: options.trc20 ?? [{ symbol: "USDT_TRC20", decimals: 6 }] });
-  const faults = new TronFaults();
+  const faults = new DevnetFaults({ normalize: endpointKey });
   const holdMs = options.faultTimeoutMs ?? 10_000;
   const shutdown = new AbortController();
   const inflight = new Set<Promise<Response>>();
@@ -424,7 +432,8 @@ export function startTronDevnet(options: TronDevnetOptions = {}): Promise<TronDe
       }
     },
     "wallet/broadcasttransaction": (p) => {
-      const outcome = chain.broadcast(p);
+      // A dropped broadcast is checked and answered as usual, then never executed.
+      const outcome = chain.broadcast(p, { queue: !faults.takeDrop() });
       if (outcome.ok) return { result: true, txid: outcome.txid };
       const body: Json = { result: false, code: outcome.code };
       if (outcome.txid) body.txid = outcome.txid;
@@ -614,13 +623,8 @@ export function startTronDevnet(options: TronDevnetOptions = {}): Promise<TronDe
     requestCounts.set(path, (requestCounts.get(path) ?? 0) + 1);
     const route = routes[path];
     if (!route) return json({ Error: `no such endpoint: /${path}` }, 404);
-    const fault = faults.decide(path);
-    if (fault === "timeout") {
-      await faults.hold(holdMs, shutdown.signal);
-      return json({ Error: "Gateway Timeout (injected fault)" }, 504);
-    }
-    if (fault === "ratelimit") return json({ Error: "rate limit exceeded (injected fault)" }, 429);
-    if (fault === "error") return json({ Error: "Service Unavailable (injected fault)" }, 503);
+    const faulted = await faults.answer(path, FAULT_ANSWERS, holdMs, shutdown.signal);
+    if (faulted) return faulted;
     let params: Json = {};
     try {
       if (req.method === "POST") {

@@ -10,7 +10,7 @@ import { invoiceTick } from "../../../core/invoices.ts";
 import { createSite } from "../../../core/store/sites.ts";
 import { type ApiResponse, serveApi } from "../../support/api_client.ts";
 import { signedFetch } from "../../support/merchant_client.ts";
-import { type TonHarness, withTonHarness } from "../../support/ton_harness.ts";
+import { type TonHarness, withTonHarness } from "../../support/harness.ts";
 
 interface Site {
   h: TonHarness;

@@ -9,7 +9,7 @@ import { newAddress } from "../../../core/processor.ts";
 import { incomeHistory } from "../../../core/store/incomes.ts";
 import { jettonTransferNotificationBody } from "../../../plugins/ton/devnet/jettons.ts";
 import { jettonWalletAddress } from "../../../plugins/ton/devnet/jettons.ts";
-import { type TonHarness, withTonHarness } from "../../support/ton_harness.ts";
+import { type TonHarness, withTonHarness } from "../../support/harness.ts";
 
 const withHarness = (fn: (h: TonHarness) => Promise<void>) => withTonHarness({ jettons: true }, fn);
 

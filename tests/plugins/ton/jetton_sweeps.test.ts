@@ -12,7 +12,13 @@ import {
   serviceWithdrawal,
 } from "../../../core/processor.ts";
 import { senderTick } from "../../../core/sender.ts";
-import { type TonHarness, withTonHarness } from "../../support/ton_harness.ts";
+import { type TonHarness, withTonHarness } from "../../support/harness.ts";
+import { JETTON_SERVICE_TERMS } from "../../../api/processor_routes.ts";
+
+/** The seed's jetton service withdrawal, as its route calls the core. */
+function jettonService(h: TonHarness, owner: string, master: string): Promise<string> {
+  return serviceTokenWithdrawal(h.ctx, "jetton", owner, master, JETTON_SERVICE_TERMS);
+}
 
 const withHarness = (fn: (h: TonHarness) => Promise<void>, minSweep?: string) =>
   withTonHarness({ jettons: true, jettonAsset: minSweep ? { minSweep } : {} }, fn);
@@ -50,11 +56,7 @@ Deno.test("a jetton service withdrawal tops the owner up with TON, then sweeps e
       h,
       h.devnet.faucetJetton("USDT_TON", owner, 10_000_000n, { forwardTonAmount: 0n }),
     );
-    const memo = await serviceTokenWithdrawal(
-      h.ctx,
-      display,
-      h.devnet.jettons.USDT_TON.master.toString(),
-    );
+    const memo = await jettonService(h, display, h.devnet.jettons.USDT_TON.master.toString());
     await rounds(h, 1);
     assert.deepEqual((await sweeps(h)).map((s) => s.status), ["funding"]);
     await rounds(h, 3);
@@ -86,15 +88,15 @@ Deno.test("a service withdrawal is refused while the same deposit's sweep is ope
     const display = await newAddress(h.ctx, "u1", "USDT_TON");
     await inBlock(h, h.devnet.faucetJetton("USDT_TON", Address.parse(display), 5n));
     const master = h.devnet.jettons.USDT_TON.master.toString();
-    await serviceTokenWithdrawal(h.ctx, display, master);
+    await jettonService(h, display, master);
     await assert.rejects(
-      serviceTokenWithdrawal(h.ctx, display, master),
+      jettonService(h, display, master),
       /from: a withdrawal from this address is already in progress/,
     );
     // TON stranded on the same owner is a separate sweep and may go.
     assert.match(await serviceWithdrawal(h.ctx, "TON", display), /^[0-9a-f-]{36}$/);
     await assert.rejects(
-      serviceTokenWithdrawal(h.ctx, display, h.devnet.faucetAddress.toString()),
+      jettonService(h, display, h.devnet.faucetAddress.toString()),
       /jetton_master: no configured jetton has this master/,
     );
   }));
@@ -104,7 +106,7 @@ Deno.test("a restart in the middle of a jetton sweep loses and duplicates nothin
     await fundHot(h);
     const display = await newAddress(h.ctx, "u1", "USDT_TON");
     await inBlock(h, h.devnet.faucetJetton("USDT_TON", Address.parse(display), 3_000_000n));
-    await serviceTokenWithdrawal(h.ctx, display, h.devnet.jettons.USDT_TON.master.toString());
+    await jettonService(h, display, h.devnet.jettons.USDT_TON.master.toString());
     // Top-up signed and persisted, then the process dies before its block.
     await senderTick(h.ctx, h.plugin);
     await h.restart();
@@ -116,7 +118,7 @@ Deno.test("a restart in the middle of a jetton sweep loses and duplicates nothin
     const all = await sweeps(h);
     assert.deepEqual(all.map((s) => [s.status, s.amount]), [["done", "3000000"]]);
     const topups = await h.ctx.db.query(
-      "select status from withdrawals where kind = 'topup'",
+      "select status from withdrawals where step = 'ton.topup'",
     );
     assert.deepEqual(topups.map((t) => t.status), ["processed"]);
     assert.equal((await balance(h.ctx, "USDT_TON", undefined)).balance, 3_000_000n);

@@ -9,7 +9,7 @@ import { Buffer } from "node:buffer";
 import { balance, requestWithdrawal, withdrawalStatus } from "../../../core/processor.ts";
 import { senderTick } from "../../../core/sender.ts";
 import { openAlarms } from "../../../core/store/alarms.ts";
-import { type TonHarness, withTonHarness } from "../../support/ton_harness.ts";
+import { type TonHarness, withTonHarness } from "../../support/harness.ts";
 
 const withHarness = (fn: (h: TonHarness) => Promise<void>) => withTonHarness({ jettons: true }, fn);
 

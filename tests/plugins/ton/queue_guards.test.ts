@@ -10,7 +10,7 @@ import { Buffer } from "node:buffer";
 import { requestWithdrawal, withdrawalStatus } from "../../../core/processor.ts";
 import { senderTick } from "../../../core/sender.ts";
 import { FOREIGN_SPEND, openAlarms, WITHDRAWAL_QUEUE_STALLED } from "../../../core/store/alarms.ts";
-import { type TonHarness, withTonHarness } from "../../support/ton_harness.ts";
+import { type TonHarness, withTonHarness } from "../../support/harness.ts";
 
 async function fundHot(h: TonHarness, amount: bigint) {
   const hot = Address.parseRaw(h.plugin.derivation.hotWallet.address);
@@ -41,7 +41,7 @@ Deno.test("a transfer out of the hot wallet that this processor did not sign hal
     // Another holder of the mnemonic signs and sends; this processor never persisted it.
     const foreign = await h.plugin.sender.buildTransfers([{
       id: 1_000_000n,
-      kind: "transfer",
+      step: null,
       currency: "TON",
       to: Address.parse(destination()).toRawString(),
       amount: toNano("1"),

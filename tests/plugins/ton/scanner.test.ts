@@ -6,7 +6,7 @@ import { incomeHistory } from "../../../core/store/incomes.ts";
 import { newAddress } from "../../../core/processor.ts";
 import { loadCursor } from "../../../core/store/cursors.ts";
 import { ingestOnce } from "../../../core/ingest.ts";
-import { type TonHarness, withTonHarness } from "../../support/ton_harness.ts";
+import { type TonHarness, withTonHarness } from "../../support/harness.ts";
 
 // Short client timeouts, and a devnet that holds "timeout" faults longer than them.
 const withHarness = (fn: (h: TonHarness) => Promise<void>) =>

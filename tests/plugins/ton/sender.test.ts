@@ -12,7 +12,7 @@ import { openPayloads } from "../../../core/store/payloads.ts";
 import { insertWithdrawal } from "../../../core/store/withdrawals.ts";
 import { formatBinaryComment } from "../../../plugins/ton/comment.ts";
 import { jettonTransferMessageBody } from "../../../plugins/ton/jetton.ts";
-import { type TonHarness, withTonHarness } from "../../support/ton_harness.ts";
+import { type TonHarness, withTonHarness } from "../../support/harness.ts";
 import { crashingBroadcast } from "../../support/waiting.ts";
 
 // Short validity so the expiry test waits seconds, not a minute.
@@ -116,11 +116,11 @@ Deno.test("a payload that expired unseen is rebuilt once and paid once", () =>
     await fundHot(h);
     const to = destination();
     const id = await withdraw(h, "q1", to, 1_000_000_000n);
-    h.devnet.faults.dropNextExternals(1);
+    h.devnet.faults.dropNextBroadcasts(1);
     assert.equal((await senderTick(h.ctx, h.plugin, { rebroadcastMs: 3_600_000 })).batched, 1);
     // Blocks keep coming until the chain's time is past the payload's validity.
     const [lost] = await openPayloads(h.ctx.db, "ton");
-    while (Math.floor(Date.now() / 1000) <= lost.validUntil + 1) {
+    while (Math.floor(Date.now() / 1000) <= lost.validUntil! + 1) {
       await h.block();
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -134,7 +134,7 @@ Deno.test("a payload that expired unseen is rebuilt once and paid once", () =>
     assert.equal(w.attempt, 2);
     assert.equal(await balanceOf(h, to), 1_000_000_000n);
     const payloads = await h.ctx.db.query("select status from payloads order by id");
-    assert.deepEqual(payloads.map((p) => p.status), ["expired", "seen"]);
+    assert.deepEqual(payloads.map((p) => p.status), ["dead", "seen"]);
   }));
 
 Deno.test("a payload seen after it was declared expired halts the sender", () =>
@@ -144,8 +144,8 @@ Deno.test("a payload seen after it was declared expired halts the sender", () =>
     await senderTick(h.ctx, h.plugin);
     const [inFlight] = await openPayloads(h.ctx.db, "ton");
     // A wrong expiry judgement (say, a lagging node) is exactly what the tripwire is for.
-    const { expirePayload } = await import("../../../core/store/payloads.ts");
-    await h.ctx.db.transaction((tx) => expirePayload(tx, inFlight.ref));
+    const { declareDead } = await import("../../../core/store/payloads.ts");
+    await h.ctx.db.transaction((tx) => declareDead(tx, inFlight.ref));
     await h.block();
     const tick = await senderTick(h.ctx, h.plugin);
     assert.equal(tick.halted, true);

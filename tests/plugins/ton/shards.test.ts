@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { Address } from "@ton/core";
 import type { Cursor } from "../../../core/plugin.ts";
-import { HALF_SHARDS } from "../../../plugins/ton/devnet/chain.ts";
+import { HALF_SHARDS } from "../../../plugins/ton/devnet/blocks.ts";
 import { startTonDevnet, type TonDevnet } from "../../../plugins/ton/devnet/server.ts";
 import { createTonScanner } from "../../../plugins/ton/scanner.ts";
 import { type BlockId, createToncenter, type Toncenter } from "../../../plugins/ton/toncenter.ts";

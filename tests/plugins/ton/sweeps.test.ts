@@ -7,7 +7,7 @@ import { TonClient } from "@ton/ton";
 import { decodeComment } from "../../../plugins/ton/comment.ts";
 import { newAddress, serviceWithdrawal, totalIncome } from "../../../core/processor.ts";
 import { senderTick } from "../../../core/sender.ts";
-import { type TonHarness, withTonHarness } from "../../support/ton_harness.ts";
+import { type TonHarness, withTonHarness } from "../../support/harness.ts";
 
 const withHarness = (
   ton: Record<string, unknown>,

@@ -10,7 +10,7 @@ import { senderTick } from "../../../core/sender.ts";
 import { listSweeps } from "../../../core/store/sweeps.ts";
 import { tronHexFromAddress } from "../../../plugins/tron/address.ts";
 import { TRC10_TOKEN_PREFIX } from "../../../plugins/tron/scanner.ts";
-import { type TronHarness, withTronHarness } from "../../support/tron_harness.ts";
+import { type TronHarness, withTronHarness } from "../../support/harness.ts";
 
 async function trxIncomes(h: TronHarness) {
   return await history(h.ctx, {

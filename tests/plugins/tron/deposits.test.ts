@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { history, newAddress, totalIncome } from "../../../core/processor.ts";
 import { ingestOnce } from "../../../core/ingest.ts";
-import { type TronHarness, withTronHarness } from "../../support/tron_harness.ts";
+import { type TronHarness, withTronHarness } from "../../support/harness.ts";
 
 async function usdtHistory(h: TronHarness, currency = "USDT_TRC20") {
   return await history(h.ctx, { userId: "u1", currency, limit: 10, offset: 0, order: "asc" });

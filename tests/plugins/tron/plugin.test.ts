@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { parseConfig } from "../../../core/config.ts";
 import { createTronPlugin } from "../../../plugins/tron/plugin.ts";
 import { tronHexFromAddress } from "../../../plugins/tron/address.ts";
-import { TRON_TEST_MNEMONIC } from "../../support/tron_harness.ts";
+import { TRON_TEST_MNEMONIC } from "../../support/harness.ts";
 
 const USDT = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t";
 const config = (tron: Record<string, unknown>) =>

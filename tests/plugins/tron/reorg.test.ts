@@ -15,7 +15,7 @@ import { createDeposit, getDeposit, invoiceTick } from "../../../core/invoices.t
 import { senderTick } from "../../../core/sender.ts";
 import { createSite } from "../../../core/store/sites.ts";
 import { tronHexFromAddress } from "../../../plugins/tron/address.ts";
-import { type TronHarness, withTronHarness } from "../../support/tron_harness.ts";
+import { type TronHarness, withTronHarness } from "../../support/harness.ts";
 import { testKey } from "./devnet/helpers.ts";
 
 async function incomes(h: TronHarness) {

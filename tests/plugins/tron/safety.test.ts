@@ -9,7 +9,7 @@ import { senderTick } from "../../../core/sender.ts";
 import { listSweeps } from "../../../core/store/sweeps.ts";
 import { insertWithdrawal, pendingWithdrawals } from "../../../core/store/withdrawals.ts";
 import { tronHexFromAddress } from "../../../plugins/tron/address.ts";
-import { type TronHarness, withTronHarness } from "../../support/tron_harness.ts";
+import { type TronHarness, withTronHarness } from "../../support/harness.ts";
 import { testKey } from "./devnet/helpers.ts";
 
 function usdtOf(h: TronHarness, address: string): bigint {
@@ -24,7 +24,8 @@ Deno.test("TRX the hot wallet sends a TRX deposit (a sweep's top-up) is not the 
     await insertWithdrawal(h.ctx.db, {
       chain: "tron",
       currency: "TRX",
-      kind: "topup",
+      kind: "prepare",
+      step: "tron.topup",
       userId: null,
       queryId: null,
       amount: 55_000_000n,

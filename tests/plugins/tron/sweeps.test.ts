@@ -12,11 +12,7 @@ import { listSweeps } from "../../../core/store/sweeps.ts";
 import { tronHexFromAddress } from "../../../plugins/tron/address.ts";
 import { hex } from "../../../plugins/tron/deps.ts";
 import { tronAccountKey } from "../../../plugins/tron/derivation.ts";
-import {
-  TRON_TEST_MNEMONIC,
-  type TronHarness,
-  withTronHarness,
-} from "../../support/tron_harness.ts";
+import { TRON_TEST_MNEMONIC, type TronHarness, withTronHarness } from "../../support/harness.ts";
 import { nodeTx, post } from "./devnet/helpers.ts";
 
 function usdtOf(h: TronHarness, address: string): bigint {
@@ -90,9 +86,11 @@ Deno.test("top-up strategy: a fresh USDT deposit is activated and funded with TR
     assert.equal(sweep.fee, spent - leftover);
     assert.ok(sweep.fee > 1_100_000n, `fee ${sweep.fee} includes activation and energy`);
     const kinds = await h.ctx.db.query(
-      "select kind, status from withdrawals where sweep_id is not null order by id",
+      "select kind, step, status from withdrawals where sweep_id is not null order by id",
     );
-    assert.deepEqual(kinds.map((k) => `${k.kind}:${k.status}`), ["topup:processed"]);
+    assert.deepEqual(kinds.map((k) => `${k.kind}:${k.step}:${k.status}`), [
+      "prepare:tron.topup:processed",
+    ]);
   }));
 
 Deno.test("a sweep whose fee is too large a share of the amount waits", () =>
@@ -154,17 +152,18 @@ Deno.test("delegate strategy: a fresh USDT deposit is activated, lent energy, sw
     // The reclaim goes out after the sweep is seen.
     await drive(h, async () => {
       const [r] = await h.ctx.db.query(
-        "select status from withdrawals where kind = 'reclaim'",
+        "select status from withdrawals where step = 'tron.reclaim'",
       );
       return r?.status === "processed";
     });
     const kinds = await h.ctx.db.query(
-      "select kind, status, amount::text as amount from withdrawals where sweep_id is not null order by id",
+      `select kind, step, status, amount::text as amount from withdrawals
+       where sweep_id is not null order by id`,
     );
-    assert.deepEqual(kinds.map((k) => `${k.kind}:${k.status}`), [
-      "topup:processed",
-      "lend:processed",
-      "reclaim:processed",
+    assert.deepEqual(kinds.map((k) => `${k.kind}:${k.step}:${k.status}`), [
+      "prepare:tron.topup:processed",
+      "prepare:tron.lend:processed",
+      "prepare:tron.reclaim:processed",
     ]);
     // Activation is a 1-sun transfer; what was lent is what was reclaimed.
     assert.equal(kinds[0].amount, "1");
@@ -195,7 +194,7 @@ Deno.test("delegate strategy: a sweep waits while the hot wallet has no stake to
       await senderTick(h.ctx, h.plugin);
       await h.block();
     }
-    const lends = await h.ctx.db.query("select status from withdrawals where kind = 'lend'");
+    const lends = await h.ctx.db.query("select status from withdrawals where step = 'tron.lend'");
     assert.equal(lends.length, 0);
     const [sweep] = await listSweeps(h.ctx.db, "tron", 10);
     assert.equal(sweep.status, "requested");

@@ -7,9 +7,10 @@
 import assert from "node:assert/strict";
 import { requestWithdrawal, withdrawalStatus } from "../../../core/processor.ts";
 import { senderTick } from "../../../core/sender.ts";
+import { loadCursor } from "../../../core/store/cursors.ts";
 import { openPayloads } from "../../../core/store/payloads.ts";
 import { tronHexFromAddress } from "../../../plugins/tron/address.ts";
-import { type TronHarness, withTronHarness } from "../../support/tron_harness.ts";
+import { type TronHarness, withTronHarness } from "../../support/harness.ts";
 import { testKey } from "./devnet/helpers.ts";
 import { crashingBroadcast } from "../../support/waiting.ts";
 
@@ -55,7 +56,7 @@ Deno.test("a USDT_TRC20 withdrawal is processed with its txid and delivers exact
     const [payload] = await openPayloads(h.ctx.db, "tron");
     // The txid is stored before the first broadcast: it is the payload's id.
     assert.match(payload.payloadId, /^[0-9a-f]{64}$/);
-    assert.equal(JSON.parse(payload.boc).txID, payload.payloadId);
+    assert.equal(JSON.parse(payload.data).txID, payload.payloadId);
     await h.block();
     const done = await withdrawalStatus(h.ctx, id);
     assert.equal(done.status, "processed");
@@ -141,12 +142,16 @@ Deno.test("an expired unsent TRON transaction is rebuilt once and paid once", ()
     const restore = crashingBroadcast(h);
     await senderTick(h.ctx, h.plugin);
     const [lost] = await openPayloads(h.ctx.db, "tron");
-    // Blocks keep coming until the chain's time is past the expiration and its margin.
-    while (Math.floor(Date.now() / 1000) <= lost.validUntil + h.plugin.expiryMarginSeconds + 1) {
+    // Blocks keep coming until the scanned chain is past the expiration and its margin, as
+    // the plugin's lifecycle judges it.
+    const dead = async () =>
+      h.plugin.sender.lifecycle.state(lost, (await loadCursor(h.ctx.db, "tron"))!).state ===
+        "dead";
+    for (let i = 0; !await dead(); i++) {
+      assert.ok(i < 120, "the payload never expired on the scanned chain");
       await h.block();
       await new Promise((r) => setTimeout(r, 500));
     }
-    await h.block();
     restore();
     const tick = await senderTick(h.ctx, h.plugin, { rebroadcastMs: 3_600_000 });
     assert.equal(tick.expired, 1);
@@ -157,7 +162,7 @@ Deno.test("an expired unsent TRON transaction is rebuilt once and paid once", ()
     assert.equal(w.attempt, 2);
     assert.equal(usdtOf(h, to), 1_500_000n);
     const payloads = await h.ctx.db.query("select status from payloads order by id");
-    assert.deepEqual(payloads.map((p) => p.status), ["expired", "seen"]);
+    assert.deepEqual(payloads.map((p) => p.status), ["dead", "seen"]);
     // The expired transaction, broadcast now, is refused by the node: it can never land.
     await assert.rejects(() => h.plugin.sender.broadcast(lost), /EXPIR/);
   }));

@@ -150,7 +150,7 @@ Deno.test("errorRate is reproducible for a seed", async () => {
   assert.ok(a.includes(500) && a.includes(200));
 });
 
-Deno.test("dropNextExternals accepts sendBoc but loses the message", async () => {
+Deno.test("dropNextBroadcasts accepts sendBoc but loses the message", async () => {
   const devnet = await startTonDevnet({ blockIntervalMs: 0 });
   try {
     const key = keyPairFromSeed(Buffer.alloc(32, 3));
@@ -169,7 +169,7 @@ Deno.test("dropNextExternals accepts sendBoc but loses the message", async () =>
       }),
     }))).endCell().toBoc().toString("base64");
 
-    devnet.faults.dropNextExternals(1);
+    devnet.faults.dropNextBroadcasts(1);
     assert.equal((await call(devnet.endpoint, "sendBoc", { boc }))["@type"], "ok");
     await devnet.produceBlock();
     const state = await call(devnet.endpoint, "getAddressState", {

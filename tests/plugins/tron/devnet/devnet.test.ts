@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { signTronTx, tronTxId } from "../../../../plugins/tron/transaction.ts";
 import { decodeTrc20Transfers, TRANSFER_TOPIC } from "../../../../plugins/tron/logs.ts";
-import { startTronDevnet, type TronDevnet } from "../../../../plugins/tron/devnet/server.ts";
+import { startTronDevnet } from "../../../../plugins/tron/devnet/server.ts";
 import { encodeRawData, type RawDataJson } from "../../../../plugins/tron/devnet/protobuf.ts";
 import { hex } from "../../../../plugins/tron/deps.ts";
 import { tronHexFromAddress as tronHex } from "../../../../plugins/tron/address.ts";
@@ -16,16 +16,8 @@ import {
   type Tx,
   unsignedTrc20Transfer as trc20Transfer,
   unsignedTrx as transferTrx,
+  withDevnet,
 } from "./helpers.ts";
-
-async function withDevnet(fn: (d: TronDevnet) => Promise<void>): Promise<void> {
-  const devnet = await startTronDevnet({ blockIntervalMs: 0 });
-  try {
-    await fn(devnet);
-  } finally {
-    await devnet.close();
-  }
-}
 
 Deno.test("devnet: blocks have java-tron ids and manual production", async () => {
   await withDevnet(async (d) => {
@@ -323,6 +315,38 @@ Deno.test("devnet: faults fail requests and lag the head", async () => {
   } finally {
     await d.close();
   }
+});
+
+Deno.test("devnet: a dropped broadcast is answered as accepted but never executes", async () => {
+  await withDevnet(async (d) => {
+    const alice = testKey("alice");
+    const bob = testKey("bob");
+    await d.faucetTrx(alice.address, 50_000_000n);
+    d.produceBlock();
+    d.faults.dropNextBroadcasts(1);
+    const lost = await transferTrx(d, alice.address, bob.address, 3_000_000);
+    const res = await post(
+      d.endpoint,
+      "/wallet/broadcasttransaction",
+      sign(lost, alice.privateKey),
+    );
+    assert.deepEqual(res, { result: true, txid: lost.txID });
+    d.produceBlock();
+    assert.deepEqual(
+      await post(d.endpoint, "/wallet/gettransactioninfobyid", { value: lost.txID }),
+      {},
+    );
+    assert.equal(await balance(d, alice.address), 50_000_000);
+    // The node never knew it: the same transaction is accepted again, and lands.
+    const again = await post(
+      d.endpoint,
+      "/wallet/broadcasttransaction",
+      sign(lost, alice.privateKey),
+    );
+    assert.deepEqual(again, { result: true, txid: lost.txID });
+    d.produceBlock();
+    assert.equal(await balance(d, bob.address), 3_000_000);
+  });
 });
 
 Deno.test("devnet: POST /devnet/faucet and the block timer", async () => {

@@ -7,7 +7,7 @@ import { hex, secp256k1, sha256 } from "../../../../plugins/tron/deps.ts";
 import assert from "node:assert/strict";
 import { tronAddressFromPublicKey, tronHexFromAddress } from "../../../../plugins/tron/address.ts";
 import type { RawDataJson } from "../../../../plugins/tron/devnet/protobuf.ts";
-import type { TronDevnet } from "../../../../plugins/tron/devnet/server.ts";
+import { startTronDevnet, type TronDevnet } from "../../../../plugins/tron/devnet/server.ts";
 import { signTronTx } from "../../../../plugins/tron/transaction.ts";
 
 /** A test key pair. */
@@ -141,4 +141,14 @@ export async function nodeTx(
     throw new Error(`refused: ${res.code} ${res.message ? message(res.message) : ""}`);
   }
   return tx.txID;
+}
+
+/** Runs `fn` on a fresh devnet that seals blocks only when asked, closing it afterwards. */
+export async function withDevnet(fn: (d: TronDevnet) => Promise<void>): Promise<void> {
+  const devnet = await startTronDevnet({ blockIntervalMs: 0 });
+  try {
+    await fn(devnet);
+  } finally {
+    await devnet.close();
+  }
 }

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { hex } from "../../../../plugins/tron/deps.ts";
 import { signTronTx, tronTxId } from "../../../../plugins/tron/transaction.ts";
-import { startTronDevnet, type TronDevnet } from "../../../../plugins/tron/devnet/server.ts";
-import { MAX_REORG_DEPTH, NETWORK_ENERGY_WEIGHT } from "../../../../plugins/tron/devnet/chain.ts";
+import { type TronDevnet } from "../../../../plugins/tron/devnet/server.ts";
+import { MAX_REORG_DEPTH } from "../../../../plugins/tron/devnet/blocks.ts";
+import { NETWORK_ENERGY_WEIGHT } from "../../../../plugins/tron/devnet/resources.ts";
 import { encodeRawData, type RawDataJson } from "../../../../plugins/tron/devnet/protobuf.ts";
 import {
   balance,
@@ -14,6 +15,7 @@ import {
   type Tx,
   unsignedTrc20Transfer,
   unsignedTrx,
+  withDevnet,
 } from "./helpers.ts";
 
 type Json = Record<string, unknown>;
@@ -22,15 +24,6 @@ interface Header {
   number: number;
   parentHash: string;
   timestamp: number;
-}
-
-async function withDevnet(fn: (d: TronDevnet) => Promise<void>): Promise<void> {
-  const devnet = await startTronDevnet({ blockIntervalMs: 0 });
-  try {
-    await fn(devnet);
-  } finally {
-    await devnet.close();
-  }
 }
 
 function header(block: Json): Header {

@@ -9,9 +9,8 @@
  */
 
 import assert from "node:assert/strict";
-import { startTronDevnet, type TronDevnet } from "../../../../plugins/tron/devnet/server.ts";
 import { createTronNode, TronNodeError } from "../../../../plugins/tron/node.ts";
-import { post, testKey } from "./helpers.ts";
+import { post, testKey, withDevnet } from "./helpers.ts";
 
 type Json = Record<string, unknown>;
 
@@ -19,15 +18,6 @@ const fixtures = new URL("../../../fixtures/tron/fullnode_http/", import.meta.ur
 
 async function load<T = Json>(path: string): Promise<T> {
   return JSON.parse(await Deno.readTextFile(new URL(path, fixtures))) as T;
-}
-
-async function withDevnet(fn: (d: TronDevnet) => Promise<void>): Promise<void> {
-  const devnet = await startTronDevnet({ blockIntervalMs: 0 });
-  try {
-    await fn(devnet);
-  } finally {
-    await devnet.close();
-  }
 }
 
 /** JSON type of a value, with the forms java-tron's strings take. */

@@ -2,29 +2,20 @@ import assert from "node:assert/strict";
 import { hex } from "../../../../plugins/tron/deps.ts";
 import { signTronTx } from "../../../../plugins/tron/transaction.ts";
 import { tronHexFromAddress } from "../../../../plugins/tron/address.ts";
-import { startTronDevnet, type TronDevnet } from "../../../../plugins/tron/devnet/server.ts";
+import { type TronDevnet } from "../../../../plugins/tron/devnet/server.ts";
 import {
   NETWORK_ENERGY_WEIGHT,
   TOTAL_ENERGY_LIMIT,
-} from "../../../../plugins/tron/devnet/chain.ts";
+} from "../../../../plugins/tron/devnet/resources.ts";
 import { encodeRawData, type RawDataJson } from "../../../../plugins/tron/devnet/protobuf.ts";
 import { TronWeb } from "./tronweb.ts";
-import { message, post, testKey, type Tx } from "./helpers.ts";
+import { message, post, testKey, type Tx, withDevnet } from "./helpers.ts";
 
 const TRX = 1_000_000;
 
 /** Energy a stake of `trx` whole TRX gives when the devnet's accounts stake `staked` TRX in all. */
 function energyOf(trx: number, staked: number): number {
   return Math.trunc(trx * (TOTAL_ENERGY_LIMIT / (NETWORK_ENERGY_WEIGHT + staked)));
-}
-
-async function withDevnet(fn: (d: TronDevnet) => Promise<void>): Promise<void> {
-  const devnet = await startTronDevnet({ blockIntervalMs: 0 });
-  try {
-    await fn(devnet);
-  } finally {
-    await devnet.close();
-  }
 }
 
 type Json = Record<string, unknown>;

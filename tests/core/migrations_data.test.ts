@@ -1,0 +1,84 @@
+/**
+ * Migrations keep existing data: rows written under the schema before a migration read the
+ * same after it, in the new shape.
+ */
+
+import assert from "node:assert/strict";
+import { openPglite } from "../../core/db.ts";
+import { migrate } from "../../core/migrations.ts";
+import { listSweeps } from "../../core/store/sweeps.ts";
+import { queuedTotals, withdrawalById } from "../../core/store/withdrawals.ts";
+
+Deno.test("payloads and sweep preparations written before 14 and 15 keep their data", async () => {
+  const db = await openPglite("memory://");
+  try {
+    await migrate(db, 13);
+    const [address] = await db.query(
+      `insert into addresses (chain, currency, user_id, address, display, derivation_index)
+       values ('tron', 'USDT_TRC20', 'u1', 'Tdep', 'Tdep', 1) returning id::text as id`,
+    );
+    const [sweep] = await db.query(
+      `insert into sweeps (chain, address_id, currency, kind, status, fee)
+       values ('tron', $1, 'USDT_TRC20', 'auto', 'done', 7) returning id::text as id`,
+      [address.id as string],
+    );
+    const payload = async (id: string, status: string) =>
+      (await db.query(
+        `insert into payloads (chain, payload_id, wallet, purpose, boc, valid_until, out_keys,
+           status, fee)
+         values ('tron', $1, 'Thot', 'withdrawals', $2, 100, array[$1], $3, 10)
+         returning id::text as id`,
+        [id, `{"txID":"${id}"}`, status],
+      ))[0].id as string;
+    const seen = await payload("tx-lend", "seen");
+    await payload("tx-old", "expired");
+    const prep = async (kind: string, amount: number, ref: string | null) =>
+      (await db.query(
+        `insert into withdrawals (chain, currency, kind, amount, destination, destination_input,
+           status, sweep_id, payload_ref)
+         values ('tron', 'TRX', $1, $2, 'Tdep', 'Tdep', $3, $4, $5) returning id::text as id`,
+        [kind, amount, ref ? "processed" : "pending", sweep.id as string, ref],
+      ))[0].id as string;
+    const topup = await prep("topup", 40, seen);
+    const lend = await prep("lend", 1000, seen);
+    const reclaim = await prep("reclaim", 1000, null);
+
+    assert.deepEqual(await migrate(db), [14, 15]);
+
+    const payloads = await db.query(
+      "select payload_id, data, status, dead_reason, family = id as own from payloads order by id",
+    );
+    assert.deepEqual(payloads.map((p) => ({ ...p })), [
+      {
+        payload_id: "tx-lend",
+        data: '{"txID":"tx-lend"}',
+        status: "seen",
+        dead_reason: null,
+        own: true,
+      },
+      {
+        payload_id: "tx-old",
+        data: '{"txID":"tx-old"}',
+        status: "dead",
+        dead_reason: "expired",
+        own: true,
+      },
+    ]);
+    const w = async (id: string) => {
+      const row = (await withdrawalById(db, BigInt(id)))!;
+      return [row.kind, row.step, row.spends];
+    };
+    assert.deepEqual(await w(topup), ["prepare", "tron.topup", true]);
+    assert.deepEqual(await w(lend), ["prepare", "tron.lend", false]);
+    assert.deepEqual(await w(reclaim), ["prepare", "tron.reclaim", false]);
+    const [undo] = await db.query("select undo_step from withdrawals where id = $1", [lend]);
+    assert.equal(undo.undo_step, "tron.reclaim");
+    // Lent resources still do not count against the balance; only the top-up's TRX did.
+    assert.equal((await queuedTotals(db, "tron", "TRX")).pending, 0n);
+    // The sweep's fee still adds what its preparations' transactions cost.
+    const [listed] = await listSweeps(db, "tron", 10);
+    assert.equal(listed.fee, 7n + 10n + 10n);
+  } finally {
+    await db.close();
+  }
+});
