@@ -63,6 +63,11 @@ export interface SectionOverrides {
   shortValidity?: boolean;
   /** Smallest deposit of the asset under test that is swept on its own. */
   minSweep?: bigint;
+  /**
+   * Blocks that make an income final, where the chain forks and the section sets it: a fork
+   * must stay within them to undo an income (a deeper one keeps it and raises an alarm).
+   */
+  confirmations?: number;
 }
 
 /** A plugin module (sketch: `PluginModule`), reduced to what the suite drives. */

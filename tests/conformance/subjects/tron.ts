@@ -33,8 +33,9 @@ function section(devnet: TronDevnet, secret: string, o: SectionOverrides = {}): 
   return {
     endpoint: devnet.endpoint,
     mnemonic: secret,
-    // One confirmation keeps the expiry margin (3 s per confirmation) short.
-    confirmations: 1,
+    // One confirmation keeps the expiry margin (3 s per confirmation) short, unless the case
+    // forks within finality.
+    confirmations: o.confirmations ?? 1,
     requestTimeoutMs: REQUEST_TIMEOUT_MS,
     // The shortest validity the section allows.
     ...(o.shortValidity ? { validitySeconds: 3 } : {}),
