@@ -498,6 +498,19 @@ export function runConformance<S>(subject: ConformanceSubject<S>): void {
     },
   ];
 
+  const bugs = subject.knownBugs ?? {};
+  for (const name of Object.keys(bugs)) {
+    if (!cases.some((c) => c.name === name)) {
+      throw new Error(`${subject.label}: a known bug names no case: ${name}`);
+    }
+  }
+  const title = (c: Case) =>
+    c.skip
+      ? `${c.name} (skipped: ${c.skip})`
+      : bugs[c.name]
+      ? `${c.name} (ignored, known bug: ${bugs[c.name]})`
+      : c.name;
+
   Deno.test({
     name: `conformance: ${subject.label}`,
     sanitizeOps: false,
@@ -507,8 +520,8 @@ export function runConformance<S>(subject: ConformanceSubject<S>): void {
       try {
         for (const c of cases) {
           await t.step({
-            name: c.skip ? `${c.name} (skipped: ${c.skip})` : c.name,
-            ignore: c.skip !== undefined,
+            name: title(c),
+            ignore: c.skip !== undefined || bugs[c.name] !== undefined,
             fn: () => c.run(devnet),
           });
         }
