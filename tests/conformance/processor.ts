@@ -5,7 +5,7 @@
  */
 
 import { systemClock } from "../../core/clock.ts";
-import { parseConfig } from "../../core/config.ts";
+import { parseConfig } from "../../host/registry.ts";
 import type { ProcessorContext } from "../../core/context.ts";
 import { ingestOnce } from "../../core/ingest.ts";
 import { silentLogger } from "../../core/log.ts";

@@ -6,12 +6,12 @@
 
 import { Address } from "@ton/core";
 import { mnemonicNew } from "@ton/crypto";
-import { parseConfig } from "../../../core/config.ts";
+import { parseConfig } from "../../../host/registry.ts";
 import type { ChainPlugin } from "../../../core/plugin.ts";
 import { devnetJettonAssets, tonDevnetControls } from "../../../plugins/ton/dev.ts";
 import { jettonWalletAddress } from "../../../plugins/ton/devnet/jettons.ts";
 import { startTonDevnet, type TonDevnet } from "../../../plugins/ton/devnet/server.ts";
-import { createTonPlugin } from "../../../plugins/ton/plugin.ts";
+import { tonPlugin } from "../../../plugins/ton/module.ts";
 import type {
   ConformanceSubject,
   SectionOverrides,
@@ -91,8 +91,9 @@ async function startDevnet(options: { port?: number }): Promise<SubjectDevnet<To
 export const tonModule: SubjectModule<TonSection> = {
   name: "ton",
   async create(section, context) {
-    const config = parseConfig({ network: context.network, ton: section });
-    return await createTonPlugin(config, { devnet: context.devnet });
+    // The host's path: the section validated in the one config, then the module's factory.
+    const config = parseConfig({ network: context.network, [context.instance]: section });
+    return await tonPlugin.create(config.ton!, { ...context, network: config.network });
   },
   devnet: { start: startDevnet },
 };

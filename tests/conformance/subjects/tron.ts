@@ -3,13 +3,13 @@
  * the module roles of `../subject.ts`, for TRX and for the devnet's TRC20.
  */
 
-import { parseConfig } from "../../../core/config.ts";
+import { parseConfig } from "../../../host/registry.ts";
 import type { ChainPlugin } from "../../../core/plugin.ts";
 import { tronHexFromAddress } from "../../../plugins/tron/address.ts";
 import { englishWordlist, generateMnemonic } from "../../../plugins/tron/deps.ts";
 import { devnetTrc20Assets, tronDevnetControls } from "../../../plugins/tron/dev.ts";
 import { startTronDevnet, type TronDevnet } from "../../../plugins/tron/devnet/server.ts";
-import { createTronPlugin } from "../../../plugins/tron/plugin.ts";
+import { tronPlugin } from "../../../plugins/tron/module.ts";
 import type {
   ConformanceSubject,
   SectionOverrides,
@@ -88,8 +88,9 @@ async function startDevnet(options: { port?: number }): Promise<SubjectDevnet<Tr
 export const tronModule: SubjectModule<TronSection> = {
   name: "tron",
   async create(section, context) {
-    const config = parseConfig({ network: context.network, tron: section });
-    return await createTronPlugin(config, { devnet: context.devnet });
+    // The host's path: the section validated in the one config, then the module's factory.
+    const config = parseConfig({ network: context.network, [context.instance]: section });
+    return await tronPlugin.create(config.tron!, { ...context, network: config.network });
   },
   devnet: { start: startDevnet },
 };
