@@ -43,7 +43,7 @@ Deno.test("payloads and sweep preparations written before 14 and 15 keep their d
     const lend = await prep("lend", 1000, seen);
     const reclaim = await prep("reclaim", 1000, null);
 
-    assert.deepEqual(await migrate(db), [14, 15]);
+    assert.deepEqual(await migrate(db, 15), [14, 15]);
 
     const payloads = await db.query(
       "select payload_id, data, status, dead_reason, family = id as own from payloads order by id",
