@@ -55,7 +55,7 @@ export interface CheckoutView {
   /** The site's name. */
   shopName: string;
   assetCode: string;
-  /** The chain plugin's name, e.g. `ton`. */
+  /** The chain plugin's name, e.g. `coin`. */
   chain: string;
   /** `mainnet`, `testnet` or `devnet`. */
   network: string;

@@ -3,8 +3,8 @@
  * only; nothing in `core/` or `api/` imports a plugin's own modules.
  *
  * Addresses cross this boundary in two forms: `address` is the plugin's canonical form, used
- * for storage and matching (TON: raw `0:hex`; TRON: base58 `T…`), and `display` is what users
- * see (TON: user-friendly non-bounceable).
+ * for storage and matching (one exact spelling per account, e.g. a raw hex form), and `display`
+ * is what users see (e.g. a checksummed or user-friendly form).
  */
 
 import type { z } from "zod";
@@ -27,8 +27,8 @@ export interface OwnedAccount {
   /** Currency the deposit address was created for; null for the hot wallet. */
   currency: string | null;
   /**
-   * For an account watched on behalf of a deposit (a token wallet such as a TON jetton
-   * wallet), the deposit's canonical address; null for the deposit or hot wallet itself.
+   * For an account watched on behalf of a deposit (a token wallet that a memo-less
+   * token contract keeps per owner), the deposit's canonical address; null for the deposit or hot wallet itself.
    */
   owner: string | null;
   /** For a deposit, the token wallet watched for it (canonical); null if none. */
@@ -44,7 +44,7 @@ export type AccountLookup = (addresses: readonly string[]) => Promise<Map<string
 
 /** An incoming transfer to one of our addresses, as the scanner normalised it. */
 export interface IncomeEvent {
-  /** Asset code from config, e.g. `TON`. */
+  /** Asset code from config, e.g. `COIN`. */
   currency: string;
   /** Canonical address of our account that received it. */
   to: string;
@@ -88,11 +88,11 @@ export interface Cursor {
   height: bigint;
   /** Generation time of that block, unix seconds. */
   time: number;
-  /** Plugin-specific state (e.g. TON shard heights). */
+  /** Plugin-specific state (e.g. per-shard heights). */
   state: Json;
 }
 
-/** The receiving side acknowledged one of our transfers (TON jettons: `excesses`). */
+/** The receiving side acknowledged one of our transfers (e.g. a token wallet's notice of excess fees). */
 export interface TransferConfirmation {
   /** The out key of the transfer (see `SignedPayload.outKeys`). */
   outKey: string;
@@ -133,8 +133,8 @@ export interface ScannedBlock {
   /** How many transactions the block (all its shards) held, ours or not; for metrics. */
   transactionCount?: number;
   /**
-   * Sent transfers that came back undelivered after their payload settled (TON: a bounced
-   * jetton transfer). Never expected; each one stops the sender for a person to look at.
+   * Sent transfers that came back undelivered after their payload settled (e.g. a bounced
+   * token transfer). Never expected; each one stops the sender for a person to look at.
    */
   returned?: TransferConfirmation[];
 }
@@ -365,10 +365,10 @@ export interface FaucetRequest {
   to: string;
   amount: bigint;
   comment: string | null;
-  /** For token transfers that carry native coin along (TON jettons): how much; null = default. */
+  /** For token transfers that carry native coin along (token wallets): how much; null = default. */
   forwardAmount: bigint | null;
   /**
-   * How the devnet pays, in the plugin's own terms (TRON: `contract`, through a contract's
+   * How the devnet pays, in the plugin's own terms (e.g. `contract`, through a contract's
    * internal transaction); null or absent: the plain transfer.
    */
   via?: string | null;
@@ -384,7 +384,7 @@ export interface ChainDevnet {
 
 /** What a customer is asked to pay, for a wallet payment URI (see `ChainPlugin.paymentUri`). */
 export interface PaymentRequest {
-  /** The asset's code from config, e.g. `USDT_TON`. */
+  /** The asset's code from config, e.g. `TOKEN_X`. */
   assetCode: string;
   /** The receiving address, display form. */
   address: string;
@@ -411,7 +411,7 @@ export interface ServiceWithdrawals {
 
 /** A chain plugin instance, built by its factory from config. */
 export interface ChainPlugin {
-  /** Chain name, e.g. `ton`. */
+  /** Chain name, e.g. `coin`. */
   readonly chain: string;
   /** Assets this plugin serves. */
   readonly assets: readonly Asset[];
@@ -423,7 +423,7 @@ export interface ChainPlugin {
   /** Confirmations before an income is final (1 where inclusion is final). */
   readonly requiredConfirmations: number;
   /**
-   * Whether payments carry a memo (TON comments), so invoices can share one receiving
+   * Whether payments carry a memo (memo chains: a comment in the transfer), so invoices can share one receiving
    * address and be told apart by memo; otherwise each invoice gets its own address.
    */
   readonly sharedDepositAddresses: boolean;
@@ -436,8 +436,8 @@ export interface ChainPlugin {
     binaryComment: string | null,
   ): { field: "comment" | "binary_comment"; message: string } | null;
   /**
-   * The wallet payment URI of a request (what the checkout page's QR code holds, e.g. TON's
-   * `ton://transfer/…`), or null when the asset is not this plugin's. Optional: a page without
+   * The wallet payment URI of a request (what the checkout page's QR code holds, e.g. a
+   * `scheme://transfer/…` link), or null when the asset is not this plugin's. Optional: a page without
    * it shows the address as the QR code's content.
    */
   paymentUri?(request: PaymentRequest): string | null;
@@ -505,17 +505,17 @@ export interface PluginContext {
 
 /**
  * A plugin module: all the host needs to run a chain, knowing nothing else about it. A plugin
- * folder exports one (e.g. `plugins/ton/module.ts`), and `host/registry.ts` lists it.
+ * folder exports one (`plugins/<name>/module.ts`), and `host/registry.ts` lists it.
  */
 export interface PluginModule<
   Section extends InstanceSection = InstanceSection,
   Name extends string = string,
 > {
-  /** Plugin name, also the default instance name and config key, e.g. `ton`. */
+  /** Plugin name, also the default instance name and config key, e.g. `coin`. */
   readonly name: Name;
   /**
    * Zod schema of one instance's section (strict, with defaults); the registry nests it under
-   * the instance key, so its errors name the field, e.g. `tron.feeLimit`.
+   * the instance key, so its errors name the field, e.g. `coin.feeLimit`.
    */
   readonly configSchema: z.ZodType<Section>;
   /**
