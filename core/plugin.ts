@@ -7,11 +7,13 @@
  * is what users see (e.g. a checksummed or user-friendly form).
  */
 
-import type { z } from "zod";
 import type { Asset } from "./asset.ts";
-import type { AssetConfig } from "./config.ts";
+import type { AssetConfig, ConfigIssues } from "./config.ts";
 import type { Logger } from "./log.ts";
 import type { NodeObserver } from "./node_observer.ts";
+
+// Re-exported so the contract's documentation is complete from this one file.
+export type { Asset, AssetConfig, ConfigIssues, Logger, NodeObserver };
 
 /** JSON data a plugin persists in its cursor. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -50,6 +52,7 @@ export interface IncomeEvent {
   to: string;
   /** Display form of the sender, when it could be determined. */
   from: string | null;
+  /** Amount in the asset's base units. */
   amount: bigint;
   /** Text comment, cleaned of NUL and invalid UTF-8. */
   comment: string | null;
@@ -85,6 +88,7 @@ export interface PayloadSighting {
 
 /** A scanner's position: the last block fully ingested. */
 export interface Cursor {
+  /** Height (sequence number) of that block. */
   height: bigint;
   /** Generation time of that block, unix seconds. */
   time: number;
@@ -113,18 +117,25 @@ export interface UnrecognizedTransfer {
   from: string | null;
   /** Claimed amount in the token's base units. */
   amount: bigint;
+  /** Claimed text comment, when given. */
   comment: string | null;
+  /** Claimed binary comment (hex), when given. */
   binaryComment: string | null;
+  /** Hash of the transaction that carried it. */
   txHash: string;
   /** Position within the transaction, as for incomes; with `txHash` its identity (default 0). */
   eventIndex?: number;
+  /** Time of the transaction, unix seconds. */
   time: number;
 }
 
 /** Everything a block contributed, committed together with the new cursor. */
 export interface ScannedBlock {
+  /** Where scanning stands once this block is committed. */
   cursor: Cursor;
+  /** Payments to watched accounts, each ingested exactly once. */
   incomes: IncomeEvent[];
+  /** Our own payloads seen on chain. */
   sightings: PayloadSighting[];
   /** Acknowledgements of sent transfers; informational, they change no status. */
   confirmations?: TransferConfirmation[];
@@ -169,11 +180,15 @@ export interface TransferItem {
    * plugin named in its `Preparation` (or its `undo`), which it builds as it sees fit.
    */
   step: string | null;
+  /** Asset code from config. */
   currency: string;
   /** Canonical destination. */
   to: string;
+  /** Amount in the asset's base units. */
   amount: bigint;
+  /** Text comment to carry, or null. */
   comment: string | null;
+  /** Binary comment (hex) to carry, or null. */
   binaryComment: string | null;
 }
 
@@ -253,13 +268,17 @@ export interface PayloadLifecycle {
 
 /** A deposit account the sender can sign for. */
 export interface DepositAccount {
+  /** Canonical address of the account. */
   address: string;
+  /** Derivation index of its key. */
   index: bigint;
+  /** Asset code the account was made for. */
   currency: string;
 }
 
 /** Balance of an account in one asset. */
 export interface AccountBalance {
+  /** Balance in the asset's base units. */
   balance: bigint;
   /** Chain-specific account status (`active`, `uninit`, `frozen`, `non_exist`). */
   status: string;
@@ -360,10 +379,13 @@ export interface ChainDerivation {
 
 /** Faucet request in devnet mode. */
 export interface FaucetRequest {
+  /** Asset code from config. */
   currency: string;
   /** Canonical destination. */
   to: string;
+  /** Amount in the asset's base units. */
   amount: bigint;
+  /** Text comment to carry, or null. */
   comment: string | null;
   /** For token transfers that carry native coin along (token wallets): how much; null = default. */
   forwardAmount: bigint | null;
@@ -415,8 +437,11 @@ export interface ChainPlugin {
   readonly chain: string;
   /** Assets this plugin serves. */
   readonly assets: readonly Asset[];
+  /** Derives deposit addresses and the hot wallet from the instance's key. */
   readonly derivation: ChainDerivation;
+  /** Reads blocks and turns them into incomes and sightings. */
   readonly scanner: ChainScanner;
+  /** Builds, signs and broadcasts payloads, and tells their lifecycle. */
   readonly sender: ChainSender;
   /** Cold wallet the hot wallet's excess goes to; null when not configured. */
   readonly coldWallet: { address: string; display: string } | null;
@@ -489,6 +514,17 @@ export interface InstanceSection {
   readonly assets: Readonly<Record<string, AssetConfig>>;
 }
 
+/**
+ * A plugin's config schema, as the registry uses it: a zod schema (strict, with defaults)
+ * fits, and its parse errors name the field.
+ */
+export interface ConfigSchema<Section> {
+  /** Parses one instance's section (without its `plugin` field). */
+  safeParse(
+    input: unknown,
+  ): { success: true; data: Section } | { success: false; error: ConfigIssues };
+}
+
 /** What the host gives a plugin factory besides its section. */
 export interface PluginContext {
   /** Instance name: its config key, the chain name in storage, cursors, locks and the API. */
@@ -517,7 +553,7 @@ export interface PluginModule<
    * Zod schema of one instance's section (strict, with defaults); the registry nests it under
    * the instance key, so its errors name the field, e.g. `coin.feeLimit`.
    */
-  readonly configSchema: z.ZodType<Section>;
+  readonly configSchema: ConfigSchema<Section>;
   /**
    * Refusals that need the section as written, before defaults fill it (e.g. a setting that
    * is only required once another one is set explicitly). Throws a ConfigError naming the
