@@ -508,6 +508,8 @@ export interface EnvBinding {
  * built from the core's `assetSchema` (which a plugin may extend).
  */
 export interface InstanceSection {
+  /** The plugin serving the instance, when its key is not the plugin's name. */
+  readonly plugin?: string;
   /** `false`: configured but not started. */
   readonly enabled?: boolean;
   /** Assets by code; codes are unique across all instances. */
