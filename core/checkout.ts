@@ -16,7 +16,7 @@
  */
 
 import { assetOf, type ProcessorContext } from "./context.ts";
-import { depositJson } from "./invoices.ts";
+import { depositJson } from "./invoice_render.ts";
 import { type InvoiceStatus, settlementOf } from "./invoice_status.ts";
 import { invoiceForCheckout, type InvoicePayment, invoicePayments } from "./store/invoices.ts";
 
