@@ -50,7 +50,7 @@ function walletJson(w: HotWallet): z.input<typeof walletsResponse>["wallets"][nu
 }
 
 const chainParam = z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, {
-  error: "must be a chain name such as tron",
+  error: "must be a chain name such as coin",
 });
 
 const beforeParam = z.string().regex(/^[1-9][0-9]{0,15}$/, {

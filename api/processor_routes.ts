@@ -120,6 +120,9 @@ export const JETTON_SERVICE_TERMS: TokenServiceTerms = {
   unknown: "no configured jetton has this master",
 };
 
+/** A service withdrawal route's name: the last segment of its path. */
+const routeOf = (path: string): string => path.slice(path.lastIndexOf("/") + 1);
+
 /** Registers the exchange API on `register`, behind `guards`. */
 export function registerProcessorRoutes(
   register: Register,
@@ -180,17 +183,20 @@ export function registerProcessorRoutes(
   });
 
   // The seed names these two after one chain; they serve whichever plugins declare their
-  // routes (see `ServiceWithdrawals`).
-  register("POST", "/v1/withdrawal/service/ton", authedBody, async (c) => {
+  // routes (see `ServiceWithdrawals`), a route being the path's last segment.
+  const nativePath = "/v1/withdrawal/service/ton";
+  register("POST", nativePath, authedBody, async (c) => {
     const body = await readBody(c, serviceTonBody);
-    return reply(c, memoResponse, { memo: await serviceNativeWithdrawal(ctx, "ton", body.from) });
+    const memo = await serviceNativeWithdrawal(ctx, routeOf(nativePath), body.from);
+    return reply(c, memoResponse, { memo });
   });
 
-  register("POST", "/v1/withdrawal/service/jetton", authedBody, async (c) => {
+  const tokenPath = "/v1/withdrawal/service/jetton";
+  register("POST", tokenPath, authedBody, async (c) => {
     const body = await readBody(c, serviceJettonBody);
     const memo = await serviceTokenWithdrawal(
       ctx,
-      "jetton",
+      routeOf(tokenPath),
       body.owner,
       body.jetton_master,
       JETTON_SERVICE_TERMS,

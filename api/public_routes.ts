@@ -11,16 +11,18 @@ import type { ProcessorContext } from "../core/context.ts";
 import { InputError, NotFoundError } from "../core/errors.ts";
 import { INVOICE_STATUSES } from "../core/invoice_status.ts";
 import {
-  cancelDeposit,
   createDeposit,
   getDeposit,
   invoiceAssets,
   listDeposits,
+} from "../core/invoice_creation.ts";
+import {
+  cancelDeposit,
   refundDeposit,
   refundUnmatched,
   unmatched,
-  UUID_PATTERN,
-} from "../core/invoices.ts";
+} from "../core/invoice_refunds.ts";
+import { UUID_PATTERN } from "../core/invoice_render.ts";
 import {
   type DeliveryAttempt,
   enqueueTestEvent,

@@ -101,7 +101,7 @@ export const withdrawalStatusResponse = z.object({
 /** GET /v1/balance */
 export const balanceResponse = z.object({
   balance: baseUnits,
-  status: z.string().describe("Account status (TON: active, uninit, frozen, non_exist)."),
+  status: z.string().describe("Account status (the chain's own word, e.g. active or uninit)."),
   total_processing_amount: baseUnits.optional().describe("Hot wallet only."),
   total_pending_amount: baseUnits.optional().describe("Hot wallet only."),
 });
@@ -150,7 +150,7 @@ export const depositSchema = z.object({
   uuid: z.uuid(),
   orderId: z.string(),
   address: z.string(),
-  memo: z.string().nullable().describe("Required in the payment on memo-based chains (TON)."),
+  memo: z.string().nullable().describe("Required in the payment on memo chains."),
   assetCode: z.string(),
   expectedAmount: z.string().describe("In whole units as given; 0 accepts any amount."),
   status: z.enum(INVOICE_STATUSES as [string, ...string[]]),

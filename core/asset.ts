@@ -1,12 +1,12 @@
 /** An asset the processor serves, from config. Amounts are in base units. */
 export interface Asset {
-  /** Currency code used by the APIs, e.g. `TON`, `USDT_TRC20`. */
+  /** Currency code used by the APIs, e.g. `COIN`, `TOKEN_X`. */
   code: string;
-  /** Chain plugin that serves it, e.g. `ton`. */
+  /** Chain plugin that serves it, e.g. `coin`. */
   chain: string;
   /** Decimal places of one whole unit. */
   decimals: number;
-  /** Token contract (jetton master, TRC20 contract), null for the native coin. */
+  /** Token contract (the token's master or contract address), null for the native coin. */
   contract: string | null;
   /** Deposits at or above this are swept to the hot wallet. */
   minSweep: bigint;

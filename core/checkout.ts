@@ -16,7 +16,7 @@
  */
 
 import { assetOf, type ProcessorContext } from "./context.ts";
-import { depositJson } from "./invoices.ts";
+import { depositJson } from "./invoice_render.ts";
 import { type InvoiceStatus, settlementOf } from "./invoice_status.ts";
 import { invoiceForCheckout, type InvoicePayment, invoicePayments } from "./store/invoices.ts";
 
@@ -55,7 +55,7 @@ export interface CheckoutView {
   /** The site's name. */
   shopName: string;
   assetCode: string;
-  /** The chain plugin's name, e.g. `ton`. */
+  /** The chain plugin's name, e.g. `coin`. */
   chain: string;
   /** `mainnet`, `testnet` or `devnet`. */
   network: string;

@@ -33,7 +33,7 @@ export const assetSchema = z.object({
   maxWithdrawal: baseUnits.optional(),
   /** Later withdrawals that fit may pass one the hot wallet cannot pay (default false). */
   overtake: z.boolean().optional(),
-}).strict();
+}).strict() satisfies z.ZodType<AssetConfig>;
 
 const explorerTemplates = z.object({
   /** URL of an address; `{address}` is replaced. */
@@ -162,8 +162,29 @@ export const coreConfigSchema = z.object({
 
 /** Validated chain-agnostic configuration: what the core reads. */
 export type Config = z.infer<typeof coreConfigSchema>;
-/** One asset of a chain section, validated. */
-export type AssetConfig = z.infer<typeof assetSchema>;
+/** One asset of a chain section, validated (what {@linkcode assetSchema} parses to). */
+export interface AssetConfig {
+  /** Decimal places of one whole unit. */
+  decimals: number;
+  /** Token contract; absent for the chain's native coin. */
+  contract?: string;
+  /** Deposits at or above this are swept to the hot wallet, base units. */
+  minSweep: bigint;
+  /** Hot wallet balance above which the excess goes to the cold wallet, base units. */
+  hotMax?: bigint;
+  /** What stays in the hot wallet when the excess goes cold, base units. */
+  hotResidual: bigint;
+  /** Largest withdrawal accepted, base units (default: the chain's 64-bit amount limit). */
+  maxWithdrawal?: bigint;
+  /** Later withdrawals that fit may pass one the hot wallet cannot pay (default false). */
+  overtake?: boolean;
+}
+
+/** The issues of a failed schema parse, as zod reports them. */
+export interface ConfigIssues {
+  /** Each issue: where (path within the parsed value) and why. */
+  readonly issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[];
+}
 /** Metrics section of the configuration. */
 export type MetricsConfig = z.infer<typeof metricsSchema>;
 
@@ -242,7 +263,7 @@ export function applyCoreEnv(raw: Raw, env: Record<string, string | undefined>):
 }
 
 /** The lines of a failed zod parse, each `path: message`, paths prefixed with `prefix`. */
-export function issueLines(error: z.ZodError, prefix: readonly PropertyKey[] = []): string[] {
+export function issueLines(error: ConfigIssues, prefix: readonly PropertyKey[] = []): string[] {
   return error.issues.map((issue) =>
     `${[...prefix, ...issue.path].map(String).join(".") || "(root)"}: ${issue.message}`
   );

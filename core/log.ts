@@ -8,9 +8,13 @@ export type LogLevel = "debug" | "info" | "warn" | "error";
 
 /** A logger. */
 export interface Logger {
+  /** Detail for following a flow; off by default. */
   debug(message: string, data?: Record<string, unknown>): void;
+  /** A normal event worth recording. */
   info(message: string, data?: Record<string, unknown>): void;
+  /** Something a person may need to look at. */
   warn(message: string, data?: Record<string, unknown>): void;
+  /** A failure a person must look at. */
   error(message: string, data?: Record<string, unknown>): void;
 }
 

@@ -5,7 +5,11 @@
 
 import type { Db } from "./db.ts";
 
-/** Ordered migrations; never edit a released one, append a new version instead. */
+/**
+ * Ordered migrations; never edit a released one, append a new version instead. Released SQL
+ * keeps the chain-named words it was written with (version 1's column of signed bytes, renamed in
+ * version 13): changing it would change what an existing database ran.
+ */
 export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
   {
     version: 1,
@@ -336,8 +340,8 @@ alter table invoices add column cancel_url text;
   {
     version: 12,
     name: "unrecognized transfers keyed by event index, as incomes are",
-    // One transaction can put several unrecognized values on our deposits (TRON: TRC10 sent by
-    // internal transactions next to an unknown token's logs); unique by tx hash alone, all but
+    // One transaction can put several unrecognized values on our deposits (e.g. a native token
+    // sent by internal transactions next to an unknown token's logs); unique by tx hash alone, all but
     // the first would be dropped.
     sql: `
 alter table unrecognized_transfers add column event_index int not null default 0;

@@ -3,15 +3,17 @@
  * only; nothing in `core/` or `api/` imports a plugin's own modules.
  *
  * Addresses cross this boundary in two forms: `address` is the plugin's canonical form, used
- * for storage and matching (TON: raw `0:hex`; TRON: base58 `T…`), and `display` is what users
- * see (TON: user-friendly non-bounceable).
+ * for storage and matching (one exact spelling per account, e.g. a raw hex form), and `display`
+ * is what users see (e.g. a checksummed or user-friendly form).
  */
 
-import type { z } from "zod";
 import type { Asset } from "./asset.ts";
-import type { AssetConfig } from "./config.ts";
+import type { AssetConfig, ConfigIssues } from "./config.ts";
 import type { Logger } from "./log.ts";
 import type { NodeObserver } from "./node_observer.ts";
+
+// Re-exported so the contract's documentation is complete from this one file.
+export type { Asset, AssetConfig, ConfigIssues, Logger, NodeObserver };
 
 /** JSON data a plugin persists in its cursor. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -27,8 +29,8 @@ export interface OwnedAccount {
   /** Currency the deposit address was created for; null for the hot wallet. */
   currency: string | null;
   /**
-   * For an account watched on behalf of a deposit (a token wallet such as a TON jetton
-   * wallet), the deposit's canonical address; null for the deposit or hot wallet itself.
+   * For an account watched on behalf of a deposit (a token wallet that a memo-less
+   * token contract keeps per owner), the deposit's canonical address; null for the deposit or hot wallet itself.
    */
   owner: string | null;
   /** For a deposit, the token wallet watched for it (canonical); null if none. */
@@ -44,12 +46,13 @@ export type AccountLookup = (addresses: readonly string[]) => Promise<Map<string
 
 /** An incoming transfer to one of our addresses, as the scanner normalised it. */
 export interface IncomeEvent {
-  /** Asset code from config, e.g. `TON`. */
+  /** Asset code from config, e.g. `COIN`. */
   currency: string;
   /** Canonical address of our account that received it. */
   to: string;
   /** Display form of the sender, when it could be determined. */
   from: string | null;
+  /** Amount in the asset's base units. */
   amount: bigint;
   /** Text comment, cleaned of NUL and invalid UTF-8. */
   comment: string | null;
@@ -85,14 +88,15 @@ export interface PayloadSighting {
 
 /** A scanner's position: the last block fully ingested. */
 export interface Cursor {
+  /** Height (sequence number) of that block. */
   height: bigint;
   /** Generation time of that block, unix seconds. */
   time: number;
-  /** Plugin-specific state (e.g. TON shard heights). */
+  /** Plugin-specific state (e.g. per-shard heights). */
   state: Json;
 }
 
-/** The receiving side acknowledged one of our transfers (TON jettons: `excesses`). */
+/** The receiving side acknowledged one of our transfers (e.g. a token wallet's notice of excess fees). */
 export interface TransferConfirmation {
   /** The out key of the transfer (see `SignedPayload.outKeys`). */
   outKey: string;
@@ -113,18 +117,25 @@ export interface UnrecognizedTransfer {
   from: string | null;
   /** Claimed amount in the token's base units. */
   amount: bigint;
+  /** Claimed text comment, when given. */
   comment: string | null;
+  /** Claimed binary comment (hex), when given. */
   binaryComment: string | null;
+  /** Hash of the transaction that carried it. */
   txHash: string;
   /** Position within the transaction, as for incomes; with `txHash` its identity (default 0). */
   eventIndex?: number;
+  /** Time of the transaction, unix seconds. */
   time: number;
 }
 
 /** Everything a block contributed, committed together with the new cursor. */
 export interface ScannedBlock {
+  /** Where scanning stands once this block is committed. */
   cursor: Cursor;
+  /** Payments to watched accounts, each ingested exactly once. */
   incomes: IncomeEvent[];
+  /** Our own payloads seen on chain. */
   sightings: PayloadSighting[];
   /** Acknowledgements of sent transfers; informational, they change no status. */
   confirmations?: TransferConfirmation[];
@@ -133,8 +144,8 @@ export interface ScannedBlock {
   /** How many transactions the block (all its shards) held, ours or not; for metrics. */
   transactionCount?: number;
   /**
-   * Sent transfers that came back undelivered after their payload settled (TON: a bounced
-   * jetton transfer). Never expected; each one stops the sender for a person to look at.
+   * Sent transfers that came back undelivered after their payload settled (e.g. a bounced
+   * token transfer). Never expected; each one stops the sender for a person to look at.
    */
   returned?: TransferConfirmation[];
 }
@@ -169,11 +180,15 @@ export interface TransferItem {
    * plugin named in its `Preparation` (or its `undo`), which it builds as it sees fit.
    */
   step: string | null;
+  /** Asset code from config. */
   currency: string;
   /** Canonical destination. */
   to: string;
+  /** Amount in the asset's base units. */
   amount: bigint;
+  /** Text comment to carry, or null. */
   comment: string | null;
+  /** Binary comment (hex) to carry, or null. */
   binaryComment: string | null;
 }
 
@@ -253,13 +268,17 @@ export interface PayloadLifecycle {
 
 /** A deposit account the sender can sign for. */
 export interface DepositAccount {
+  /** Canonical address of the account. */
   address: string;
+  /** Derivation index of its key. */
   index: bigint;
+  /** Asset code the account was made for. */
   currency: string;
 }
 
 /** Balance of an account in one asset. */
 export interface AccountBalance {
+  /** Balance in the asset's base units. */
   balance: bigint;
   /** Chain-specific account status (`active`, `uninit`, `frozen`, `non_exist`). */
   status: string;
@@ -360,15 +379,18 @@ export interface ChainDerivation {
 
 /** Faucet request in devnet mode. */
 export interface FaucetRequest {
+  /** Asset code from config. */
   currency: string;
   /** Canonical destination. */
   to: string;
+  /** Amount in the asset's base units. */
   amount: bigint;
+  /** Text comment to carry, or null. */
   comment: string | null;
-  /** For token transfers that carry native coin along (TON jettons): how much; null = default. */
+  /** For token transfers that carry native coin along (token wallets): how much; null = default. */
   forwardAmount: bigint | null;
   /**
-   * How the devnet pays, in the plugin's own terms (TRON: `contract`, through a contract's
+   * How the devnet pays, in the plugin's own terms (e.g. `contract`, through a contract's
    * internal transaction); null or absent: the plain transfer.
    */
   via?: string | null;
@@ -384,7 +406,7 @@ export interface ChainDevnet {
 
 /** What a customer is asked to pay, for a wallet payment URI (see `ChainPlugin.paymentUri`). */
 export interface PaymentRequest {
-  /** The asset's code from config, e.g. `USDT_TON`. */
+  /** The asset's code from config, e.g. `TOKEN_X`. */
   assetCode: string;
   /** The receiving address, display form. */
   address: string;
@@ -411,19 +433,22 @@ export interface ServiceWithdrawals {
 
 /** A chain plugin instance, built by its factory from config. */
 export interface ChainPlugin {
-  /** Chain name, e.g. `ton`. */
+  /** Chain name, e.g. `coin`. */
   readonly chain: string;
   /** Assets this plugin serves. */
   readonly assets: readonly Asset[];
+  /** Derives deposit addresses and the hot wallet from the instance's key. */
   readonly derivation: ChainDerivation;
+  /** Reads blocks and turns them into incomes and sightings. */
   readonly scanner: ChainScanner;
+  /** Builds, signs and broadcasts payloads, and tells their lifecycle. */
   readonly sender: ChainSender;
   /** Cold wallet the hot wallet's excess goes to; null when not configured. */
   readonly coldWallet: { address: string; display: string } | null;
   /** Confirmations before an income is final (1 where inclusion is final). */
   readonly requiredConfirmations: number;
   /**
-   * Whether payments carry a memo (TON comments), so invoices can share one receiving
+   * Whether payments carry a memo (memo chains: a comment in the transfer), so invoices can share one receiving
    * address and be told apart by memo; otherwise each invoice gets its own address.
    */
   readonly sharedDepositAddresses: boolean;
@@ -436,8 +461,8 @@ export interface ChainPlugin {
     binaryComment: string | null,
   ): { field: "comment" | "binary_comment"; message: string } | null;
   /**
-   * The wallet payment URI of a request (what the checkout page's QR code holds, e.g. TON's
-   * `ton://transfer/…`), or null when the asset is not this plugin's. Optional: a page without
+   * The wallet payment URI of a request (what the checkout page's QR code holds, e.g. a
+   * `scheme://transfer/…` link), or null when the asset is not this plugin's. Optional: a page without
    * it shows the address as the QR code's content.
    */
   paymentUri?(request: PaymentRequest): string | null;
@@ -483,10 +508,23 @@ export interface EnvBinding {
  * built from the core's `assetSchema` (which a plugin may extend).
  */
 export interface InstanceSection {
+  /** The plugin serving the instance, when its key is not the plugin's name. */
+  readonly plugin?: string;
   /** `false`: configured but not started. */
   readonly enabled?: boolean;
   /** Assets by code; codes are unique across all instances. */
   readonly assets: Readonly<Record<string, AssetConfig>>;
+}
+
+/**
+ * A plugin's config schema, as the registry uses it: a zod schema (strict, with defaults)
+ * fits, and its parse errors name the field.
+ */
+export interface ConfigSchema<Section> {
+  /** Parses one instance's section (without its `plugin` field). */
+  safeParse(
+    input: unknown,
+  ): { success: true; data: Section } | { success: false; error: ConfigIssues };
 }
 
 /** What the host gives a plugin factory besides its section. */
@@ -505,19 +543,19 @@ export interface PluginContext {
 
 /**
  * A plugin module: all the host needs to run a chain, knowing nothing else about it. A plugin
- * folder exports one (e.g. `plugins/ton/module.ts`), and `host/registry.ts` lists it.
+ * folder exports one (`plugins/<name>/module.ts`), and `host/registry.ts` lists it.
  */
 export interface PluginModule<
   Section extends InstanceSection = InstanceSection,
   Name extends string = string,
 > {
-  /** Plugin name, also the default instance name and config key, e.g. `ton`. */
+  /** Plugin name, also the default instance name and config key, e.g. `coin`. */
   readonly name: Name;
   /**
    * Zod schema of one instance's section (strict, with defaults); the registry nests it under
-   * the instance key, so its errors name the field, e.g. `tron.feeLimit`.
+   * the instance key, so its errors name the field, e.g. `coin.feeLimit`.
    */
-  readonly configSchema: z.ZodType<Section>;
+  readonly configSchema: ConfigSchema<Section>;
   /**
    * Refusals that need the section as written, before defaults fill it (e.g. a setting that
    * is only required once another one is set explicitly). Throws a ConfigError naming the

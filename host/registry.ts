@@ -199,11 +199,13 @@ export function createRegistry<M extends readonly AnyModule[]>(
         lines.push(`${key}: must be an object`);
         continue;
       }
-      const { plugin: _plugin, ...rest } = value;
+      const { plugin, ...rest } = value;
       module.precheck?.(rest, key);
       const parsed = module.configSchema.safeParse(rest);
-      if (parsed.success) sections[key] = parsed.data;
-      else lines.push(...issueLines(parsed.error, [key]));
+      // The plugin name stays on the parsed section, so `instances` finds the instance's module.
+      if (parsed.success) {
+        sections[key] = plugin === undefined ? parsed.data : { ...parsed.data as object, plugin };
+      } else lines.push(...issueLines(parsed.error, [key]));
     }
     const parsedCore = coreConfigSchema.safeParse(core);
     if (!parsedCore.success) lines.unshift(...issueLines(parsedCore.error));

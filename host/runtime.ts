@@ -14,7 +14,7 @@ import { createMetrics, nodeObserver } from "../core/metrics.ts";
 import { migrate } from "../core/migrations.ts";
 import type { ChainDevnet } from "../core/plugin.ts";
 import { runExchangeEvents } from "../core/exchange_events.ts";
-import { runInvoices } from "../core/invoices.ts";
+import { runInvoices } from "../core/invoice_worker.ts";
 import { runSender } from "../core/sender.ts";
 import { type RetryOptions, retryUntilDone } from "../core/retry.ts";
 import { recordHotWallet } from "../core/store/hot_wallets.ts";

@@ -19,7 +19,7 @@ export function escapeHtml(text: string): string {
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 
-/** The network as the page names it: `TON`, or `TRON (devnet)` off mainnet. */
+/** The network as the page names it: the chain's name in capitals, with `(devnet)` or `(testnet)` off mainnet. */
 function networkName(view: CheckoutView): string {
   const chain = view.chain.toUpperCase();
   return view.network === "mainnet" ? chain : `${chain} (${view.network})`;

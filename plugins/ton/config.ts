@@ -5,19 +5,33 @@ import { type AssetConfig, assetSchema, baseUnits } from "../../core/config.ts";
 
 /** A validated TON section. */
 export interface TonSection {
+  /** `false`: configured but not started. */
   readonly enabled: boolean;
+  /** toncenter v2 JSON-RPC endpoint; absent in devnet mode. */
   readonly endpoint?: string;
+  /** toncenter API key, when the node wants one. */
   readonly apiKey?: string;
+  /** Hot wallet mnemonic (24 words); prefer `mnemonicFile`. */
   readonly mnemonic?: string;
+  /** File holding the mnemonic. */
   readonly mnemonicFile?: string;
+  /** Where the hot wallet's excess goes; absent: nowhere. */
   readonly coldWallet?: string;
+  /** Root DNS resolver; defaults to the network's root. */
   readonly dnsRoot?: string;
+  /** Messages per hot wallet external message. */
   readonly batchSize: number;
+  /** Lifetime of a signed external message, seconds. */
   readonly validitySeconds: number;
+  /** How often an unseen payload is broadcast again, seconds. */
   readonly rebroadcastSeconds: number;
+  /** How long one node request may take, milliseconds. */
   readonly requestTimeoutMs: number;
+  /** TON sent on with each jetton withdrawal's notification, nanotons. */
   readonly jettonForwardTon: bigint;
+  /** Requests per second allowed to the node. */
   readonly rps: number;
+  /** Assets by code. */
   readonly assets: Record<string, AssetConfig>;
 }
 

@@ -14,8 +14,11 @@ import { formatTonAddress } from "./address.ts";
 import type { TonSection } from "./config.ts";
 import { DEFAULT_FAUCET_MNEMONIC, startTonDevnet, type TonDevnet } from "./devnet/server.ts";
 
-/** Exposes a running TON devnet through the chain-agnostic devnet contract. */
-export function tonDevnetControls(devnet: TonDevnet): ChainDevnet {
+/**
+ * Exposes a running TON devnet through the chain-agnostic devnet contract; `nativeCode` is the
+ * instance's code for native TON.
+ */
+export function tonDevnetControls(devnet: TonDevnet, nativeCode = "TON"): ChainDevnet {
   return {
     info(): Promise<Record<string, Json>> {
       const heights = devnet.heights();
@@ -36,7 +39,9 @@ export function tonDevnetControls(devnet: TonDevnet): ChainDevnet {
     async faucet(request: FaucetRequest): Promise<string> {
       const to = Address.parseRaw(request.to);
       const comment = request.comment ?? undefined;
-      if (request.currency === "TON") return await devnet.faucet(to, request.amount, { comment });
+      if (request.currency === nativeCode) {
+        return await devnet.faucet(to, request.amount, { comment });
+      }
       if (!devnet.jettons[request.currency]) {
         throw new InputError("currency", `the TON faucet has no ${request.currency}`);
       }

@@ -10,6 +10,9 @@ import { tonSchema, type TonSection } from "./config.ts";
 import { tonDevnet } from "./dev.ts";
 import { createTonPlugin } from "./plugin.ts";
 
+/** This plugin's config section, as its schema parses it. */
+export type { TonSection };
+
 /** TON and its jettons, through a toncenter v2 node. */
 export const tonPlugin: PluginModule<TonSection, "ton"> = {
   name: "ton",

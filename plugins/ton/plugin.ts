@@ -68,12 +68,18 @@ async function readMnemonic(ton: TonSection, name: string): Promise<string[]> {
   return text.trim().split(/\s+/);
 }
 
+/** The code of the section's native TON: its one asset without a master (`TON` if none). */
+function nativeCodeOf(ton: TonSection): string {
+  return Object.entries(ton.assets).find(([, a]) => a.contract === undefined)?.[0] ?? "TON";
+}
+
 function assetsOf(ton: TonSection, name: string): Asset[] {
+  const native = nativeCodeOf(ton);
   return Object.entries(ton.assets).map(([code, a]) => {
-    if ((code === "TON") !== (a.contract === undefined)) {
+    if (a.contract === undefined && code !== native) {
       throw new Error(
-        `${name}.assets.${code}.contract: TON is the native coin; every other asset is a jetton ` +
-          "and needs its master address",
+        `${name}.assets.${code}.contract: ${native} is the native coin; every other asset is a ` +
+          "jetton and needs its master address",
       );
     }
     return {
@@ -171,6 +177,7 @@ export async function createTonPlugin(
     );
 
   const sender = createTonSender({
+    nativeCode: nativeCodeOf(ton),
     client,
     keys,
     hot,
@@ -220,7 +227,7 @@ export async function createTonPlugin(
       parseAddress: parse,
       display: (raw: string) => formatTonAddress(raw, network, false),
     },
-    scanner: createTonScanner(node, network, allHotJettonWallets),
+    scanner: createTonScanner(node, network, allHotJettonWallets, nativeCodeOf(ton)),
     sender: {
       ...sender,
       balance: (currency, address) => fromNode("balance", () => sender.balance(currency, address)),

@@ -75,6 +75,8 @@ export function createTonScanner(
   node: Toncenter,
   network: TonNetwork,
   hotJettonWallets: () => Promise<ReadonlySet<string>> = () => Promise.resolve(new Set()),
+  /** The instance's code for native TON (its asset without a master). */
+  nativeCode = "TON",
 ): ChainScanner {
   async function tips(mcSeqno: number): Promise<BlockId[]> {
     return (await node.shards(mcSeqno)).filter((s) => s.workchain === 0);
@@ -197,10 +199,10 @@ export function createTonScanner(
 
   /** TON received by a deposit created for TON (not a jetton deposit's owner wallet). */
   function tonIncomeOf(tx: DecodedTransaction, account: OwnedAccount, height: bigint) {
-    const transfer = account.currency === "TON" ? incomingTransfer(tx) : null;
+    const transfer = account.currency === nativeCode ? incomingTransfer(tx) : null;
     if (!transfer) return null;
     const { amount, comment, binaryComment } = transfer;
-    const fields = { currency: "TON", to: tx.account, amount, comment, binaryComment };
+    const fields = { currency: nativeCode, to: tx.account, amount, comment, binaryComment };
     return incomeEvent(tx, fields, transfer.from, height);
   }
 

@@ -50,6 +50,8 @@ export const MIN_SWEEP_BALANCE = 20_000_000n;
 
 /** What the sender needs. */
 export interface TonSenderDeps {
+  /** The instance's code for native TON (its asset without a master). */
+  nativeCode: string;
   client: TonClient;
   keys: KeyPair;
   hot: WalletContractV5R1;
@@ -148,7 +150,7 @@ export function createTonSender(deps: TonSenderDeps): ChainSender {
     async spendable(currency: string): Promise<bigint> {
       const master = deps.masters.get(currency);
       if (master) return await jettonBalance(await hotJettonWallet(master));
-      if (currency !== "TON") return 0n;
+      if (currency !== deps.nativeCode) return 0n;
       const { balance } = await stateOf(hot.address);
       const free = balance - HOT_RESERVE - FEE_PER_TRANSFER * BigInt(deps.maxBatch);
       return free > 0n ? free : 0n;
@@ -259,7 +261,10 @@ export function createTonSender(deps: TonSenderDeps): ChainSender {
       const master = deps.masters.get(currency);
       if (!master) {
         const state = await stateOf(owner);
-        return { balance: currency === "TON" ? state.balance : 0n, status: statusOf(state) };
+        return {
+          balance: currency === deps.nativeCode ? state.balance : 0n,
+          status: statusOf(state),
+        };
       }
       // A jetton balance lives in the owner's jetton wallet, as the master derives it.
       const wallet = address

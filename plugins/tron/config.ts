@@ -1,7 +1,7 @@
 /** The config section of a TRON instance: its node, keys, fees, sweep strategy and assets. */
 
 import { z } from "zod";
-import { assetSchema, baseUnits, ConfigError } from "../../core/config.ts";
+import { type AssetConfig, assetSchema, baseUnits, ConfigError } from "../../core/config.ts";
 
 const tronAssetSchema = assetSchema.extend({
   /**
@@ -44,10 +44,41 @@ export const tronSchema = z.object({
   assets: z.record(z.string().regex(/^[A-Z0-9_]{2,20}$/), tronAssetSchema).default({
     TRX: { decimals: 6, minSweep: 0n, hotResidual: 0n },
   }),
-}).strict();
+}).strict() satisfies z.ZodType<TronSection>;
 
-/** A validated TRON section. */
-export type TronSection = z.infer<typeof tronSchema>;
+/** One asset of a TRON section: an asset, and for tokens what one TRX is worth in it. */
+export interface TronAssetConfig extends AssetConfig {
+  /** What one TRX is worth in this token's base units; see `tronAssetSchema`. */
+  trxPrice?: bigint;
+}
+
+/** A validated TRON section (what {@linkcode tronSchema} parses to). */
+export interface TronSection {
+  /** `false`: configured but not started. */
+  enabled: boolean;
+  /** Full node HTTP API base URL; absent in devnet mode. */
+  endpoint?: string;
+  /** TronGrid key, sent as TRON-PRO-API-KEY. */
+  apiKey?: string;
+  /** BIP39 mnemonic of the hot wallet and deposits; prefer `mnemonicFile`. */
+  mnemonic?: string;
+  /** File holding the mnemonic. */
+  mnemonicFile?: string;
+  /** Where the hot wallet's excess goes; absent: nowhere. */
+  coldWallet?: string;
+  /** Blocks (the income's own included) before an income is final. */
+  confirmations: number;
+  /** Lifetime of a signed transaction, seconds. */
+  validitySeconds: number;
+  /** Most TRX a TRC20 transfer may burn for energy (`fee_limit`), sun. */
+  feeLimit: bigint;
+  /** How long one node request may take, milliseconds. */
+  requestTimeoutMs: number;
+  /** How token deposits pay for their sweep, and the fee share a sweep may cost. */
+  sweep: { strategy: "topup" | "delegate"; maxFeeBps: number };
+  /** Assets by code. */
+  assets: Record<string, TronAssetConfig>;
+}
 
 /**
  * The sweep fee guard weighs a token sweep's TRX fee against its amount, which needs the

@@ -6,9 +6,12 @@
  */
 
 import type { PluginModule } from "../../core/plugin.ts";
-import { checkTronFeeGuard, tronSchema, type TronSection } from "./config.ts";
+import { checkTronFeeGuard, type TronAssetConfig, tronSchema, type TronSection } from "./config.ts";
 import { tronDevnet } from "./dev.ts";
 import { createTronPlugin } from "./plugin.ts";
+
+/** This plugin's config section, as its schema parses it. */
+export type { TronAssetConfig, TronSection };
 
 /** TRX and TRC20 tokens, through a java-tron full node's HTTP API. */
 export const tronPlugin: PluginModule<TronSection, "tron"> = {

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { Address, toNano } from "@ton/core";
 import { Buffer } from "node:buffer";
 import { formatUnits, parseUnits } from "../../core/amount.ts";
-import { invoiceTick } from "../../core/invoices.ts";
+import { invoiceTick } from "../../core/invoice_matching.ts";
 import { balance } from "../../core/processor.ts";
 import { senderTick } from "../../core/sender.ts";
 import { createSite } from "../../core/store/sites.ts";

@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { invoiceTick } from "../../core/invoices.ts";
+import { invoiceTick } from "../../core/invoice_matching.ts";
 import { senderTick } from "../../core/sender.ts";
 import { createSite } from "../../core/store/sites.ts";
 import { withdrawalById } from "../../core/store/withdrawals.ts";

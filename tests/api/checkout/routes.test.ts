@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { Address, toNano } from "@ton/core";
-import { invoiceTick } from "../../../core/invoices.ts";
+import { invoiceTick } from "../../../core/invoice_matching.ts";
 import { createSite } from "../../../core/store/sites.ts";
 import { type ApiResponse, serveApi } from "../../support/api_client.ts";
 import { signedFetch } from "../../support/merchant_client.ts";

@@ -11,7 +11,8 @@ import {
   requestWithdrawal,
   withdrawalStatus,
 } from "../../../core/processor.ts";
-import { createDeposit, getDeposit, invoiceTick } from "../../../core/invoices.ts";
+import { createDeposit, getDeposit } from "../../../core/invoice_creation.ts";
+import { invoiceTick } from "../../../core/invoice_matching.ts";
 import { senderTick } from "../../../core/sender.ts";
 import { createSite } from "../../../core/store/sites.ts";
 import { tronHexFromAddress } from "../../../plugins/tron/address.ts";
