@@ -5,6 +5,7 @@
 
 import { z } from "zod";
 import { parseBaseUnits } from "./amount.ts";
+import type { EnvBinding } from "./plugin.ts";
 
 /** A whole number of base units, from a JSON string or integer. */
 export const baseUnits: z.ZodType<bigint, string | number> = z.union([
@@ -34,6 +35,48 @@ export const assetSchema = z.object({
   /** Later withdrawals that fit may pass one the hot wallet cannot pay (default false). */
   overtake: z.boolean().optional(),
 }).strict() satisfies z.ZodType<AssetConfig>;
+
+/**
+ * The fields every chain section starts with: whether it runs, its node, its keys and its cold
+ * wallet. A plugin spreads them into its section schema, and {@linkcode NODE_SECTION_ENV} into
+ * its env names, so these read the same on every chain.
+ */
+export const nodeSectionFields = {
+  enabled: z.boolean().default(true),
+  /** The node's URL; absent in devnet mode. */
+  endpoint: z.string().url().optional(),
+  /** The node's API key, when it wants one. */
+  apiKey: z.string().min(1).optional(),
+  /** Mnemonic of the hot wallet and deposits; prefer `mnemonicFile`. */
+  mnemonic: z.string().min(1).optional(),
+  mnemonicFile: z.string().min(1).optional(),
+  coldWallet: z.string().min(1).optional(),
+};
+
+/** What {@linkcode nodeSectionFields} parse to. */
+export interface NodeSection {
+  /** `false`: configured but not started. */
+  enabled: boolean;
+  /** The node's URL; absent in devnet mode. */
+  endpoint?: string;
+  /** The node's API key, when it wants one. */
+  apiKey?: string;
+  /** Mnemonic of the hot wallet and deposits; prefer `mnemonicFile`. */
+  mnemonic?: string;
+  /** File holding the mnemonic. */
+  mnemonicFile?: string;
+  /** Where the hot wallet's excess goes; absent: nowhere. */
+  coldWallet?: string;
+}
+
+/** Env names of {@linkcode nodeSectionFields}, by suffix (`<INSTANCE>_ENDPOINT`, ...). */
+export const NODE_SECTION_ENV: Readonly<Record<string, EnvBinding>> = {
+  ENDPOINT: { path: ["endpoint"], type: "string" },
+  API_KEY: { path: ["apiKey"], type: "string" },
+  MNEMONIC: { path: ["mnemonic"], type: "string" },
+  MNEMONIC_FILE: { path: ["mnemonicFile"], type: "string" },
+  COLD_WALLET: { path: ["coldWallet"], type: "string" },
+};
 
 const explorerTemplates = z.object({
   /** URL of an address; `{address}` is replaced. */

@@ -8,12 +8,12 @@
  */
 
 import type { Asset } from "./asset.ts";
-import type { AssetConfig, ConfigIssues } from "./config.ts";
+import type { AssetConfig, ConfigIssues, NodeSection } from "./config.ts";
 import type { Logger } from "./log.ts";
 import type { NodeObserver } from "./node_observer.ts";
 
 // Re-exported so the contract's documentation is complete from this one file.
-export type { Asset, AssetConfig, ConfigIssues, Logger, NodeObserver };
+export type { Asset, AssetConfig, ConfigIssues, Logger, NodeObserver, NodeSection };
 
 /** JSON data a plugin persists in its cursor. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -1,22 +1,16 @@
 /** The config section of a TON instance: its node, keys, batching and assets. */
 
 import { z } from "zod";
-import { type AssetConfig, assetSchema, baseUnits } from "../../core/config.ts";
+import {
+  type AssetConfig,
+  assetSchema,
+  baseUnits,
+  type NodeSection,
+  nodeSectionFields,
+} from "../../core/config.ts";
 
 /** A validated TON section. */
-export interface TonSection {
-  /** `false`: configured but not started. */
-  readonly enabled: boolean;
-  /** toncenter v2 JSON-RPC endpoint; absent in devnet mode. */
-  readonly endpoint?: string;
-  /** toncenter API key, when the node wants one. */
-  readonly apiKey?: string;
-  /** Hot wallet mnemonic (24 words); prefer `mnemonicFile`. */
-  readonly mnemonic?: string;
-  /** File holding the mnemonic. */
-  readonly mnemonicFile?: string;
-  /** Where the hot wallet's excess goes; absent: nowhere. */
-  readonly coldWallet?: string;
+export interface TonSection extends NodeSection {
   /** Root DNS resolver; defaults to the network's root. */
   readonly dnsRoot?: string;
   /** Messages per hot wallet external message. */
@@ -37,14 +31,9 @@ export interface TonSection {
 
 /** One TON instance's config section. */
 export const tonSchema: z.ZodType<TonSection> = z.object({
-  enabled: z.boolean().default(true),
-  /** toncenter v2 JSON-RPC endpoint, e.g. https://toncenter.com/api/v2/jsonRPC. */
-  endpoint: z.string().url().optional(),
-  apiKey: z.string().min(1).optional(),
-  /** Hot wallet mnemonic (24 words); prefer `mnemonicFile`. */
-  mnemonic: z.string().min(1).optional(),
-  mnemonicFile: z.string().min(1).optional(),
-  coldWallet: z.string().min(1).optional(),
+  // endpoint: toncenter v2 JSON-RPC, e.g. https://toncenter.com/api/v2/jsonRPC; the mnemonic
+  // is the hot wallet's 24 words.
+  ...nodeSectionFields,
   /** Root DNS resolver; defaults to the network's root. */
   dnsRoot: z.string().min(1).optional(),
   /** Messages per hot wallet external message (W5 carries at most 255). */

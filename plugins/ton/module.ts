@@ -5,6 +5,7 @@
  * @module
  */
 
+import { NODE_SECTION_ENV } from "../../core/config.ts";
 import type { PluginModule } from "../../core/plugin.ts";
 import { tonSchema, type TonSection } from "./config.ts";
 import { tonDevnet } from "./dev.ts";
@@ -18,11 +19,7 @@ export const tonPlugin: PluginModule<TonSection, "ton"> = {
   name: "ton",
   configSchema: tonSchema,
   env: {
-    ENDPOINT: { path: ["endpoint"], type: "string" },
-    API_KEY: { path: ["apiKey"], type: "string" },
-    MNEMONIC: { path: ["mnemonic"], type: "string" },
-    MNEMONIC_FILE: { path: ["mnemonicFile"], type: "string" },
-    COLD_WALLET: { path: ["coldWallet"], type: "string" },
+    ...NODE_SECTION_ENV,
   },
   explorers: {
     mainnet: {

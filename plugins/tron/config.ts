@@ -1,7 +1,14 @@
 /** The config section of a TRON instance: its node, keys, fees, sweep strategy and assets. */
 
 import { z } from "zod";
-import { type AssetConfig, assetSchema, baseUnits, ConfigError } from "../../core/config.ts";
+import {
+  type AssetConfig,
+  assetSchema,
+  baseUnits,
+  ConfigError,
+  type NodeSection,
+  nodeSectionFields,
+} from "../../core/config.ts";
 
 const tronAssetSchema = assetSchema.extend({
   /**
@@ -14,15 +21,9 @@ const tronAssetSchema = assetSchema.extend({
 
 /** One TRON instance's config section. */
 export const tronSchema = z.object({
-  enabled: z.boolean().default(true),
-  /** Full node HTTP API base URL, e.g. https://api.trongrid.io. */
-  endpoint: z.string().url().optional(),
-  /** TronGrid key, sent as TRON-PRO-API-KEY. */
-  apiKey: z.string().min(1).optional(),
-  /** BIP39 mnemonic of the hot wallet and deposits; prefer `mnemonicFile`. */
-  mnemonic: z.string().min(1).optional(),
-  mnemonicFile: z.string().min(1).optional(),
-  coldWallet: z.string().min(1).optional(),
+  // endpoint: a full node's HTTP API base URL, e.g. https://api.trongrid.io; apiKey: the
+  // TronGrid key, sent as TRON-PRO-API-KEY; the mnemonic is BIP39.
+  ...nodeSectionFields,
   /** Blocks (the income's own included) before an income is final; TRON solidifies at 19. */
   confirmations: z.number().int().min(1).max(1000).default(19),
   /** Lifetime of a signed transaction (`raw_data.expiration` past its reference block), s. */
@@ -53,19 +54,7 @@ export interface TronAssetConfig extends AssetConfig {
 }
 
 /** A validated TRON section (what {@linkcode tronSchema} parses to). */
-export interface TronSection {
-  /** `false`: configured but not started. */
-  enabled: boolean;
-  /** Full node HTTP API base URL; absent in devnet mode. */
-  endpoint?: string;
-  /** TronGrid key, sent as TRON-PRO-API-KEY. */
-  apiKey?: string;
-  /** BIP39 mnemonic of the hot wallet and deposits; prefer `mnemonicFile`. */
-  mnemonic?: string;
-  /** File holding the mnemonic. */
-  mnemonicFile?: string;
-  /** Where the hot wallet's excess goes; absent: nowhere. */
-  coldWallet?: string;
+export interface TronSection extends NodeSection {
   /** Blocks (the income's own included) before an income is final. */
   confirmations: number;
   /** Lifetime of a signed transaction, seconds. */

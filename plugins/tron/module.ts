@@ -5,6 +5,7 @@
  * @module
  */
 
+import { NODE_SECTION_ENV } from "../../core/config.ts";
 import type { PluginModule } from "../../core/plugin.ts";
 import { checkTronFeeGuard, type TronAssetConfig, tronSchema, type TronSection } from "./config.ts";
 import { tronDevnet } from "./dev.ts";
@@ -19,11 +20,7 @@ export const tronPlugin: PluginModule<TronSection, "tron"> = {
   configSchema: tronSchema,
   precheck: checkTronFeeGuard,
   env: {
-    ENDPOINT: { path: ["endpoint"], type: "string" },
-    API_KEY: { path: ["apiKey"], type: "string" },
-    MNEMONIC: { path: ["mnemonic"], type: "string" },
-    MNEMONIC_FILE: { path: ["mnemonicFile"], type: "string" },
-    COLD_WALLET: { path: ["coldWallet"], type: "string" },
+    ...NODE_SECTION_ENV,
     CONFIRMATIONS: { path: ["confirmations"], type: "integer" },
     FEE_LIMIT: { path: ["feeLimit"], type: "string" },
     SWEEP_STRATEGY: { path: ["sweep", "strategy"], type: "string" },
