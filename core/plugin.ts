@@ -476,8 +476,9 @@ export interface ChainPlugin {
   /** Present in devnet mode only. */
   readonly devnet?: ChainDevnet;
   /**
-   * Explorer links of this instance's network; null or absent: none. The registry sets them
-   * from the module's {@linkcode PluginModule.explorers} (config `public.explorers` overrides).
+   * Explorer links of this instance's network; null or absent: none. A factory may set them
+   * from its section (a plugin serving several networks); otherwise the registry takes the
+   * module's {@linkcode PluginModule.explorers}. Config `public.explorers` overrides both.
    */
   readonly explorers?: ExplorerTemplates | null;
   /** Releases clients and timers. */

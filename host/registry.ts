@@ -26,6 +26,7 @@ import type { NodeObserver } from "../core/node_observer.ts";
 import type { ChainDevnet, ChainPlugin, InstanceSection, PluginModule } from "../core/plugin.ts";
 import { tonPlugin } from "../plugins/ton/module.ts";
 import { tronPlugin } from "../plugins/tron/module.ts";
+import { evmPlugin } from "../plugins/evm/module.ts";
 
 export { ConfigError } from "../core/config.ts";
 
@@ -33,6 +34,7 @@ export { ConfigError } from "../core/config.ts";
 export const MODULES = [
   tonPlugin,
   tronPlugin,
+  evmPlugin,
 ] as const;
 
 /** Any plugin module, whatever its section. */
@@ -263,7 +265,9 @@ export function createRegistry<M extends readonly AnyModule[]>(
         // Factories fail on unusable config; their messages name the field.
         throw new ConfigError((error as Error).message);
       }
-      const explorers = config.public.explorers?.[instance.name] ??
+      // An instance may know its network's explorer better than the module's per-network
+      // table (one plugin serving several networks, told apart by its section).
+      const explorers = config.public.explorers?.[instance.name] ?? plugin.explorers ??
         instance.module.explorers[config.network] ?? null;
       plugins.set(instance.name, { ...plugin, explorers });
     }

@@ -93,6 +93,11 @@ export interface ConformanceSubject<Section = unknown> {
   readonly batching: Capability;
   /** The chain can replace blocks the scanner already ingested. */
   readonly forks: Capability;
+  /**
+   * A payload dies unseen by itself (it expires on chain); absent: it does. Account-nonce
+   * chains lack it: theirs die only when another transaction takes the nonce.
+   */
+  readonly expiry?: Capability;
   /** An amount of `currency` worth paying in tests (the hot wallet holds plenty more). */
   readonly unit: bigint;
   /**

@@ -1,0 +1,422 @@
+/**
+ * The EVM sender: native and ERC-20 withdrawals from the hot wallet, deposit sweeps, and the
+ * gas top-ups token deposits need for theirs. Transactions are signed locally with viem and
+ * handed to the core, which persists them (with nonce and hash) before the first broadcast.
+ *
+ * Decisions:
+ * - One transfer per transaction, one hot wallet payload in flight (`maxInFlight` 1): the
+ *   account nonce orders them, and the next nonce is then the node's `pending` count, never a
+ *   guess that a crash could leave with a gap.
+ * - A payload's id is the transaction hash; `nonce` is the account nonce, so a replacement (same
+ *   nonce, higher fees) and the payload it replaces can never both land.
+ * - A payload is dead (`superseded`) once the scanner's cursor shows the hot wallet's nonce
+ *   used past it at a depth no reorg replaces (see {@linkcode evmLifecycle}).
+ * - Replacement: a payload re-broadcast `replaceAfterBroadcasts` times while the network now asks
+ *   more than it offers is re-signed with both fees raised by `bumpPercent` (at least the
+ *   network's), never above the `maxFeePerGas` ceiling. A native sweep pays the bump from its
+ *   value; a token sweep cannot (its gas was funded exactly) and is only re-broadcast.
+ * - Token transfers expect no return value: USDT-like tokens that return none work, and the
+ *   scanner judges success by the receipt and the token's own `Transfer` log.
+ * - Sweeps leave nothing movable: a native deposit sends its balance less the exact fee (EIP-1559
+ *   with the priority fee equal to the fee cap, so the fee charged is the fee reserved); a token
+ *   deposit is topped up with gas for its transfer (with 25% headroom for a rising base fee) and
+ *   then spends its whole native balance on that transfer's gas.
+ *
+ * @module
+ */
+
+import {
+  type Hex,
+  keccak256,
+  parseTransaction,
+  type PublicClient,
+  type TransactionSerializable,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import type {
+  AccountBalance,
+  ChainSender,
+  Cursor,
+  DepositAccount,
+  PayloadLifecycle,
+  SignedPayload,
+  StoredPayload,
+  SweepPreparation,
+  TransferItem,
+} from "../../core/plugin.ts";
+import type { EvmGasPolicy } from "./config.ts";
+import type { EvmAccountKey } from "./derivation.ts";
+import { nonceUsed } from "./scanner.ts";
+import { encodeTransferCall } from "./transfers.ts";
+
+/** Gas of a plain native transfer to an account without code. */
+const NATIVE_GAS = 21_000n;
+/** Gas a token transfer is assumed to take when neither config nor the node says. */
+const DEFAULT_TOKEN_GAS = 100_000n;
+/** Preparation step: native coin sent to a token deposit for its sweep's gas. */
+export const TOPUP_STEP = "evm.topup";
+
+/** An ERC-20 asset the sender moves. */
+export interface EvmSenderToken {
+  code: string;
+  /** Contract, lowercase. */
+  contract: string;
+  /** Configured gas limit of one transfer; null: estimated. */
+  gasLimit: bigint | null;
+}
+
+/** Everything the sender needs. */
+export interface EvmSenderDeps {
+  node: PublicClient;
+  key: EvmAccountKey;
+  /** Hot wallet, lowercase. */
+  hot: string;
+  chainId: number;
+  gas: EvmGasPolicy;
+  /** Code of the native coin when configured. */
+  native: string | null;
+  /** Configured gas limit of a native transfer; null: estimated. */
+  nativeGasLimit: bigint | null;
+  tokens: ReadonlyMap<string, EvmSenderToken>;
+  /** Blocks below the cursor a reorg may still replace; a nonce used deeper is final. */
+  reorgDepth: number;
+}
+
+/** Fees per gas: the cap and the priority fee (equal on legacy chains: the gas price). */
+interface Fees {
+  maxFee: bigint;
+  tip: bigint;
+}
+
+/** What the payload's `data` holds: the signed transaction and the key's derivation index. */
+interface PayloadData {
+  raw: Hex;
+  index: string;
+}
+
+function raised(value: bigint, percent: number): bigint {
+  return value * BigInt(100 + percent) / 100n + 1n;
+}
+
+function min(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
+}
+
+function max(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
+
+/**
+ * The lifecycle of EVM payloads: a hot wallet payload is dead once the scanned chain used its
+ * nonce in a block `reorgDepth` or more below the cursor (no reorg the scanner survives brings
+ * that block back); everything else may still land. Members of one family die by the core's
+ * own rule when one of them lands.
+ */
+export function evmLifecycle(
+  hot: string,
+  reorgDepth: number,
+): Pick<PayloadLifecycle, "state"> {
+  return {
+    state(payload: StoredPayload, cursor: Cursor) {
+      if (payload.wallet !== hot || payload.nonce === null || payload.nonce === undefined) {
+        return { state: "pending" };
+      }
+      const final = nonceUsed(cursor, cursor.height - BigInt(reorgDepth));
+      if (final !== null && BigInt(payload.nonce) < final) {
+        return {
+          state: "dead",
+          reason: "superseded",
+          detail: `the hot wallet's nonce ${payload.nonce} was used by another transaction ` +
+            `(next nonce ${final} by block ${cursor.height - BigInt(reorgDepth)})`,
+        };
+      }
+      return { state: "pending" };
+    },
+  };
+}
+
+/** Creates the sender. */
+export function createEvmSender(deps: EvmSenderDeps): ChainSender {
+  const { node, hot, gas: policy } = deps;
+  const legacy = policy.type === "legacy";
+
+  /** What the network asks now, within the ceiling. */
+  async function fees(): Promise<Fees> {
+    if (legacy) {
+      const price = min(await node.getGasPrice(), policy.maxFeePerGas);
+      return { maxFee: price, tip: price };
+    }
+    const [block, suggested] = await Promise.all([
+      node.getBlock({ blockTag: "latest" }),
+      policy.priorityFeePerGas === undefined
+        ? node.estimateMaxPriorityFeePerGas()
+        : Promise.resolve(policy.priorityFeePerGas),
+    ]);
+    const base = block.baseFeePerGas ?? 0n;
+    const maxFee = min(base * 2n + suggested, policy.maxFeePerGas);
+    return { maxFee, tip: min(suggested, maxFee) };
+  }
+
+  /** Fee per gas a sweep pays in full (cap = tip), enough for the next blocks' base fee. */
+  async function sweepFee(): Promise<bigint> {
+    if (legacy) return (await fees()).maxFee;
+    const block = await node.getBlock({ blockTag: "latest" });
+    const tip = policy.priorityFeePerGas ?? await node.estimateMaxPriorityFeePerGas();
+    const base = block.baseFeePerGas ?? 0n;
+    return min(base + base / 4n + tip, policy.maxFeePerGas);
+  }
+
+  function addressOf(index: bigint): string {
+    return index === 0n ? hot : deps.key.address(index).address;
+  }
+
+  async function sign(
+    index: bigint,
+    tx: { to: string; value: bigint; data?: Hex; gas: bigint; nonce: number; fees: Fees },
+  ): Promise<SignedPayload> {
+    const account = privateKeyToAccount(deps.key.privateKey(index));
+    const common = {
+      chainId: deps.chainId,
+      nonce: tx.nonce,
+      to: tx.to as Hex,
+      value: tx.value,
+      data: tx.data,
+      gas: tx.gas,
+    };
+    const unsigned: TransactionSerializable = legacy
+      ? { ...common, type: "legacy", gasPrice: tx.fees.maxFee }
+      : {
+        ...common,
+        type: "eip1559",
+        maxFeePerGas: tx.fees.maxFee,
+        maxPriorityFeePerGas: tx.fees.tip,
+      };
+    const raw = await account.signTransaction(unsigned);
+    const hash = keccak256(raw);
+    const data: PayloadData = { raw, index: String(index) };
+    return {
+      payloadId: hash,
+      wallet: addressOf(index),
+      data: JSON.stringify(data),
+      validUntil: null,
+      nonce: String(tx.nonce),
+      outKeys: [hash],
+    };
+  }
+
+  async function nonceOf(address: string): Promise<number> {
+    return await node.getTransactionCount({ address: address as Hex, blockTag: "pending" });
+  }
+
+  async function tokenBalance(contract: string, owner: string): Promise<bigint> {
+    const data = ("0x70a08231" + owner.slice(2).padStart(64, "0")) as Hex;
+    const result = await node.call({ to: contract as Hex, data });
+    return result.data && result.data !== "0x" ? BigInt(result.data) : 0n;
+  }
+
+  /** The node's estimate with a margin, or `fallback` when the call would revert. */
+  async function estimate(
+    from: string,
+    to: string,
+    value: bigint,
+    data: Hex | undefined,
+    fallback: bigint,
+  ): Promise<bigint> {
+    try {
+      const gas = await node.estimateGas({ account: from as Hex, to: to as Hex, value, data });
+      return gas === NATIVE_GAS ? gas : gas * 6n / 5n;
+    } catch {
+      // It would revert: send it anyway with room, so it fails on chain with the reason and
+      // the withdrawal is `failed`, rather than stuck unsigned in the queue.
+      return fallback;
+    }
+  }
+
+  function tokenGas(token: EvmSenderToken): bigint {
+    return token.gasLimit ?? DEFAULT_TOKEN_GAS;
+  }
+
+  async function buildItem(item: TransferItem): Promise<SignedPayload> {
+    if (item.step !== null && item.step !== TOPUP_STEP) {
+      throw new Error(`${item.step} is not an EVM preparation step`);
+    }
+    const [nonce, fee] = await Promise.all([nonceOf(hot), fees()]);
+    const token = deps.tokens.get(item.currency);
+    if (token) {
+      const data = encodeTransferCall(item.to, item.amount);
+      const gas = token.gasLimit ?? await estimate(hot, token.contract, 0n, data, tokenGas(token));
+      return await sign(0n, { to: token.contract, value: 0n, data, gas, nonce, fees: fee });
+    }
+    if (item.currency !== deps.native) throw new Error(`${item.currency} is not an EVM asset`);
+    const gas = deps.nativeGasLimit ??
+      await estimate(hot, item.to, item.amount, undefined, NATIVE_GAS * 3n);
+    return await sign(0n, { to: item.to, value: item.amount, gas, nonce, fees: fee });
+  }
+
+  async function sweepNative(account: DepositAccount): Promise<SignedPayload | null> {
+    const [balance, fee, nonce] = await Promise.all([
+      node.getBalance({ address: account.address as Hex }),
+      sweepFee(),
+      nonceOf(account.address),
+    ]);
+    const value = balance - NATIVE_GAS * fee;
+    // Dust that cannot pay for its own transfer: nothing to move.
+    if (value <= 0n) return null;
+    return await sign(account.index, {
+      to: hot,
+      value,
+      gas: NATIVE_GAS,
+      nonce,
+      fees: { maxFee: fee, tip: fee },
+    });
+  }
+
+  async function sweepToken(
+    account: DepositAccount,
+    token: EvmSenderToken,
+  ): Promise<SignedPayload | SweepPreparation | null> {
+    const amount = await tokenBalance(token.contract, account.address);
+    if (amount === 0n) return null;
+    const data = encodeTransferCall(hot, amount);
+    const [native, fee, gas] = await Promise.all([
+      node.getBalance({ address: account.address as Hex }),
+      sweepFee(),
+      // Exactly what the node finds the transfer needs: the deposit is funded for no more.
+      token.gasLimit ?? node.estimateGas({
+        account: account.address as Hex,
+        to: token.contract as Hex,
+        data,
+      }),
+    ]);
+    if (native < gas * fee) {
+      // Headroom for a base fee that rises before the sweep is signed; spent as gas then.
+      const amountNeeded = gas * fee * 5n / 4n - native;
+      return { prepare: { step: TOPUP_STEP, amount: amountNeeded, spends: true } };
+    }
+    // Spend the whole native balance on gas when it is about what was topped up (nothing
+    // movable stays); native coin well beyond that was sent by someone and is left alone.
+    const all = native / gas;
+    const price = all <= fee * 2n && all <= policy.maxFeePerGas ? all : fee;
+    return await sign(account.index, {
+      to: token.contract,
+      value: 0n,
+      data,
+      gas,
+      nonce: await nonceOf(account.address),
+      fees: { maxFee: price, tip: price },
+    });
+  }
+
+  async function replacement(
+    payload: StoredPayload,
+    cursor: Cursor,
+  ): Promise<SignedPayload | null> {
+    if (payload.broadcasts < policy.replaceAfterBroadcasts || payload.nonce == null) return null;
+    // Used already on the scanned chain (not final yet): it will be judged, not bumped.
+    const used = payload.wallet === hot ? nonceUsed(cursor, cursor.height) : null;
+    if (used !== null && BigInt(payload.nonce) < used) return null;
+    const stored = JSON.parse(payload.data) as PayloadData;
+    const old = parseTransaction(stored.raw);
+    const oldFees: Fees = legacy
+      ? { maxFee: old.gasPrice ?? 0n, tip: old.gasPrice ?? 0n }
+      : { maxFee: old.maxFeePerGas ?? 0n, tip: old.maxPriorityFeePerGas ?? 0n };
+    const now = await fees();
+    // Not stuck on fees (the node dropped it, say): re-broadcast as it is.
+    if (now.maxFee <= oldFees.maxFee && now.tip <= oldFees.tip) return null;
+    const maxFee = min(
+      max(now.maxFee, raised(oldFees.maxFee, policy.bumpPercent)),
+      policy.maxFeePerGas,
+    );
+    const sweepLike = oldFees.tip === oldFees.maxFee && payload.wallet !== hot;
+    const tip = sweepLike
+      ? maxFee
+      : min(max(now.tip, raised(oldFees.tip, policy.bumpPercent)), maxFee);
+    // Nodes take a replacement only with both fees at least 10% up.
+    if (maxFee < raised(oldFees.maxFee, 10) - 1n || tip < raised(oldFees.tip, 10) - 1n) return null;
+    let value = old.value ?? 0n;
+    if (payload.wallet !== hot) {
+      // A sweep: a native one pays the raise from what it moves; a token one has no more gas.
+      if ((old.data ?? "0x") !== "0x") return null;
+      value -= (old.gas ?? NATIVE_GAS) * (maxFee - oldFees.maxFee);
+      if (value <= 0n) return null;
+    }
+    return await sign(BigInt(stored.index), {
+      to: old.to!,
+      value,
+      data: old.data,
+      gas: old.gas!,
+      nonce: old.nonce!,
+      fees: { maxFee, tip },
+    });
+  }
+
+  const lifecycle: PayloadLifecycle = { ...evmLifecycle(hot, deps.reorgDepth), replacement };
+
+  return {
+    maxBatch: 1,
+    maxInFlight: 1,
+    // Balances are read at the node's head, which holds every block the scanner saw.
+    tokenBalanceLagSeconds: 0,
+
+    withdrawable: (currency) => currency === deps.native || deps.tokens.has(currency),
+
+    nativeCost(currency) {
+      const token = deps.tokens.get(currency);
+      return (token ? tokenGas(token) : deps.nativeGasLimit ?? NATIVE_GAS) * policy.maxFeePerGas;
+    },
+
+    async spendable(currency: string): Promise<bigint> {
+      const token = deps.tokens.get(currency);
+      if (token) return await tokenBalance(token.contract, hot);
+      return await node.getBalance({ address: hot as Hex });
+    },
+
+    async buildTransfers(items: TransferItem[]): Promise<SignedPayload> {
+      if (items.length !== 1) throw new Error("an EVM transaction carries one transfer");
+      return await buildItem(items[0]);
+    },
+
+    async buildSweep(account: DepositAccount): Promise<SignedPayload | SweepPreparation | null> {
+      const token = deps.tokens.get(account.currency);
+      if (token) return await sweepToken(account, token);
+      if (account.currency === deps.native) return await sweepNative(account);
+      return null;
+    },
+
+    async broadcast(payload: SignedPayload): Promise<void> {
+      const { raw } = JSON.parse(payload.data) as PayloadData;
+      try {
+        await node.sendRawTransaction({ serializedTransaction: raw });
+      } catch (error) {
+        const text = String((error as Error).message ?? error);
+        // The node has it already (an earlier broadcast of ours): nothing to do.
+        if (
+          /already known|known transaction|already imported|already in (the )?(mempool|pool)/i.test(
+            text,
+          )
+        ) {
+          return;
+        }
+        // Its nonce is used: by this very transaction (mined), or by another one, which the
+        // lifecycle will judge once the scanner has seen it.
+        if (/nonce too low|nonce has already been used/i.test(text)) {
+          const mined = await node.getTransaction({ hash: payload.payloadId as Hex })
+            .catch(() => null);
+          if (mined) return;
+        }
+        throw new Error(`broadcast refused: ${text.split("\n")[0]}`);
+      }
+    },
+
+    lifecycle,
+
+    async balance(currency: string, address?: string): Promise<AccountBalance> {
+      const owner = address ?? hot;
+      const token = deps.tokens.get(currency);
+      const balance = token
+        ? await tokenBalance(token.contract, owner)
+        : await node.getBalance({ address: owner as Hex });
+      return { balance, status: "active" };
+    },
+  };
+}
