@@ -256,8 +256,9 @@ export function createEvmScanner(node: PublicClient, options: EvmScannerOptions)
   }
 
   async function failureOf(tx: Transaction, block: FullBlock): Promise<string> {
+    let data: Hex | null;
     try {
-      await node.call({
+      const result = await node.call({
         account: tx.from,
         to: tx.to,
         data: tx.input,
@@ -265,16 +266,18 @@ export function createEvmScanner(node: PublicClient, options: EvmScannerOptions)
         gas: tx.gas,
         blockNumber: block.number - 1n,
       });
-      return "reverted";
+      // Nodes that answer a reverting call with its revert data as the result (Hardhat with
+      // call failures not thrown) give it here; a real success returns no error selector.
+      data = result.data ?? null;
     } catch (error) {
-      const data = revertData(error);
-      if (data === null) return "reverted";
-      try {
-        const decoded = decodeErrorResult({ abi: ERC20_ERRORS, data });
-        return `reverted: ${decoded.errorName}(${(decoded.args ?? []).map(String).join(", ")})`;
-      } catch {
-        return `reverted: ${data}`;
-      }
+      data = revertData(error);
+    }
+    if (data === null || data.length < 10) return "reverted";
+    try {
+      const decoded = decodeErrorResult({ abi: ERC20_ERRORS, data });
+      return `reverted: ${decoded.errorName}(${(decoded.args ?? []).map(String).join(", ")})`;
+    } catch {
+      return "reverted";
     }
   }
 
