@@ -24,7 +24,12 @@ export type EvmRawSection = Record<string, unknown>;
 const HOT_NATIVE = 100n * 10n ** 18n;
 const HOT_TOKEN = 1_000_000_000_000n;
 
-function section(devnet: EvmDevnet, secret: string, o: SectionOverrides = {}): EvmRawSection {
+function section(
+  devnet: EvmDevnet,
+  secret: string,
+  o: SectionOverrides = {},
+  fields: EvmRawSection = {},
+): EvmRawSection {
   const extra = o.minSweep === undefined ? {} : { minSweep: o.minSweep.toString() };
   const assets = Object.fromEntries(
     Object.entries(devnetEvmAssets(devnet)).map(([code, a]) => [code, { ...a, ...extra }]),
@@ -36,20 +41,23 @@ function section(devnet: EvmDevnet, secret: string, o: SectionOverrides = {}): E
     confirmations: o.confirmations ?? 1,
     requestTimeoutMs: REQUEST_TIMEOUT_MS,
     assets,
+    ...fields,
   };
 }
 
-async function startDevnet(options: { port?: number }): Promise<SubjectDevnet<EvmRawSection>> {
-  const devnet = await startEvmDevnet({
-    port: options.port,
-    blockIntervalMs: 0,
-    faultTimeoutMs: FAULT_HOLD_MS,
-  });
+/**
+ * A running EVM devnet in the subject's shape; `extra` fields go into every section (the
+ * plugin's own tests set gas policy through it).
+ */
+export function subjectDevnet(
+  devnet: EvmDevnet,
+  extra: EvmRawSection = {},
+): SubjectDevnet<EvmRawSection> {
   return {
     endpoint: devnet.endpoint,
     controls: evmDevnetControls(devnet),
     newSecret: () => Promise.resolve(newEvmMnemonic()),
-    section: (secret, overrides) => section(devnet, secret, overrides),
+    section: (secret, overrides) => section(devnet, secret, overrides, extra),
     async fundHotWallet(plugin: ChainPlugin) {
       const hot = plugin.derivation.hotWallet.address;
       await devnet.faucet(hot, devnet.native, HOT_NATIVE);
@@ -66,6 +74,12 @@ async function startDevnet(options: { port?: number }): Promise<SubjectDevnet<Ev
     },
     stop: () => devnet.close(),
   };
+}
+
+async function startDevnet(options: { port?: number }): Promise<SubjectDevnet<EvmRawSection>> {
+  return subjectDevnet(
+    await startEvmDevnet({ port: options.port, blockIntervalMs: 0, faultTimeoutMs: FAULT_HOLD_MS }),
+  );
 }
 
 /** The EVM plugin module, in the subject's shape. */

@@ -8,7 +8,7 @@ import type {
   Rollback,
   ScannedBlock,
 } from "../../../core/plugin.ts";
-import { depositAccount, mapLookup, startWorld } from "./world.ts";
+import { blacklistCall, depositAccount, mapLookup, startWorld } from "./world.ts";
 
 /** Scans from `cursor` until the node has no next block; returns the blocks and rollbacks. */
 async function scanAll(
@@ -108,19 +108,7 @@ Deno.test("a reverted transfer of ours is a failed sighting with the chain's rea
     await devnet.mine();
     // Tether blacklists the hot wallet: its transfers revert (a bare require, no reason).
     const usdt = devnet.tokens.find((t) => t.code === "USDT_ERC20")!.contract as Hex;
-    await send({
-      to: usdt,
-      data: encodeFunctionData({
-        abi: [{
-          type: "function",
-          name: "addBlackList",
-          stateMutability: "nonpayable",
-          inputs: [{ name: "evil", type: "address" }],
-          outputs: [],
-        }],
-        args: [hot as Hex],
-      }),
-    });
+    await send({ to: usdt, data: blacklistCall(hot) });
     await devnet.mine();
     const blocked = await plugin.sender.buildTransfers([{
       id: 2n,

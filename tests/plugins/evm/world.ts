@@ -5,7 +5,7 @@
  * test pulls on chain (blacklisting, contract calls).
  */
 
-import { createWalletClient, type Hex, http } from "viem";
+import { createWalletClient, encodeFunctionData, type Hex, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { AccountLookup, ChainPlugin, OwnedAccount } from "../../../core/plugin.ts";
 import { parseConfig } from "../../../host/registry.ts";
@@ -52,15 +52,10 @@ export async function startWorld(
     await devnet.faucet(hot, devnet.native, 100n * 10n ** 18n);
     for (const t of devnet.tokens) await devnet.faucet(hot, t.code, 1_000_000_000_000n);
     await devnet.mine();
-    const wallet = createWalletClient({
-      account: privateKeyToAccount(devnet.faucetAccount.privateKey as Hex),
-      transport: http(devnet.endpoint),
-    });
     return {
       devnet,
       plugin,
-      send: (tx) =>
-        wallet.sendTransaction({ chain: null, to: tx.to as Hex, data: tx.data, value: tx.value }),
+      send: faucetSender(devnet),
       async close() {
         await plugin.close();
         await devnet.close();
@@ -70,6 +65,32 @@ export async function startWorld(
     await devnet.close();
     throw error;
   }
+}
+
+/** Sends transactions from the devnet's faucet account (owner of the tokens). */
+export function faucetSender(
+  devnet: EvmDevnet,
+): (tx: { to: string; data?: Hex; value?: bigint }) => Promise<string> {
+  const wallet = createWalletClient({
+    account: privateKeyToAccount(devnet.faucetAccount.privateKey as Hex),
+    transport: http(devnet.endpoint),
+  });
+  return (tx) =>
+    wallet.sendTransaction({ chain: null, to: tx.to as Hex, data: tx.data, value: tx.value });
+}
+
+/** Call data of Tether's `addBlackList(evil)`: the owner (the faucet) freezes an account. */
+export function blacklistCall(evil: string): Hex {
+  return encodeFunctionData({
+    abi: [{
+      type: "function",
+      name: "addBlackList",
+      stateMutability: "nonpayable",
+      inputs: [{ name: "evil", type: "address" }],
+      outputs: [],
+    }],
+    args: [evil as Hex],
+  });
 }
 
 /** A lookup over `owned` (the hot wallet included) that records every call's addresses. */
