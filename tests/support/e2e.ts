@@ -15,6 +15,9 @@ import { devnetJettonAssets, tonDevnetControls } from "../../plugins/ton/dev.ts"
 import { startTonDevnet, type TonDevnet } from "../../plugins/ton/devnet/server.ts";
 import { devnetTrc20Assets, tronDevnetControls } from "../../plugins/tron/dev.ts";
 import { startTronDevnet, type TronDevnet } from "../../plugins/tron/devnet/server.ts";
+import { newEvmMnemonic } from "../../plugins/evm/derivation.ts";
+import { devnetEvmAssets, evmDevnetControls } from "../../plugins/evm/dev.ts";
+import { type EvmDevnet, startEvmDevnet } from "../../plugins/evm/devnet/server.ts";
 import { TRON_TEST_MNEMONIC } from "./harness.ts";
 
 /** The API token the e2e processors accept. */
@@ -39,6 +42,8 @@ export interface E2eOptions {
   ton?: E2eChain;
   /** A TRON devnet; its section defaults to the test mnemonic and every devnet asset. */
   tron?: E2eChain;
+  /** An EVM devnet; its section defaults to a fresh mnemonic, its chain id and every asset. */
+  evm?: E2eChain;
   /** The API's port (default 0: any free one). */
   port?: number;
   /** The database outlives a processor, so one can restart on it (PGlite on disk). */
@@ -51,6 +56,8 @@ export interface E2e<O extends E2eOptions> {
   ton: O["ton"] extends E2eChain ? TonDevnet : undefined;
   /** The TRON devnet, when asked for. */
   tron: O["tron"] extends E2eChain ? TronDevnet : undefined;
+  /** The EVM devnet, when asked for. */
+  evm: O["evm"] extends E2eChain ? EvmDevnet : undefined;
   /** The processors' config. */
   config: Config;
   /** Starts a processor on the config with the devnets' controls; `close` stops it. */
@@ -106,6 +113,7 @@ export async function startE2e<O extends E2eOptions>(options: O): Promise<E2e<O>
     const raw: Record<string, unknown> = { network: "devnet" };
     let ton: TonDevnet | undefined;
     let tron: TronDevnet | undefined;
+    let evm: EvmDevnet | undefined;
     if (options.ton) {
       const devnet = ton = await startTonDevnet({ blockIntervalMs: options.ton.blockIntervalMs });
       cleanups.push(() => devnet.close());
@@ -139,6 +147,18 @@ export async function startE2e<O extends E2eOptions>(options: O): Promise<E2e<O>
         ...options.tron.settings,
       };
     }
+    if (options.evm) {
+      const devnet = evm = await startEvmDevnet({ blockIntervalMs: options.evm.blockIntervalMs });
+      cleanups.push(() => devnet.close());
+      devnets.evm = evmDevnetControls(devnet);
+      raw.evm = {
+        endpoint: devnet.endpoint,
+        chainId: devnet.chainId,
+        mnemonic: newEvmMnemonic(),
+        assets: withExtras(devnetEvmAssets(devnet), options.evm.assets),
+        ...options.evm.settings,
+      };
+    }
     raw.api = { port: options.port ?? 0, hostname: "127.0.0.1", tokens: [E2E_TOKEN] };
     // The suite's database: a fresh schema of the local Postgres, or PGlite.
     const url = Deno.env.get("DATABASE_URL");
@@ -162,6 +182,7 @@ export async function startE2e<O extends E2eOptions>(options: O): Promise<E2e<O>
     return {
       ton: ton as E2e<O>["ton"],
       tron: tron as E2e<O>["tron"],
+      evm: evm as E2e<O>["evm"],
       config,
       async start() {
         const r = await startProcessor(config, silentLogger, devnets);
