@@ -9,12 +9,12 @@
 
 import { NODE_SECTION_ENV } from "../../core/config.ts";
 import type { PluginModule } from "../../core/plugin.ts";
-import { type EvmAssetConfig, evmSchema, type EvmSection } from "./config.ts";
+import { type EvmAssetConfig, type EvmGasPolicy, evmSchema, type EvmSection } from "./config.ts";
 import { evmDevnet } from "./dev.ts";
 import { createEvmPlugin } from "./plugin.ts";
 
 /** This plugin's config section, as its schema parses it. */
-export type { EvmAssetConfig, EvmSection };
+export type { EvmAssetConfig, EvmGasPolicy, EvmSection };
 
 /**
  * Native coins and ERC-20 tokens through a standard Ethereum JSON-RPC node. Explorer links
