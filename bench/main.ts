@@ -1,5 +1,5 @@
 /**
- * `deno task bench`: TON and TRON ingest throughput, deposit history API latency and deposit
+ * `deno task bench`: TON, TRON and EVM ingest throughput, deposit history API latency and deposit
  * address derivation rates, printed one figure a line. Runs on Postgres when DATABASE_URL is set (in a
  * dedicated schema, dropped afterwards), on in-memory PGlite otherwise.
  *
@@ -7,6 +7,7 @@
  */
 
 import { engineLabel } from "./db.ts";
+import { benchEvmIngest, buildEvmFixture, EVM_BLOCK_MIX } from "./evm_ingest.ts";
 import { benchDerivation, benchTronDerivation } from "./derivation.ts";
 import { benchHistoryApi } from "./history_api.ts";
 import { fmt, report } from "./stats.ts";
@@ -108,6 +109,41 @@ async function tronIngest(): Promise<void> {
   ratioLines("tron ingest", cases);
 }
 
+/** EVM ingest: synthetic mainnet-shaped blocks through the real scanner and commit. */
+async function evmIngest(): Promise<void> {
+  const mix = EVM_BLOCK_MIX;
+  const options = {
+    addressCounts: [1_000, 100_000],
+    warmupBlocks: 20,
+    blocks: 100,
+    chunkBlocks: 20,
+  };
+  const fixture = buildEvmFixture(mix, 1_000, options.warmupBlocks + options.blocks);
+  report("");
+  report(
+    "## EVM ingest (ingestOnce + createEvmScanner on viem + accountLookup + commit; in-process JSON-RPC)",
+  );
+  report(
+    `# blocks: synthetic, as JSON-RPC prints them; ${fixture.transactionsPerBlock} tx: ${
+      mix.usdtToOurs + mix.usdtOther
+    } USDT transfer calls with their Transfer log, ${mix.ethToOurs + mix.ethOther} ETH transfers`,
+  );
+  report(
+    `# ours: ${mix.usdtToOurs} USDT_ERC20 + ${mix.ethToOurs} ETH deposits paid per block (ETH ones with a receipt request), out of ${
+      fmt(fixture.own.length)
+    } derived at m/44'/60'/0'/0/i (${fmt(fixture.deriveSeconds, 2)} s); ${
+      fmt(fixture.lookedUpPerBlock)
+    } addresses looked up per block`,
+  );
+  const cases = await benchEvmIngest(fixture, options);
+  for (const c of cases) {
+    report(`evm ingest ${fmt(c.addresses)} addresses: bulk insert ${fmt(c.insertSeconds, 2)} s`);
+    report(phaseLine(`evm ingest ${fmt(c.addresses)} addresses, first-seen`, c.firstSeen));
+    report(phaseLine(`evm ingest ${fmt(c.addresses)} addresses, replayed`, c.replayed));
+  }
+  ratioLines("evm ingest", cases);
+}
+
 /** Runs every benchmark and prints the figures. */
 export async function main(): Promise<void> {
   const started = performance.now();
@@ -149,6 +185,7 @@ export async function main(): Promise<void> {
   ratioLines("ingest", cases);
 
   await tronIngest();
+  await evmIngest();
 
   report("");
   const history = {

@@ -170,6 +170,7 @@ export async function createEvmPlugin(
       // A reorg as deep as finality must still find its shared block.
       forkWindow: Math.max(FORK_WINDOW, section.confirmations + 2),
       trace: section.traceInternal,
+      chainId: section.chainId,
       observer: context.observer,
     }),
     sender: apiSender,

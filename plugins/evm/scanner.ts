@@ -77,6 +77,8 @@ export interface EvmScannerOptions {
   forkWindow: number;
   /** Whether to trace blocks for internal value (`auto`: while the node offers it). */
   trace: "auto" | "off";
+  /** EIP-155 chain id the node must report before any block of it is read. */
+  chainId?: number;
   observer?: NodeObserver;
 }
 
@@ -211,7 +213,23 @@ export function createEvmScanner(node: PublicClient, options: EvmScannerOptions)
   const contracts = [...tokens.keys()];
   let tracing = options.trace === "auto";
 
+  let chainChecked = options.chainId === undefined;
+
+  /**
+   * Refuses a node of another chain (a BSC endpoint on an `ethereum` instance would credit BNB
+   * as ETH): checked once, before the first block; the caller retries, nothing is ingested.
+   */
+  async function checkChain(): Promise<void> {
+    if (chainChecked) return;
+    const id = await node.getChainId();
+    if (id !== options.chainId) {
+      throw new Error(`the node serves chain id ${id}, not the configured ${options.chainId}`);
+    }
+    chainChecked = true;
+  }
+
   async function headBlock(): Promise<Block> {
+    await checkChain();
     const block = await node.getBlock({ blockTag: options.head });
     options.observer?.head(block.number!);
     return block;

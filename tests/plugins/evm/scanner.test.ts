@@ -222,3 +222,15 @@ Deno.test("without block tracing, value a contract moves to a deposit is no inco
     await world.close();
   }
 });
+
+Deno.test("a node of another chain id is refused before any block is read", async () => {
+  const world = await startWorld({ chainId: 1 });
+  try {
+    await assert.rejects(
+      world.plugin.scanner.initialCursor(),
+      /the node serves chain id 31337, not the configured 1/,
+    );
+  } finally {
+    await world.close();
+  }
+});
