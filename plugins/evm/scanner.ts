@@ -17,8 +17,8 @@
  * - `lookup` is called exactly once per block, with every recipient (native value, token
  *   transfers, traced internal value) and every sender, lowercase.
  * - Native incomes come from transactions with value to a deposit whose receipt says success,
- *   and, when the node traces (`debug_traceBlockByHash`, callTracer), from value moved by
- *   successful internal calls. A failed transaction never counts. Logs exist only for
+ *   and, when the node traces (`debug_traceBlockByHash`, else `debug_traceTransaction` of each
+ *   contract call; callTracer), from value moved by successful internal calls. A failed transaction never counts. Logs exist only for
  *   successful transactions, so token incomes need no receipt.
  * - Identity: a token income is (tx hash, log index); a transaction's own value is index -1;
  *   traced internal value -2, -3, … in call order, so none meets a log index.
@@ -211,7 +211,6 @@ export function createEvmScanner(node: PublicClient, options: EvmScannerOptions)
   const tokens = new Map<string, string>();
   for (const a of options.assets) if (a.contract !== null) tokens.set(a.contract, a.code);
   const contracts = [...tokens.keys()];
-  let tracing = options.trace === "auto";
 
   let chainChecked = options.chainId === undefined;
 
@@ -256,20 +255,42 @@ export function createEvmScanner(node: PublicClient, options: EvmScannerOptions)
     }) as unknown as RpcLog[];
   }
 
-  /** Internal value per transaction hash, or null when the node does not trace. */
+  /** How blocks are traced now: whole blocks, each contract call, or not (the node lacks it). */
+  let tracing: "block" | "transaction" | "off" = options.trace === "auto" ? "block" : "off";
+
+  async function debugCall(method: string, params: unknown[]): Promise<unknown> {
+    return await node.request({
+      method: method as "eth_chainId",
+      params: params as unknown as undefined,
+    });
+  }
+
+  /**
+   * The call tree of each transaction, in block order (an empty frame for one not traced), or
+   * null when the node traces nothing. `debug_traceBlockByHash` first; a node without it but
+   * with `debug_traceTransaction` (Hardhat's EDR) gets each contract call traced on its own
+   * (plain transfers have no internal calls).
+   */
   async function traced(block: FullBlock): Promise<CallFrame[] | null> {
-    if (!tracing || block.transactions.length === 0) return null;
+    if (tracing === "off" || block.transactions.length === 0) return null;
+    const tracer = { tracer: "callTracer" };
     try {
-      const result = await node.request({
-        method: "debug_traceBlockByHash" as "eth_chainId",
-        params: [block.hash, { tracer: "callTracer" }] as unknown as undefined,
-      }) as unknown as { result?: CallFrame }[];
-      return result.map((r) => r.result ?? {});
+      if (tracing === "block") {
+        const result = await debugCall("debug_traceBlockByHash", [block.hash, tracer]);
+        return (result as { result?: CallFrame }[]).map((r) => r.result ?? {});
+      }
+      return await Promise.all(
+        block.transactions.map(async (tx) =>
+          tx.to && tx.input !== "0x"
+            ? await debugCall("debug_traceTransaction", [tx.hash, tracer]) as CallFrame
+            : {}
+        ),
+      );
     } catch (error) {
-      // A node without the debug namespace says so once; any other failure is retried.
+      // A node without the method says so; any other failure is retried.
       if (!methodMissing(error)) throw error;
-      tracing = false;
-      return null;
+      tracing = tracing === "block" ? "transaction" : "off";
+      return await traced(block);
     }
   }
 

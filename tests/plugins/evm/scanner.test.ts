@@ -8,6 +8,7 @@ import type {
   Rollback,
   ScannedBlock,
 } from "../../../core/plugin.ts";
+import { evmDisplay } from "../../../plugins/evm/address.ts";
 import { blacklistCall, depositAccount, mapLookup, startWorld } from "./world.ts";
 
 /** Scans from `cursor` until the node has no next block; returns the blocks and rollbacks. */
@@ -195,31 +196,56 @@ Deno.test("finality by the finalized tag: a block is scanned once the node final
   }
 });
 
-Deno.test("without block tracing, value a contract moves to a deposit is no income", async () => {
-  // EDR answers debug_traceBlockByHash "method not found": tracing switches off, scanning goes
-  // on. Such deposits are found by the sweep's balance check (see the README).
-  const world = await startWorld();
-  const { devnet, plugin, send } = world;
-  try {
-    const eth = await depositAccount(plugin, 1n, "ETH");
-    const { lookup } = mapLookup(plugin, new Map([[eth.address, eth]]));
-    const start = await plugin.scanner.initialCursor();
-    await send({
-      to: devnet.batchContract as Hex,
-      value: 500n,
-      data: encodeFunctionData({
-        abi: SEND_NATIVE,
-        functionName: "sendNative",
-        args: [[eth.address as Hex], [500n]],
-      }),
-    });
-    await devnet.mine();
-    const { results } = await scanAll(plugin, start, lookup);
-    assert.equal(blocks(results).length, 1);
-    assert.deepEqual(blocks(results)[0].incomes, []);
-    assert.equal(await devnet.balanceOf("ETH", eth.address), 500n, "the value did arrive");
-  } finally {
-    await world.close();
+Deno.test("value a contract moves to a deposit is an income when traced, never from a failed call", async () => {
+  // EDR answers debug_traceBlockByHash "method not found": each contract call is traced with
+  // debug_traceTransaction instead.
+  for (const trace of ["auto", "off"]) {
+    const world = await startWorld({ traceInternal: trace });
+    const { devnet, plugin, send } = world;
+    try {
+      const eth = await depositAccount(plugin, 1n, "ETH");
+      const { lookup } = mapLookup(plugin, new Map([[eth.address, eth]]));
+      const start = await plugin.scanner.initialCursor();
+      const batch = (recipients: string[], amounts: bigint[], value: bigint) =>
+        send({
+          to: devnet.batchContract!,
+          value,
+          data: encodeFunctionData({
+            abi: SEND_NATIVE,
+            functionName: "sendNative",
+            args: [recipients as Hex[], amounts],
+          }),
+        });
+      const stranger = (await depositAccount(plugin, 9n, "ETH")).address;
+      const paid = await batch([stranger, eth.address], [100n, 500n], 600n);
+      await devnet.mine();
+      // Its value does not add up: the batch reverts and pays no one.
+      const reverted = await send({
+        to: devnet.batchContract!,
+        value: 10n,
+        gas: 200_000n,
+        data: encodeFunctionData({
+          abi: SEND_NATIVE,
+          functionName: "sendNative",
+          args: [[eth.address as Hex], [700n]],
+        }),
+      });
+      await devnet.mine();
+      const { results } = await scanAll(plugin, start, lookup);
+      const incomes = blocks(results).flatMap((b) => b.incomes);
+      assert.equal(await devnet.balanceOf("ETH", eth.address), 500n, "the value did arrive");
+      if (trace === "off") {
+        assert.deepEqual(incomes, [], "untraced, it is no income (see the README)");
+        continue;
+      }
+      assert.deepEqual(
+        incomes.map((i) => [i.txHash, i.eventIndex, i.amount, i.from]),
+        [[paid, -3, 500n, evmDisplay(devnet.batchContract!)]],
+        `the second internal transfer of ${paid}; nothing from ${reverted}`,
+      );
+    } finally {
+      await world.close();
+    }
   }
 });
 

@@ -23,7 +23,7 @@ export interface EvmWorld {
   devnet: EvmDevnet;
   plugin: ChainPlugin;
   /** Sends a transaction from the faucet account (owner of the tokens); resolves with its hash. */
-  send(tx: { to: string; data?: Hex; value?: bigint }): Promise<string>;
+  send(tx: { to: string; data?: Hex; value?: bigint; gas?: bigint }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -70,13 +70,19 @@ export async function startWorld(
 /** Sends transactions from the devnet's faucet account (owner of the tokens). */
 export function faucetSender(
   devnet: EvmDevnet,
-): (tx: { to: string; data?: Hex; value?: bigint }) => Promise<string> {
+): (tx: { to: string; data?: Hex; value?: bigint; gas?: bigint }) => Promise<string> {
   const wallet = createWalletClient({
     account: privateKeyToAccount(devnet.faucetAccount.privateKey as Hex),
     transport: http(devnet.endpoint),
   });
   return (tx) =>
-    wallet.sendTransaction({ chain: null, to: tx.to as Hex, data: tx.data, value: tx.value });
+    wallet.sendTransaction({
+      chain: null,
+      to: tx.to as Hex,
+      data: tx.data,
+      value: tx.value,
+      gas: tx.gas,
+    });
 }
 
 /** Call data of Tether's `addBlackList(evil)`: the owner (the faucet) freezes an account. */
