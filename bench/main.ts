@@ -7,6 +7,7 @@
  */
 
 import { engineLabel } from "./db.ts";
+import { benchEvmBatchGas } from "./evm_batch.ts";
 import { benchEvmIngest, buildEvmFixture, EVM_BLOCK_MIX } from "./evm_ingest.ts";
 import { benchDerivation, benchTronDerivation } from "./derivation.ts";
 import { benchHistoryApi } from "./history_api.ts";
@@ -142,6 +143,17 @@ async function evmIngest(): Promise<void> {
     report(phaseLine(`evm ingest ${fmt(c.addresses)} addresses, replayed`, c.replayed));
   }
   ratioLines("evm ingest", cases);
+  report("");
+  report(
+    "## EVM gas per withdrawal (EVM devnet, fresh recipients): one per transaction vs batched",
+  );
+  for (const g of await benchEvmBatchGas(50)) {
+    report(
+      `evm withdrawal gas ${g.currency}: ${fmt(Number(g.single))} alone, ${
+        fmt(Number(g.batched))
+      } each in a batch of ${g.batchSize}`,
+    );
+  }
 }
 
 /** Runs every benchmark and prints the figures. */

@@ -320,6 +320,11 @@ export interface ChainSender {
   /** Most transfers one payload may carry. */
   readonly maxBatch: number;
   /**
+   * Optional: transfers of currencies with the same key may share one payload (e.g. a batch
+   * contract that pays one asset per call); absent: any transfers may.
+   */
+  batchKey?(currency: string): string;
+  /**
    * Most hot wallet payloads unseen at once: 1 where a sequence number orders them, more
    * where transactions are independent.
    */

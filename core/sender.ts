@@ -188,9 +188,8 @@ async function sendWithdrawals(
       stalls,
     });
   }
-  const taken = fitting.slice(0, maxBatch * payloads);
-  for (let start = 0; start < taken.length; start += maxBatch) {
-    const batch = taken.slice(start, start + maxBatch);
+  const batches = batchesOf(fitting, maxBatch, payloads, plugin.sender.batchKey);
+  for (const batch of batches) {
     const items: TransferItem[] = batch.map((w) => ({
       id: w.id,
       step: w.step,
@@ -211,7 +210,34 @@ async function sendWithdrawals(
     });
     await broadcast(ctx, plugin, { ...payload, ref });
   }
-  return taken.length;
+  return batches.reduce((n, b) => n + b.length, 0);
+}
+
+/**
+ * At most `count` batches of at most `maxBatch` withdrawals, in queue order; with `key`, a
+ * batch holds only currencies of one key (a later withdrawal may join an earlier open batch).
+ */
+function batchesOf(
+  queue: Withdrawal[],
+  maxBatch: number,
+  count: number,
+  key?: (currency: string) => string,
+): Withdrawal[][] {
+  const open = new Map<string, Withdrawal[]>();
+  const out: Withdrawal[][] = [];
+  for (const w of queue) {
+    const k = key ? key(w.currency) : "";
+    const batch = open.get(k);
+    if (batch && batch.length < maxBatch) {
+      batch.push(w);
+      continue;
+    }
+    if (out.length === count) continue;
+    const fresh = [w];
+    open.set(k, fresh);
+    out.push(fresh);
+  }
+  return out;
 }
 
 async function queueColdTransfers(ctx: ProcessorContext, plugin: ChainPlugin): Promise<void> {

@@ -74,6 +74,15 @@ export const evmSchema = z.object({
   traceInternal: z.enum(["auto", "off"]).default("auto"),
   /** How long one node request may take before it counts as failed, milliseconds. */
   requestTimeoutMs: z.number().int().min(100).max(120_000).default(15_000),
+  /**
+   * A Disperse-style batch contract (`sendNative`, `sendToken`; see `batch.ts`) through which
+   * up to `maxBatch` withdrawals of one asset go out in one transaction; absent: one each. The
+   * hot wallet must have approved it for every token before the processor starts.
+   */
+  batch: z.object({
+    contract: z.string().min(1),
+    maxBatch: z.number().int().min(2).max(500).default(50),
+  }).strict().optional(),
   assets: z.record(z.string().regex(/^[A-Z0-9_]{2,20}$/), evmAssetSchema).default({
     ETH: { decimals: 18, minSweep: 0n, hotResidual: 0n },
   }),
@@ -113,6 +122,8 @@ export interface EvmSection extends NodeSection {
   traceInternal: "auto" | "off";
   /** How long one node request may take, milliseconds. */
   requestTimeoutMs: number;
+  /** Batch contract and batch size; absent: one withdrawal per transaction. */
+  batch?: { contract: string; maxBatch: number };
   /** Assets by code: one native (no `contract`), any number of ERC-20 tokens. */
   assets: Record<string, EvmAssetConfig>;
 }

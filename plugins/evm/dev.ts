@@ -6,6 +6,7 @@
  * @module
  */
 
+import { encodeFunctionData, erc20Abi, type Hex, maxUint256 } from "viem";
 import { InputError } from "../../core/errors.ts";
 import type {
   ChainDevnet,
@@ -15,7 +16,7 @@ import type {
   RunningDevnet,
 } from "../../core/plugin.ts";
 import type { EvmSection } from "./config.ts";
-import { newEvmMnemonic } from "./derivation.ts";
+import { EVM_HOT_WALLET_INDEX, evmAccountKey, newEvmMnemonic } from "./derivation.ts";
 import { type EvmDevnet, startEvmDevnet } from "./devnet/server.ts";
 
 /** Exposes a running EVM devnet through the chain-agnostic devnet contract. */
@@ -57,6 +58,33 @@ export function devnetEvmAssets(
   };
 }
 
+/**
+ * Has `hot` (funded with gas) approve the devnet's batch contract for every token, as an
+ * operator does once before enabling batches. Through the node's own account impersonation, a
+ * devnet lever: call it before the processor watches, or it sees a hot wallet transaction it
+ * did not sign (a foreign spend).
+ */
+export async function approveBatchContract(devnet: EvmDevnet, hot: string): Promise<void> {
+  if (!devnet.batchContract) return;
+  await devnet.call("hardhat_impersonateAccount", [hot]);
+  try {
+    for (const t of devnet.tokens) {
+      await devnet.call("eth_sendTransaction", [{
+        from: hot,
+        to: t.contract,
+        data: encodeFunctionData({
+          abi: erc20Abi,
+          functionName: "approve",
+          args: [devnet.batchContract as Hex, maxUint256],
+        }),
+      }]);
+    }
+  } finally {
+    await devnet.call("hardhat_stopImpersonatingAccount", [hot]);
+  }
+  await devnet.mine();
+}
+
 /** What dev mode funds the hot wallet with: 1000 of the native coin, 1000000 of each token. */
 const DEV_NATIVE = 1_000n * 10n ** 18n;
 const DEV_TOKEN_UNITS = 1_000_000n;
@@ -72,8 +100,16 @@ export function runningEvmDevnet(devnet: EvmDevnet): RunningDevnet<EvmSection> {
       chainId: devnet.chainId,
       confirmations: 2,
       ...(secret === undefined ? {} : { mnemonic: secret }),
+      ...(devnet.batchContract ? { batch: { contract: devnet.batchContract } } : {}),
       assets: devnetEvmAssets(devnet),
     }),
+    async prepare(_section, secret) {
+      // Gas, then the batch contract's allowances, before the processor watches.
+      const hot = evmAccountKey(secret).address(EVM_HOT_WALLET_INDEX).address;
+      await devnet.faucet(hot, devnet.native, 10n ** 18n);
+      await devnet.mine();
+      await approveBatchContract(devnet, hot);
+    },
     async fundHotWallet(plugin) {
       const hot = plugin.derivation.hotWallet;
       await devnet.faucet(hot.address, devnet.native, DEV_NATIVE);

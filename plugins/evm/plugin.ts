@@ -105,6 +105,12 @@ export async function createEvmPlugin(
     if ("error" in parsed) throw new Error(`${name}.coldWallet: ${parsed.error}`);
     coldWallet = parsed;
   }
+  let batch = null;
+  if (section.batch) {
+    const parsed = parseEvmAddress(section.batch.contract);
+    if ("error" in parsed) throw new Error(`${name}.batch.contract: ${parsed.error}`);
+    batch = { contract: parsed.address, maxBatch: section.batch.maxBatch };
+  }
   const node = createEvmNode({
     endpoint: section.endpoint,
     apiKey: section.apiKey,
@@ -136,6 +142,7 @@ export async function createEvmPlugin(
     tokens,
     // A nonce used in a block that a reorg may still replace is not final yet.
     reorgDepth: finalized ? 0 : section.confirmations - 1,
+    batch,
   });
   const apiSender: ChainSender = {
     ...sender,
@@ -171,6 +178,7 @@ export async function createEvmPlugin(
       forkWindow: Math.max(FORK_WINDOW, section.confirmations + 2),
       trace: section.traceInternal,
       chainId: section.chainId,
+      batchContract: batch?.contract ?? null,
       observer: context.observer,
     }),
     sender: apiSender,

@@ -56,6 +56,7 @@ import type {
   UnrecognizedTransfer,
 } from "../../core/plugin.ts";
 import { evmDisplay } from "./address.ts";
+import { decodeBatchCall, outKeysOf } from "./batch.ts";
 import { decodeTransferCall, decodeTransferLog, type RpcLog, TRANSFER_TOPIC } from "./transfers.ts";
 
 /** An asset the scanner recognises: the native coin (`contract` null) or an ERC-20 token. */
@@ -79,6 +80,8 @@ export interface EvmScannerOptions {
   trace: "auto" | "off";
   /** EIP-155 chain id the node must report before any block of it is read. */
   chainId?: number;
+  /** The batch contract our batches call (lowercase), when configured. */
+  batchContract?: string | null;
   observer?: NodeObserver;
 }
 
@@ -428,29 +431,37 @@ export function createEvmScanner(node: PublicClient, options: EvmScannerOptions)
     const sightings: PayloadSighting[] = [];
     for (const tx of sent) {
       const receipt = receipts.get(tx.hash)!;
-      const call = tx.to ? decodeTransferCall(tx.input) : null;
-      const token = call && tx.to ? tokens.get(tx.to.toLowerCase()) : undefined;
+      const from = tx.from.toLowerCase();
+      const to = tx.to?.toLowerCase() ?? null;
+      // What the transaction pays: one token transfer, a batch, or its own value.
+      const call = to ? decodeTransferCall(tx.input) : null;
+      const batch = to !== null && to === options.batchContract ? decodeBatchCall(tx.input) : null;
+      const payouts = batch
+        ? batch.recipients.map((r, i) => ({ token: batch.token, to: r, amount: batch.amounts[i] }))
+        : call && to && tokens.has(to)
+        ? [{ token: to, to: call.to, amount: call.amount }]
+        : [{ token: null, to, amount: tx.value }];
       let ok = receipt.status === "success";
       let failure: string | null = ok ? null : await failureOf(tx, block);
-      if (ok && call && token) {
-        // A token that returns false instead of reverting moved nothing: no log, no transfer.
-        const from = tx.from.toLowerCase();
-        const moved = receipt.logs.some((log) => {
-          const t = decodeTransferLog(log as unknown as RpcLog);
-          return t !== null && t.contract === tx.to!.toLowerCase() && t.from === from &&
-            t.to === call.to && t.amount === call.amount;
-        });
-        if (!moved) {
-          ok = false;
-          failure = "the token emitted no Transfer: it returned false or moved nothing";
-        }
+      // A token that returns false instead of reverting moved nothing: no log, no transfer.
+      const logged = receipt.logs.map((log) => decodeTransferLog(log as unknown as RpcLog));
+      const missing = payouts.some((p) =>
+        p.token !== null &&
+        !logged.some((t) =>
+          t !== null && t.contract === p.token && t.from === from && t.to === p.to &&
+          t.amount === p.amount
+        )
+      );
+      if (ok && missing) {
+        ok = false;
+        failure = "the token emitted no Transfer: it returned false or moved nothing";
       }
       const l1Fee = (receipt as { l1Fee?: bigint | null }).l1Fee ?? 0n;
       sightings.push({
         payloadId: tx.hash,
         txHash: tx.hash,
-        outKeys: ok ? [tx.hash] : [],
-        outAmounts: ok ? [call && token ? call.amount : tx.value] : [],
+        outKeys: ok ? outKeysOf(tx.hash, payouts.length) : [],
+        outAmounts: ok ? payouts.map((p) => p.amount) : [],
         fee: receipt.gasUsed * receipt.effectiveGasPrice + BigInt(l1Fee),
         time,
         failure,

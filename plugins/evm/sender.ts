@@ -4,9 +4,10 @@
  * handed to the core, which persists them (with nonce and hash) before the first broadcast.
  *
  * Decisions:
- * - One transfer per transaction, one hot wallet payload in flight (`maxInFlight` 1): the
- *   account nonce orders them, and the next nonce is then the node's `pending` count, never a
- *   guess that a crash could leave with a gap.
+ * - One hot wallet payload in flight (`maxInFlight` 1): the account nonce orders them, and the
+ *   next nonce is then the node's `pending` count, never a guess that a crash could leave with
+ *   a gap. One transfer per transaction, or with a batch contract configured, up to its
+ *   `maxBatch` transfers of one asset per call (see `batch.ts`).
  * - A payload's id is the transaction hash; `nonce` is the account nonce, so a replacement (same
  *   nonce, higher fees) and the payload it replaces can never both land.
  * - A payload is dead (`superseded`) once the scanner's cursor shows the hot wallet's nonce
@@ -47,6 +48,7 @@ import type {
 import type { EvmGasPolicy } from "./config.ts";
 import type { EvmAccountKey } from "./derivation.ts";
 import { nonceUsed } from "./scanner.ts";
+import { encodeBatchCall, outKeysOf } from "./batch.ts";
 import { encodeTransferCall } from "./transfers.ts";
 
 /** Gas of a plain native transfer to an account without code. */
@@ -80,6 +82,8 @@ export interface EvmSenderDeps {
   tokens: ReadonlyMap<string, EvmSenderToken>;
   /** Blocks below the cursor a reorg may still replace; a nonce used deeper is final. */
   reorgDepth: number;
+  /** Batch contract (lowercase) and the most transfers one call pays; null: one per tx. */
+  batch: { contract: string; maxBatch: number } | null;
 }
 
 /** Fees per gas: the cap and the priority fee (equal on legacy chains: the gas price). */
@@ -173,6 +177,7 @@ export function createEvmSender(deps: EvmSenderDeps): ChainSender {
   async function sign(
     index: bigint,
     tx: { to: string; value: bigint; data?: Hex; gas: bigint; nonce: number; fees: Fees },
+    transfers = 1,
   ): Promise<SignedPayload> {
     const account = privateKeyToAccount(deps.key.privateKey(index));
     const common = {
@@ -200,7 +205,7 @@ export function createEvmSender(deps: EvmSenderDeps): ChainSender {
       data: JSON.stringify(data),
       validUntil: null,
       nonce: String(tx.nonce),
-      outKeys: [hash],
+      outKeys: outKeysOf(hash, transfers),
     };
   }
 
@@ -251,6 +256,30 @@ export function createEvmSender(deps: EvmSenderDeps): ChainSender {
     const gas = deps.nativeGasLimit ??
       await estimate(hot, item.to, item.amount, undefined, NATIVE_GAS * 3n);
     return await sign(0n, { to: item.to, value: item.amount, gas, nonce, fees: fee });
+  }
+
+  /** One call of the batch contract paying every item (all of one currency, see `batchKey`). */
+  async function buildBatch(items: TransferItem[], contract: string): Promise<SignedPayload> {
+    const token = deps.tokens.get(items[0].currency) ?? null;
+    if (token === null && items[0].currency !== deps.native) {
+      throw new Error(`${items[0].currency} is not an EVM asset`);
+    }
+    if (
+      items.some((i) => i.currency !== items[0].currency || (i.step ?? TOPUP_STEP) !== TOPUP_STEP)
+    ) {
+      throw new Error("an EVM batch pays one asset, with plain transfers and top-ups only");
+    }
+    const amounts = items.map((i) => i.amount);
+    const value = token === null ? amounts.reduce((a, b) => a + b, 0n) : 0n;
+    const data = encodeBatchCall({
+      token: token?.contract ?? null,
+      recipients: items.map((i) => i.to),
+      amounts,
+    });
+    const [nonce, fee] = await Promise.all([nonceOf(hot), fees()]);
+    const each = token === null ? NATIVE_GAS * 2n : tokenGas(token);
+    const gas = await estimate(hot, contract, value, data, 50_000n + each * BigInt(items.length));
+    return await sign(0n, { to: contract, value, data, gas, nonce, fees: fee }, items.length);
   }
 
   async function sweepNative(account: DepositAccount): Promise<SignedPayload | null> {
@@ -347,13 +376,15 @@ export function createEvmSender(deps: EvmSenderDeps): ChainSender {
       gas: old.gas!,
       nonce: old.nonce!,
       fees: { maxFee, tip },
-    });
+    }, payload.outKeys.length);
   }
 
   const lifecycle: PayloadLifecycle = { ...evmLifecycle(hot, deps.reorgDepth), replacement };
 
   return {
-    maxBatch: 1,
+    maxBatch: deps.batch?.maxBatch ?? 1,
+    // A batch call pays one asset: each currency batches on its own.
+    batchKey: (currency) => currency,
     maxInFlight: 1,
     // Balances are read at the node's head, which holds every block the scanner saw.
     tokenBalanceLagSeconds: 0,
@@ -372,8 +403,9 @@ export function createEvmSender(deps: EvmSenderDeps): ChainSender {
     },
 
     async buildTransfers(items: TransferItem[]): Promise<SignedPayload> {
-      if (items.length !== 1) throw new Error("an EVM transaction carries one transfer");
-      return await buildItem(items[0]);
+      if (items.length === 1) return await buildItem(items[0]);
+      if (deps.batch === null) throw new Error("an EVM transaction carries one transfer");
+      return await buildBatch(items, deps.batch.contract);
     },
 
     async buildSweep(account: DepositAccount): Promise<SignedPayload | SweepPreparation | null> {

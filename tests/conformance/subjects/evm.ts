@@ -6,7 +6,11 @@
 import { parseConfig } from "../../../host/registry.ts";
 import type { ChainPlugin } from "../../../core/plugin.ts";
 import { newEvmMnemonic } from "../../../plugins/evm/derivation.ts";
-import { devnetEvmAssets, evmDevnetControls } from "../../../plugins/evm/dev.ts";
+import {
+  approveBatchContract,
+  devnetEvmAssets,
+  evmDevnetControls,
+} from "../../../plugins/evm/dev.ts";
 import { type EvmDevnet, startEvmDevnet } from "../../../plugins/evm/devnet/server.ts";
 import { evmPlugin } from "../../../plugins/evm/module.ts";
 import type {
@@ -40,6 +44,7 @@ function section(
     mnemonic: secret,
     confirmations: o.confirmations ?? 1,
     requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    batch: { contract: devnet.batchContract },
     assets,
     ...fields,
   };
@@ -63,6 +68,7 @@ export function subjectDevnet(
       await devnet.faucet(hot, devnet.native, HOT_NATIVE);
       for (const t of devnet.tokens) await devnet.faucet(hot, t.code, HOT_TOKEN);
       await devnet.mine();
+      await approveBatchContract(devnet, hot);
     },
     balanceOf: (currency, address) => devnet.balanceOf(currency, address),
     faults: devnet.faults,
@@ -95,7 +101,7 @@ export const evmModule: SubjectModule<EvmRawSection> = {
 
 const noExpiry = {
   lacks: "an EVM transaction never expires: it dies only when another one takes its nonce " +
-    "(tests/plugins/evm/sender.test.ts covers that, and replacement)",
+    "(tests/plugins/evm/withdrawals.test.ts covers replacement)",
 };
 
 /** The native coin. */
@@ -103,7 +109,7 @@ export const evmNativeSubject: ConformanceSubject<EvmRawSection> = {
   label: "evm/ETH",
   module: evmModule,
   currency: "ETH",
-  batching: { lacks: "one transfer per transaction (maxBatch 1)" },
+  batching: true,
   forks: true,
   expiry: noExpiry,
   unit: 10n ** 16n,
@@ -114,7 +120,7 @@ export const evmUsdtSubject: ConformanceSubject<EvmRawSection> = {
   label: "evm/USDT_ERC20",
   module: evmModule,
   currency: "USDT_ERC20",
-  batching: { lacks: "one transfer per transaction (maxBatch 1)" },
+  batching: true,
   forks: true,
   expiry: noExpiry,
   unit: 5_000_000n,

@@ -4,40 +4,55 @@ import { requestWithdrawal, withdrawalStatus } from "../../../core/processor.ts"
 import { haltingAlarms } from "../../../core/store/alarms.ts";
 import { evmAccountKey, newEvmMnemonic } from "../../../plugins/evm/derivation.ts";
 import { startEvmDevnet } from "../../../plugins/evm/devnet/server.ts";
-import { startProcessor } from "../../conformance/processor.ts";
+import { type Processor, startProcessor } from "../../conformance/processor.ts";
 import { evmNativeSubject, subjectDevnet } from "../../conformance/subjects/evm.ts";
 import { blacklistCall, faucetSender } from "./world.ts";
 
 const USER = "u-evm";
 
+/** Queues 200 withdrawals, ETH and USDT by turns, to 20 outside recipients. */
+async function queue200(p: Processor) {
+  const others = evmAccountKey(newEvmMnemonic());
+  const recipients = Array.from({ length: 20 }, (_, i) => others.address(BigInt(i + 1)));
+  const expected = new Map<string, bigint>();
+  const ids: bigint[] = [];
+  for (let n = 0; n < 200; n++) {
+    const to = recipients[n % 20];
+    const currency = n % 2 === 0 ? "ETH" : "USDT_ERC20";
+    const amount = currency === "ETH" ? 10n ** 15n + BigInt(n) : 1_000_000n + BigInt(n);
+    const key = `${currency} ${to.address}`;
+    expected.set(key, (expected.get(key) ?? 0n) + amount);
+    ids.push(
+      (await requestWithdrawal(p.ctx, {
+        userId: USER,
+        queryId: `q-${n}`,
+        currency,
+        amount,
+        destination: to.display,
+        comment: null,
+        binaryComment: null,
+      })).id,
+    );
+  }
+  return { ids, expected };
+}
+
+/** How many of `ids` are settled (neither pending nor processing). */
+async function settled(p: Processor, ids: bigint[]): Promise<number> {
+  let done = 0;
+  for (const id of ids) {
+    const { status } = await withdrawalStatus(p.ctx, id);
+    if (status !== "pending" && status !== "processing") done++;
+  }
+  return done;
+}
+
 Deno.test("200 withdrawals of ETH and a no-bool USDT land exactly once, a stuck one replaced", async () => {
   const evm = await startEvmDevnet({ blockIntervalMs: 0 });
-  const devnet = subjectDevnet(evm);
-  const p = await startProcessor(evmNativeSubject, devnet);
+  // One withdrawal per transaction (no batch contract).
+  const p = await startProcessor(evmNativeSubject, subjectDevnet(evm, { batch: undefined }));
   try {
-    // Twenty recipients outside the processor, ten withdrawals each, both assets.
-    const others = evmAccountKey(newEvmMnemonic());
-    const recipients = Array.from({ length: 20 }, (_, i) => others.address(BigInt(i + 1)));
-    const expected = new Map<string, bigint>();
-    const ids: bigint[] = [];
-    for (let n = 0; n < 200; n++) {
-      const to = recipients[n % 20];
-      const currency = n % 2 === 0 ? "ETH" : "USDT_ERC20";
-      const amount = currency === "ETH" ? 10n ** 15n + BigInt(n) : 1_000_000n + BigInt(n);
-      const key = `${currency} ${to.address}`;
-      expected.set(key, (expected.get(key) ?? 0n) + amount);
-      ids.push(
-        (await requestWithdrawal(p.ctx, {
-          userId: USER,
-          queryId: `q-${n}`,
-          currency,
-          amount,
-          destination: to.display,
-          comment: null,
-          binaryComment: null,
-        })).id,
-      );
-    }
+    const { ids, expected } = await queue200(p);
     let replaced = 0;
     let done = 0;
     for (let round = 0; done < ids.length; round++) {
@@ -51,11 +66,7 @@ Deno.test("200 withdrawals of ETH and a no-bool USDT land exactly once, a stuck 
         ]);
       }
       await p.block();
-      done = 0;
-      for (const id of ids) {
-        const { status } = await withdrawalStatus(p.ctx, id);
-        if (status !== "pending" && status !== "processing") done++;
-      }
+      done = await settled(p, ids);
     }
     assert.ok(replaced >= 1, "a stuck transaction was replaced");
     const statuses = await Promise.all(ids.map((id) => withdrawalStatus(p.ctx, id)));
@@ -77,6 +88,32 @@ Deno.test("200 withdrawals of ETH and a no-bool USDT land exactly once, a stuck 
       assert.equal(receipt, null, "a replaced transaction never landed");
     }
     assert.deepEqual(await haltingAlarms(p.ctx.db, p.plugin.chain), []);
+  } finally {
+    await p.close();
+    await evm.close();
+  }
+});
+
+Deno.test("200 withdrawals through the batch contract land exactly once in a few transactions", async () => {
+  const evm = await startEvmDevnet({ blockIntervalMs: 0 });
+  const p = await startProcessor(evmNativeSubject, subjectDevnet(evm));
+  try {
+    const { ids, expected } = await queue200(p);
+    for (let round = 0; await settled(p, ids) < ids.length; round++) {
+      assert.ok(round < 40, "the batches did not settle");
+      await p.tick({ rebroadcastMs: 0 });
+      await p.block();
+    }
+    const statuses = await Promise.all(ids.map((id) => withdrawalStatus(p.ctx, id)));
+    assert.deepEqual(new Set(statuses.map((w) => w.status)), new Set(["processed"]));
+    for (const [key, amount] of expected) {
+      const [currency, address] = key.split(" ");
+      assert.equal(await evm.balanceOf(currency, address), amount, key);
+    }
+    // 100 of each asset, at most 50 a call, one asset a call: four transactions.
+    assert.equal(new Set(statuses.map((w) => w.txHash)).size, 4);
+    const payloads = await p.ctx.db.query("select status from payloads");
+    assert.deepEqual(payloads.map((r) => r.status), ["seen", "seen", "seen", "seen"]);
   } finally {
     await p.close();
     await evm.close();
