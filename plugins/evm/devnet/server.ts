@@ -40,7 +40,14 @@
  * @module
  */
 import { DevnetFaults, type FaultAnswers, type FaultControl } from "../../../devnet/faults.ts";
-import { type AbiArg, callData, encodeArgs, keccakHex } from "./abi.ts";
+import {
+  type Abi,
+  encodeDeployData,
+  encodeFunctionData,
+  erc20Abi,
+  type Hex,
+  keccak256,
+} from "viem";
 import artifacts from "./artifacts.json" with { type: "json" };
 import { createMiner, type EvmReorgOptions, type Miner } from "./mining.ts";
 import {
@@ -52,13 +59,15 @@ import {
 } from "./node.ts";
 
 export type { EvmReorgOptions } from "./mining.ts";
+export type { FaultControl } from "../../../devnet/faults.ts";
+export type { Hex } from "viem";
 export { MAX_REORG_DEPTH } from "./mining.ts";
 
 /**
  * The faucet: Hardhat's account #0 (mnemonic "test test test test test test test test test test
  * test junk", `m/44'/60'/0'/0/0`), known to every EVM tool as a dev key.
  */
-export const DEVNET_FAUCET: { readonly address: string; readonly privateKey: string } = {
+export const DEVNET_FAUCET: { readonly address: Hex; readonly privateKey: Hex } = {
   address: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
   privateKey: "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
 };
@@ -82,7 +91,7 @@ export interface EvmDevnetToken {
   /** Asset code. */
   readonly code: string;
   /** Contract address, lower-case hex as the node reports it. */
-  readonly contract: string;
+  readonly contract: Hex;
   /** Decimals. */
   readonly decimals: number;
   /** Whether `transfer` returns a `bool`. */
@@ -138,9 +147,9 @@ export interface EvmDevnet {
   /** Deployed tokens. */
   readonly tokens: readonly EvmDevnetToken[];
   /** The batch-transfer contract (lower-case hex), when deployed. */
-  readonly batchContract?: string;
+  readonly batchContract?: Hex;
   /** The faucet account (it holds the supply of every token). */
-  readonly faucetAccount: { readonly address: string; readonly privateKey: string };
+  readonly faucetAccount: { readonly address: Hex; readonly privateKey: Hex };
   /** Fault injection at the JSON-RPC layer; targets are method names (`eth_getLogs`). */
   readonly faults: FaultControl;
   /**
@@ -149,7 +158,7 @@ export interface EvmDevnet {
    *
    * @throws Error for an unknown currency
    */
-  faucet(to: string, currency: string, amount: bigint): Promise<string>;
+  faucet(to: string, currency: string, amount: bigint): Promise<Hex>;
   /** Balance of `address` in `currency` at the latest block, read from the node's state. */
   balanceOf(currency: string, address: string): Promise<bigint>;
   /** Seals a block now with the pending transactions; resolves with its number. */
@@ -159,10 +168,13 @@ export interface EvmDevnet {
   /** Height of the latest block (ignores the lag fault). */
   height(): Promise<number>;
   /**
-   * Replaces the last `depth` blocks by as many new ones (new hashes, same heights) holding
-   * the same transactions except those in `options.drop`.
+   * Replaces the last `depth` blocks by as many new ones (new hashes, same heights, the first
+   * one's parent the block before them) holding the same transactions except those in
+   * `options.drop`; pending transactions stay pending. Reads over HTTP see the chain before or
+   * after, never in between.
    *
-   * @throws RangeError when `depth` is not from 1 to min(height, {@link MAX_REORG_DEPTH})
+   * @throws RangeError when `depth` is not from 1 to min(height, {@link MAX_REORG_DEPTH}), or
+   * a dropped hash is neither pending nor in those blocks
    */
   reorg(depth: number, options?: EvmReorgOptions): Promise<void>;
   /** Saves the chain (blocks, state, mempool); resolves with an id for `revert`. */
@@ -236,7 +248,7 @@ export async function startEvmDevnet(options: EvmDevnetOptions = {}): Promise<Ev
   }
 
   /** Sends a transaction from the faucet with the gas the node estimates for it. */
-  async function fromFaucet(tx: { to?: string; value?: bigint; data?: string }): Promise<string> {
+  async function fromFaucet(tx: { to?: string; value?: bigint; data?: string }): Promise<Hex> {
     const request: Json = { from: faucetAddress };
     if (tx.to !== undefined) request.to = tx.to;
     if (tx.value !== undefined) request.value = hex(tx.value);
@@ -245,31 +257,34 @@ export async function startEvmDevnet(options: EvmDevnetOptions = {}): Promise<Ev
     return miner.submit("eth_sendTransaction", [request]);
   }
 
-  function deploy(contract: keyof typeof artifacts.contracts, args: AbiArg[]): Promise<string> {
-    return fromFaucet({ data: artifacts.contracts[contract].bytecode + encodeArgs(args) });
+  function deploy(contract: keyof typeof artifacts.contracts, args: unknown[]): Promise<Hex> {
+    const { abi, bytecode } = artifacts.contracts[contract];
+    return fromFaucet({
+      data: encodeDeployData({ abi: abi as Abi, bytecode: bytecode as Hex, args }),
+    });
   }
 
   // One after the other: the faucet's nonces, and so the contract addresses, are the same in
   // every run.
-  const deploys: string[] = [];
+  const deploys: Hex[] = [];
   for (const s of specs) {
     deploys.push(
       await deploy(s.returnsBool ? "DevnetERC20" : "TetherLikeToken", [
-        { string: s.name ?? s.code },
-        { string: s.symbol ?? s.code.split("_")[0] },
-        { uint: BigInt(s.decimals) },
-        { address: faucetAddress },
-        { uint: 10n ** BigInt(12 + s.decimals) },
+        s.name ?? s.code,
+        s.symbol ?? s.code.split("_")[0],
+        s.decimals,
+        faucetAddress,
+        10n ** BigInt(12 + s.decimals),
       ]),
     );
   }
   if (options.batchContract ?? true) deploys.push(await deploy("BatchTransfer", []));
   await miner.mine();
-  const created: string[] = [];
+  const created: Hex[] = [];
   for (const hash of deploys) {
     const receipt = await node.call("eth_getTransactionReceipt", [hash]) as Json | null;
     if (receipt?.status !== "0x1") throw new Error(`deploying a devnet contract failed: ${hash}`);
-    created.push(String(receipt.contractAddress));
+    created.push(receipt.contractAddress as Hex);
   }
   const tokens: EvmDevnetToken[] = specs.map((s, i) => ({
     code: s.code,
@@ -285,12 +300,17 @@ export async function startEvmDevnet(options: EvmDevnetOptions = {}): Promise<Ev
     return t;
   }
 
-  function faucet(to: string, currency: string, amount: bigint): Promise<string> {
+  function faucet(to: string, currency: string, amount: bigint): Promise<Hex> {
     if (currency === native) return fromFaucet({ to, value: amount });
     const t = token(currency);
     return fromFaucet({
       to: t.contract,
-      data: callData("transfer(address,uint256)", [{ address: to }, { uint: amount }]),
+      // The calldata of `transfer` is the same whether it returns a bool or not.
+      data: encodeFunctionData({
+        abi: erc20Abi,
+        functionName: "transfer",
+        args: [to as Hex, amount],
+      }),
     });
   }
 
@@ -300,7 +320,14 @@ export async function startEvmDevnet(options: EvmDevnetOptions = {}): Promise<Ev
     }
     const t = token(currency);
     const out = await node.call("eth_call", [
-      { to: t.contract, data: callData("balanceOf(address)", [{ address }]) },
+      {
+        to: t.contract,
+        data: encodeFunctionData({
+          abi: erc20Abi,
+          functionName: "balanceOf",
+          args: [address as Hex],
+        }),
+      },
       "latest",
     ]);
     return BigInt(String(out));
@@ -412,7 +439,7 @@ function createRpcView(
     if (method === "eth_sendRawTransaction") {
       const raw = String(params[0] ?? "");
       if (/^0x([0-9a-fA-F]{2})+$/.test(raw) && faults.takeDrop()) {
-        return { result: keccakHex(raw) };
+        return { result: keccak256(raw as Hex) };
       }
       try {
         return { result: await miner.submit("eth_sendRawTransaction", params) };

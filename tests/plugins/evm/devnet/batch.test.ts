@@ -1,0 +1,105 @@
+/**
+ * The batch-transfer contract: several payouts in one transaction, native coin (seen as internal
+ * transfers by `debug_traceTransaction`) or a token, the Tether-like one included; all or nothing.
+ */
+import assert from "node:assert/strict";
+import { type Abi, encodeFunctionData, erc20Abi, type Hex, parseAbiItem } from "viem";
+import artifacts from "../../../../plugins/evm/devnet/artifacts.json" with { type: "json" };
+import { sendSigned, testAccount, withDevnet } from "./helpers.ts";
+
+const batchAbi = artifacts.contracts.BatchTransfer.abi as Abi;
+const recipients = ["r1", "r2", "r3"].map((l) => testAccount(l).address);
+
+interface CallFrame {
+  type: string;
+  to: string;
+  value?: string;
+  calls?: CallFrame[];
+}
+
+Deno.test("sendNative pays every recipient in one transaction, as internal transfers", async () => {
+  await withDevnet(async (devnet, client) => {
+    const payer = testAccount("payer");
+    await devnet.faucet(payer.address, "ETH", 10n ** 18n);
+    await devnet.mine();
+    const amounts = [1n, 20n, 300n];
+    const data = encodeFunctionData({
+      abi: batchAbi,
+      functionName: "sendNative",
+      args: [recipients, amounts],
+    });
+    const batch = devnet.batchContract!;
+    const { hash } = await sendSigned(client, payer, { to: batch, value: 321n, data });
+    await devnet.mine();
+    assert.equal((await client.getTransactionReceipt({ hash })).status, "success");
+    for (const [i, r] of recipients.entries()) {
+      assert.equal(await devnet.balanceOf("ETH", r), amounts[i]);
+    }
+    const trace = await devnet.call("debug_traceTransaction", [hash, {
+      tracer: "callTracer",
+    }]) as CallFrame;
+    assert.deepEqual(
+      trace.calls?.map((c) => [c.type, c.to, BigInt(c.value ?? "0x0")]),
+      recipients.map((r, i) => ["CALL", r.toLowerCase(), amounts[i]]),
+    );
+
+    const short = await sendSigned(client, payer, { to: batch, value: 320n, data, gas: 200_000n });
+    await devnet.mine();
+    assert.equal((await client.getTransactionReceipt({ hash: short.hash })).status, "reverted");
+    assert.equal(await devnet.balanceOf("ETH", recipients[2]), 300n, "nothing paid");
+  });
+});
+
+Deno.test("sendToken pays the Tether-like token from the caller after approve", async () => {
+  await withDevnet(async (devnet, client) => {
+    const payer = testAccount("payer");
+    const usdt = devnet.tokens.find((t) => t.code === "USDT_ERC20")!.contract;
+    await devnet.faucet(payer.address, "ETH", 10n ** 18n);
+    await devnet.faucet(payer.address, "USDT_ERC20", 1_000n);
+    await devnet.mine();
+    const batch = devnet.batchContract!;
+    const approve = encodeFunctionData({
+      abi: erc20Abi,
+      functionName: "approve",
+      args: [batch, 600n],
+    });
+    await sendSigned(client, payer, { to: usdt, data: approve });
+    await devnet.mine();
+    const amounts = [100n, 200n, 300n];
+    const data = encodeFunctionData({
+      abi: batchAbi,
+      functionName: "sendToken",
+      args: [usdt, recipients, amounts],
+    });
+    const { hash } = await sendSigned(client, payer, { to: batch, data });
+    await devnet.mine();
+    const receipt = await client.getTransactionReceipt({ hash });
+    assert.equal(receipt.status, "success");
+    const logs = await client.getLogs({
+      address: usdt,
+      event: parseAbiItem(
+        "event Transfer(address indexed from, address indexed to, uint256 value)",
+      ),
+      blockHash: receipt.blockHash,
+    });
+    assert.deepEqual(
+      logs.map((l) => [l.args.from, l.args.to, l.args.value]),
+      recipients.map((r, i) => [payer.address, r, amounts[i]]),
+    );
+    assert.equal(await devnet.balanceOf("USDT_ERC20", payer.address), 400n);
+
+    const over = encodeFunctionData({
+      abi: batchAbi,
+      functionName: "sendToken",
+      args: [usdt, recipients, amounts],
+    });
+    const failed = await sendSigned(client, payer, { to: batch, data: over, gas: 300_000n });
+    await devnet.mine();
+    assert.equal(
+      (await client.getTransactionReceipt({ hash: failed.hash as Hex })).status,
+      "reverted",
+      "the allowance is used up: the whole batch reverts",
+    );
+    assert.equal(await devnet.balanceOf("USDT_ERC20", recipients[0]), 100n);
+  });
+});
