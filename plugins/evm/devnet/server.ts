@@ -21,8 +21,10 @@
  * `debug_traceTransaction` (with `callTracer`, for internal transfers), `evm_snapshot` and
  * `evm_revert`. ganache (7.9, archived by its authors, no hardfork after Shanghai) failed its
  * first call under Deno; tevm is a pre-release (2.0.0-next). What EDR lacks: `debug_traceBlock*`
- * and `eth_getRawTransactionByHash` (answered "not supported"), and it reports the `finalized`
- * and `safe` blocks as `latest`; the devnet lets them trail by {@link EvmDevnetOptions.finalityDepth}.
+ * (the devnet serves them as geth does, from `debug_traceTransaction` of each transaction, unless
+ * {@link EvmDevnetOptions.traceBlocks} is false), `eth_getRawTransactionByHash` and
+ * `eth_signTransaction` (answered "not supported"); and it reports the `finalized` and `safe`
+ * blocks as `latest`, which the devnet lets trail by {@link EvmDevnetOptions.finalityDepth}.
  *
  * The Hardhat-only methods (`evm_*`, `hardhat_*`) and key-holding ones (`eth_sendTransaction`,
  * `eth_sign*`) are not served over HTTP, as a public node serves neither: clients sign their
@@ -132,6 +134,11 @@ export interface EvmDevnetOptions {
   finalityDepth?: number;
   /** How long a "timeout" fault holds a request before answering 504 (default 10000). */
   faultTimeoutMs?: number;
+  /**
+   * Whether `debug_traceBlockByNumber` and `debug_traceBlockByHash` are served, as geth serves
+   * them (default true); false answers them as a node without the debug API does.
+   */
+  traceBlocks?: boolean;
 }
 
 /** A running devnet. */
@@ -159,6 +166,13 @@ export interface EvmDevnet {
    * @throws Error for an unknown currency
    */
   faucet(to: string, currency: string, amount: bigint): Promise<Hex>;
+  /**
+   * Sends `amount` wei from the faucet through the batch contract (`sendNative` with one
+   * recipient), so it reaches `to` as an internal transfer that only a trace shows.
+   *
+   * @throws Error when the devnet has no batch contract
+   */
+  faucetViaContract(to: string, amount: bigint): Promise<Hex>;
   /** Balance of `address` in `currency` at the latest block, read from the node's state. */
   balanceOf(currency: string, address: string): Promise<bigint>;
   /** Seals a block now with the pending transactions; resolves with its number. */
@@ -221,7 +235,8 @@ const FAULT_ANSWERS: FaultAnswers = {
 };
 
 /** Methods a public node does not serve: Hardhat's levers and those that need its keys. */
-function hidden(method: string): boolean {
+function hidden(method: string, traceBlocks: boolean): boolean {
+  if (!traceBlocks && method.startsWith("debug_traceBlock")) return true;
   return /^(evm_|hardhat_|personal_)/.test(method) ||
     ["eth_sendTransaction", "eth_sign", "eth_signTransaction", "eth_signTypedData_v4"]
       .includes(method);
@@ -300,10 +315,10 @@ export async function startEvmDevnet(options: EvmDevnetOptions = {}): Promise<Ev
     return t;
   }
 
-  function faucet(to: string, currency: string, amount: bigint): Promise<Hex> {
-    if (currency === native) return fromFaucet({ to, value: amount });
+  async function faucet(to: string, currency: string, amount: bigint): Promise<Hex> {
+    if (currency === native) return await fromFaucet({ to, value: amount });
     const t = token(currency);
-    return fromFaucet({
+    return await fromFaucet({
       to: t.contract,
       // The calldata of `transfer` is the same whether it returns a bool or not.
       data: encodeFunctionData({
@@ -314,32 +329,43 @@ export async function startEvmDevnet(options: EvmDevnetOptions = {}): Promise<Ev
     });
   }
 
+  async function faucetViaContract(to: string, amount: bigint): Promise<Hex> {
+    if (batchContract === undefined) throw new Error("the devnet has no batch contract");
+    return await fromFaucet({
+      to: batchContract,
+      value: amount,
+      data: encodeFunctionData({
+        abi: artifacts.contracts.BatchTransfer.abi as Abi,
+        functionName: "sendNative",
+        args: [[to], [amount]],
+      }),
+    });
+  }
+
   async function balanceOf(currency: string, address: string): Promise<bigint> {
-    if (currency === native) {
-      return BigInt(String(await node.call("eth_getBalance", [address, "latest"])));
-    }
-    const t = token(currency);
-    const out = await node.call("eth_call", [
-      {
-        to: t.contract,
+    const [method, params]: [string, unknown[]] = currency === native
+      ? ["eth_getBalance", [address, "latest"]]
+      : ["eth_call", [{
+        to: token(currency).contract,
         data: encodeFunctionData({
           abi: erc20Abi,
           functionName: "balanceOf",
           args: [address as Hex],
         }),
-      },
-      "latest",
-    ]);
-    return BigInt(String(out));
+      }, "latest"]];
+    // Queued like every read, so a fork in progress is never seen half done.
+    return BigInt(String(await miner.exclusive(() => node.call(method, params))));
   }
 
   const faults = new DevnetFaults();
   const holdMs = options.faultTimeoutMs ?? 10_000;
-  const finalityDepth = options.finalityDepth ?? 0;
   const shutdown = new AbortController();
   const inflight = new Set<Promise<Response>>();
 
-  const http = createRpcView(node, miner, faults, finalityDepth);
+  const http = createRpcView(node, miner, faults, {
+    finalityDepth: options.finalityDepth ?? 0,
+    traceBlocks: options.traceBlocks ?? true,
+  });
 
   async function handle(req: Request): Promise<Response> {
     if (req.method !== "POST") return json({ error: "JSON-RPC over POST only" }, 405);
@@ -396,6 +422,7 @@ export async function startEvmDevnet(options: EvmDevnetOptions = {}): Promise<Ev
     faucetAccount: DEVNET_FAUCET,
     faults,
     faucet,
+    faucetViaContract,
     balanceOf,
     mine: miner.mine,
     waitForBlock: miner.waitForBlock,
@@ -427,10 +454,10 @@ function createRpcView(
   node: EvmNode,
   miner: Miner,
   faults: DevnetFaults,
-  finalityDepth: number,
+  { finalityDepth, traceBlocks }: { finalityDepth: number; traceBlocks: boolean },
 ): (call: unknown) => Promise<RpcReply> {
   async function answer(method: string, params: unknown[]): Promise<RpcAnswer> {
-    if (hidden(method)) {
+    if (hidden(method, traceBlocks)) {
       // geth's wording for a method it does not serve.
       return {
         error: { code: -32601, message: `the method ${method} does not exist/is not available` },
@@ -460,6 +487,9 @@ function createRpcView(
     if (faults.lag > 0) tags.latest = hex(head);
     const args = params.map((p) => retag(p, tags));
     if (method === "eth_blockNumber") return { result: hex(head) };
+    if (method === "debug_traceBlockByNumber" || method === "debug_traceBlockByHash") {
+      return await traceBlock(node, method, args, head);
+    }
     if (method === "eth_getBlockByNumber" && typeof args[0] === "string" && /^0x/.test(args[0])) {
       if (Number(args[0]) > head) return { result: null };
     }
@@ -486,6 +516,38 @@ function createRpcView(
     const params = Array.isArray(c.params) ? c.params : [];
     return { jsonrpc: "2.0", id: c.id ?? null, ...await answer(String(c.method), params) };
   };
+}
+
+/**
+ * geth's `debug_traceBlockByNumber` / `debug_traceBlockByHash` (eth/tracers/api.go): the trace
+ * of each transaction of the block in order, as `{txHash, result}`, with the tracer config of
+ * the call. EDR traces one transaction at a time (replaying the block up to it), which gives
+ * the same traces.
+ */
+async function traceBlock(
+  node: EvmNode,
+  method: "debug_traceBlockByNumber" | "debug_traceBlockByHash",
+  args: unknown[],
+  head: number,
+): Promise<RpcAnswer> {
+  const byNumber = method === "debug_traceBlockByNumber";
+  const found = await node.send(byNumber ? "eth_getBlockByNumber" : "eth_getBlockByHash", [
+    args[0],
+    false,
+  ]);
+  if ("error" in found) return found;
+  const block = found.result as { number: string; transactions: string[] } | null;
+  if (block === null || Number(block.number) > head) {
+    const which = byNumber ? `#${Number(args[0])}` : String(args[0]);
+    return { error: { code: -32000, message: `block ${which} not found` } };
+  }
+  const traces = [];
+  for (const txHash of block.transactions) {
+    const trace = await node.send("debug_traceTransaction", [txHash, ...args.slice(1)]);
+    if ("error" in trace) return trace;
+    traces.push({ txHash, result: trace.result });
+  }
+  return { result: traces };
 }
 
 /** `value` with every block tag found in `tags` replaced (in filter objects too). */

@@ -100,6 +100,9 @@ Deno.test("faucet transfers are real transactions with Transfer logs found by et
         [devnet.tokens[1].contract, usdc, getAddress(devnet.faucetAccount.address), 7_000_000n],
       ],
     );
+    await assert.rejects(devnet.faucet(alice, "DOGE", 1n), /unknown currency DOGE/);
+    await assert.rejects(devnet.balanceOf("DOGE", alice), /unknown currency DOGE/);
+    await assert.rejects(devnet.faucet("0x1234", "USDT_ERC20", 1n), /invalid/i);
     const full = await client.getBlock({ blockNumber: block, includeTransactions: true });
     const native = full.transactions.find((t) => t.hash === eth)!;
     assert.equal(native.to, alice.toLowerCase());
