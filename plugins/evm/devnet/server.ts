@@ -21,8 +21,8 @@
  * `debug_traceTransaction` (with `callTracer`, for internal transfers), `evm_snapshot` and
  * `evm_revert`. ganache (7.9, archived by its authors, no hardfork after Shanghai) failed its
  * first call under Deno; tevm is a pre-release (2.0.0-next). What EDR lacks: `debug_traceBlock*`
- * (the devnet serves them as geth does, from `debug_traceTransaction` of each transaction, unless
- * {@link EvmDevnetOptions.traceBlocks} is false), `eth_getRawTransactionByHash` and
+ * (with {@link EvmDevnetOptions.traceBlocks} the devnet serves them as geth does, from
+ * `debug_traceTransaction` of each transaction), `eth_getRawTransactionByHash` and
  * `eth_signTransaction` (answered "not supported"); and it reports the `finalized` and `safe`
  * blocks as `latest`, which the devnet lets trail by {@link EvmDevnetOptions.finalityDepth}.
  *
@@ -136,7 +136,7 @@ export interface EvmDevnetOptions {
   faultTimeoutMs?: number;
   /**
    * Whether `debug_traceBlockByNumber` and `debug_traceBlockByHash` are served, as geth serves
-   * them (default true); false answers them as a node without the debug API does.
+   * them (default false: "method not found", as EDR and most hosted endpoints answer them).
    */
   traceBlocks?: boolean;
 }
@@ -364,7 +364,7 @@ export async function startEvmDevnet(options: EvmDevnetOptions = {}): Promise<Ev
 
   const http = createRpcView(node, miner, faults, {
     finalityDepth: options.finalityDepth ?? 0,
-    traceBlocks: options.traceBlocks ?? true,
+    traceBlocks: options.traceBlocks ?? false,
   });
 
   async function handle(req: Request): Promise<Response> {

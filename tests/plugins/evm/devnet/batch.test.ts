@@ -56,7 +56,7 @@ Deno.test("sendNative pays every recipient in one transaction, as internal trans
     await devnet.mine();
     assert.equal((await client.getTransactionReceipt({ hash: short.hash })).status, "reverted");
     assert.equal(await devnet.balanceOf("ETH", recipients[2]), 300n, "nothing paid");
-  });
+  }, { traceBlocks: true });
 });
 
 Deno.test("sendToken pays the Tether-like token from the caller after approve", async () => {
@@ -134,7 +134,7 @@ Deno.test("faucetViaContract pays native coin as an internal transfer", async ()
   }, { batchContract: false });
 });
 
-Deno.test("block traces are geth's, and absent when traceBlocks is off", async () => {
+Deno.test("block traces are geth's with traceBlocks, absent without", async () => {
   await withDevnet(async (devnet) => {
     const deploys = await rpc(devnet, "debug_traceBlockByNumber", ["0x1", {
       tracer: "callTracer",
@@ -142,9 +142,9 @@ Deno.test("block traces are geth's, and absent when traceBlocks is off", async (
     assert.equal((deploys.body.result as unknown[]).length, 3, "the three deployments of block 1");
     const missing = await rpc(devnet, "debug_traceBlockByNumber", ["0x63", {}]);
     assert.deepEqual(missing.body.error, { code: -32000, message: "block #99 not found" });
-  });
+  }, { traceBlocks: true });
   await withDevnet(async (devnet) => {
     const { body } = await rpc(devnet, "debug_traceBlockByNumber", ["0x1", {}]);
     assert.equal((body.error as { code: number }).code, -32601);
-  }, { traceBlocks: false });
+  });
 });
