@@ -172,9 +172,13 @@ export function createMiner(node: EvmNode, owned: readonly string[]): Miner {
     const pending = pendingNow.filter((h) => !drop.has(h.toLowerCase()));
 
     await revertTo(snapshot);
-    // The mempool is back as it was before block `first`: take out what is pending now, so the
-    // new blocks hold exactly the replaced blocks' transactions; it is sent again after them.
-    for (const hash of [...pending, ...drop]) await node.call("hardhat_dropTransaction", [hash]);
+    // The mempool is back as it was before block `first`: take out all but the replaced blocks'
+    // transactions, so the new blocks hold exactly those; what is pending now is sent again
+    // after them.
+    const keep = new Set(replaced.filter((h) => !drop.has(h.toLowerCase())));
+    for (const hash of await pendingHashes()) {
+      if (!keep.has(hash)) await node.call("hardhat_dropTransaction", [hash]);
+    }
     for (const hash of replaced) {
       if (drop.has(hash.toLowerCase())) await fillNonce(hash);
       else if (!await node.call("eth_getTransactionByHash", [hash])) await replay(hash);

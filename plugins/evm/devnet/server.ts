@@ -376,6 +376,10 @@ export async function startEvmDevnet(options: EvmDevnetOptions = {}): Promise<Ev
       return json({ jsonrpc: "2.0", id: null, error: { code: -32700, message: "parse error" } });
     }
     const calls = Array.isArray(body) ? body : [body];
+    if (calls.length === 0) {
+      // geth (rpc/handler.go) answers an empty batch with one error.
+      return json({ jsonrpc: "2.0", id: null, error: { code: -32600, message: "empty batch" } });
+    }
     for (const c of calls) {
       const method = typeof c === "object" && c !== null ? String((c as Json).method) : "";
       const faulted = await faults.answer(method, FAULT_ANSWERS, holdMs, shutdown.signal);

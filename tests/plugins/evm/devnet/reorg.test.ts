@@ -119,3 +119,41 @@ Deno.test("reorg depth is from 1 to the height", async () => {
     assert.ok((await client.getCode({ address: devnet.tokens[0].contract as Hex }))!.length > 2);
   });
 });
+
+Deno.test("a transaction replaced by a higher fee stays replaced across a reorg", async () => {
+  await withDevnet(async (devnet, client) => {
+    const payer = testAccount("payer");
+    const bob = testAccount("bob").address;
+    await devnet.faucet(payer.address, "ETH", 10n ** 18n);
+    await devnet.mine();
+    const tx = {
+      chainId: devnet.chainId,
+      nonce: 0,
+      to: bob,
+      gas: 21_000n,
+      type: "eip1559",
+    } as const;
+    const stuck = await payer.signTransaction({
+      ...tx,
+      value: 1n,
+      maxFeePerGas: 1n,
+      maxPriorityFeePerGas: 1n,
+    });
+    const stuckHash = await client.sendRawTransaction({ serializedTransaction: stuck });
+    await devnet.mine();
+    assert.equal(
+      (await client.getTransaction({ hash: stuckHash })).blockNumber,
+      null,
+      "underpriced",
+    );
+    const fees = await client.estimateFeesPerGas();
+    const replacement = await payer.signTransaction({ ...tx, value: 2n, ...fees });
+    const hash = await client.sendRawTransaction({ serializedTransaction: replacement });
+    await devnet.mine();
+    await devnet.reorg(2);
+    assert.equal((await client.getTransactionReceipt({ hash })).status, "success");
+    await assert.rejects(client.getTransaction({ hash: stuckHash }), /could not be found/);
+    await devnet.mine();
+    assert.equal(await devnet.balanceOf("ETH", bob), 2n);
+  });
+});

@@ -132,6 +132,8 @@ Deno.test("batches are answered in order; Hardhat's and key-holding methods are 
       assert.equal((body.error as { code: number }).code, -32601, method);
     }
     assert.equal(await devnet.height(), 1, "evm_mine over HTTP sealed nothing");
+    const empty = await fetch(devnet.endpoint, { method: "POST", body: "[]" });
+    assert.equal(((await empty.json()).error as { code: number }).code, -32600);
     const bad = await fetch(devnet.endpoint, { method: "POST", body: "{" });
     assert.equal(((await bad.json()).error as { code: number }).code, -32700);
   });
