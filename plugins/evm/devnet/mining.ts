@@ -10,14 +10,20 @@
  *
  * @module
  */
+import type { Hex } from "viem";
 import type { EvmNode } from "./node.ts";
+
+export type { Hex } from "viem";
+
+/** The methods that send a transaction. */
+export type SendMethod = "eth_sendRawTransaction" | "eth_sendTransaction";
 
 /** Deepest fork {@linkcode Miner.reorg} replaces (snapshots older than this are forgotten). */
 export const MAX_REORG_DEPTH = 64;
 
 /** How to send a transaction again after a fork: the call that first sent it. */
 interface Replay {
-  method: "eth_sendRawTransaction" | "eth_sendTransaction";
+  method: SendMethod;
   params: readonly unknown[];
   /** Sender, for an `eth_sendTransaction` of an account the node holds. */
   from?: string;
@@ -45,12 +51,13 @@ export interface Miner {
    * Sends a transaction (`eth_sendRawTransaction` or `eth_sendTransaction`) and remembers
    * how, so a fork can send it again; resolves with the node's answer.
    */
-  submit(method: Replay["method"], params: readonly unknown[]): Promise<string>;
+  submit(method: SendMethod, params: readonly unknown[]): Promise<Hex>;
   /**
    * Replaces the last `depth` blocks by as many new ones (new hashes) with the same
-   * transactions, except `options.drop`.
+   * transactions, except `options.drop`; pending transactions stay pending.
    *
-   * @throws RangeError when `depth` is not from 1 to min(height, {@linkcode MAX_REORG_DEPTH})
+   * @throws RangeError when `depth` is not from 1 to min(height, {@linkcode MAX_REORG_DEPTH}),
+   * or a dropped hash is neither pending nor in those blocks
    */
   reorg(depth: number, options?: EvmReorgOptions): Promise<void>;
   /** Saves the whole chain (blocks, state, mempool); resolves with an id for `revert`. */
@@ -116,8 +123,8 @@ export function createMiner(node: EvmNode, owned: readonly string[]): Miner {
     return n;
   }
 
-  async function submit(method: Replay["method"], params: readonly unknown[]): Promise<string> {
-    const hash = String(await node.call(method, params));
+  async function submit(method: SendMethod, params: readonly unknown[]): Promise<Hex> {
+    const hash = await node.call(method, params) as Hex;
     if (method === "eth_sendRawTransaction") {
       replays.set(hash, { method, params });
       return hash;
@@ -153,39 +160,53 @@ export function createMiner(node: EvmNode, owned: readonly string[]): Miner {
     const snapshot = beforeBlock.get(first);
     if (snapshot === undefined) throw new RangeError(`no snapshot before block ${first}`);
     const drop = new Set((options.drop ?? []).map((h) => h.toLowerCase()));
-    const again: string[] = [];
-    for (let n = first; n <= tip; n++) again.push(...(blockTxs.get(n) ?? []));
-    again.push(...await pendingHashes());
+    const replaced: string[] = [];
+    for (let n = first; n <= tip; n++) replaced.push(...(blockTxs.get(n) ?? []));
+    const pendingNow = await pendingHashes();
+    const known = new Set([...replaced, ...pendingNow].map((h) => h.toLowerCase()));
+    for (const hash of drop) {
+      if (!known.has(hash)) {
+        throw new RangeError(`${hash} is neither pending nor in the last blocks`);
+      }
+    }
+    const pending = pendingNow.filter((h) => !drop.has(h.toLowerCase()));
 
     await revertTo(snapshot);
-    for (const hash of again) {
-      const known = await node.call("eth_getTransactionByHash", [hash]) as TxView | null;
-      if (drop.has(hash.toLowerCase())) {
-        if (known) await node.call("hardhat_dropTransaction", [hash]);
-        const replay = replays.get(hash);
-        if (replay?.from !== undefined && owned.includes(replay.from.toLowerCase())) {
-          await submit("eth_sendTransaction", [
-            {
-              from: replay.from,
-              to: replay.from,
-              value: "0x0",
-              nonce: replay.nonce,
-              gas: "0x5208",
-            },
-          ]);
-        }
-        continue;
-      }
-      if (known) continue;
-      const replay = replays.get(hash);
-      if (!replay) throw new Error(`cannot send ${hash} again: not sent through the devnet`);
-      await node.call(replay.method, replay.params);
+    // The mempool is back as it was before block `first`: take out all but the replaced blocks'
+    // transactions, so the new blocks hold exactly those; what is pending now is sent again
+    // after them.
+    const keep = new Set(replaced.filter((h) => !drop.has(h.toLowerCase())));
+    for (const hash of await pendingHashes()) {
+      if (!keep.has(hash)) await node.call("hardhat_dropTransaction", [hash]);
+    }
+    for (const hash of replaced) {
+      if (drop.has(hash.toLowerCase())) await fillNonce(hash);
+      else if (!await node.call("eth_getTransactionByHash", [hash])) await replay(hash);
     }
     // A new fee recipient makes every new block differ from the one it replaces, even when
     // it holds the same transactions.
     coinbase++;
     await node.call("hardhat_setCoinbase", [`0x${coinbase.toString(16).padStart(40, "0")}`]);
     for (let i = 0; i < depth; i++) await seal();
+    for (const hash of pending) await replay(hash);
+  }
+
+  async function replay(hash: string): Promise<void> {
+    const how = replays.get(hash);
+    if (!how) throw new Error(`cannot send ${hash} again: not sent through the devnet`);
+    await node.call(how.method, how.params);
+  }
+
+  /**
+   * Puts a 0-value transfer to itself in the place of a dropped transaction of an account the
+   * node holds, so that account's later nonces are not stuck behind a gap.
+   */
+  async function fillNonce(hash: string): Promise<void> {
+    const how = replays.get(hash);
+    if (how?.from === undefined || !owned.includes(how.from.toLowerCase())) return;
+    await submit("eth_sendTransaction", [
+      { from: how.from, to: how.from, value: "0x0", nonce: how.nonce, gas: "0x5208" },
+    ]);
   }
 
   /**

@@ -21,8 +21,10 @@
  * `debug_traceTransaction` (with `callTracer`, for internal transfers), `evm_snapshot` and
  * `evm_revert`. ganache (7.9, archived by its authors, no hardfork after Shanghai) failed its
  * first call under Deno; tevm is a pre-release (2.0.0-next). What EDR lacks: `debug_traceBlock*`
- * and `eth_getRawTransactionByHash` (answered "not supported"), and it reports the `finalized`
- * and `safe` blocks as `latest`; the devnet lets them trail by {@link EvmDevnetOptions.finalityDepth}.
+ * (with {@link EvmDevnetOptions.traceBlocks} the devnet serves them as geth does, from
+ * `debug_traceTransaction` of each transaction), `eth_getRawTransactionByHash` and
+ * `eth_signTransaction` (answered "not supported"); and it reports the `finalized` and `safe`
+ * blocks as `latest`, which the devnet lets trail by {@link EvmDevnetOptions.finalityDepth}.
  *
  * The Hardhat-only methods (`evm_*`, `hardhat_*`) and key-holding ones (`eth_sendTransaction`,
  * `eth_sign*`) are not served over HTTP, as a public node serves neither: clients sign their
@@ -40,7 +42,14 @@
  * @module
  */
 import { DevnetFaults, type FaultAnswers, type FaultControl } from "../../../devnet/faults.ts";
-import { type AbiArg, callData, encodeArgs, keccakHex } from "./abi.ts";
+import {
+  type Abi,
+  encodeDeployData,
+  encodeFunctionData,
+  erc20Abi,
+  type Hex,
+  keccak256,
+} from "viem";
 import artifacts from "./artifacts.json" with { type: "json" };
 import { createMiner, type EvmReorgOptions, type Miner } from "./mining.ts";
 import {
@@ -52,13 +61,15 @@ import {
 } from "./node.ts";
 
 export type { EvmReorgOptions } from "./mining.ts";
+export type { FaultControl } from "../../../devnet/faults.ts";
+export type { Hex } from "viem";
 export { MAX_REORG_DEPTH } from "./mining.ts";
 
 /**
  * The faucet: Hardhat's account #0 (mnemonic "test test test test test test test test test test
  * test junk", `m/44'/60'/0'/0/0`), known to every EVM tool as a dev key.
  */
-export const DEVNET_FAUCET: { readonly address: string; readonly privateKey: string } = {
+export const DEVNET_FAUCET: { readonly address: Hex; readonly privateKey: Hex } = {
   address: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
   privateKey: "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
 };
@@ -82,7 +93,7 @@ export interface EvmDevnetToken {
   /** Asset code. */
   readonly code: string;
   /** Contract address, lower-case hex as the node reports it. */
-  readonly contract: string;
+  readonly contract: Hex;
   /** Decimals. */
   readonly decimals: number;
   /** Whether `transfer` returns a `bool`. */
@@ -123,6 +134,11 @@ export interface EvmDevnetOptions {
   finalityDepth?: number;
   /** How long a "timeout" fault holds a request before answering 504 (default 10000). */
   faultTimeoutMs?: number;
+  /**
+   * Whether `debug_traceBlockByNumber` and `debug_traceBlockByHash` are served, as geth serves
+   * them (default false: "method not found", as EDR and most hosted endpoints answer them).
+   */
+  traceBlocks?: boolean;
 }
 
 /** A running devnet. */
@@ -138,9 +154,9 @@ export interface EvmDevnet {
   /** Deployed tokens. */
   readonly tokens: readonly EvmDevnetToken[];
   /** The batch-transfer contract (lower-case hex), when deployed. */
-  readonly batchContract?: string;
+  readonly batchContract?: Hex;
   /** The faucet account (it holds the supply of every token). */
-  readonly faucetAccount: { readonly address: string; readonly privateKey: string };
+  readonly faucetAccount: { readonly address: Hex; readonly privateKey: Hex };
   /** Fault injection at the JSON-RPC layer; targets are method names (`eth_getLogs`). */
   readonly faults: FaultControl;
   /**
@@ -149,7 +165,14 @@ export interface EvmDevnet {
    *
    * @throws Error for an unknown currency
    */
-  faucet(to: string, currency: string, amount: bigint): Promise<string>;
+  faucet(to: string, currency: string, amount: bigint): Promise<Hex>;
+  /**
+   * Sends `amount` wei from the faucet through the batch contract (`sendNative` with one
+   * recipient), so it reaches `to` as an internal transfer that only a trace shows.
+   *
+   * @throws Error when the devnet has no batch contract
+   */
+  faucetViaContract(to: string, amount: bigint): Promise<Hex>;
   /** Balance of `address` in `currency` at the latest block, read from the node's state. */
   balanceOf(currency: string, address: string): Promise<bigint>;
   /** Seals a block now with the pending transactions; resolves with its number. */
@@ -159,10 +182,13 @@ export interface EvmDevnet {
   /** Height of the latest block (ignores the lag fault). */
   height(): Promise<number>;
   /**
-   * Replaces the last `depth` blocks by as many new ones (new hashes, same heights) holding
-   * the same transactions except those in `options.drop`.
+   * Replaces the last `depth` blocks by as many new ones (new hashes, same heights, the first
+   * one's parent the block before them) holding the same transactions except those in
+   * `options.drop`; pending transactions stay pending. Reads over HTTP see the chain before or
+   * after, never in between.
    *
-   * @throws RangeError when `depth` is not from 1 to min(height, {@link MAX_REORG_DEPTH})
+   * @throws RangeError when `depth` is not from 1 to min(height, {@link MAX_REORG_DEPTH}), or
+   * a dropped hash is neither pending nor in those blocks
    */
   reorg(depth: number, options?: EvmReorgOptions): Promise<void>;
   /** Saves the chain (blocks, state, mempool); resolves with an id for `revert`. */
@@ -209,7 +235,8 @@ const FAULT_ANSWERS: FaultAnswers = {
 };
 
 /** Methods a public node does not serve: Hardhat's levers and those that need its keys. */
-function hidden(method: string): boolean {
+function hidden(method: string, traceBlocks: boolean): boolean {
+  if (!traceBlocks && method.startsWith("debug_traceBlock")) return true;
   return /^(evm_|hardhat_|personal_)/.test(method) ||
     ["eth_sendTransaction", "eth_sign", "eth_signTransaction", "eth_signTypedData_v4"]
       .includes(method);
@@ -236,7 +263,7 @@ export async function startEvmDevnet(options: EvmDevnetOptions = {}): Promise<Ev
   }
 
   /** Sends a transaction from the faucet with the gas the node estimates for it. */
-  async function fromFaucet(tx: { to?: string; value?: bigint; data?: string }): Promise<string> {
+  async function fromFaucet(tx: { to?: string; value?: bigint; data?: string }): Promise<Hex> {
     const request: Json = { from: faucetAddress };
     if (tx.to !== undefined) request.to = tx.to;
     if (tx.value !== undefined) request.value = hex(tx.value);
@@ -245,31 +272,34 @@ export async function startEvmDevnet(options: EvmDevnetOptions = {}): Promise<Ev
     return miner.submit("eth_sendTransaction", [request]);
   }
 
-  function deploy(contract: keyof typeof artifacts.contracts, args: AbiArg[]): Promise<string> {
-    return fromFaucet({ data: artifacts.contracts[contract].bytecode + encodeArgs(args) });
+  function deploy(contract: keyof typeof artifacts.contracts, args: unknown[]): Promise<Hex> {
+    const { abi, bytecode } = artifacts.contracts[contract];
+    return fromFaucet({
+      data: encodeDeployData({ abi: abi as Abi, bytecode: bytecode as Hex, args }),
+    });
   }
 
   // One after the other: the faucet's nonces, and so the contract addresses, are the same in
   // every run.
-  const deploys: string[] = [];
+  const deploys: Hex[] = [];
   for (const s of specs) {
     deploys.push(
       await deploy(s.returnsBool ? "DevnetERC20" : "TetherLikeToken", [
-        { string: s.name ?? s.code },
-        { string: s.symbol ?? s.code.split("_")[0] },
-        { uint: BigInt(s.decimals) },
-        { address: faucetAddress },
-        { uint: 10n ** BigInt(12 + s.decimals) },
+        s.name ?? s.code,
+        s.symbol ?? s.code.split("_")[0],
+        s.decimals,
+        faucetAddress,
+        10n ** BigInt(12 + s.decimals),
       ]),
     );
   }
   if (options.batchContract ?? true) deploys.push(await deploy("BatchTransfer", []));
   await miner.mine();
-  const created: string[] = [];
+  const created: Hex[] = [];
   for (const hash of deploys) {
     const receipt = await node.call("eth_getTransactionReceipt", [hash]) as Json | null;
     if (receipt?.status !== "0x1") throw new Error(`deploying a devnet contract failed: ${hash}`);
-    created.push(String(receipt.contractAddress));
+    created.push(receipt.contractAddress as Hex);
   }
   const tokens: EvmDevnetToken[] = specs.map((s, i) => ({
     code: s.code,
@@ -285,34 +315,57 @@ export async function startEvmDevnet(options: EvmDevnetOptions = {}): Promise<Ev
     return t;
   }
 
-  function faucet(to: string, currency: string, amount: bigint): Promise<string> {
-    if (currency === native) return fromFaucet({ to, value: amount });
+  async function faucet(to: string, currency: string, amount: bigint): Promise<Hex> {
+    if (currency === native) return await fromFaucet({ to, value: amount });
     const t = token(currency);
-    return fromFaucet({
+    return await fromFaucet({
       to: t.contract,
-      data: callData("transfer(address,uint256)", [{ address: to }, { uint: amount }]),
+      // The calldata of `transfer` is the same whether it returns a bool or not.
+      data: encodeFunctionData({
+        abi: erc20Abi,
+        functionName: "transfer",
+        args: [to as Hex, amount],
+      }),
+    });
+  }
+
+  async function faucetViaContract(to: string, amount: bigint): Promise<Hex> {
+    if (batchContract === undefined) throw new Error("the devnet has no batch contract");
+    return await fromFaucet({
+      to: batchContract,
+      value: amount,
+      data: encodeFunctionData({
+        abi: artifacts.contracts.BatchTransfer.abi as Abi,
+        functionName: "sendNative",
+        args: [[to], [amount]],
+      }),
     });
   }
 
   async function balanceOf(currency: string, address: string): Promise<bigint> {
-    if (currency === native) {
-      return BigInt(String(await node.call("eth_getBalance", [address, "latest"])));
-    }
-    const t = token(currency);
-    const out = await node.call("eth_call", [
-      { to: t.contract, data: callData("balanceOf(address)", [{ address }]) },
-      "latest",
-    ]);
-    return BigInt(String(out));
+    const [method, params]: [string, unknown[]] = currency === native
+      ? ["eth_getBalance", [address, "latest"]]
+      : ["eth_call", [{
+        to: token(currency).contract,
+        data: encodeFunctionData({
+          abi: erc20Abi,
+          functionName: "balanceOf",
+          args: [address as Hex],
+        }),
+      }, "latest"]];
+    // Queued like every read, so a fork in progress is never seen half done.
+    return BigInt(String(await miner.exclusive(() => node.call(method, params))));
   }
 
   const faults = new DevnetFaults();
   const holdMs = options.faultTimeoutMs ?? 10_000;
-  const finalityDepth = options.finalityDepth ?? 0;
   const shutdown = new AbortController();
   const inflight = new Set<Promise<Response>>();
 
-  const http = createRpcView(node, miner, faults, finalityDepth);
+  const http = createRpcView(node, miner, faults, {
+    finalityDepth: options.finalityDepth ?? 0,
+    traceBlocks: options.traceBlocks ?? false,
+  });
 
   async function handle(req: Request): Promise<Response> {
     if (req.method !== "POST") return json({ error: "JSON-RPC over POST only" }, 405);
@@ -323,6 +376,10 @@ export async function startEvmDevnet(options: EvmDevnetOptions = {}): Promise<Ev
       return json({ jsonrpc: "2.0", id: null, error: { code: -32700, message: "parse error" } });
     }
     const calls = Array.isArray(body) ? body : [body];
+    if (calls.length === 0) {
+      // geth (rpc/handler.go) answers an empty batch with one error.
+      return json({ jsonrpc: "2.0", id: null, error: { code: -32600, message: "empty batch" } });
+    }
     for (const c of calls) {
       const method = typeof c === "object" && c !== null ? String((c as Json).method) : "";
       const faulted = await faults.answer(method, FAULT_ANSWERS, holdMs, shutdown.signal);
@@ -369,6 +426,7 @@ export async function startEvmDevnet(options: EvmDevnetOptions = {}): Promise<Ev
     faucetAccount: DEVNET_FAUCET,
     faults,
     faucet,
+    faucetViaContract,
     balanceOf,
     mine: miner.mine,
     waitForBlock: miner.waitForBlock,
@@ -400,10 +458,10 @@ function createRpcView(
   node: EvmNode,
   miner: Miner,
   faults: DevnetFaults,
-  finalityDepth: number,
+  { finalityDepth, traceBlocks }: { finalityDepth: number; traceBlocks: boolean },
 ): (call: unknown) => Promise<RpcReply> {
   async function answer(method: string, params: unknown[]): Promise<RpcAnswer> {
-    if (hidden(method)) {
+    if (hidden(method, traceBlocks)) {
       // geth's wording for a method it does not serve.
       return {
         error: { code: -32601, message: `the method ${method} does not exist/is not available` },
@@ -412,7 +470,7 @@ function createRpcView(
     if (method === "eth_sendRawTransaction") {
       const raw = String(params[0] ?? "");
       if (/^0x([0-9a-fA-F]{2})+$/.test(raw) && faults.takeDrop()) {
-        return { result: keccakHex(raw) };
+        return { result: keccak256(raw as Hex) };
       }
       try {
         return { result: await miner.submit("eth_sendRawTransaction", params) };
@@ -433,6 +491,9 @@ function createRpcView(
     if (faults.lag > 0) tags.latest = hex(head);
     const args = params.map((p) => retag(p, tags));
     if (method === "eth_blockNumber") return { result: hex(head) };
+    if (method === "debug_traceBlockByNumber" || method === "debug_traceBlockByHash") {
+      return await traceBlock(node, method, args, head);
+    }
     if (method === "eth_getBlockByNumber" && typeof args[0] === "string" && /^0x/.test(args[0])) {
       if (Number(args[0]) > head) return { result: null };
     }
@@ -459,6 +520,38 @@ function createRpcView(
     const params = Array.isArray(c.params) ? c.params : [];
     return { jsonrpc: "2.0", id: c.id ?? null, ...await answer(String(c.method), params) };
   };
+}
+
+/**
+ * geth's `debug_traceBlockByNumber` / `debug_traceBlockByHash` (eth/tracers/api.go): the trace
+ * of each transaction of the block in order, as `{txHash, result}`, with the tracer config of
+ * the call. EDR traces one transaction at a time (replaying the block up to it), which gives
+ * the same traces.
+ */
+async function traceBlock(
+  node: EvmNode,
+  method: "debug_traceBlockByNumber" | "debug_traceBlockByHash",
+  args: unknown[],
+  head: number,
+): Promise<RpcAnswer> {
+  const byNumber = method === "debug_traceBlockByNumber";
+  const found = await node.send(byNumber ? "eth_getBlockByNumber" : "eth_getBlockByHash", [
+    args[0],
+    false,
+  ]);
+  if ("error" in found) return found;
+  const block = found.result as { number: string; transactions: string[] } | null;
+  if (block === null || Number(block.number) > head) {
+    const which = byNumber ? `#${Number(args[0])}` : String(args[0]);
+    return { error: { code: -32000, message: `block ${which} not found` } };
+  }
+  const traces = [];
+  for (const txHash of block.transactions) {
+    const trace = await node.send("debug_traceTransaction", [txHash, ...args.slice(1)]);
+    if ("error" in trace) return trace;
+    traces.push({ txHash, result: trace.result });
+  }
+  return { result: traces };
 }
 
 /** `value` with every block tag found in `tags` replaced (in filter objects too). */
