@@ -35,12 +35,20 @@ export function evmDevnetControls(devnet: EvmDevnet): ChainDevnet {
     },
     async faucet(request: FaucetRequest): Promise<string> {
       if (request.comment) throw new InputError("comment", "EVM transfers carry no memo");
-      if ((request.via ?? null) !== null) {
-        throw new InputError("via", "the EVM faucet pays directly only");
+      const via = request.via ?? null;
+      if (via !== null && via !== "contract") {
+        throw new InputError("via", 'the EVM faucet pays directly or via "contract"');
       }
       const known = request.currency === devnet.native ||
         devnet.tokens.some((t) => t.code === request.currency);
       if (!known) throw new InputError("currency", `the EVM faucet has no ${request.currency}`);
+      if (via === "contract") {
+        // Native coin through the batch contract: it arrives as an internal transfer.
+        if (request.currency !== devnet.native) {
+          throw new InputError("via", "only the native coin can be paid through a contract");
+        }
+        return await devnet.faucetViaContract(request.to, request.amount);
+      }
       return await devnet.faucet(request.to, request.currency, request.amount);
     },
   };

@@ -197,10 +197,12 @@ Deno.test("finality by the finalized tag: a block is scanned once the node final
 });
 
 Deno.test("value a contract moves to a deposit is an income when traced, never from a failed call", async () => {
-  // EDR answers debug_traceBlockByHash "method not found": each contract call is traced with
-  // debug_traceTransaction instead.
-  for (const trace of ["auto", "off"]) {
-    const world = await startWorld({ traceInternal: trace });
+  // A node that traces blocks; one that answers debug_traceBlockByHash "method not found"
+  // (EDR itself, most hosted endpoints), whose contract calls are traced one by one; none.
+  for (
+    const [trace, traceBlocks] of [["auto", true], ["auto", false], ["off", true]] as const
+  ) {
+    const world = await startWorld({ traceInternal: trace }, { traceBlocks });
     const { devnet, plugin, send } = world;
     try {
       const eth = await depositAccount(plugin, 1n, "ETH");
