@@ -399,32 +399,20 @@ export function createEvmScanner(node: PublicClient, options: EvmScannerOptions)
       const account = ours.get(c.to);
       if (!account || account.kind !== "deposit" || account.owner !== null) continue;
       if (c.needsReceipt && receipts.get(c.txHash)?.status !== "success") continue;
-      const from = c.from === null ? null : evmDisplay(c.from);
+      const event = {
+        to: c.to,
+        from: c.from === null ? null : evmDisplay(c.from),
+        amount: c.amount,
+        comment: null,
+        binaryComment: null,
+        txHash: c.txHash,
+        eventIndex: c.eventIndex,
+        time,
+      };
       if (account.currency === c.currency) {
-        incomes.push({
-          currency: c.currency,
-          to: c.to,
-          from,
-          amount: c.amount,
-          comment: null,
-          binaryComment: null,
-          txHash: c.txHash,
-          eventIndex: c.eventIndex,
-          blockHeight: block.number,
-          time,
-        });
+        incomes.push({ ...event, currency: c.currency, blockHeight: block.number });
       } else if (c.token !== null) {
-        unrecognized.push({
-          to: c.to,
-          token: c.token,
-          from,
-          amount: c.amount,
-          comment: null,
-          binaryComment: null,
-          txHash: c.txHash,
-          eventIndex: c.eventIndex,
-          time,
-        });
+        unrecognized.push({ ...event, token: c.token });
       }
     }
 
