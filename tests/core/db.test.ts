@@ -16,7 +16,7 @@ import assert from "node:assert/strict";
 import postgres from "postgres";
 import { type Db, openPostgres, type Queryable } from "../../core/db.ts";
 import { DatabaseUnavailableError } from "../../core/db_unavailable.ts";
-import { startTcpProxy, type TcpProxy } from "../support/tcp_proxy.ts";
+import { proxiedDatabase, type TcpProxy } from "../support/tcp_proxy.ts";
 
 const DATABASE_URL = Deno.env.get("DATABASE_URL");
 
@@ -28,16 +28,12 @@ async function proxiedPool(): Promise<{
   db: Db;
   close(): Promise<void>;
 }> {
-  const url = new URL(DATABASE_URL!);
-  const proxy = startTcpProxy(url.hostname, Number(url.port || 5432));
-  const proxied = new URL(DATABASE_URL!);
-  proxied.hostname = "127.0.0.1";
-  proxied.port = String(proxy.port);
+  const { proxy, url: proxied } = proxiedDatabase();
   const schema = `t_${crypto.randomUUID().replaceAll("-", "")}`;
   const admin = postgres(DATABASE_URL!, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create schema ${schema}`);
   await admin.unsafe(`create table ${schema}.t (n int)`);
-  const db = openPostgres(proxied.toString(), { max: 2, schema, connectTimeoutSeconds: 2 });
+  const db = openPostgres(proxied, { max: 2, schema, connectTimeoutSeconds: 2 });
   return {
     proxy,
     db,

@@ -13,9 +13,9 @@ import {
   freshTonAddress,
   freshTronAddress,
   ledgerBalance,
-  proxiedDatabase,
   startDevnetWorld,
 } from "../support/devnet_world.ts";
+import { proxiedDatabase } from "../support/tcp_proxy.ts";
 import { isLeader, type ProcessorChild, spawnProcessor } from "../support/processor_child.ts";
 import { until } from "../support/waiting.ts";
 
