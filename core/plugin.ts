@@ -190,6 +190,12 @@ export interface TransferItem {
   comment: string | null;
   /** Binary comment (hex) to carry, or null. */
   binaryComment: string | null;
+  /**
+   * For a sweep's preparation step or its undo, the deposit it serves, with its key index:
+   * an undo may be the deposit's own transfer (giving back what is left of a top-up), which
+   * the deposit signs. Null or absent for a payment.
+   */
+  account?: DepositAccount | null;
 }
 
 /** A signed payload, persisted before its first broadcast. */
@@ -298,8 +304,12 @@ export interface Preparation {
   /** True when `amount` leaves the hot wallet's balance; false when it is only lent. */
   spends: boolean;
   /**
-   * The step queued once the sweep has settled to take back what this one lent (never
-   * twice); null or absent when nothing comes back.
+   * The step queued once the sweep has settled (or was dropped) to take back what this one
+   * lent, or what is left of what it sent; exactly once per preparation, persisted with the
+   * settlement. It is sent once the sweep's transaction is final (a fork that dropped it would
+   * run it again without what the undo took back), alone in its payload, one at a time per
+   * deposit, with the deposit's account (see `TransferItem.account`), and may find nothing
+   * left to take back (`buildTransfers` answers null). Null or absent when nothing comes back.
    */
   undo?: string | null;
   /**
@@ -340,8 +350,13 @@ export interface ChainSender {
   readonly tokenBalanceLagSeconds: number;
   /** Amount of `currency` the hot wallet can spend now, fees reserved. */
   spendable(currency: string): Promise<bigint>;
-  /** Signs one payload carrying `items`, in order, from the hot wallet. */
-  buildTransfers(items: TransferItem[]): Promise<SignedPayload>;
+  /**
+   * Signs one payload carrying `items`, in order, from the hot wallet; an undo step (always
+   * alone) may be signed by its deposit instead. Null only for such an undo when nothing is
+   * left to take back (what is left cannot pay for its own transfer): the core closes it
+   * unsent. Never null for anything else.
+   */
+  buildTransfers(items: TransferItem[]): Promise<SignedPayload | null>;
   /**
    * Signs a payload that moves the whole balance of `currency` from a deposit account to the
    * hot wallet, with `memo` as comment; null when there is nothing to move; a preparation

@@ -20,10 +20,13 @@ import {
   replacePayload,
 } from "./store/payloads.ts";
 import {
+  closeUnneededUndo,
   deferSweep,
+  depositsUndoing,
   fundSweep,
   markSweepEmpty,
   openPreparations,
+  preparationTargets,
   releaseFundedSweeps,
   requestAutoSweeps,
   requestedSweeps,
@@ -188,9 +191,20 @@ async function sendWithdrawals(
       stalls,
     });
   }
-  const taken = fitting.slice(0, maxBatch * payloads);
-  for (let start = 0; start < taken.length; start += maxBatch) {
-    const batch = taken.slice(start, start + maxBatch);
+  const targets = await preparationTargets(
+    ctx.db,
+    fitting.filter((w) => w.kind === "prepare").map((w) => w.id),
+    plugin.requiredConfirmations,
+  );
+  const ready = fitting.filter((w) => targets.get(w.id)?.ready !== false);
+  const batches = planBatches(ready, {
+    maxBatch,
+    payloads,
+    isUndo: (w) => targets.get(w.id)?.undo === true,
+    undoing: await depositsUndoing(ctx.db, plugin.chain),
+  });
+  let signed = 0;
+  for (const batch of batches) {
     const items: TransferItem[] = batch.map((w) => ({
       id: w.id,
       step: w.step,
@@ -199,8 +213,23 @@ async function sendWithdrawals(
       amount: w.amount,
       comment: w.comment,
       binaryComment: w.binaryComment,
+      account: targets.get(w.id)?.account ?? null,
     }));
     const payload = await plugin.sender.buildTransfers(items);
+    if (!payload) {
+      const [undo] = batch;
+      if (batch.length !== 1 || !targets.get(undo.id)?.undo) {
+        throw new Error(`${plugin.chain}: the plugin built no payload for withdrawal ${undo.id}`);
+      }
+      if (await closeUnneededUndo(ctx.db, undo.id)) {
+        ctx.log.info("undo step closed: nothing left to take back", {
+          chain: plugin.chain,
+          withdrawal: undo.id,
+          step: undo.step,
+        });
+      }
+      continue;
+    }
     const ref = await ctx.db.transaction((tx) =>
       persistWithdrawalPayload(tx, plugin.chain, payload, batch.map((w) => w.id))
     );
@@ -209,9 +238,49 @@ async function sendWithdrawals(
       payload: payload.payloadId,
       count: batch.length,
     });
+    signed += batch.length;
     await broadcast(ctx, plugin, { ...payload, ref });
   }
-  return taken.length;
+  return signed;
+}
+
+/** How `planBatches` groups withdrawals into payloads. */
+interface BatchPlan {
+  /** Most withdrawals one payload carries. */
+  maxBatch: number;
+  /** Most payloads to sign. */
+  payloads: number;
+  /** Whether a withdrawal is the undo of a preparation. */
+  isUndo(w: Withdrawal): boolean;
+  /** Deposits with an undo in flight; taken undos are added. */
+  undoing: Set<string>;
+}
+
+/**
+ * Groups withdrawals, in order, into at most `payloads` payloads of at most `maxBatch`. An
+ * undo goes alone, as its deposit may sign it rather than the hot wallet, and at most one
+ * per deposit is in flight: the plugin sizes it to what the deposit holds when it signs, and
+ * two at once would both count on that balance.
+ */
+export function planBatches(pending: readonly Withdrawal[], plan: BatchPlan): Withdrawal[][] {
+  const batches: Withdrawal[][] = [];
+  let open: Withdrawal[] | null = null;
+  for (const w of pending) {
+    if (plan.isUndo(w)) {
+      if (plan.undoing.has(w.destination) || batches.length >= plan.payloads) continue;
+      plan.undoing.add(w.destination);
+      batches.push([w]);
+      continue;
+    }
+    if (open && open.length < plan.maxBatch) {
+      open.push(w);
+      continue;
+    }
+    if (batches.length >= plan.payloads) continue;
+    open = [w];
+    batches.push(open);
+  }
+  return batches;
 }
 
 async function queueColdTransfers(ctx: ProcessorContext, plugin: ChainPlugin): Promise<void> {

@@ -422,9 +422,16 @@ export function runConformance<S extends InstanceSection>(subject: ConformanceSu
           const hotBefore = await devnet.balanceOf(cur, hot);
           await pay(devnet, to.address, unit);
           await p.catchUp();
+          // Settled: the sweep is done, and so is every step the plugin queued for it,
+          // before or after (a top-up, lent resources and their undo).
           const swept = async () => {
             const rows = await p.ctx.db.query("select status from sweeps");
-            return rows.length > 0 && rows.every((r) => r.status === "done");
+            const [open] = await p.ctx.db.query(
+              `select count(*)::int as n from withdrawals
+               where sweep_id is not null and status in ('pending', 'processing')`,
+            );
+            return rows.length > 0 && rows.every((r) => r.status === "done") &&
+              Number(open.n) === 0;
           };
           await settle(p, swept, 12);
           assert.equal(await devnet.balanceOf(cur, to.address), 0n, `no ${cur} left`);

@@ -23,9 +23,4 @@ export const trc20Subject: ConformanceSubject<TronSection> = {
   batching: oneTransferPerTransaction,
   forks: true,
   unit: 5_000_000n,
-  knownBugs: {
-    "a sweep leaves no value on the deposit that the plugin could have moved":
-      "the topup strategy sends TRX for a transfer to a new holder (130k energy), the sweep " +
-      "to the hot wallet burns about half, and the rest stays on the deposit, movable",
-  },
 };
