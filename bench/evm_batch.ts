@@ -24,7 +24,7 @@ export interface BatchGas {
 }
 
 async function gasOf(devnet: EvmDevnet, plugin: ChainPlugin, items: TransferItem[]) {
-  const payload = await plugin.sender.buildTransfers(items);
+  const payload = (await plugin.sender.buildTransfers(items))!;
   await plugin.sender.broadcast(payload);
   await devnet.mine();
   const receipt = await devnet.call("eth_getTransactionReceipt", [payload.payloadId as Hex]) as {

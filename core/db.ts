@@ -6,7 +6,12 @@
 
 import postgres from "postgres";
 import { PGlite } from "@electric-sql/pglite";
-import { DatabaseUnavailableError, isUnavailable, unavailableAfter } from "./db_unavailable.ts";
+import {
+  DatabaseUnavailableError,
+  isConnectionLost,
+  isUnavailable,
+  unavailableAfter,
+} from "./db_unavailable.ts";
 
 /** Default server-side `statement_timeout`, milliseconds. */
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 4000;
@@ -83,6 +88,25 @@ function toParams(params: readonly Param[] | undefined): unknown[] {
   return (params ?? []).map((p) => typeof p === "bigint" ? p.toString() : p);
 }
 
+/**
+ * Makes a connection error that no caller awaits a report instead of the end of the process,
+ * until the returned function is called. postgres.js 3.4.9 starts a fetch of the array types
+ * on each new connection and drops its promise (connection.js, `ReadyForQuery` returns
+ * `fetchArrayTypes()` to a socket handler): when that connection dies and its reconnect is
+ * refused, the fetch rejects with ECONNREFUSED and reaches no one. Such an error says only
+ * that the database is unreachable, which every query of ours, awaited and time-bounded,
+ * reports by itself; every other unhandled rejection stays fatal.
+ */
+export function reportStrayConnectionErrors(report: (error: unknown) => void): () => void {
+  const listener = (event: PromiseRejectionEvent) => {
+    if (!isUnavailable(event.reason)) return;
+    event.preventDefault();
+    report(event.reason);
+  };
+  globalThis.addEventListener("unhandledrejection", listener);
+  return () => globalThis.removeEventListener("unhandledrejection", listener);
+}
+
 /** Options of {@linkcode openPostgres}. */
 export interface PostgresOptions {
   /** Pool size. */
@@ -145,19 +169,41 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Db {
         );
       };
       giveUpIn("BEGIN");
-      const work = sql.begin(async (tx) => {
+      // Once the transaction's connection has closed, postgres.js must be given nothing more
+      // to send on it: it would write its ROLLBACK or COMMIT from a `setImmediate` on a null
+      // socket, an uncaught TypeError that ends the process (porsager/postgres#1208, open in
+      // 3.4.9). So after a loss the callback below never settles (the server has rolled the
+      // transaction back with the session), and statements after it fail without being sent.
+      let gone = false;
+      const work = sql.begin((tx) => {
         clearTimeout(timer);
-        try {
-          const result = await fn({ query: run(tx) });
-          giveUpIn("COMMIT");
-          return result;
-        } catch (error) {
-          if (error instanceof DatabaseUnavailableError) abandon(error);
-          else giveUpIn("ROLLBACK");
-          throw error;
-        }
+        const statement = run(tx);
+        const guarded: Queryable = {
+          query: (text, params) =>
+            gone
+              ? Promise.reject(new DatabaseUnavailableError("the connection closed"))
+              : statement(text, params),
+        };
+        return new Promise<T>((resolve, reject) => {
+          fn(guarded).then((result) => {
+            if (gone) return;
+            giveUpIn("COMMIT");
+            resolve(result);
+          }, (error) => {
+            if (gone || isConnectionLost(error)) {
+              gone = true;
+              abandon(new DatabaseUnavailableError(error));
+              return;
+            }
+            if (error instanceof DatabaseUnavailableError) abandon(error);
+            else giveUpIn("ROLLBACK");
+            reject(error);
+          });
+        });
       });
-      work.catch(() => {}); // may settle after the caller was let go
+      // begin() rejects as soon as its connection closes; it may also settle after the
+      // caller was let go.
+      work.catch(() => gone = true);
       try {
         return await Promise.race([work, abandoned]) as T;
       } catch (error) {

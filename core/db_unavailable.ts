@@ -48,6 +48,31 @@ export function isUnavailable(error: unknown): boolean {
     /^57P0[123]$/.test(code);
 }
 
+// Codes of a connection that is gone for good, as opposed to slow: no statement can follow
+// on it. postgres.js names its own; the rest are the socket's.
+const LOST_CODES = new Set([
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "ECONNRESET",
+  "EPIPE",
+]);
+
+/**
+ * Whether `error` (or the error it wraps) says the connection it ran on closed, so nothing
+ * more may be sent on it; a timeout is not a loss (the connection may still answer).
+ */
+export function isConnectionLost(error: unknown): boolean {
+  for (let e = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof Deno.errors.ConnectionReset || e instanceof Deno.errors.BrokenPipe) {
+      return true;
+    }
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && LOST_CODES.has(code)) return true;
+  }
+  return false;
+}
+
 /**
  * Runs `call`, turning an unavailability error into a DatabaseUnavailableError and failing
  * with one after `timeoutMs` without an answer (the query may still finish on the server:

@@ -425,6 +425,36 @@ create index incomes_height on incomes (chain, block_height);
 create index unrecognized_height on unrecognized_transfers (chain, block_height);
 `,
   },
+  {
+    version: 17,
+    name: "an undo step names the preparation it undoes, at most one each",
+    // The undo of a preparation (taking back what it lent, or what is left of what it sent)
+    // is built on its own and may find nothing left to take back: the sender needs to know
+    // which withdrawals are undos, and the index makes "never twice" the database's to keep.
+    // Undos queued before this are paired with their sweep's preparations of the same step
+    // in order.
+    sql: `
+alter table withdrawals add column undoes bigint references withdrawals (id);
+alter table withdrawals add constraint withdrawals_undoes_check
+  check (undoes is null or kind = 'prepare');
+with l as (
+  select id, sweep_id, undo_step,
+    row_number() over (partition by sweep_id, undo_step order by id) as n
+  from withdrawals where kind = 'prepare' and undo_step is not null and sweep_id is not null
+), r as (
+  select w.id, w.sweep_id, w.step,
+    row_number() over (partition by w.sweep_id, w.step order by w.id) as n
+  from withdrawals w
+  where w.kind = 'prepare' and w.sweep_id is not null
+    and exists (select 1 from withdrawals p where p.sweep_id = w.sweep_id
+                  and p.kind = 'prepare' and p.undo_step = w.step)
+)
+update withdrawals w set undoes = l.id
+from r join l on l.sweep_id = r.sweep_id and l.undo_step = r.step and l.n = r.n
+where w.id = r.id;
+create unique index withdrawals_undoes on withdrawals (undoes) where undoes is not null;
+`,
+  },
 ];
 
 /**

@@ -190,6 +190,12 @@ export interface TransferItem {
   comment: string | null;
   /** Binary comment (hex) to carry, or null. */
   binaryComment: string | null;
+  /**
+   * For a sweep's preparation step or its undo, the deposit it serves, with its key index:
+   * an undo may be the deposit's own transfer (giving back what is left of a top-up), which
+   * the deposit signs. Null or absent for a payment.
+   */
+  account?: DepositAccount | null;
 }
 
 /** A signed payload, persisted before its first broadcast. */
@@ -298,8 +304,12 @@ export interface Preparation {
   /** True when `amount` leaves the hot wallet's balance; false when it is only lent. */
   spends: boolean;
   /**
-   * The step queued once the sweep has settled to take back what this one lent (never
-   * twice); null or absent when nothing comes back.
+   * The step queued once the sweep has settled (or was dropped) to take back what this one
+   * lent, or what is left of what it sent; exactly once per preparation, persisted with the
+   * settlement. It is sent once the sweep's transaction is final (a fork that dropped it would
+   * run it again without what the undo took back), alone in its payload, one at a time per
+   * deposit, with the deposit's account (see `TransferItem.account`), and may find nothing
+   * left to take back (`buildTransfers` answers null). Null or absent when nothing comes back.
    */
   undo?: string | null;
   /**
@@ -345,8 +355,13 @@ export interface ChainSender {
   readonly tokenBalanceLagSeconds: number;
   /** Amount of `currency` the hot wallet can spend now, fees reserved. */
   spendable(currency: string): Promise<bigint>;
-  /** Signs one payload carrying `items`, in order, from the hot wallet. */
-  buildTransfers(items: TransferItem[]): Promise<SignedPayload>;
+  /**
+   * Signs one payload carrying `items`, in order, from the hot wallet; an undo step (always
+   * alone) may be signed by its deposit instead. Null only for such an undo when nothing is
+   * left to take back (what is left cannot pay for its own transfer): the core closes it
+   * unsent. Never null for anything else.
+   */
+  buildTransfers(items: TransferItem[]): Promise<SignedPayload | null>;
   /**
    * Signs a payload that moves the whole balance of `currency` from a deposit account to the
    * hot wallet, with `memo` as comment; null when there is nothing to move; a preparation
@@ -596,11 +611,70 @@ export interface DevnetStartOptions {
   readonly port?: number;
   /** Listening host, default 127.0.0.1. */
   readonly hostname?: string;
-  /** Time between blocks, ms (default: the devnet's own). */
+  /**
+   * Time between blocks, ms (default: the devnet's own). 0: no timer; blocks come only from
+   * {@linkcode RunningDevnet.mine} (and the devnet's own calls that need one, such as
+   * {@linkcode RunningDevnet.fundHotWallet}), so a test decides when chain time moves.
+   */
   readonly blockIntervalMs?: number;
+  /**
+   * How long a `timeout` fault (see {@linkcode DevnetFaultInjection}) holds a request before
+   * answering as the node's gateway does (default: the devnet's own).
+   */
+  readonly faultHoldMs?: number;
 }
 
-/** A running devnet. */
+/** How an injected node failure looks to the client (the kinds of `devnet/faults.ts`). */
+export type FaultKind = "error" | "timeout" | "ratelimit";
+
+/**
+ * Fault injection at a devnet's RPC layer, as the plugin's node client sees it on the wire.
+ * `DevnetFaults` of `devnet/faults.ts` implements it; a devnet that serves its API through it
+ * passes that instance.
+ */
+export interface DevnetFaultInjection {
+  /**
+   * Fails the next `count` calls of `target` (an endpoint of the node API, `*` = any call):
+   * `error` and `ratelimit` answer at once as the chain's API answers them; `timeout` holds
+   * the request for {@linkcode DevnetStartOptions.faultHoldMs} and then answers 504.
+   */
+  failNext(target: string, count: number, kind: FaultKind): void;
+  /** Clears every fault. */
+  reset(): void;
+}
+
+/**
+ * Section settings a test varies, in chain-neutral terms: {@linkcode RunningDevnet.section}
+ * maps each onto the plugin's own fields, and ignores one its chain has no field for. (A
+ * sweep threshold needs no entry: `assets.<code>.minSweep` is the core's, and a test sets it
+ * on the returned section.)
+ */
+export interface DevnetSectionOptions {
+  /**
+   * Signed payloads valid as briefly as the section allows, so one lost unseen dies soon
+   * (the conformance suite's dead payload case).
+   */
+  readonly shortValidity?: boolean;
+  /**
+   * Blocks that make an income final, where the section sets it; ignored where inclusion is
+   * final. The conformance suite asks for 1, and for more in its fork case (a fork within
+   * finality undoes an income).
+   */
+  readonly confirmations?: number;
+  /**
+   * How long the plugin's node client waits for an answer, ms. The conformance suite sets it
+   * below {@linkcode DevnetStartOptions.faultHoldMs}, so a `timeout` fault is a real
+   * client-side timeout.
+   */
+  readonly requestTimeoutMs?: number;
+}
+
+/**
+ * A running devnet. Dev mode and `main.ts devnet` use what every devnet has; the optional test
+ * levers (`balanceOf`, `faults`, `reorg`, `mine`), which production never calls, are what the
+ * conformance suite (`tests/conformance/`) drives: a plugin can run the suite once its devnet
+ * has `balanceOf`, `faults` and `mine`, and `reorg` where its chain forks.
+ */
 export interface RunningDevnet<Section> {
   /** The node API URL a section points at. */
   readonly endpoint: string;
@@ -610,19 +684,44 @@ export interface RunningDevnet<Section> {
   newSecret(): Promise<string>;
   /**
    * An instance section (as raw config, before validation) that uses this devnet, with every
-   * devnet asset, signing with `secret` (absent: no secret, as `main.ts devnet` prints it).
+   * devnet asset, signing with `secret` (absent: no secret, as `main.ts devnet` prints it),
+   * and `options` (a test's settings) mapped onto the section's own fields.
    */
-  section(secret?: string): Record<string, unknown>;
+  section(secret?: string, options?: DevnetSectionOptions): Record<string, unknown>;
   /**
    * Prepares the hot wallet of `secret` before the processor watches the chain (e.g. a stake
    * the section asks for), so the processor never sees a hot-wallet transaction it did not
    * sign. Absent: nothing to prepare.
    */
   prepare?(section: Section, secret: string): Promise<void>;
-  /** Funds the hot wallet of `plugin` from the faucet; says what it sent, for dev mode's banner. */
+  /**
+   * Funds the hot wallet of `plugin` from the faucet with every devnet asset, plenty for many
+   * withdrawals; resolves once the funds are in a sealed block (sealing one itself when
+   * blocks are manual, `blockIntervalMs: 0`). Says what it sent, for dev mode's banner.
+   */
   fundHotWallet(plugin: ChainPlugin): Promise<string>;
   /** What `main.ts devnet` prints: endpoints, faucet keys (devnet-only keys). */
   describe(): Record<string, Json>;
+  /**
+   * Test lever: the balance of canonical `address` in `currency` (an asset code of
+   * {@linkcode RunningDevnet.section}), base units, read from the devnet's own ledger, not
+   * through the node API the plugin reads, so a test can check the plugin's reading against it.
+   */
+  balanceOf?(currency: string, address: string): Promise<bigint>;
+  /** Test lever: fault injection at the devnet's RPC layer. */
+  readonly faults?: DevnetFaultInjection;
+  /**
+   * Test lever: replaces the last `depth` blocks with a new branch at the same heights that
+   * holds the same transactions except those whose id (as the scanner reports `txHash`) is in
+   * `drop`, as if never broadcast. Absent where the chain does not fork (blocks are final
+   * once the node serves them).
+   */
+  reorg?(depth: number, drop?: readonly string[]): Promise<void>;
+  /**
+   * Test lever: seals a block now with everything sent so far; resolves once the block is
+   * readable through the node API. With `blockIntervalMs: 0` the only way chain time moves.
+   */
+  mine?(): Promise<void>;
   /** Stops the node. */
   stop(): Promise<void>;
 }

@@ -20,10 +20,13 @@ import {
   replacePayload,
 } from "./store/payloads.ts";
 import {
+  closeUnneededUndo,
   deferSweep,
+  depositsUndoing,
   fundSweep,
   markSweepEmpty,
   openPreparations,
+  preparationTargets,
   releaseFundedSweeps,
   requestAutoSweeps,
   requestedSweeps,
@@ -188,7 +191,20 @@ async function sendWithdrawals(
       stalls,
     });
   }
-  const batches = batchesOf(fitting, maxBatch, payloads, plugin.sender.batchKey);
+  const targets = await preparationTargets(
+    ctx.db,
+    fitting.filter((w) => w.kind === "prepare").map((w) => w.id),
+    plugin.requiredConfirmations,
+  );
+  const ready = fitting.filter((w) => targets.get(w.id)?.ready !== false);
+  const batches = planBatches(ready, {
+    maxBatch,
+    payloads,
+    isUndo: (w) => targets.get(w.id)?.undo === true,
+    undoing: await depositsUndoing(ctx.db, plugin.chain),
+    key: plugin.sender.batchKey,
+  });
+  let signed = 0;
   for (const batch of batches) {
     const items: TransferItem[] = batch.map((w) => ({
       id: w.id,
@@ -198,8 +214,23 @@ async function sendWithdrawals(
       amount: w.amount,
       comment: w.comment,
       binaryComment: w.binaryComment,
+      account: targets.get(w.id)?.account ?? null,
     }));
     const payload = await plugin.sender.buildTransfers(items);
+    if (!payload) {
+      const [undo] = batch;
+      if (batch.length !== 1 || !targets.get(undo.id)?.undo) {
+        throw new Error(`${plugin.chain}: the plugin built no payload for withdrawal ${undo.id}`);
+      }
+      if (await closeUnneededUndo(ctx.db, undo.id)) {
+        ctx.log.info("undo step closed: nothing left to take back", {
+          chain: plugin.chain,
+          withdrawal: undo.id,
+          step: undo.step,
+        });
+      }
+      continue;
+    }
     const ref = await ctx.db.transaction((tx) =>
       persistWithdrawalPayload(tx, plugin.chain, payload, batch.map((w) => w.id))
     );
@@ -208,36 +239,57 @@ async function sendWithdrawals(
       payload: payload.payloadId,
       count: batch.length,
     });
+    signed += batch.length;
     await broadcast(ctx, plugin, { ...payload, ref });
   }
-  return batches.reduce((n, b) => n + b.length, 0);
+  return signed;
+}
+
+/** How `planBatches` groups withdrawals into payloads. */
+interface BatchPlan {
+  /** Most withdrawals one payload carries. */
+  maxBatch: number;
+  /** Most payloads to sign. */
+  payloads: number;
+  /** Whether a withdrawal is the undo of a preparation. */
+  isUndo(w: Withdrawal): boolean;
+  /** Deposits with an undo in flight; taken undos are added. */
+  undoing: Set<string>;
+  /**
+   * The plugin's `batchKey`: a payload carries only currencies of one key (a later withdrawal
+   * may join an earlier open payload of its key); absent: any currencies mix.
+   */
+  key?: (currency: string) => string;
 }
 
 /**
- * At most `count` batches of at most `maxBatch` withdrawals, in queue order; with `key`, a
- * batch holds only currencies of one key (a later withdrawal may join an earlier open batch).
+ * Groups withdrawals, in order, into at most `payloads` payloads of at most `maxBatch`. An
+ * undo goes alone, as its deposit may sign it rather than the hot wallet, and at most one
+ * per deposit is in flight: the plugin sizes it to what the deposit holds when it signs, and
+ * two at once would both count on that balance.
  */
-function batchesOf(
-  queue: Withdrawal[],
-  maxBatch: number,
-  count: number,
-  key?: (currency: string) => string,
-): Withdrawal[][] {
+export function planBatches(pending: readonly Withdrawal[], plan: BatchPlan): Withdrawal[][] {
+  const batches: Withdrawal[][] = [];
   const open = new Map<string, Withdrawal[]>();
-  const out: Withdrawal[][] = [];
-  for (const w of queue) {
-    const k = key ? key(w.currency) : "";
-    const batch = open.get(k);
-    if (batch && batch.length < maxBatch) {
+  for (const w of pending) {
+    if (plan.isUndo(w)) {
+      if (plan.undoing.has(w.destination) || batches.length >= plan.payloads) continue;
+      plan.undoing.add(w.destination);
+      batches.push([w]);
+      continue;
+    }
+    const key = plan.key?.(w.currency) ?? "";
+    const batch = open.get(key);
+    if (batch && batch.length < plan.maxBatch) {
       batch.push(w);
       continue;
     }
-    if (out.length === count) continue;
+    if (batches.length >= plan.payloads) continue;
     const fresh = [w];
-    open.set(k, fresh);
-    out.push(fresh);
+    open.set(key, fresh);
+    batches.push(fresh);
   }
-  return out;
+  return batches;
 }
 
 async function queueColdTransfers(ctx: ProcessorContext, plugin: ChainPlugin): Promise<void> {

@@ -13,7 +13,8 @@ export type WithdrawalEvent =
   | "not_sent"
   | "expired"
   | "orphaned"
-  | "cancelled";
+  | "cancelled"
+  | "unneeded";
 
 /** From status, by event, to status. Anything absent is illegal. */
 export const WITHDRAWAL_TRANSITIONS: Readonly<
@@ -21,7 +22,9 @@ export const WITHDRAWAL_TRANSITIONS: Readonly<
 > = {
   // A signed payload carrying it was persisted.
   // The exchange cancelled it before any payload carried it; nothing was signed for it.
-  pending: { batched: "processing", cancelled: "cancelled" },
+  // Or it is a preparation's undo the plugin found nothing left to do for (what is left cannot
+  // pay for its own transfer): never signed either.
+  pending: { batched: "processing", cancelled: "cancelled", unneeded: "cancelled" },
   processing: {
     // The chain executed the payload and this transfer left the wallet.
     sent: "processed",

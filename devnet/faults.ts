@@ -8,11 +8,16 @@
  * @module
  */
 
-/** How an injected failure looks to the client. */
-export type FaultKind = "error" | "timeout" | "ratelimit";
+import type { DevnetFaultInjection, FaultKind } from "../core/plugin.ts";
 
-/** The fault controls every devnet offers. */
-export interface FaultControl {
+/** How an injected failure looks to the client (the plugin contract's kinds). */
+export type { FaultKind };
+
+/**
+ * The fault controls every devnet offers: the contract's {@linkcode DevnetFaultInjection}
+ * (what the conformance suite drives) and more for a chain's own tests.
+ */
+export interface FaultControl extends DevnetFaultInjection {
   /**
    * Fails the next `count` calls of `target` (an endpoint, "*" = any). "error" and
    * "ratelimit" answer at once as the chain's API answers them; "timeout" holds the request

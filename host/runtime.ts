@@ -7,7 +7,7 @@ import { createApp } from "../api/app.ts";
 import { systemClock } from "../core/clock.ts";
 import { type Config, ConfigError } from "../core/config.ts";
 import type { ProcessorContext } from "../core/context.ts";
-import { openDb } from "../core/db.ts";
+import { openDb, reportStrayConnectionErrors } from "../core/db.ts";
 import { currentCursor, runIngest } from "../core/ingest.ts";
 import type { Logger } from "../core/log.ts";
 import { createMetrics, nodeObserver } from "../core/metrics.ts";
@@ -38,6 +38,9 @@ export async function startProcessor(
   devnets: Readonly<Record<string, ChainDevnet>> = {},
   registry: Registry = builtIn,
 ): Promise<Running> {
+  const stopReporting = reportStrayConnectionErrors((error) =>
+    log.warn("database connection error outside any query", { error })
+  );
   const db = await openDb(config.database);
   await retryUntilDone(systemClock, log, "database migrations", () => migrate(db));
   const metrics = createMetrics();
@@ -100,6 +103,7 @@ export async function startProcessor(
       await Promise.allSettled(workers);
       for (const plugin of plugins.values()) await plugin.close();
       await db.close();
+      stopReporting();
     },
   };
 }

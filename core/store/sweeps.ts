@@ -2,6 +2,7 @@
 
 import type { Queryable } from "../db.ts";
 import type { DepositAccount, Preparation } from "../plugin.ts";
+import { nextWithdrawalStatus } from "../withdrawal_status.ts";
 import { big, textOrNull } from "./rows.ts";
 
 /** A sweep waiting to be signed. */
@@ -184,21 +185,90 @@ export async function undoPreparations(
   sweepIds: readonly bigint[],
 ): Promise<number> {
   if (!sweepIds.length) return 0;
+  // `undoes` is unique: a preparation is undone once, whoever settles its sweep first.
   const rows = await tx.query(
     `insert into withdrawals (chain, currency, kind, step, spends, amount, destination,
-       destination_input, status, sweep_id)
+       destination_input, status, sweep_id, undoes)
      select l.chain, l.currency, 'prepare', l.undo_step, false, l.amount, l.destination,
-       l.destination_input, 'pending', l.sweep_id
+       l.destination_input, 'pending', l.sweep_id, l.id
      from withdrawals l
      where l.sweep_id = any($1::bigint[]) and l.kind = 'prepare' and l.undo_step is not null
        and l.status = 'processed'
-       and not exists (select 1 from withdrawals r
-                       where r.sweep_id = l.sweep_id and r.kind = 'prepare'
-                         and r.step = l.undo_step)
+       and not exists (select 1 from withdrawals r where r.undoes = l.id)
+     on conflict (undoes) where undoes is not null do nothing
      returning id`,
     [sweepIds.map(String)],
   );
   return rows.length;
+}
+
+/** What a preparation step is for: its sweep's deposit, and whether it undoes another step. */
+export interface PreparationTarget {
+  /** The deposit whose sweep the step prepares (or followed). */
+  account: DepositAccount;
+  /** Whether the step is the undo of another (see `Preparation.undo`). */
+  undo: boolean;
+  /**
+   * False for an undo whose sweep is in flight again, or was seen in a block not yet final:
+   * a fork that drops the sweep would run it again without what the undo took back.
+   */
+  ready: boolean;
+}
+
+/**
+ * The targets of those of `withdrawalIds` that are preparation steps, by withdrawal id; a
+ * block is final with `requiredConfirmations` (see {@linkcode PreparationTarget.ready}).
+ */
+export async function preparationTargets(
+  db: Queryable,
+  withdrawalIds: readonly bigint[],
+  requiredConfirmations: number,
+): Promise<Map<bigint, PreparationTarget>> {
+  if (!withdrawalIds.length) return new Map();
+  // A sweep whose payload died has none (payload_ref null); one seen has its height.
+  const rows = await db.query(
+    `select w.id::text as id, w.undoes is not null as undo, a.address, s.currency,
+       a.derivation_index::text as derivation_index,
+       coalesce(w.undoes is null or (s.status <> 'processing' and (p.id is null or
+         (p.status = 'seen' and c.height - p.seen_height + 1 >= $2))), false) as ready
+     from withdrawals w join sweeps s on s.id = w.sweep_id join addresses a on a.id = s.address_id
+       left join payloads p on p.id = s.payload_ref
+       left join cursors c on c.chain = w.chain
+     where w.id = any($1::bigint[]) and w.kind = 'prepare'`,
+    [withdrawalIds.map(String), requiredConfirmations],
+  );
+  return new Map(rows.map((r) => [big(r.id), {
+    account: {
+      address: String(r.address),
+      index: big(r.derivation_index),
+      currency: String(r.currency),
+    },
+    undo: r.undo === true,
+    ready: r.ready === true,
+  }]));
+}
+
+/** Deposits (canonical addresses) of a chain with an undo step unseen on chain. */
+export async function depositsUndoing(db: Queryable, chain: string): Promise<Set<string>> {
+  const rows = await db.query(
+    `select distinct destination from withdrawals
+     where chain = $1 and undoes is not null and status = 'processing'`,
+    [chain],
+  );
+  return new Set(rows.map((r) => String(r.destination)));
+}
+
+/**
+ * Closes a pending undo step the plugin found nothing left to do for (what is left on the
+ * deposit cannot pay for its own transfer): it is never signed. Returns whether it was closed.
+ */
+export async function closeUnneededUndo(db: Queryable, withdrawalId: bigint): Promise<boolean> {
+  const rows = await db.query(
+    `update withdrawals set status = $2, failure_reason = $3, updated_at = now()
+     where id = $1 and status = 'pending' and undoes is not null returning id`,
+    [withdrawalId, nextWithdrawalStatus("pending", "unneeded"), "nothing left to take back"],
+  );
+  return rows.length > 0;
 }
 
 /** A sweep as operators see it; `fee` adds the hot wallet transactions made for it. */

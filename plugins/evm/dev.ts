@@ -97,16 +97,31 @@ export async function approveBatchContract(devnet: EvmDevnet, hot: string): Prom
 const DEV_NATIVE = 1_000n * 10n ** 18n;
 const DEV_TOKEN_UNITS = 1_000_000n;
 
-/** A running EVM devnet as the host's devnet contract sees it. */
-export function runningEvmDevnet(devnet: EvmDevnet): RunningDevnet<EvmSection> {
+/**
+ * A running EVM devnet as the host's devnet contract sees it, with the test levers the
+ * conformance suite drives. `manualBlocks`: started without a block timer, so funding seals
+ * its own block.
+ */
+export function runningEvmDevnet(
+  devnet: EvmDevnet,
+  manualBlocks = false,
+): RunningDevnet<EvmSection> {
+  const sealed = async () => {
+    if (manualBlocks) await devnet.mine();
+    else await devnet.waitForBlock();
+  };
   return {
     endpoint: devnet.endpoint,
     controls: evmDevnetControls(devnet),
     newSecret: () => Promise.resolve(newEvmMnemonic()),
-    section: (secret) => ({
+    section: (secret, options = {}) => ({
       endpoint: devnet.endpoint,
       chainId: devnet.chainId,
-      confirmations: 2,
+      // An EVM transaction never expires: `shortValidity` has nothing to shorten.
+      confirmations: options.confirmations ?? 2,
+      ...(options.requestTimeoutMs === undefined
+        ? {}
+        : { requestTimeoutMs: options.requestTimeoutMs }),
       ...(secret === undefined ? {} : { mnemonic: secret }),
       ...(devnet.batchContract ? { batch: { contract: devnet.batchContract } } : {}),
       assets: devnetEvmAssets(devnet),
@@ -115,7 +130,7 @@ export function runningEvmDevnet(devnet: EvmDevnet): RunningDevnet<EvmSection> {
       // Gas, then the batch contract's allowances, before the processor watches.
       const hot = evmAccountKey(secret).address(EVM_HOT_WALLET_INDEX).address;
       await devnet.faucet(hot, devnet.native, 10n ** 18n);
-      await devnet.mine();
+      await sealed();
       await approveBatchContract(devnet, hot);
     },
     async fundHotWallet(plugin) {
@@ -124,6 +139,7 @@ export function runningEvmDevnet(devnet: EvmDevnet): RunningDevnet<EvmSection> {
       for (const t of devnet.tokens) {
         await devnet.faucet(hot.address, t.code, DEV_TOKEN_UNITS * 10n ** BigInt(t.decimals));
       }
+      await sealed();
       const codes = devnet.tokens.map((t) => t.code).join(", ");
       return `${hot.display} (funded with 1000 ${devnet.native} and 1000000 of ${codes})`;
     },
@@ -133,6 +149,12 @@ export function runningEvmDevnet(devnet: EvmDevnet): RunningDevnet<EvmSection> {
       "faucet account": devnet.faucetAccount.address,
       "faucet private key": devnet.faucetAccount.privateKey,
     }),
+    balanceOf: (currency, address) => devnet.balanceOf(currency, address),
+    faults: devnet.faults,
+    reorg: (depth, drop = []) => devnet.reorg(depth, { drop: [...drop] }),
+    async mine() {
+      await devnet.mine();
+    },
     stop: () => devnet.close(),
   };
 }
@@ -141,6 +163,8 @@ export function runningEvmDevnet(devnet: EvmDevnet): RunningDevnet<EvmSection> {
 export const evmDevnet: DevnetModule<EvmSection> = {
   defaultPort: 18545,
   async start(options) {
-    return runningEvmDevnet(await startEvmDevnet(options));
+    const { faultHoldMs, ...rest } = options;
+    const devnet = await startEvmDevnet({ ...rest, faultTimeoutMs: faultHoldMs });
+    return runningEvmDevnet(devnet, options.blockIntervalMs === 0);
   },
 };

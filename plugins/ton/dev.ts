@@ -12,6 +12,7 @@ import type {
 } from "../../core/plugin.ts";
 import { formatTonAddress } from "./address.ts";
 import type { TonSection } from "./config.ts";
+import { jettonWalletAddress } from "./devnet/jettons.ts";
 import { DEFAULT_FAUCET_MNEMONIC, startTonDevnet, type TonDevnet } from "./devnet/server.ts";
 
 /**
@@ -66,33 +67,80 @@ export function devnetJettonAssets(
   );
 }
 
-/** What dev mode funds a TON hot wallet with, nanotons. */
-const DEV_HOT_FUNDING = toNano("10000");
+/** What the hot wallet is funded with: nanotons, and base units of each jetton. */
+const HOT_FUNDING = toNano("10000");
+const HOT_JETTON_FUNDING = 1_000_000_000_000n;
 
-/** A running TON devnet as the host's devnet contract sees it. */
-export function runningTonDevnet(devnet: TonDevnet): RunningDevnet<TonSection> {
+/**
+ * The devnet's own ledger: `currency`'s balance of the raw address `raw`, read from the
+ * emulator's state (a jetton's from the owner's jetton wallet), not through toncenter.
+ */
+export async function tonLedgerBalance(
+  devnet: TonDevnet,
+  currency: string,
+  raw: string,
+): Promise<bigint> {
+  const owner = Address.parseRaw(raw);
+  if (currency === "TON") return (await devnet.blockchain.getContract(owner)).balance;
+  const jetton = devnet.jettons[currency];
+  if (!jetton) throw new Error(`the TON devnet has no ${currency}`);
+  const wallet = await jettonWalletAddress(jetton.master, owner);
+  const contract = await devnet.blockchain.getContract(wallet);
+  if (contract.accountState?.type !== "active") return 0n;
+  // The jetton wallet's own getter (TEP-74 get_wallet_data: balance first).
+  const data = await devnet.blockchain.runGetMethod(wallet, "get_wallet_data");
+  return data.stackReader.readBigNumber();
+}
+
+/**
+ * A running TON devnet as the host's devnet contract sees it; `manualBlocks`: started with
+ * `blockIntervalMs: 0`, so a faucet transfer that resolves once its block is sealed needs
+ * that block sealed here.
+ */
+export function runningTonDevnet(
+  devnet: TonDevnet,
+  manualBlocks = false,
+): RunningDevnet<TonSection> {
+  const sealed = async (sent: Promise<string>): Promise<string> => {
+    if (manualBlocks) await devnet.produceBlock();
+    return await sent;
+  };
   return {
     endpoint: devnet.endpoint,
     controls: tonDevnetControls(devnet),
     newSecret: async () => (await mnemonicNew()).join(" "),
-    section: (secret) => ({
+    section: (secret, options = {}) => ({
       endpoint: devnet.endpoint,
       ...(secret === undefined ? {} : { mnemonic: secret }),
       dnsRoot: formatTonAddress(devnet.dnsRoot, "devnet", true),
       rps: 1000,
-      validitySeconds: 30,
+      // The shortest validity the section allows (config.ts), when asked for.
+      validitySeconds: options.shortValidity ? 10 : 30,
+      ...(options.requestTimeoutMs === undefined
+        ? {}
+        : { requestTimeoutMs: options.requestTimeoutMs }),
+      // No `confirmations`: a masterchain block the scanner reads is final.
       assets: { TON: { decimals: 9, minSweep: "1000000000" }, ...devnetJettonAssets(devnet) },
     }),
     async fundHotWallet(plugin) {
       const hot = plugin.derivation.hotWallet;
-      await devnet.faucet(Address.parseRaw(hot.address), DEV_HOT_FUNDING);
-      return `${hot.display} (funded with 10000 TON)`;
+      const to = Address.parseRaw(hot.address);
+      await sealed(devnet.faucet(to, HOT_FUNDING));
+      for (const symbol of Object.keys(devnet.jettons)) {
+        await sealed(devnet.faucetJetton(symbol, to, HOT_JETTON_FUNDING));
+      }
+      return `${hot.display} (funded with 10000 TON and ${HOT_JETTON_FUNDING} base units of ` +
+        "each jetton)";
     },
     describe: () => ({
       "toncenter v2": devnet.endpoint,
       "faucet wallet": formatTonAddress(devnet.faucetAddress, "devnet", false),
       "faucet mnemonic": DEFAULT_FAUCET_MNEMONIC.join(" "),
     }),
+    balanceOf: (currency, address) => tonLedgerBalance(devnet, currency, address),
+    faults: devnet.faults,
+    // No reorg: a masterchain block the scanner reads is final.
+    mine: () => devnet.produceBlock(),
     stop: () => devnet.close(),
   };
 }
@@ -101,6 +149,8 @@ export function runningTonDevnet(devnet: TonDevnet): RunningDevnet<TonSection> {
 export const tonDevnet: DevnetModule<TonSection> = {
   defaultPort: 18081,
   async start(options) {
-    return runningTonDevnet(await startTonDevnet(options));
+    const { faultHoldMs, ...rest } = options;
+    const devnet = await startTonDevnet({ ...rest, faultTimeoutMs: faultHoldMs });
+    return runningTonDevnet(devnet, options.blockIntervalMs === 0);
   },
 };

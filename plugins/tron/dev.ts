@@ -9,6 +9,7 @@ import type {
   Json,
   RunningDevnet,
 } from "../../core/plugin.ts";
+import { tronHexFromAddress } from "./address.ts";
 import type { TronSection } from "./config.ts";
 import { englishWordlist, generateMnemonic, hex } from "./deps.ts";
 import { TRON_HOT_WALLET_INDEX, tronAccountKey } from "./derivation.ts";
@@ -86,20 +87,44 @@ export async function stakeDevnetHotWallet(
   await devnet.waitForBlock();
 }
 
-/** What dev mode funds a TRON hot wallet with, sun and token base units. */
-const DEV_HOT_FUNDING = 1_000_000_000_000n;
+/** What the hot wallet is funded with, sun and base units of each TRC20. */
+const HOT_FUNDING = 1_000_000_000_000n;
 /** What dev mode stakes for energy when the section lends it to sweeps, sun. */
 const DEV_STAKE = 250_000_000_000n;
 
-/** A running TRON devnet as the host's devnet contract sees it. */
-export function runningTronDevnet(devnet: TronDevnet): RunningDevnet<TronSection> {
+/**
+ * The devnet's own ledger: `currency`'s balance of the base58 address `address`, read from the
+ * chain's state, not through the node API.
+ */
+export function tronLedgerBalance(devnet: TronDevnet, currency: string, address: string): bigint {
+  const owner = tronHexFromAddress(address);
+  if (currency === "TRX") return devnet.chain.account(owner)?.balance ?? 0n;
+  const token = devnet.chain.tokens.get(currency);
+  if (!token) throw new Error(`the TRON devnet has no ${currency}`);
+  return token.balances.get(owner) ?? 0n;
+}
+
+/**
+ * A running TRON devnet as the host's devnet contract sees it; `manualBlocks`: started with
+ * `blockIntervalMs: 0`, so the blocks that take what the faucet sent are sealed here.
+ */
+export function runningTronDevnet(
+  devnet: TronDevnet,
+  manualBlocks = false,
+): RunningDevnet<TronSection> {
   return {
     endpoint: devnet.endpoint,
     controls: tronDevnetControls(devnet),
     newSecret: () => Promise.resolve(generateMnemonic(englishWordlist, 256)),
-    section: (secret) => ({
+    section: (secret, options = {}) => ({
       endpoint: devnet.endpoint,
       ...(secret === undefined ? {} : { mnemonic: secret }),
+      // The shortest validity the section allows (config.ts), when asked for.
+      ...(options.shortValidity ? { validitySeconds: 3 } : {}),
+      ...(options.confirmations === undefined ? {} : { confirmations: options.confirmations }),
+      ...(options.requestTimeoutMs === undefined
+        ? {}
+        : { requestTimeoutMs: options.requestTimeoutMs }),
       assets: { TRX: { decimals: 6, minSweep: "10000000" }, ...devnetTrc20Assets(devnet) },
     }),
     async prepare(section, secret) {
@@ -110,10 +135,13 @@ export function runningTronDevnet(devnet: TronDevnet): RunningDevnet<TronSection
     },
     async fundHotWallet(plugin) {
       const hot = plugin.derivation.hotWallet;
-      await devnet.faucetTrx(hot.address, DEV_HOT_FUNDING);
+      await devnet.faucetTrx(hot.address, HOT_FUNDING);
       for (const symbol of Object.keys(devnet.tokens)) {
-        await devnet.faucetToken(symbol, hot.address, DEV_HOT_FUNDING);
+        await devnet.faucetToken(symbol, hot.address, HOT_FUNDING);
       }
+      // Accepted transactions land in the next block.
+      if (manualBlocks) devnet.produceBlock();
+      else await devnet.waitForBlock();
       return `${hot.display} (funded with 1000000 TRX and 1000000 of each TRC20)`;
     },
     describe: () => ({
@@ -121,6 +149,15 @@ export function runningTronDevnet(devnet: TronDevnet): RunningDevnet<TronSection
       "faucet account": devnet.faucet.address,
       "faucet private key": devnet.faucet.privateKey,
     }),
+    balanceOf: (currency, address) => Promise.resolve(tronLedgerBalance(devnet, currency, address)),
+    faults: devnet.faults,
+    // A depth the devnet cannot replace rejects, as every other lever's failure does.
+    reorg: (depth, drop = []) =>
+      Promise.resolve().then(() => devnet.reorg(depth, { drop: [...drop] })),
+    mine() {
+      devnet.produceBlock();
+      return Promise.resolve();
+    },
     stop: () => devnet.close(),
   };
 }
@@ -129,6 +166,8 @@ export function runningTronDevnet(devnet: TronDevnet): RunningDevnet<TronSection
 export const tronDevnet: DevnetModule<TronSection> = {
   defaultPort: 18090,
   async start(options) {
-    return runningTronDevnet(await startTronDevnet(options));
+    const { faultHoldMs, ...rest } = options;
+    const devnet = await startTronDevnet({ ...rest, faultTimeoutMs: faultHoldMs });
+    return runningTronDevnet(devnet, options.blockIntervalMs === 0);
   },
 };

@@ -15,6 +15,18 @@
  *   for the energy it will burn (which also activates it); with `delegate`, activation by a
  *   1-sun transfer, then energy lent from the hot wallet's stake. Either waits while its fee
  *   is above the configured share of the amount (needs the asset's `trxPrice`).
+ * - A top-up is sized for the dearer transfer to a new token holder, as the hot wallet's
+ *   token balance may be emptied before the sweep executes and a sweep short of energy fails
+ *   (burning its fee and halting the sender). The sweep usually burns about half of it, so
+ *   the top-up's undo (`tron.return`) has the deposit send what is left back to the hot
+ *   wallet once the sweep settled, sized when signed to what the deposit can pay: its whole
+ *   balance when its free bandwidth covers the transfer, else the balance less the burn; none
+ *   at all when nothing would be left after the burn. Why an undo rather than a top-up sized
+ *   to the recipient's balance at sign time (which a withdrawal can still empty before the
+ *   sweep executes) or a generic native sweep after every token sweep (which would race the
+ *   next top-up of the same deposit): the core already persists an undo with the sweep's
+ *   settlement, exactly once per top-up, never signs a sweep of the deposit while it is
+ *   unseen, and rebuilds it only once its payload provably died; and its fee is the sweep's.
  *
  * @module
  */
@@ -31,7 +43,7 @@ import { expiresOnChain } from "../../core/payload_lifecycle.ts";
 import { hex } from "./deps.ts";
 import type { TronAccountKey } from "./derivation.ts";
 import type { TronNode, TronWalletApi } from "./node.ts";
-import { tronTxId } from "./transaction.ts";
+import { tronBandwidthBytes, tronTxId } from "./transaction.ts";
 
 /** Energy of a TRC20 transfer to a holder, and to an address whose balance is zero. */
 const TRANSFER_ENERGY = 65_000n;
@@ -51,10 +63,17 @@ export const TOPUP_STEP = "tron.topup";
 export const LEND_STEP = "tron.lend";
 /** The delegated energy taken back once the sweep settled. */
 export const RECLAIM_STEP = "tron.reclaim";
+/** What is left of a top-up, sent back by the deposit once the sweep settled. */
+export const RETURN_STEP = "tron.return";
 
-/** TRX sent to a deposit (to activate it, or for the fee it will burn). */
-function topUp(amount: bigint): SweepPreparation {
-  return { prepare: { step: TOPUP_STEP, amount, spends: true } };
+/**
+ * TRX sent to a deposit: to activate it, or for the fee it will burn, with `returned` when
+ * what the sweep leaves of it is sent back (see the module notes).
+ */
+function topUp(amount: bigint, returned = false): SweepPreparation {
+  return {
+    prepare: { step: TOPUP_STEP, amount, spends: true, undo: returned ? RETURN_STEP : null },
+  };
 }
 
 /** A TRC20 asset the sender moves. */
@@ -180,6 +199,49 @@ export function createTronSender(deps: TronSenderDeps): ChainSender {
     return transaction;
   }
 
+  /**
+   * The deposit's transfer of what is left on it to the hot wallet, or null when nothing
+   * would be left once its bandwidth is paid. java-tron burns bandwidth before the transfer
+   * validates (`Manager.processTransaction`: `consumeBandwidth`, then `TransferActuator`
+   * checks the balance that is left), and its free bandwidth pays only when it covers the
+   * whole transaction (`BandwidthProcessor.useFreeNet`). The size depends on the amount's
+   * length, so the amount is settled by rebuilding until the burn it was sized for covers
+   * the transaction it makes (twice, as a rule; what a shorter amount saves, under 0.001 TRX
+   * a byte, stays).
+   */
+  async function giveBack(item: TransferItem): Promise<SignedPayload | null> {
+    const account = item.account;
+    if (!account || account.address !== item.to) {
+      throw new Error(`${RETURN_STEP} ${item.id} names no deposit to sign it`);
+    }
+    const state = await node.account(account.address);
+    // Its top-up activated it: a node that does not know it is behind, not a sign of none.
+    if (!state) throw new Error(`the node does not know ${account.address}: it is behind`);
+    const [resource, price] = await Promise.all([node.accountResource(account.address), prices()]);
+    // Staked bandwidth is tried first, then the free allowance (`useAccountNet`, `useFreeNet`).
+    const covered = (bytes: number) =>
+      bytes <= resource.netLimit - resource.netUsed ||
+      bytes <= resource.freeNetLimit - resource.freeNetUsed;
+    let burn = 0n;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const amount = state.balance - burn;
+      if (amount <= 0n) return null;
+      const unsigned = await tronWeb.transactionBuilder.sendTrx(
+        hot,
+        safeNumber(amount),
+        account.address,
+        await header(),
+      );
+      const signed = await sign(unsigned, account.index);
+      const { raw_data_hex, signature } = JSON.parse(signed.data) as SignedTx;
+      const bytes = tronBandwidthBytes(raw_data_hex, signature?.length ?? 0);
+      const needed = covered(bytes) ? 0n : BigInt(bytes) * price.bandwidth;
+      if (needed <= burn) return signed;
+      burn = needed;
+    }
+    throw new Error(`${RETURN_STEP} ${item.id}: its size did not settle`);
+  }
+
   async function buildItem(item: TransferItem): Promise<unknown> {
     switch (item.step) {
       case LEND_STEP:
@@ -276,7 +338,7 @@ export function createTronSender(deps: TronSenderDeps): ChainSender {
         if (tooDear(account.currency, amount, fee)) {
           return { wait: `a ${fee} sun fee is too large a share of ${amount}` };
         }
-        return topUp(burn - balance);
+        return topUp(burn - balance, true);
       }
     } else {
       // Activation first: energy cannot be delegated to an account that does not exist.
@@ -340,8 +402,9 @@ export function createTronSender(deps: TronSenderDeps): ChainSender {
       return free > 0n ? free : 0n;
     },
 
-    async buildTransfers(items: TransferItem[]): Promise<SignedPayload> {
+    async buildTransfers(items: TransferItem[]): Promise<SignedPayload | null> {
       if (items.length !== 1) throw new Error("a TRON transaction carries one transfer");
+      if (items[0].step === RETURN_STEP) return await giveBack(items[0]);
       return await sign(await buildItem(items[0]), 0n);
     },
 

@@ -10,6 +10,10 @@
  * tronpy emit 0/1, tronweb emits 27/28. Recovery accepts both; signing emits
  * 27/28 like tronweb, the client the sender builds on.
  *
+ * Bandwidth is counted as java-tron's `BandwidthProcessor.consume` counts it (see
+ * {@linkcode tronBandwidthBytes}), so the sender can size a transfer to what its account can
+ * pay and the devnet charges what the chain would.
+ *
  * @module
  */
 import { hex as hexCodec, secp256k1, sha256 } from "./deps.ts";
@@ -20,6 +24,10 @@ const SIGNATURE_HEX = /^[0-9a-fA-F]{130}$/;
 const PRIVATE_KEY_HEX = /^[0-9a-fA-F]{64}$/;
 /** Offset tronweb and Ethereum-style signers add to the recovery id. */
 const V_OFFSET = 27;
+/** Bytes java-tron adds per contract for its result (`Constant.MAX_RESULT_SIZE_IN_TX`). */
+const MAX_RESULT_SIZE_IN_TX = 64;
+/** A signature as the `Transaction` message holds it: tag, length 65, the 65 bytes. */
+const SIGNATURE_FIELD_BYTES = 67;
 
 function decodeHex(input: string, what: string): Uint8Array {
   if (typeof input !== "string" || !HEX_BYTES.test(input)) {
@@ -108,4 +116,28 @@ export function signTronTx(rawDataHex: string, privateKey: Uint8Array | string):
   out.set(recovered.subarray(1), 0);
   out[64] = recovered[0] + V_OFFSET;
   return hexCodec.encode(out);
+}
+
+/** Bytes of `n` as a protobuf varint. */
+function varintLength(n: number): number {
+  let bytes = 1;
+  while (n >= 128) {
+    n = Math.floor(n / 128);
+    bytes++;
+  }
+  return bytes;
+}
+
+/**
+ * Bandwidth bytes a one-contract transaction uses, as java-tron's `BandwidthProcessor.consume`
+ * counts them: the serialized `Transaction` without its `ret` (field 1 the raw data, field 2
+ * each signature) plus {@link MAX_RESULT_SIZE_IN_TX} for the contract's result.
+ *
+ * @param rawDataHex `raw_data_hex` of the transaction
+ * @param signatures how many signatures it carries
+ */
+export function tronBandwidthBytes(rawDataHex: string, signatures: number): number {
+  const rawLen = rawDataHex.length / 2;
+  return 1 + varintLength(rawLen) + rawLen + signatures * SIGNATURE_FIELD_BYTES +
+    MAX_RESULT_SIZE_IN_TX;
 }

@@ -13,8 +13,16 @@ import { history, newAddress, requestWithdrawal, withdrawalStatus } from "../../
 import { haltingAlarms, openAlarms } from "../../core/store/alarms.ts";
 import { loadCursor } from "../../core/store/cursors.ts";
 import { openPayloads } from "../../core/store/payloads.ts";
-import { type Processor, startProcessor } from "./processor.ts";
-import type { Capability, ConformanceSubject, SubjectDevnet } from "./subject.ts";
+import type { InstanceSection } from "../../core/plugin.ts";
+import {
+  type CaseSettings,
+  createPlugin,
+  type Processor,
+  startProcessor,
+  startSuiteDevnet,
+  type SuiteDevnet,
+} from "./processor.ts";
+import { type Capability, type ConformanceSubject, subjectLabel } from "./subject.ts";
 
 /**
  * Valid addresses of chains, by plugin name: a plugin must refuse every chain's but its own.
@@ -55,25 +63,29 @@ interface Case {
   name: string;
   /** Why the subject skips it; absent when it runs. */
   skip?: string;
-  run(devnet: SubjectDevnet<unknown>): Promise<void>;
+  run(devnet: SuiteDevnet<InstanceSection>): Promise<void>;
 }
 
 function lacking(capability: Capability): string | undefined {
   return capability === true ? undefined : capability.lacks;
 }
 
-/** Registers the conformance suite for `subject`: one test, one step per case. */
-export function runConformance<S>(subject: ConformanceSubject<S>): void {
+/**
+ * Registers the conformance suite for `subject` (a plugin module and the asset under test):
+ * one test, one step per case.
+ */
+export function runConformance<S extends InstanceSection>(subject: ConformanceSubject<S>): void {
   const cur = subject.currency;
   const unit = subject.unit;
-  const sub = subject as ConformanceSubject<unknown>;
+  const label = subjectLabel(subject);
+  const sub: ConformanceSubject = subject;
 
   const withProcessor = async (
-    devnet: SubjectDevnet<unknown>,
+    devnet: SuiteDevnet<InstanceSection>,
     fn: (p: Processor) => Promise<void>,
-    overrides: Parameters<typeof startProcessor>[2] = {},
+    settings: CaseSettings = {},
   ) => {
-    const p = await startProcessor(sub, devnet, overrides);
+    const p = await startProcessor(sub, devnet, settings);
     try {
       await fn(p);
     } finally {
@@ -82,7 +94,7 @@ export function runConformance<S>(subject: ConformanceSubject<S>): void {
   };
 
   /** Pays `amount` of the asset from the faucet to `to` (canonical); resolves with its tx id. */
-  const pay = async (devnet: SubjectDevnet<unknown>, to: string, amount: bigint) => {
+  const pay = async (devnet: SuiteDevnet<InstanceSection>, to: string, amount: bigint) => {
     const sent = devnet.controls.faucet({
       currency: cur,
       to,
@@ -113,11 +125,8 @@ export function runConformance<S>(subject: ConformanceSubject<S>): void {
     history(p.ctx, { userId: USER, currency: cur, limit: 100, offset: 0, order: "asc" });
 
   /** A valid address of this chain that is not ours: another secret's deposit. */
-  const stranger = async (devnet: SubjectDevnet<unknown>, p: Processor, index: bigint) => {
-    const other = await subject.module.create(
-      devnet.section(await devnet.newSecret()) as S,
-      { instance: subject.module.name, network: "devnet" },
-    );
+  const stranger = async (devnet: SuiteDevnet<InstanceSection>, p: Processor, index: bigint) => {
+    const { plugin: other } = await createPlugin(sub, devnet.section(await devnet.newSecret()));
     try {
       const d = await other.derivation.deposit(index, cur);
       assert.ok(!("error" in p.plugin.derivation.parseAddress(d.display)));
@@ -172,10 +181,7 @@ export function runConformance<S>(subject: ConformanceSubject<S>): void {
       run: (devnet) =>
         withProcessor(devnet, async (p) => {
           const d = p.plugin.derivation;
-          const again = await subject.module.create(
-            p.section as S,
-            { instance: subject.module.name, network: "devnet" },
-          );
+          const { plugin: again } = await createPlugin(sub, p.section);
           try {
             const seen = new Set<string>([d.hotWallet.address]);
             for (const index of [1n, 2n, 3n, 1000n]) {
@@ -417,9 +423,16 @@ export function runConformance<S>(subject: ConformanceSubject<S>): void {
           const hotBefore = await devnet.balanceOf(cur, hot);
           await pay(devnet, to.address, unit);
           await p.catchUp();
+          // Settled: the sweep is done, and so is every step the plugin queued for it,
+          // before or after (a top-up, lent resources and their undo).
           const swept = async () => {
             const rows = await p.ctx.db.query("select status from sweeps");
-            return rows.length > 0 && rows.every((r) => r.status === "done");
+            const [open] = await p.ctx.db.query(
+              `select count(*)::int as n from withdrawals
+               where sweep_id is not null and status in ('pending', 'processing')`,
+            );
+            return rows.length > 0 && rows.every((r) => r.status === "done") &&
+              Number(open.n) === 0;
           };
           await settle(p, swept, 12);
           assert.equal(await devnet.balanceOf(cur, to.address), 0n, `no ${cur} left`);
@@ -502,7 +515,7 @@ export function runConformance<S>(subject: ConformanceSubject<S>): void {
   const bugs = subject.knownBugs ?? {};
   for (const name of Object.keys(bugs)) {
     if (!cases.some((c) => c.name === name)) {
-      throw new Error(`${subject.label}: a known bug names no case: ${name}`);
+      throw new Error(`${label}: a known bug names no case: ${name}`);
     }
   }
   const title = (c: Case) =>
@@ -513,11 +526,11 @@ export function runConformance<S>(subject: ConformanceSubject<S>): void {
       : c.name;
 
   Deno.test({
-    name: `conformance: ${subject.label}`,
+    name: `conformance: ${label}`,
     sanitizeOps: false,
     sanitizeResources: false,
     async fn(t) {
-      const devnet = await subject.module.devnet.start({}) as SubjectDevnet<unknown>;
+      const devnet = await startSuiteDevnet(sub);
       try {
         for (const c of cases) {
           await t.step({

@@ -13,7 +13,7 @@ import { createLogger } from "../../core/log.ts";
 import { systemClock } from "../../core/clock.ts";
 import { migrate } from "../../core/migrations.ts";
 import { type ApiResponse, serveApi, stubPlugin, TEST_TOKEN } from "../support/api_client.ts";
-import { startTcpProxy } from "../support/tcp_proxy.ts";
+import { proxiedDatabase } from "../support/tcp_proxy.ts";
 
 const DATABASE_URL = Deno.env.get("DATABASE_URL");
 
@@ -32,15 +32,11 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async (t) => {
-    const url = new URL(DATABASE_URL!);
-    const proxy = startTcpProxy(url.hostname, Number(url.port || 5432));
-    const proxied = new URL(DATABASE_URL!);
-    proxied.hostname = "127.0.0.1";
-    proxied.port = String(proxy.port);
+    const { proxy, url: proxied } = proxiedDatabase();
     const schema = `t_${crypto.randomUUID().replaceAll("-", "")}`;
     const admin = postgres(DATABASE_URL!, { max: 1, onnotice: () => {} });
     await admin.unsafe(`create schema ${schema}`);
-    const db = openPostgres(proxied.toString(), { max: 4, schema });
+    const db = openPostgres(proxied, { max: 4, schema });
     const logs: string[] = [];
     try {
       await migrate(db);

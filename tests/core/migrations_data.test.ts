@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { openPglite } from "../../core/db.ts";
 import { migrate } from "../../core/migrations.ts";
-import { listSweeps } from "../../core/store/sweeps.ts";
+import { listSweeps, undoPreparations } from "../../core/store/sweeps.ts";
 import { queuedTotals, withdrawalById } from "../../core/store/withdrawals.ts";
 
 Deno.test("payloads and sweep preparations written before 14 and 15 keep their data", async () => {
@@ -78,6 +78,58 @@ Deno.test("payloads and sweep preparations written before 14 and 15 keep their d
     // The sweep's fee still adds what its preparations' transactions cost.
     const [listed] = await listSweeps(db, "tron", 10);
     assert.equal(listed.fee, 7n + 10n + 10n);
+  } finally {
+    await db.close();
+  }
+});
+
+Deno.test("undo steps queued before 17 name the preparation they undo, in order, and are never queued again", async () => {
+  const db = await openPglite("memory://");
+  try {
+    await migrate(db, 16);
+    const [address] = await db.query(
+      `insert into addresses (chain, currency, user_id, address, display, derivation_index)
+       values ('tron', 'USDT_TRC20', 'u1', 'Tdep', 'Tdep', 1) returning id::text as id`,
+    );
+    const [sweep] = await db.query(
+      `insert into sweeps (chain, address_id, currency, kind, status)
+       values ('tron', $1, 'USDT_TRC20', 'auto', 'done') returning id::text as id`,
+      [address.id as string],
+    );
+    const step = async (name: string, undo: string | null, status: string) =>
+      (await db.query(
+        `insert into withdrawals (chain, currency, kind, step, spends, undo_step, amount,
+           destination, destination_input, status, sweep_id)
+         values ('tron', 'TRX', 'prepare', $1, false, $2, 5, 'Tdep', 'Tdep', $3, $4)
+         returning id::text as id`,
+        [name, undo, status, sweep.id as string],
+      ))[0].id as string;
+    const lend1 = await step("tron.lend", "tron.reclaim", "processed");
+    const lend2 = await step("tron.lend", "tron.reclaim", "processed");
+    const topup = await step("tron.topup", null, "processed");
+    const reclaim1 = await step("tron.reclaim", null, "processed");
+    const reclaim2 = await step("tron.reclaim", null, "pending");
+
+    assert.deepEqual(await migrate(db, 17), [17]);
+
+    const rows = await db.query("select id::text as id, undoes::text as undoes from withdrawals");
+    const undoes = new Map(rows.map((r) => [String(r.id), r.undoes]));
+    assert.deepEqual(
+      [lend1, lend2, topup, reclaim1, reclaim2].map((id) => undoes.get(id)),
+      [null, null, null, lend1, lend2],
+    );
+    // Settling the sweep again (a replayed sighting) queues nothing: each lend has its undo.
+    assert.equal(await undoPreparations(db, [BigInt(sweep.id as string)]), 0);
+    await assert.rejects(
+      db.query(
+        `insert into withdrawals (chain, currency, kind, step, spends, amount, destination,
+           destination_input, status, sweep_id, undoes)
+         values ('tron', 'TRX', 'prepare', 'tron.reclaim', false, 5, 'Tdep', 'Tdep', 'pending',
+           $1, $2)`,
+        [sweep.id as string, lend1],
+      ),
+      /duplicate key|unique/,
+    );
   } finally {
     await db.close();
   }

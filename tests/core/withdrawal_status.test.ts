@@ -1,7 +1,8 @@
 /**
  * The withdrawal state machine: pending -> processing -> processed | failed, back to pending
  * when a payload expired unseen, and back to processing when a fork dropped the block that
- * held it; pending -> cancelled (final) when the exchange takes it back before it is signed.
+ * held it; pending -> cancelled (final) when the exchange takes it back before it is signed, or
+ * when a preparation's undo has nothing left to do.
  * Anything else is an error.
  */
 
@@ -22,12 +23,14 @@ const EVENTS: WithdrawalEvent[] = [
   "expired",
   "orphaned",
   "cancelled",
+  "unneeded",
 ];
 
 /** The specification, written out independently of the table in core. */
 const ALLOWED: [WithdrawalStatus, WithdrawalEvent, WithdrawalStatus][] = [
   ["pending", "batched", "processing"],
   ["pending", "cancelled", "cancelled"],
+  ["pending", "unneeded", "cancelled"],
   ["processing", "sent", "processed"],
   ["processing", "not_sent", "failed"],
   ["processing", "expired", "pending"],

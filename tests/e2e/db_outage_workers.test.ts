@@ -13,9 +13,9 @@ import {
   freshTonAddress,
   freshTronAddress,
   ledgerBalance,
-  proxiedDatabase,
   startDevnetWorld,
 } from "../support/devnet_world.ts";
+import { proxiedDatabase } from "../support/tcp_proxy.ts";
 import { isLeader, type ProcessorChild, spawnProcessor } from "../support/processor_child.ts";
 import { until } from "../support/waiting.ts";
 
@@ -109,7 +109,9 @@ Deno.test({
           since,
         );
         for (let i = 0; i < 6; i++) await world.tron.waitForBlock();
-        const health = await fetch(`${world.api}/healthz`);
+        const health = await fetch(`${world.api}/healthz`).catch((e) => {
+          throw new Error(`${how}: /healthz failed (${e}); the child:\n${child!.report()}`);
+        });
         await health.body?.cancel();
         assert.equal(health.status, 200, `${how}: the process still serves`);
         proxy.restore();
@@ -164,7 +166,7 @@ Deno.test({
 
       // Never an exit on the way.
       const exited = await Promise.race([child.exited.then(() => true), Promise.resolve(false)]);
-      assert.equal(exited, false, child.other());
+      assert.equal(exited, false, child.report());
       const alarms = await world.call("GET", "/v1/admin/alarms?state=unresolved");
       assert.deepEqual(alarms.json, { alarms: [] });
     } finally {

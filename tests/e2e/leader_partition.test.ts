@@ -9,12 +9,8 @@
  */
 
 import assert from "node:assert/strict";
-import {
-  freshTonAddress,
-  freshTronAddress,
-  proxiedDatabase,
-  startDevnetWorld,
-} from "../support/devnet_world.ts";
+import { freshTonAddress, freshTronAddress, startDevnetWorld } from "../support/devnet_world.ts";
+import { proxiedDatabase } from "../support/tcp_proxy.ts";
 import {
   freePort,
   isLeader,

@@ -19,7 +19,6 @@ import { devnetTrc20Assets } from "../../plugins/tron/dev.ts";
 import { englishWordlist, generateMnemonic, secp256k1 } from "../../plugins/tron/deps.ts";
 import { startTronDevnet, type TronDevnet } from "../../plugins/tron/devnet/server.ts";
 import { freePort } from "./processor_child.ts";
-import { startTcpProxy, type TcpProxy } from "./tcp_proxy.ts";
 import { Buffer } from "node:buffer";
 
 /** The bearer token every world's processor accepts. */
@@ -211,18 +210,6 @@ export function freshTonAddress(): string {
 export function freshTronAddress(): string {
   return tronAddressFromPublicKey(secp256k1.getPublicKey(secp256k1.utils.randomSecretKey()))
     .address;
-}
-
-/** DATABASE_URL's Postgres behind a {@link TcpProxy} the test controls, and its URL. */
-export function proxiedDatabase(): { proxy: TcpProxy; url: string } {
-  const url = Deno.env.get("DATABASE_URL");
-  if (!url) throw new Error("DATABASE_URL is not set");
-  const pg = new URL(url);
-  const proxy = startTcpProxy(pg.hostname, Number(pg.port || 5432));
-  const proxied = new URL(url);
-  proxied.hostname = "127.0.0.1";
-  proxied.port = String(proxy.port);
-  return { proxy, url: proxied.toString() };
 }
 
 /** What the ledger holds at `address` of `currency` (one of the world's four assets). */

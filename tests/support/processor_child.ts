@@ -29,6 +29,11 @@ export interface ProcessorChild {
   /** Raw output that was not a JSON log line (start-up errors, panics). */
   readonly other: () => string;
   /**
+   * What a failing assertion should show: the exit status if it has exited, the raw output
+   * and the last `lines` log lines.
+   */
+  readonly report: (lines?: number) => string;
+  /**
    * Resolves with the first log line matching `match`, among those from index `from` of
    * {@linkcode ProcessorChild.logs} on (default 0: already seen ones count too).
    */
@@ -92,8 +97,10 @@ export function spawnProcessor(
     if (rest) take(rest);
   };
   const drained = Promise.all([collect(child.stdout), collect(child.stderr)]);
+  let exitStatus: Deno.CommandStatus | null = null;
   const exited = child.status.then(async (status) => {
     await drained;
+    exitStatus = status;
     return status;
   });
   const signal = async (sig: Deno.Signal) => {
@@ -107,6 +114,12 @@ export function spawnProcessor(
   return {
     logs,
     other: () => other,
+    report: (lines = 40) =>
+      [
+        exitStatus ? `exited: ${JSON.stringify(exitStatus)}` : "running",
+        `other output: ${other}`,
+        ...logs.slice(-lines).map((l) => `${Math.round(l.at)} ms ${JSON.stringify(l.entry)}`),
+      ].join("\n"),
     waitForLog(match, ms = 60_000, from = 0) {
       const seen = logs.slice(from).find((l) => match(l.entry));
       if (seen) return Promise.resolve(seen);

@@ -111,3 +111,15 @@ export function startTcpProxy(hostname: string, port: number): TcpProxy {
     },
   };
 }
+
+/** DATABASE_URL's Postgres behind a {@link TcpProxy} the test controls, and its URL. */
+export function proxiedDatabase(): { proxy: TcpProxy; url: string } {
+  const url = Deno.env.get("DATABASE_URL");
+  if (!url) throw new Error("DATABASE_URL is not set");
+  const pg = new URL(url);
+  const proxy = startTcpProxy(pg.hostname, Number(pg.port || 5432));
+  const proxied = new URL(url);
+  proxied.hostname = "127.0.0.1";
+  proxied.port = String(proxy.port);
+  return { proxy, url: proxied.toString() };
+}

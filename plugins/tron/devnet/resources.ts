@@ -34,6 +34,7 @@ import {
   type TxInfo,
 } from "./ledger.ts";
 import { refuse } from "./node_error.ts";
+import { tronBandwidthBytes } from "../transaction.ts";
 
 /** Sun burnt per unit of energy. */
 export const ENERGY_PRICE_SUN = 420n;
@@ -60,8 +61,6 @@ export const MAX_DELEGATE_LOCK_PERIOD = 864_000;
 const DEFAULT_DELEGATE_LOCK_PERIOD = 86_400;
 /** Block interval java-tron's lock periods count in. */
 const LOCK_BLOCK_MS = 3_000;
-/** Extra bandwidth bytes java-tron charges per contract for the result. */
-const MAX_RESULT_SIZE_IN_TX = 64;
 
 /** The Stake 2.0 contracts the devnet executes. */
 export const STAKE_CONTRACTS: ReadonlySet<string> = new Set([
@@ -77,9 +76,7 @@ export function initialWeights(): Record<StakeResource, number> {
 
 /** Bandwidth bytes `tx` uses: its serialized size with signatures, plus the result's room. */
 export function txSize(tx: StoredTx): number {
-  const rawLen = tx.raw_data_hex.length / 2;
-  const varintLen = rawLen < 128 ? 1 : rawLen < 16384 ? 2 : 3;
-  return 1 + varintLen + rawLen + tx.signature.length * 67 + MAX_RESULT_SIZE_IN_TX;
+  return tronBandwidthBytes(tx.raw_data_hex, tx.signature.length);
 }
 
 /** `TotalEnergyLimit` or `TotalNetLimit`: the resource the whole network gets per day. */

@@ -40,6 +40,7 @@ import { executeForward, executeTrc20Call } from "./contracts.ts";
 import {
   executeTransfer,
   executeTransferAsset,
+  transferBandwidthBurn,
   validateTransfer,
   validateTransferAsset,
 } from "./transfers.ts";
@@ -238,13 +239,21 @@ function buildStake(ledger: Ledger, head: RefBlock, type: string, value: Contrac
   return unsigned({ contract: [contract], ...refParams(head) });
 }
 
-/** Validates the contract of `tx` against the ledger as java-tron's actuators do. */
+/**
+ * Validates the contract of `tx` against the ledger as java-tron's actuators do. A TRX
+ * transfer is judged on the balance its bandwidth leaves, as java-tron burns bandwidth before
+ * the actuator runs (see {@linkcode validateTransfer}).
+ */
 export function validateContract(ledger: Ledger, tx: StoredTx): void {
   const c = tx.raw_data.contract[0];
   const v = c.parameter.value;
   const owner = String(v.owner_address);
   if (c.type === "TransferContract") {
-    validateTransfer(ledger, owner, String(v.to_address), BigInt(v.amount ?? 0));
+    const to = String(v.to_address);
+    const acc = accountOf(ledger, owner);
+    const burnt = acc ? transferBandwidthBurn(ledger, acc, tx, to, true) : 0n;
+    if (acc && acc.balance < burnt) throw bandwidthShort();
+    validateTransfer(ledger, owner, to, BigInt(v.amount ?? 0), burnt);
   } else if (c.type === "TriggerSmartContract") {
     validateTrigger(ledger, owner, String(v.contract_address));
     // java-tron's VMActuator refuses a call whose value the owner cannot pay, before the VM.
@@ -266,9 +275,12 @@ export function validateContract(ledger: Ledger, tx: StoredTx): void {
     refuse(`devnet does not support ${c.type}`);
   }
   const acc = accountOf(ledger, owner)!;
-  if (acc.balance < bandwidthBurn(ledger, acc, tx)) {
-    throw new NodeError("BANDWITH_ERROR", "Account resource insufficient error.");
-  }
+  if (acc.balance < bandwidthBurn(ledger, acc, tx)) throw bandwidthShort();
+}
+
+/** java-tron's refusal of a transaction whose bandwidth the owner can neither use nor pay. */
+function bandwidthShort(): NodeError {
+  return new NodeError("BANDWITH_ERROR", "Account resource insufficient error.");
 }
 
 /** Executes a validated `tx` at `at`, charging its fees; returns its transaction info. */

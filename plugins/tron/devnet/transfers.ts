@@ -13,6 +13,7 @@
  */
 import { hex as hexCodec } from "../deps.ts";
 import {
+  type Account,
   accountOf,
   activate,
   CREATE_ACCOUNT_NET_FEE_SUN,
@@ -20,19 +21,38 @@ import {
   DEVNET_TRC10_ID,
   type Execution,
   type Ledger,
+  type StoredTx,
   type TxInfo,
 } from "./ledger.ts";
 import { refuse } from "./node_error.ts";
-import { type BandwidthCharge, chargeBandwidth, netLimit, txSize } from "./resources.ts";
+import {
+  bandwidthBurn,
+  type BandwidthCharge,
+  chargeBandwidth,
+  netLimit,
+  txSize,
+} from "./resources.ts";
 
-/** java-tron's `TransferActuator` checks (messages as it words them). */
-export function validateTransfer(ledger: Ledger, owner: string, to: string, amount: bigint): void {
+/**
+ * java-tron's `TransferActuator` checks (messages as it words them). `bandwidthBurnt` is what
+ * the transaction's bandwidth burns first: java-tron's `Manager.processTransaction` consumes
+ * bandwidth (`consumeBandwidth`) before the actuator validates (`trace.exec`), so the amount
+ * and the activation fee must fit in the balance that is left (0 when only building it, as
+ * `createtransaction` validates without consuming).
+ */
+export function validateTransfer(
+  ledger: Ledger,
+  owner: string,
+  to: string,
+  amount: bigint,
+  bandwidthBurnt = 0n,
+): void {
   if (amount <= 0n) refuse("Amount must be greater than 0.");
   if (owner === to) refuse("Cannot transfer TRX to yourself.");
   const acc = accountOf(ledger, owner);
   if (!acc) return refuse("Validate TransferContract error, no OwnerAccount.");
   const fee = ledger.accounts.has(to) ? 0n : CREATE_NEW_ACCOUNT_FEE_SUN;
-  if (acc.balance < amount + fee) {
+  if (acc.balance - bandwidthBurnt < amount + fee) {
     refuse("Validate TransferContract error, balance is not sufficient.");
   }
 }
@@ -57,6 +77,32 @@ export function validateTransferAsset(
   }
 }
 
+/** Whether staked bandwidth pays for creating the recipient of a transfer (TRX only). */
+function stakeCreates(
+  ledger: Ledger,
+  acc: Account,
+  tx: StoredTx,
+  stakeMayCreate: boolean,
+): boolean {
+  return stakeMayCreate && netLimit(ledger, acc) - acc.netUsed >= txSize(tx);
+}
+
+/**
+ * Sun the bandwidth of a transfer to `to` burns before its contract runs: the creation
+ * bandwidth for a recipient that does not exist (none when staked bandwidth pays it, see
+ * {@linkcode stakeCreates}), else the ordinary bandwidth burn.
+ */
+export function transferBandwidthBurn(
+  ledger: Ledger,
+  acc: Account,
+  tx: StoredTx,
+  to: string,
+  stakeMayCreate: boolean,
+): bigint {
+  if (ledger.accounts.has(to)) return bandwidthBurn(ledger, acc, tx);
+  return stakeCreates(ledger, acc, tx, stakeMayCreate) ? 0n : CREATE_ACCOUNT_NET_FEE_SUN;
+}
+
 /**
  * Charges the sender of a transfer to `to`: a recipient that does not exist is activated for
  * the fees above (the creation bandwidth from staked bandwidth when `stakeMayCreate` and the
@@ -65,9 +111,10 @@ export function validateTransferAsset(
 function chargeTransfer(run: Execution, to: string, stakeMayCreate: boolean): BandwidthCharge {
   const { ledger, acc, tx, at } = run;
   if (ledger.accounts.has(to)) return chargeBandwidth(ledger, acc, tx);
-  activate(ledger, to, at.blockTimeStamp);
   const size = txSize(tx);
-  if (stakeMayCreate && netLimit(ledger, acc) - acc.netUsed >= size) {
+  const staked = stakeCreates(ledger, acc, tx, stakeMayCreate);
+  activate(ledger, to, at.blockTimeStamp);
+  if (staked) {
     // Staked bandwidth pays for the creation; only the activation fee burns.
     acc.netUsed += size;
     acc.balance -= CREATE_NEW_ACCOUNT_FEE_SUN;

@@ -96,7 +96,7 @@ Deno.test("a reverted transfer of ours is a failed sighting with the chain's rea
     let cursor = await plugin.scanner.initialCursor();
     const to = (await depositAccount(plugin, 50n, "ETH")).address;
     // More USDC than the hot wallet holds: OpenZeppelin reverts with ERC20InsufficientBalance.
-    const tooMuch = await plugin.sender.buildTransfers([{
+    const tooMuch = (await plugin.sender.buildTransfers([{
       id: 1n,
       step: null,
       currency: "USDC_ERC20",
@@ -104,14 +104,14 @@ Deno.test("a reverted transfer of ours is a failed sighting with the chain's rea
       amount: 10n ** 30n,
       comment: null,
       binaryComment: null,
-    }]);
+    }]))!;
     await plugin.sender.broadcast(tooMuch);
     await devnet.mine();
     // Tether blacklists the hot wallet: its transfers revert (a bare require, no reason).
     const usdt = devnet.tokens.find((t) => t.code === "USDT_ERC20")!.contract as Hex;
     await send({ to: usdt, data: blacklistCall(hot) });
     await devnet.mine();
-    const blocked = await plugin.sender.buildTransfers([{
+    const blocked = (await plugin.sender.buildTransfers([{
       id: 2n,
       step: null,
       currency: "USDT_ERC20",
@@ -119,7 +119,7 @@ Deno.test("a reverted transfer of ours is a failed sighting with the chain's rea
       amount: 1n,
       comment: null,
       binaryComment: null,
-    }]);
+    }]))!;
     await plugin.sender.broadcast(blocked);
     await devnet.mine();
     const scanned = await scanAll(plugin, cursor, lookup);

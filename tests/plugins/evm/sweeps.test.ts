@@ -4,7 +4,8 @@ import { newAddress } from "../../../core/processor.ts";
 import { listSweeps } from "../../../core/store/sweeps.ts";
 import { startEvmDevnet } from "../../../plugins/evm/devnet/server.ts";
 import { type Processor, startProcessor } from "../../conformance/processor.ts";
-import { evmNativeSubject, subjectDevnet } from "../../conformance/subjects/evm.ts";
+import { evmNativeSubject } from "../../conformance/subjects/evm.ts";
+import { suiteDevnet } from "./world.ts";
 
 const USER = "u-sweeps";
 
@@ -26,7 +27,7 @@ async function sweepDone(p: Processor): Promise<void> {
 
 Deno.test("a token deposit is funded with its sweep's gas, swept whole, the fees reported", async () => {
   const evm = await startEvmDevnet({ blockIntervalMs: 0 });
-  const p = await startProcessor(evmNativeSubject, subjectDevnet(evm), { minSweep: 1n });
+  const p = await startProcessor(evmNativeSubject, suiteDevnet(evm), { minSweep: 1n });
   try {
     const hot = p.plugin.derivation.hotWallet.address;
     const display = await newAddress(p.ctx, USER, "USDT_ERC20");
@@ -65,7 +66,7 @@ Deno.test("a token deposit is funded with its sweep's gas, swept whole, the fees
 
 Deno.test("a native deposit is swept as its balance less the exact gas, to the wei", async () => {
   const evm = await startEvmDevnet({ blockIntervalMs: 0 });
-  const p = await startProcessor(evmNativeSubject, subjectDevnet(evm), { minSweep: 1n });
+  const p = await startProcessor(evmNativeSubject, suiteDevnet(evm), { minSweep: 1n });
   try {
     const hot = p.plugin.derivation.hotWallet.address;
     const deposit = (await newAddress(p.ctx, USER, "ETH")).toLowerCase();

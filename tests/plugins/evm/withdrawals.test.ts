@@ -5,8 +5,8 @@ import { haltingAlarms } from "../../../core/store/alarms.ts";
 import { evmAccountKey, newEvmMnemonic } from "../../../plugins/evm/derivation.ts";
 import { startEvmDevnet } from "../../../plugins/evm/devnet/server.ts";
 import { type Processor, startProcessor } from "../../conformance/processor.ts";
-import { evmNativeSubject, subjectDevnet } from "../../conformance/subjects/evm.ts";
-import { blacklistCall, faucetSender } from "./world.ts";
+import { evmNativeSubject } from "../../conformance/subjects/evm.ts";
+import { blacklistCall, faucetSender, suiteDevnet } from "./world.ts";
 
 const USER = "u-evm";
 
@@ -50,7 +50,7 @@ async function settled(p: Processor, ids: bigint[]): Promise<number> {
 Deno.test("200 withdrawals of ETH and a no-bool USDT land exactly once, a stuck one replaced", async () => {
   const evm = await startEvmDevnet({ blockIntervalMs: 0 });
   // One withdrawal per transaction (no batch contract).
-  const p = await startProcessor(evmNativeSubject, subjectDevnet(evm, { batch: undefined }));
+  const p = await startProcessor(evmNativeSubject, suiteDevnet(evm, { batch: undefined }));
   try {
     const { ids, expected } = await queue200(p);
     let replaced = 0;
@@ -96,7 +96,7 @@ Deno.test("200 withdrawals of ETH and a no-bool USDT land exactly once, a stuck 
 
 Deno.test("200 withdrawals through the batch contract land exactly once in a few transactions", async () => {
   const evm = await startEvmDevnet({ blockIntervalMs: 0 });
-  const p = await startProcessor(evmNativeSubject, subjectDevnet(evm));
+  const p = await startProcessor(evmNativeSubject, suiteDevnet(evm));
   try {
     const { ids, expected } = await queue200(p);
     for (let round = 0; await settled(p, ids) < ids.length; round++) {
@@ -122,7 +122,7 @@ Deno.test("200 withdrawals through the batch contract land exactly once in a few
 
 Deno.test("a reverted withdrawal is failed with the chain's reason, and never retried", async () => {
   const evm = await startEvmDevnet({ blockIntervalMs: 0 });
-  const p = await startProcessor(evmNativeSubject, subjectDevnet(evm));
+  const p = await startProcessor(evmNativeSubject, suiteDevnet(evm));
   try {
     const hot = p.plugin.derivation.hotWallet.address;
     // Tether blacklists the hot wallet (the faucet owns the token): its transfers revert.

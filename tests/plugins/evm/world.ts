@@ -10,13 +10,14 @@ import { privateKeyToAccount } from "viem/accounts";
 import type { AccountLookup, ChainPlugin, OwnedAccount } from "../../../core/plugin.ts";
 import { parseConfig } from "../../../host/registry.ts";
 import { newEvmMnemonic } from "../../../plugins/evm/derivation.ts";
-import { devnetEvmAssets, evmDevnetControls } from "../../../plugins/evm/dev.ts";
+import { devnetEvmAssets, evmDevnetControls, runningEvmDevnet } from "../../../plugins/evm/dev.ts";
 import {
   type EvmDevnet,
   type EvmDevnetOptions,
   startEvmDevnet,
 } from "../../../plugins/evm/devnet/server.ts";
-import { evmPlugin } from "../../../plugins/evm/module.ts";
+import { evmPlugin, type EvmSection } from "../../../plugins/evm/module.ts";
+import type { SuiteDevnet } from "../../conformance/processor.ts";
 
 /** A devnet, a plugin on it and the faucet as a wallet. */
 export interface EvmWorld {
@@ -137,4 +138,19 @@ export async function depositAccount(
     owner: null,
     watch: null,
   };
+}
+
+/**
+ * `evm` as the conformance suite's devnet (manual blocks), its sections with `fields` on top
+ * (e.g. `{ batch: undefined }`: one withdrawal per transaction), for the suite's processor.
+ */
+export function suiteDevnet(
+  evm: EvmDevnet,
+  fields: Record<string, unknown> = {},
+): SuiteDevnet<EvmSection> {
+  const running = runningEvmDevnet(evm, true);
+  return {
+    ...running,
+    section: (secret, options) => ({ ...running.section(secret, options), ...fields }),
+  } as SuiteDevnet<EvmSection>;
 }

@@ -48,6 +48,7 @@ Deno.test("a transfer out of the hot wallet that this processor did not sign hal
       comment: null,
       binaryComment: null,
     }]);
+    assert.ok(foreign, "a payment is always built");
     await h.plugin.sender.broadcast(foreign);
     await h.block();
 

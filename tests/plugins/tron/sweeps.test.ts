@@ -62,7 +62,24 @@ Deno.test("a TRX deposit above its minimum is swept whole to the hot wallet", ()
     assert.equal(trxOf(h, address), 0n);
   }));
 
-Deno.test("top-up strategy: a fresh USDT deposit is activated and funded with TRX, swept, and its fee recorded", () =>
+/** `kind:step:status` of every withdrawal made for a sweep, in order. */
+async function sweepSteps(h: TronHarness): Promise<string[]> {
+  const rows = await h.ctx.db.query(
+    "select kind, step, status from withdrawals where sweep_id is not null order by id",
+  );
+  return rows.map((k) => `${k.kind}:${k.step}:${k.status}`);
+}
+
+/** Whether every withdrawal made for a sweep has settled (none queued or unseen). */
+async function stepsSettled(h: TronHarness): Promise<boolean> {
+  const [row] = await h.ctx.db.query(
+    `select count(*)::int as n from withdrawals
+     where sweep_id is not null and status in ('pending', 'processing')`,
+  );
+  return Number(row.n) === 0;
+}
+
+Deno.test("top-up strategy: a fresh USDT deposit is activated, funded with TRX and swept; what is left of the TRX comes back", () =>
   withTronHarness({
     assets: { USDT_TRC20: { minSweep: "5000000" } },
     tron: { confirmations: 1 },
@@ -77,20 +94,139 @@ Deno.test("top-up strategy: a fresh USDT deposit is activated and funded with TR
     await drive(h, () => sweepDone(h));
     assert.equal(usdtOf(h, address), 0n);
     assert.equal(usdtOf(h, h.hot) - hotUsdt, 9_000_000n);
+    // The top-up paid for a transfer to a new holder; the hot wallet holds USDT, so the sweep
+    // burnt about half of it, and the rest goes back once the sweep is seen.
+    assert.ok(trxOf(h, address) > 20_000_000n, `${trxOf(h, address)} sun left before the return`);
+    await drive(h, () => stepsSettled(h));
+    assert.deepEqual(await sweepSteps(h), [
+      "prepare:tron.topup:processed",
+      "prepare:tron.return:processed",
+    ]);
+    assert.equal(trxOf(h, address), 0n, "no TRX stays on the deposit");
     const [sweep] = await listSweeps(h.ctx.db, "tron", 10);
     assert.equal(sweep.amount, 9_000_000n);
-    // What the hot wallet spent on TRX is the top-up plus its activation fee; what the
-    // deposit burnt for energy is the sweep's own fee; left over TRX stays on the deposit.
-    const spent = hotTrx - trxOf(h, h.hot);
-    const leftover = trxOf(h, address);
-    assert.equal(sweep.fee, spent - leftover);
-    assert.ok(sweep.fee > 1_100_000n, `fee ${sweep.fee} includes activation and energy`);
-    const kinds = await h.ctx.db.query(
-      "select kind, step, status from withdrawals where sweep_id is not null order by id",
+    // What the hot wallet's TRX lost on the ledger is exactly the sweep's recorded fee: the
+    // activation, the energy the sweep burnt, and the bandwidth of all three transactions.
+    assert.equal(sweep.fee, hotTrx - trxOf(h, h.hot));
+    assert.ok(
+      sweep.fee > 1_100_000n + 65_000n * 420n && sweep.fee < 1_100_000n + 70_000n * 420n,
+      `fee ${sweep.fee} is activation and a transfer to an existing holder`,
     );
-    assert.deepEqual(kinds.map((k) => `${k.kind}:${k.step}:${k.status}`), [
+  }));
+
+/** The plugin's TRX sweep of `address`: what it would move, if anything. */
+async function trxSweepOf(h: TronHarness, address: string) {
+  const [{ index }] = await h.ctx.db.query(
+    "select derivation_index::text as index from addresses where address = $1",
+    [address],
+  );
+  return await h.plugin.sender.buildSweep(
+    { address, index: BigInt(String(index)), currency: "TRX" },
+    null,
+  );
+}
+
+Deno.test("top-up strategy: a sweep to a hot wallet holding none of the token burns the top-up for a new holder; the bandwidth allowance left over comes back", () =>
+  withTronHarness({
+    assets: { USDT_TRC20: { minSweep: "5000000" } },
+    tron: { confirmations: 1 },
+  }, async (h) => {
+    await h.devnet.faucetTrx(h.hot, 100_000_000_000n);
+    await h.block();
+    const address = await newAddress(h.ctx, "u1", "USDT_TRC20");
+    await h.devnet.faucetToken("USDT_TRC20", address, 9_000_000n);
+    await h.block();
+    const hotTrx = trxOf(h, h.hot);
+    await drive(h, () => sweepDone(h));
+    assert.equal(usdtOf(h, h.hot), 9_000_000n);
+    // The deposit was unknown, so the top-up carried 400 bytes' bandwidth; its activation
+    // then gave it the free allowance, which paid for the sweep, and 0.4 TRX is left.
+    assert.equal(trxOf(h, address), 400_000n);
+    await drive(h, () => stepsSettled(h));
+    assert.deepEqual(await sweepSteps(h), [
       "prepare:tron.topup:processed",
+      "prepare:tron.return:processed",
     ]);
+    assert.equal(trxOf(h, address), 0n);
+    const [sweep] = await listSweeps(h.ctx.db, "tron", 10);
+    assert.equal(sweep.fee, hotTrx - trxOf(h, h.hot));
+    // The sweep's energy for a new holder, and the return's bandwidth: what is left of the
+    // allowance could not pay for the return, so it burnt part of the 0.4 TRX.
+    const returned = 400_000n - (sweep.fee - 1_100_000n - 130_000n * 420n);
+    assert.ok(returned > 0n && returned < 400_000n, `${returned} sun came back`);
+    assert.equal(await trxSweepOf(h, address), null);
+  }));
+
+Deno.test("top-up strategy: what a sweep leaves that cannot pay for its own transfer is not sent for", () =>
+  withTronHarness({
+    assets: { USDT_TRC20: { minSweep: "5000000" } },
+    tron: { confirmations: 1 },
+  }, async (h) => {
+    await h.devnet.faucetTrx(h.hot, 100_000_000_000n);
+    // The first deposit's key: before the processor knows the address, it spends its free
+    // bandwidth for the day on two transfers of its own.
+    const keys = tronAccountKey(TRON_TEST_MNEMONIC);
+    const key = keys.derivePrivateKey(1n);
+    const deposit = keys.deriveAddress(1n).address;
+    await h.devnet.faucetTrx(deposit, 2_000_000n);
+    await h.block();
+    for (let i = 0; i < 2; i++) {
+      await nodeTx(h.devnet, "/wallet/createtransaction", {
+        owner_address: deposit,
+        to_address: h.devnet.faucet.address,
+        amount: 500_000 + i,
+      }, hex.encode(key));
+      await h.block();
+    }
+    key.fill(0);
+    const address = await newAddress(h.ctx, "u1", "USDT_TRC20");
+    assert.equal(address, deposit);
+    await h.devnet.faucetToken("USDT_TRC20", address, 9_000_000n);
+    await h.block();
+    const hotTrx = trxOf(h, h.hot);
+    const before = trxOf(h, address);
+    await drive(h, () => sweepDone(h));
+    await drive(h, () => stepsSettled(h));
+    // The sweep burnt energy for a new holder and its bandwidth: less than the bandwidth of a
+    // transfer is left, so the return closed without a transaction.
+    assert.deepEqual(await sweepSteps(h), [
+      "prepare:tron.topup:processed",
+      "prepare:tron.return:cancelled",
+    ]);
+    const left = trxOf(h, address);
+    assert.ok(left > 0n && left < 300_000n, `${left} sun left`);
+    const payloads = await h.ctx.db.query("select count(*)::int as n from payloads");
+    assert.equal(payloads[0].n, 2, "the top-up and the sweep, nothing for the return");
+    const [sweep] = await listSweeps(h.ctx.db, "tron", 10);
+    assert.equal(sweep.fee, hotTrx - trxOf(h, h.hot) - (left - before));
+    const again = await trxSweepOf(h, address);
+    assert.ok(again !== null && "wait" in again, "the plugin's own sweep would not move it");
+  }));
+
+Deno.test("top-up strategy: the deposit sends the rest back only once the sweep's block is final", () =>
+  withTronHarness({
+    assets: { USDT_TRC20: { minSweep: "5000000" } },
+    tron: { confirmations: 3 },
+  }, async (h) => {
+    await fundHot(h);
+    const address = await newAddress(h.ctx, "u1", "USDT_TRC20");
+    await h.devnet.faucetToken("USDT_TRC20", address, 9_000_000n);
+    await h.block();
+    await drive(h, () => sweepDone(h));
+    // The sweep's block has one confirmation, then two: a fork could still drop it, and the
+    // sweep would run again without the TRX the return took.
+    for (let confirmations = 1; confirmations < 3; confirmations++) {
+      await senderTick(h.ctx, h.plugin);
+      assert.deepEqual(await sweepSteps(h), [
+        "prepare:tron.topup:processed",
+        "prepare:tron.return:pending",
+      ], `${confirmations} confirmations`);
+      await h.block();
+    }
+    await senderTick(h.ctx, h.plugin);
+    assert.equal((await sweepSteps(h))[1], "prepare:tron.return:processing");
+    await drive(h, () => stepsSettled(h));
+    assert.equal(trxOf(h, address), 0n);
   }));
 
 Deno.test("a sweep whose fee is too large a share of the amount waits", () =>

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { secp256k1 } from "../../../plugins/tron/deps.ts";
-import { recoverTronSigner, signTronTx, tronTxId } from "../../../plugins/tron/transaction.ts";
+import {
+  recoverTronSigner,
+  signTronTx,
+  tronBandwidthBytes,
+  tronTxId,
+} from "../../../plugins/tron/transaction.ts";
 import { tronAddressFromHex, tronAddressFromPublicKey } from "../../../plugins/tron/address.ts";
 
 const fixtures = new URL("../../fixtures/tron/", import.meta.url);
@@ -12,6 +17,10 @@ interface NodeTx {
   txID: string;
   raw_data_hex: string;
   signature?: string[];
+  /** Bandwidth the chain charged from the free or staked allowance, bytes (TronGrid v1). */
+  net_usage?: number;
+  /** Bandwidth the chain charged by burning, sun (TronGrid v1). */
+  net_fee?: number;
   raw_data: { contract: { parameter: { value: { owner_address: string } } }[] };
 }
 
@@ -149,4 +158,20 @@ Deno.test("property: sign → recover round trip for random keys and data", () =
     ),
     { numRuns: 100 },
   );
+});
+
+Deno.test("bandwidth bytes are what mainnet charged: from the allowance, or burnt at 1,000 sun a byte", () => {
+  let checked = 0;
+  for (const tx of ledger) {
+    const bytes = tronBandwidthBytes(tx.raw_data_hex, tx.signature?.length ?? 0);
+    if (tx.net_usage) {
+      assert.equal(bytes, tx.net_usage, tx.txID);
+      checked++;
+    } else if (tx.net_fee && tx.net_fee !== 100_000) {
+      // 100,000 sun is an activation's fixed bandwidth fee, not a per-byte burn.
+      assert.equal(bytes * 1000, tx.net_fee, tx.txID);
+      checked++;
+    }
+  }
+  assert.equal(checked, 6, "every mainnet transaction with a per-byte charge");
 });

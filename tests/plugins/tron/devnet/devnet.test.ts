@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { signTronTx, tronTxId } from "../../../../plugins/tron/transaction.ts";
+import { signTronTx, tronBandwidthBytes, tronTxId } from "../../../../plugins/tron/transaction.ts";
 import { decodeTrc20Transfers, TRANSFER_TOPIC } from "../../../../plugins/tron/logs.ts";
 import { startTronDevnet } from "../../../../plugins/tron/devnet/server.ts";
 import { encodeRawData, type RawDataJson } from "../../../../plugins/tron/devnet/protobuf.ts";
@@ -83,6 +83,49 @@ Deno.test("devnet: TRX transfer signed with signTronTx lands in the next block",
     // Duplicate broadcast is rejected.
     const dup = await post(d.endpoint, "/wallet/broadcasttransaction", sign(tx2, alice.privateKey));
     assert.equal(dup.code, "DUP_TRANSACTION_ERROR");
+  });
+});
+
+Deno.test("devnet: a TRX transfer must fit in what its bandwidth burn leaves, as java-tron burns bandwidth first", async () => {
+  await withDevnet(async (d) => {
+    const alice = testKey("alice");
+    const bob = testKey("bob");
+    await d.faucetTrx(alice.address, 10_000_000n);
+    await d.faucetTrx(bob.address, 1_000_000n);
+    d.produceBlock();
+    // Two transfers use up most of alice's 600 free bytes for the day.
+    for (const amount of [1_000_000, 1_000_001]) {
+      const tx = await transferTrx(d, alice.address, bob.address, amount);
+      await post(d.endpoint, "/wallet/broadcasttransaction", sign(tx, alice.privateKey));
+      d.produceBlock();
+    }
+    const left = await balance(d, alice.address);
+    assert.equal(left, 8_000_000 - 1);
+    // The whole balance: `createtransaction` builds it (it does not consume bandwidth), but
+    // the broadcast refuses it, the burn coming out of the balance first.
+    const whole = await transferTrx(d, alice.address, bob.address, left);
+    const refused = await post(
+      d.endpoint,
+      "/wallet/broadcasttransaction",
+      sign(whole, alice.privateKey),
+    );
+    assert.equal(refused.code, "CONTRACT_VALIDATE_ERROR");
+    assert.match(message(refused.message), /balance is not sufficient/);
+    // The balance less the burn is taken, and empties the account exactly.
+    const burn = tronBandwidthBytes(whole.raw_data_hex, 1) * 1000;
+    const sized = await transferTrx(d, alice.address, bob.address, left - burn);
+    assert.equal(tronBandwidthBytes(sized.raw_data_hex, 1) * 1000, burn);
+    const ok = await post(
+      d.endpoint,
+      "/wallet/broadcasttransaction",
+      sign(sized, alice.privateKey),
+    );
+    assert.equal(ok.result, true, JSON.stringify(ok));
+    d.produceBlock();
+    const info = await post(d.endpoint, "/wallet/gettransactioninfobyid", { value: sized.txID });
+    assert.equal(info.fee, burn);
+    assert.deepEqual(info.receipt, { net_fee: burn });
+    assert.equal(await balance(d, alice.address), 0);
   });
 });
 
