@@ -67,3 +67,18 @@ Deno.test("an undo counts as a payload of its own against the limit", () => {
   const plan = { maxBatch: 5, payloads: 2, isUndo, undoing: new Set<string>() };
   assert.deepEqual(ids(planBatches(pending, plan)), [[3], [1]]);
 });
+
+Deno.test("with a batch key, a payload holds one key's currencies; later ones join theirs", () => {
+  const of = (id: number, currency: string) => ({ ...withdrawal(id, `d${id}`), currency });
+  const pending = [of(1, "COIN"), of(2, "TOKEN"), of(3, "COIN"), of(4, "TOKEN"), of(5, "COIN")];
+  const plan = {
+    maxBatch: 2,
+    payloads: 2,
+    isUndo: () => false,
+    undoing: new Set<string>(),
+    key: (currency: string) => currency,
+  };
+  // 5 finds COIN's payload full and no room for a third.
+  assert.deepEqual(ids(planBatches(pending, plan)), [[1, 3], [2, 4]]);
+  assert.deepEqual(ids(planBatches(pending, { ...plan, key: () => "all" })), [[1, 2], [3, 4]]);
+});
