@@ -10,7 +10,7 @@ const ROOTS = ["core", "api"] as const;
 
 /** Chain words, matched as whole words (as `grep -w` does: letters, digits and `_` join). */
 const CHAIN_WORDS =
-  /(?<![A-Za-z0-9_])(ton|tron|jettons?|trc20|trc10|usdt\w*|trx|boc|tronscan|tonviewer|toncenter|energy|bandwidth)(?![A-Za-z0-9_])/i;
+  /(?<![A-Za-z0-9_])(ton|tron|jettons?|trc20|trc10|usdt\w*|trx|boc|tronscan|tonviewer|toncenter|energy|bandwidth|evm|erc20|eth|ether|wei|gwei|viem|etherscan|bscscan|polygonscan|arbiscan|basescan|eip1559)(?![A-Za-z0-9_])/i;
 
 /** Text allowed where it stands, removed from a line before it is checked. */
 const ALLOWED: readonly { file: string | null; text: string; why: string }[] = [
