@@ -78,6 +78,30 @@ export const NODE_SECTION_ENV: Readonly<Record<string, EnvBinding>> = {
   COLD_WALLET: { path: ["coldWallet"], type: "string" },
 };
 
+/**
+ * The mnemonic of instance `name`'s section: `mnemonic`, else the contents of `mnemonicFile`,
+ * trimmed. Errors name the field and never quote the secret or the file's contents.
+ */
+export async function readSectionMnemonic(
+  section: Pick<NodeSection, "mnemonic" | "mnemonicFile">,
+  name: string,
+): Promise<string> {
+  let text = section.mnemonic;
+  if (!text && section.mnemonicFile) {
+    try {
+      text = await Deno.readTextFile(section.mnemonicFile);
+    } catch (error) {
+      throw new Error(`${name}.mnemonicFile: cannot read (${(error as Error).name})`);
+    }
+  }
+  text = text?.trim();
+  if (!text) {
+    const env = name.toUpperCase();
+    throw new Error(`${name}.mnemonic: set ${env}_MNEMONIC or ${env}_MNEMONIC_FILE`);
+  }
+  return text;
+}
+
 const explorerTemplates = z.object({
   /** URL of an address; `{address}` is replaced. */
   address: z.string().min(1).includes("{address}"),

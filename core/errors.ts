@@ -32,3 +32,17 @@ export class UnavailableError extends Error {
     this.name = "UnavailableError";
   }
 }
+
+/**
+ * Runs a node call made for an API request: a node failure becomes an UnavailableError (503)
+ * saying that `chain`'s node did not answer the `what` request. The node's own message is
+ * dropped: it may carry the endpoint, and with it an API key.
+ */
+export async function fromNode<T>(chain: string, what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof UnavailableError) throw error;
+    throw new UnavailableError(`the ${chain} node did not answer the ${what} request; try again`);
+  }
+}

@@ -7,7 +7,8 @@
  */
 
 import { type Asset, DEFAULT_MAX_WITHDRAWAL } from "../../core/asset.ts";
-import { UnavailableError } from "../../core/errors.ts";
+import { fromNode } from "../../core/errors.ts";
+import { readSectionMnemonic } from "../../core/config.ts";
 import type { ChainPlugin, ChainSender, PluginContext } from "../../core/plugin.ts";
 import { evmDisplay, parseEvmAddress } from "./address.ts";
 import type { EvmSection } from "./config.ts";
@@ -20,19 +21,6 @@ import { createEvmSender, type EvmSenderToken } from "./sender.ts";
 
 /** Block hashes the scanner keeps to resolve a reorg, at the least. */
 const FORK_WINDOW = 64;
-
-async function readMnemonic(section: EvmSection, name: string): Promise<string> {
-  if (section.mnemonic) return section.mnemonic;
-  const env = name.toUpperCase();
-  if (!section.mnemonicFile) {
-    throw new Error(`${name}.mnemonic: set ${env}_MNEMONIC or ${env}_MNEMONIC_FILE`);
-  }
-  try {
-    return await Deno.readTextFile(section.mnemonicFile);
-  } catch (error) {
-    throw new Error(`${name}.mnemonicFile: cannot read (${(error as Error).name})`);
-  }
-}
 
 function assetsOf(section: EvmSection, name: string): Asset[] {
   const natives = Object.entries(section.assets).filter(([, a]) => a.contract === undefined);
@@ -68,19 +56,6 @@ function assetsOf(section: EvmSection, name: string): Asset[] {
 }
 
 /**
- * Runs a node call for an API request; a node failure becomes UnavailableError (503). The
- * node's message is dropped: it may quote the endpoint.
- */
-async function fromNode<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof UnavailableError) throw error;
-    throw new UnavailableError(`the EVM node did not answer the ${what} request; try again`);
-  }
-}
-
-/**
  * Builds an EVM instance from its section; throws with the field name (`<instance>.<field>`)
  * when the section is unusable.
  */
@@ -93,7 +68,7 @@ export async function createEvmPlugin(
   const assets = assetsOf(section, name);
   let key;
   try {
-    key = evmAccountKey(await readMnemonic(section, name));
+    key = evmAccountKey(await readSectionMnemonic(section, name));
   } catch (error) {
     const message = (error as Error).message;
     throw new Error(message.startsWith(name) ? message : `${name}.mnemonic: ${message}`);
@@ -146,7 +121,8 @@ export async function createEvmPlugin(
   });
   const apiSender: ChainSender = {
     ...sender,
-    balance: (currency, address) => fromNode("balance", () => sender.balance(currency, address)),
+    balance: (currency, address) =>
+      fromNode("EVM", "balance", () => sender.balance(currency, address)),
   };
 
   return {

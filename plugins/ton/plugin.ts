@@ -3,7 +3,8 @@
 import { Address, Cell } from "@ton/core";
 import { TonClient } from "@ton/ton";
 import { type Asset, DEFAULT_MAX_WITHDRAWAL } from "../../core/asset.ts";
-import { UnavailableError } from "../../core/errors.ts";
+import { fromNode } from "../../core/errors.ts";
+import { readSectionMnemonic } from "../../core/config.ts";
 import type { ChainPlugin, PluginContext } from "../../core/plugin.ts";
 import { formatTonAddress, parseTonAddress, type TonNetwork } from "./address.ts";
 import { parseBinaryComment, validateWithdrawalMemo } from "./comment.ts";
@@ -18,19 +19,6 @@ import { depositWallet, hotWallet, tonKeyPair } from "./wallets.ts";
 
 /** Root DNS resolver of mainnet (config parameter 4). */
 const MAINNET_DNS_ROOT = "Ef_lZ1T4NCb2mwkme9h2rJfESCE0W34ma9lWp7-_uY3zXDvq";
-
-/**
- * Runs a node call for an API request; a node failure becomes UnavailableError (503). The
- * node's own message is dropped: it may carry the endpoint, and with it an API key.
- */
-async function fromNode<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof UnavailableError) throw error;
-    throw new UnavailableError(`the TON node did not answer the ${what} request; try again`);
-  }
-}
 
 /**
  * A binary comment that starts with a jetton opcode would make a TON withdrawal look like a
@@ -50,22 +38,6 @@ function jettonShaped(binaryComment: string | null): string | null {
 export interface TonPluginOptions extends PluginContext {
   /** Unix seconds now; defaults to the wall clock. */
   readonly now?: () => number;
-}
-
-async function readMnemonic(ton: TonSection, name: string): Promise<string[]> {
-  let text = ton.mnemonic;
-  if (!text && ton.mnemonicFile) {
-    try {
-      text = await Deno.readTextFile(ton.mnemonicFile);
-    } catch (error) {
-      throw new Error(`${name}.mnemonicFile: cannot read (${(error as Error).name})`);
-    }
-  }
-  if (!text) {
-    const env = name.toUpperCase();
-    throw new Error(`${name}.mnemonic: set ${env}_MNEMONIC or ${env}_MNEMONIC_FILE`);
-  }
-  return text.trim().split(/\s+/);
 }
 
 /** The code of the section's native TON: its one asset without a master (`TON` if none). */
@@ -119,9 +91,11 @@ export async function createTonPlugin(
     }
     masters.set(asset.code, parsed.address);
   }
-  const keys = await tonKeyPair(await readMnemonic(ton, name)).catch((error) => {
-    throw new Error(`${name}.mnemonic: ${(error as Error).message}`);
-  });
+  const keys = await tonKeyPair((await readSectionMnemonic(ton, name)).split(/\s+/)).catch(
+    (error) => {
+      throw new Error(`${name}.mnemonic: ${(error as Error).message}`);
+    },
+  );
   const hot = hotWallet(keys.publicKey, network);
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const node = createToncenter({
@@ -215,7 +189,11 @@ export async function createTonPlugin(
         // A jetton deposit is an owner address; what the scanner follows is the jetton
         // wallet that the configured master derives for it, asked of the master itself.
         const watch = master
-          ? (await fromNode("jetton wallet", () => jettonWalletOf(client, master, wallet.address)))
+          ? (await fromNode(
+            "TON",
+            "jetton wallet",
+            () => jettonWalletOf(client, master, wallet.address),
+          ))
             .toRawString()
           : null;
         return {
@@ -230,7 +208,8 @@ export async function createTonPlugin(
     scanner: createTonScanner(node, network, allHotJettonWallets, nativeCodeOf(ton)),
     sender: {
       ...sender,
-      balance: (currency, address) => fromNode("balance", () => sender.balance(currency, address)),
+      balance: (currency, address) =>
+        fromNode("TON", "balance", () => sender.balance(currency, address)),
     },
     validateMemo(comment, binaryComment) {
       const message = validateWithdrawalMemo(comment, binaryComment) ??
@@ -242,6 +221,7 @@ export async function createTonPlugin(
     },
     async resolve(domain: string): Promise<string | null> {
       const address = await fromNode(
+        "TON",
         "resolve",
         async () => resolveWallet(client, await root(), domain),
       );

@@ -6,7 +6,8 @@
  */
 import { TronWeb } from "tronweb";
 import { type Asset, DEFAULT_MAX_WITHDRAWAL } from "../../core/asset.ts";
-import { UnavailableError } from "../../core/errors.ts";
+import { fromNode } from "../../core/errors.ts";
+import { readSectionMnemonic } from "../../core/config.ts";
 import type { ChainPlugin, ChainSender, PluginContext } from "../../core/plugin.ts";
 import type { TronSection } from "./config.ts";
 import { parseTronAddress } from "./address.ts";
@@ -20,22 +21,6 @@ import { tronPaymentUri } from "./payment_uri.ts";
 const TRX_MAX_AMOUNT = (1n << 63n) - 1n;
 /** What the factory needs beside its section: the host's context. */
 export type TronPluginOptions = PluginContext;
-
-async function readMnemonic(tron: TronSection, name: string): Promise<string> {
-  let text = tron.mnemonic;
-  if (!text && tron.mnemonicFile) {
-    try {
-      text = await Deno.readTextFile(tron.mnemonicFile);
-    } catch (error) {
-      throw new Error(`${name}.mnemonicFile: cannot read (${(error as Error).name})`);
-    }
-  }
-  if (!text) {
-    const env = name.toUpperCase();
-    throw new Error(`${name}.mnemonic: set ${env}_MNEMONIC or ${env}_MNEMONIC_FILE`);
-  }
-  return text;
-}
 
 function assetsOf(tron: TronSection, name: string): Asset[] {
   return Object.entries(tron.assets).map(([code, a]) => {
@@ -69,19 +54,6 @@ function assetsOf(tron: TronSection, name: string): Asset[] {
 }
 
 /**
- * Runs a node call for an API request; a node failure becomes UnavailableError (503). The
- * node's message is dropped: it may quote the endpoint.
- */
-async function fromNode<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof UnavailableError) throw error;
-    throw new UnavailableError(`the TRON node did not answer the ${what} request; try again`);
-  }
-}
-
-/**
  * Builds a TRON instance from its section; throws with the field name (`<instance>.<field>`)
  * when the section is unusable.
  */
@@ -103,7 +75,7 @@ export async function createTronPlugin(
   }
   let key;
   try {
-    key = tronAccountKey(await readMnemonic(tron, name));
+    key = tronAccountKey(await readSectionMnemonic(tron, name));
   } catch (error) {
     throw new Error(`${name}.mnemonic: ${(error as Error).message}`);
   }
@@ -160,7 +132,8 @@ export async function createTronPlugin(
   });
   const apiSender: ChainSender = {
     ...sender,
-    balance: (currency, address) => fromNode("balance", () => sender.balance(currency, address)),
+    balance: (currency, address) =>
+      fromNode("TRON", "balance", () => sender.balance(currency, address)),
   };
 
   return {

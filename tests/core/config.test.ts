@@ -12,6 +12,7 @@ import {
   loadConfig,
   parseConfig,
 } from "../../host/registry.ts";
+import { readSectionMnemonic } from "../../core/config.ts";
 
 /** Asserts `fn` throws a ConfigError whose message mentions every one of `fields`. */
 async function rejectsNaming(fn: () => unknown, ...fields: string[]): Promise<ConfigError> {
@@ -357,4 +358,27 @@ Deno.test("public.baseUrl and the checkout's frame ancestors must be http(s); PU
       .checkoutFrameAncestors,
     ["https://shop.example"],
   );
+});
+
+Deno.test("a section's mnemonic comes from mnemonic, else its file, trimmed; errors name the field and not the secret", async () => {
+  const words = "abandon ".repeat(23) + "art";
+  assert.equal(await readSectionMnemonic({ mnemonic: ` ${words}\n` }, "tron"), words);
+  const file = await Deno.makeTempFile();
+  try {
+    await Deno.writeTextFile(file, `${words}\n`);
+    assert.equal(await readSectionMnemonic({ mnemonicFile: file }, "base"), words);
+    await Deno.writeTextFile(file, "  \n");
+    await assert.rejects(
+      readSectionMnemonic({ mnemonicFile: file }, "base"),
+      { message: "base.mnemonic: set BASE_MNEMONIC or BASE_MNEMONIC_FILE" },
+    );
+  } finally {
+    await Deno.remove(file);
+  }
+  await assert.rejects(readSectionMnemonic({ mnemonicFile: `${file}.absent` }, "ton"), {
+    message: "ton.mnemonicFile: cannot read (NotFound)",
+  });
+  await assert.rejects(readSectionMnemonic({}, "ton"), {
+    message: "ton.mnemonic: set TON_MNEMONIC or TON_MNEMONIC_FILE",
+  });
 });
