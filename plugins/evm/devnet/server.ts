@@ -59,6 +59,7 @@ import {
   RpcError,
   type RpcErrorObject,
 } from "./node.ts";
+import { serveDevnetHttp } from "../../../devnet/http_server.ts";
 
 export type { EvmReorgOptions } from "./mining.ts";
 export type { FaultControl } from "../../../devnet/faults.ts";
@@ -360,7 +361,6 @@ export async function startEvmDevnet(options: EvmDevnetOptions = {}): Promise<Ev
   const faults = new DevnetFaults();
   const holdMs = options.faultTimeoutMs ?? 10_000;
   const shutdown = new AbortController();
-  const inflight = new Set<Promise<Response>>();
 
   const http = createRpcView(node, miner, faults, {
     finalityDepth: options.finalityDepth ?? 0,
@@ -390,17 +390,7 @@ export async function startEvmDevnet(options: EvmDevnetOptions = {}): Promise<Ev
     return json(Array.isArray(body) ? answers : answers[0]);
   }
 
-  const server = Deno.serve(
-    { port: options.port ?? 0, hostname: options.hostname ?? "127.0.0.1", onListen: () => {} },
-    (req) => {
-      const p = handle(req);
-      inflight.add(p);
-      p.finally(() => inflight.delete(p)).catch(() => {});
-      return p;
-    },
-  );
-  const addr = server.addr;
-  const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+  const listener = serveDevnetHttp(options, handle);
 
   const interval = options.blockIntervalMs ?? 1000;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -417,7 +407,7 @@ export async function startEvmDevnet(options: EvmDevnetOptions = {}): Promise<Ev
   if (interval > 0) tick();
 
   return {
-    endpoint: `http://${host}:${addr.port}/`,
+    endpoint: `${listener.origin}/`,
     chainId,
     hardfork: node.hardfork,
     native,
@@ -440,8 +430,7 @@ export async function startEvmDevnet(options: EvmDevnetOptions = {}): Promise<Ev
       closed = true;
       clearTimeout(timer);
       shutdown.abort();
-      await Promise.allSettled([...inflight]);
-      await server.shutdown();
+      await listener.close();
     },
   };
 }

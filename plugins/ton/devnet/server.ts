@@ -22,6 +22,7 @@ import type { DevnetJetton, JettonSpec } from "./jettons.ts";
 export type { FaucetJettonOptions } from "./chain.ts";
 import { DevnetFaults, type FaultControl } from "../../../devnet/faults.ts";
 import { callMethod, type RpcContext, RpcError } from "./rpc.ts";
+import { serveDevnetHttp } from "../../../devnet/http_server.ts";
 
 /** Fixed faucet mnemonic so the faucet address is stable across runs. */
 export const DEFAULT_FAUCET_MNEMONIC: readonly string[] = (
@@ -186,7 +187,6 @@ export async function startTonDevnet(options: TonDevnetOptions = {}): Promise<To
   };
   const holdMs = options.faultTimeoutMs ?? 10_000;
   const shutdown = new AbortController();
-  const inflight = new Set<Promise<Response>>();
 
   async function dispatch(method: string, params: unknown, id: unknown): Promise<Response> {
     // How toncenter's faults look: its JSON-RPC error body, with the status as `code`.
@@ -252,22 +252,7 @@ export async function startTonDevnet(options: TonDevnetOptions = {}): Promise<To
     return json(errorBody(404, "not found", undefined), 404);
   }
 
-  const server = Deno.serve(
-    {
-      port: options.port ?? 0,
-      hostname: options.hostname ?? "127.0.0.1",
-      onListen: () => {},
-    },
-    (req) => {
-      // Tracked so close() can let held requests answer before shutting down.
-      const p = handle(req);
-      inflight.add(p);
-      p.finally(() => inflight.delete(p)).catch(() => {});
-      return p;
-    },
-  );
-  const addr = server.addr;
-  const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+  const listener = serveDevnetHttp(options, handle);
 
   const interval = options.blockIntervalMs ?? 1000;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -283,7 +268,7 @@ export async function startTonDevnet(options: TonDevnetOptions = {}): Promise<To
   schedule();
 
   return {
-    endpoint: `http://${host}:${addr.port}/jsonRPC`,
+    endpoint: `${listener.origin}/jsonRPC`,
     faucetAddress: chain.faucetWallet.address,
     dnsRoot: chain.dnsRoot,
     blockchain: chain.blockchain,
@@ -306,8 +291,7 @@ export async function startTonDevnet(options: TonDevnetOptions = {}): Promise<To
       if (timer !== undefined) clearTimeout(timer);
       shutdown.abort();
       await chain.close();
-      await Promise.allSettled([...inflight]);
-      await server.shutdown();
+      await listener.close();
     },
   };
 }

@@ -39,6 +39,7 @@ import { NodeError, toHex41 } from "./node_error.ts";
 import { FREE_NET_LIMIT, MAX_DELEGATE_LOCK_PERIOD, TOTAL_ENERGY_LIMIT } from "./resources.ts";
 import { DevnetFaults, type FaultAnswers, type FaultControl } from "../../../devnet/faults.ts";
 import { decodeRawData } from "./protobuf.ts";
+import { serveDevnetHttp } from "../../../devnet/http_server.ts";
 
 export type { TronReorgOptions } from "./blocks.ts";
 export type { Trc20Spec } from "./contracts.ts";
@@ -258,7 +259,6 @@ export function startTronDevnet(options: TronDevnetOptions = {}): Promise<TronDe
   const faults = new DevnetFaults({ normalize: endpointKey });
   const holdMs = options.faultTimeoutMs ?? 10_000;
   const shutdown = new AbortController();
-  const inflight = new Set<Promise<Response>>();
 
   /** Head as this (possibly lagging) node reports it. */
   let visibleHead = (): number => Math.max(0, chain.height() - faults.lag);
@@ -654,17 +654,7 @@ export function startTronDevnet(options: TronDevnetOptions = {}): Promise<TronDe
     }
   }
 
-  const server = Deno.serve(
-    { port: options.port ?? 0, hostname: options.hostname ?? "127.0.0.1", onListen: () => {} },
-    (req) => {
-      const p = handle(req);
-      inflight.add(p);
-      p.finally(() => inflight.delete(p)).catch(() => {});
-      return p;
-    },
-  );
-  const addr = server.addr;
-  const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+  const listener = serveDevnetHttp(options, handle);
 
   const interval = options.blockIntervalMs ?? 1000;
   let timer: ReturnType<typeof setInterval> | undefined;
@@ -683,7 +673,7 @@ export function startTronDevnet(options: TronDevnetOptions = {}): Promise<TronDe
   for (const [symbol, t] of chain.tokens) tokens[symbol] = t.address;
 
   return Promise.resolve({
-    endpoint: `http://${host}:${addr.port}`,
+    endpoint: listener.origin,
     faucet: { address: chain.faucet.address, privateKey: chain.faucetKey },
     tokens,
     faults,
@@ -707,8 +697,7 @@ export function startTronDevnet(options: TronDevnetOptions = {}): Promise<TronDe
       closed = true;
       if (timer !== undefined) clearInterval(timer);
       shutdown.abort();
-      await Promise.allSettled([...inflight]);
-      await server.shutdown();
+      await listener.close();
     },
   });
 }
