@@ -425,6 +425,16 @@ create index incomes_height on incomes (chain, block_height);
 create index unrecognized_height on unrecognized_transfers (chain, block_height);
 `,
   },
+  {
+    version: 25,
+    name: "payloads by seen height and by successor: undoing a fork costs its blocks",
+    // A rollback awaits again the payloads seen above the fork point, and revives the family
+    // members they superseded; without these both read every payload ever sent.
+    sql: `
+create index payloads_seen_height on payloads (chain, seen_height) where status = 'seen';
+create index payloads_superseded on payloads (superseded_by) where superseded_by is not null;
+`,
+  },
 ];
 
 /**
