@@ -14,7 +14,7 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { createHash } from "node:crypto";
+import { hash as nativeHash } from "node:crypto";
 import { BitString, Cell } from "@ton/core";
 
 /** The input uses a form this reader leaves to @ton/core; it says nothing of its validity. */
@@ -238,7 +238,8 @@ export function hashOf(cell: LeanCell): Uint8Array {
     repr.set(hashOf(ref), at);
     at += 32;
   }
-  const hash = createHash("sha256").update(repr).digest();
+  // The one-shot form: half the cost of createHash()…digest() per call under Deno.
+  const hash = nativeHash("sha256", repr, "buffer");
   cell.memo.hash = hash;
   cell.memo.depth = depth;
   return hash;
