@@ -255,6 +255,8 @@ export function hashHex(cell: LeanCell): string {
  * reads cells through the @ton/core API.
  */
 export function toCoreCell(cell: LeanCell): Cell {
+  // The empty body of a plain transfer: @ton/core's own, hashed once.
+  if (cell.bits === 0 && cell.refs.length === 0 && !cell.exotic) return Cell.EMPTY;
   if (cell.memo.cell === undefined) {
     const data = Buffer.from(cell.data.buffer, cell.data.byteOffset, cell.data.byteLength);
     cell.memo.cell = new Cell({
