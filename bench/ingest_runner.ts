@@ -13,7 +13,8 @@ import type { ProcessorContext } from "../core/context.ts";
 import type { Db, Param, Queryable, Row } from "../core/db.ts";
 import { accountLookup, currentCursor, ingestOnce } from "../core/ingest.ts";
 import { silentLogger } from "../core/log.ts";
-import type { AccountLookup, ChainPlugin, ChainScanner } from "../core/plugin.ts";
+import type { AccountLookup, ChainPlugin, ChainScanner, IncomeEvent } from "../core/plugin.ts";
+import { type CommitFloor, openCommitFloor } from "./commit_floor.ts";
 import { openBenchDb } from "./db.ts";
 
 /** How the ingest benchmark runs. */
@@ -38,10 +39,17 @@ export interface BlockBreakdown {
   lookup: number;
   /** The commit transaction: cursor update, incomes insert, BEGIN/COMMIT. */
   commit: number;
-  /** The statements inside the commit transaction (cursor update, incomes insert). */
+  /**
+   * The statements inside the commit transaction (cursor update, incomes insert, …): wall
+   * time with one or more in flight, as pipelined statements overlap.
+   */
   commitStatements: number;
   /** Database queries outside the transaction: loading the cursor. */
   cursor: number;
+  /** The floor of `commit`: the same block's minimal commit (see `commit_floor.ts`). */
+  floorCommit: number;
+  /** The floor of the incomes insert: its raw `INSERT ... unnest` inside `floorCommit`. */
+  floorInsert: number;
 }
 
 /** Figures of one measured phase. */
@@ -102,10 +110,20 @@ interface Timers {
   commit: number;
   commitStatements: number;
   cursor: number;
+  floorCommit: number;
+  floorInsert: number;
 }
 
 function emptyTimers(): Timers {
-  return { scan: 0, lookup: 0, commit: 0, commitStatements: 0, cursor: 0 };
+  return {
+    scan: 0,
+    lookup: 0,
+    commit: 0,
+    commitStatements: 0,
+    cursor: 0,
+    floorCommit: 0,
+    floorInsert: 0,
+  };
 }
 
 /** The database with the time spent in queries and transactions added to `timers`. */
@@ -122,15 +140,18 @@ function timedDb(db: Db, timers: Timers): Db {
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       const start = performance.now();
+      // Wall time with at least one statement in flight: pipelined statements overlap.
+      let inFlight = 0;
+      let since = 0;
       try {
         return await db.transaction((tx) =>
           fn({
             async query<R extends Row>(text: string, params?: readonly Param[]): Promise<R[]> {
-              const at = performance.now();
+              if (inFlight++ === 0) since = performance.now();
               try {
                 return await tx.query<R>(text, params);
               } finally {
-                timers.commitStatements += performance.now() - at;
+                if (--inFlight === 0) timers.commitStatements += performance.now() - since;
               }
             },
           })
@@ -176,6 +197,8 @@ function phaseOf(t: PhaseTotals, transactionsPerBlock: number): IngestPhase {
       commitStatements: t.commitStatements / t.blocks,
       // Plain queries: the lookup runs through `query` too, the commit does not.
       cursor: (t.cursor - t.lookup) / t.blocks,
+      floorCommit: t.floorCommit / t.blocks,
+      floorInsert: t.floorInsert / t.blocks,
     },
   };
 }
@@ -216,19 +239,38 @@ async function openCase(
       log: silentLogger,
     };
     const inner = node.scanner;
+    // The floor commit of each block's rows runs beside the processor's: before it on even
+    // blocks (right after the scan, where the first round trip after the block's CPU work
+    // lands), after it on odd ones, so neither order favours one side.
+    let floor: CommitFloor | null = null;
+    let scannedBlocks = 0;
+    let floorBeforeCommit = 0;
+    const pending: { height: bigint; incomes: IncomeEvent[] }[] = [];
+    /** Runs the floor of one block; returns the wall time it took, address lookup included. */
+    const runFloor = async (block: { height: bigint; incomes: IncomeEvent[] }) => {
+      const start = performance.now();
+      const t = await floor!.commit(block.height, block.incomes);
+      timers.floorCommit += t.commit;
+      timers.floorInsert += t.insert;
+      return performance.now() - start;
+    };
     const scanner: ChainScanner = {
       initialCursor: () => inner.initialCursor(),
       async next(cursor, lookup) {
         const start = performance.now();
-        try {
-          return await inner.next(cursor, lookup);
-        } finally {
-          timers.scan += performance.now() - start;
+        const block = await inner.next(cursor, lookup);
+        timers.scan += performance.now() - start;
+        if (floor && block && "incomes" in block) {
+          const rows = { height: block.cursor.height, incomes: block.incomes };
+          if (scannedBlocks++ % 2 === 0) floorBeforeCommit += await runFloor(rows);
+          else pending.push(rows);
         }
+        return block;
       },
     };
     const plugin = chain.plugin(scanner);
     ctx.plugins = new Map([[plugin.chain, plugin]]);
+    floor = await openCommitFloor(testDb.db, plugin.chain);
     const realLookup = accountLookup(ctx, plugin);
     const lookup: AccountLookup = async (accounts) => {
       const start = performance.now();
@@ -250,13 +292,17 @@ async function openCase(
       async ingest(blocks, into) {
         const before = await incomes();
         Object.assign(timers, emptyTimers());
-        const start = performance.now();
+        let ms = 0;
         for (let i = 0; i < blocks; i++) {
+          floorBeforeCommit = 0;
+          const start = performance.now();
           if (!await ingestOnce(ctx, plugin, lookup)) {
             throw new Error("the chain ran out of blocks");
           }
+          ms += performance.now() - start - floorBeforeCommit;
+          for (const rows of pending.splice(0)) await runFloor(rows);
         }
-        into.ms += performance.now() - start;
+        into.ms += ms;
         into.blocks += blocks;
         into.incomes += await incomes() - before;
         into.scan += timers.scan;
@@ -264,8 +310,13 @@ async function openCase(
         into.commit += timers.commit;
         into.commitStatements += timers.commitStatements;
         into.cursor += timers.cursor;
+        into.floorCommit += timers.floorCommit;
+        into.floorInsert += timers.floorInsert;
       },
-      close: () => testDb.close(),
+      async close() {
+        await floor?.close();
+        await testDb.close();
+      },
     };
   } catch (error) {
     await testDb.close();

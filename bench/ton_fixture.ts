@@ -107,8 +107,8 @@ export interface FixtureNode {
 }
 
 /**
- * A chain whose masterchain block `firstSeqno + k` commits exactly one basechain block, made
- * of the transactions `blockAt(k)` returns.
+ * A chain whose masterchain block `firstSeqno + k` (k ≥ 1) commits exactly one basechain
+ * block, made of the transactions `blockAt(k - 1)` returns.
  */
 export function fixtureNode(blockAt: (k: number) => BlockTransaction[]): FixtureNode {
   const firstSeqno = 66_519_406;
@@ -132,7 +132,8 @@ export function fixtureNode(blockAt: (k: number) => BlockTransaction[]): Fixture
     },
     blockTransactions: (block) => {
       if (block.workchain !== 0) return Promise.reject(new Error("only basechain blocks"));
-      return Promise.resolve(blockAt(block.seqno - firstShardSeqno));
+      // The processor starts at the first block and ingests from the next one: `blockAt(0)`.
+      return Promise.resolve(blockAt(block.seqno - firstShardSeqno - 1));
     },
     configParam: () => Promise.reject(new Error("not served")),
   };

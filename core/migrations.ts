@@ -455,6 +455,16 @@ where w.id = r.id;
 create unique index withdrawals_undoes on withdrawals (undoes) where undoes is not null;
 `,
   },
+  {
+    version: 18,
+    name: "payloads by seen height and by successor: undoing a fork costs its blocks",
+    // A rollback awaits again the payloads seen above the fork point, and revives the family
+    // members they superseded; without these both read every payload ever sent.
+    sql: `
+create index payloads_seen_height on payloads (chain, seen_height) where status = 'seen';
+create index payloads_superseded on payloads (superseded_by) where superseded_by is not null;
+`,
+  },
 ];
 
 /**

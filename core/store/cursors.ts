@@ -1,7 +1,14 @@
 /** Scanner cursors, and the one transaction that commits a block with its events. */
 
 import type { Queryable } from "../db.ts";
-import type { Cursor, Json, ScannedBlock } from "../plugin.ts";
+import type {
+  Cursor,
+  Json,
+  PayloadSighting,
+  ScannedBlock,
+  TransferConfirmation,
+  UnrecognizedTransfer,
+} from "../plugin.ts";
 import { insertIncomes } from "./incomes.ts";
 import { matchPayments } from "./invoices.ts";
 import { FOREIGN_SPEND, raiseAlarm, REORG_BEYOND_FINALITY, TRANSFER_RETURNED } from "./alarms.ts";
@@ -48,6 +55,109 @@ export class CursorMovedError extends Error {
 }
 
 /**
+ * Raises a foreign-spend alarm for each sighting of a payload this processor never signed
+ * (someone else holds the key, or two processors share it): the sender stops until a person
+ * has looked. One statement for the block, whatever its sightings; returns their payload ids.
+ */
+async function raiseForeignSpends(
+  tx: Queryable,
+  chain: string,
+  height: bigint,
+  sightings: readonly PayloadSighting[],
+): Promise<Set<string>> {
+  if (sightings.length === 0) return new Set();
+  const rows = await tx.query(
+    // Through text: postgres.js sends a string bound to a jsonb parameter as a JSON string
+    // scalar, which `context->>'…'` cannot read.
+    `insert into alarms (chain, kind, detail, context)
+     select $1, $2, s.detail, s.context::jsonb
+     from unnest($3::text[], $4::text[], $5::text[]) with ordinality as s(payload_id, detail,
+       context, n)
+     where not exists (select from payloads p where p.chain = $1 and p.payload_id = s.payload_id)
+     order by s.n
+     returning context->>'payloadId' as payload_id`,
+    [
+      chain,
+      FOREIGN_SPEND,
+      sightings.map((s) => s.payloadId),
+      sightings.map((s) =>
+        `transaction ${s.txHash} at height ${height} spent from an account of this ` +
+        `processor but carried no payload it signed (payload ${s.payloadId}, out ` +
+        `${s.outAmounts.join("+") || "nothing"}): another holder of the keys?`
+      ),
+      sightings.map((s) =>
+        JSON.stringify({
+          txHash: s.txHash,
+          height: String(height),
+          payloadId: s.payloadId,
+          outAmounts: s.outAmounts.map(String),
+        })
+      ),
+    ] as never,
+  );
+  return new Set(rows.map((r) => String(r.payload_id)));
+}
+
+/**
+ * Annotates settled transfers with their acknowledgement, in one statement. Anyone can send an
+ * acknowledgement-shaped message, so it only annotates a transfer that our own sighting
+ * already settled; of two for one transfer, the first in the block counts.
+ */
+async function confirmTransfers(
+  tx: Queryable,
+  chain: string,
+  confirmations: readonly TransferConfirmation[],
+): Promise<void> {
+  if (confirmations.length === 0) return;
+  await tx.query(
+    `update withdrawals w set confirmed_tx_hash = c.tx_hash, updated_at = now()
+     from (select distinct on (c.out_key) c.out_key, c.tx_hash
+           from unnest($2::text[], $3::text[]) with ordinality as c(out_key, tx_hash, n)
+           order by c.out_key, c.n) c
+     where w.chain = $1 and w.out_key = c.out_key and w.status = 'processed'
+       and w.confirmed_tx_hash is null`,
+    [chain, confirmations.map((c) => c.outKey), confirmations.map((c) => c.txHash)] as never,
+  );
+}
+
+/** Records a block's transfers of unconfigured tokens to our addresses, in one statement. */
+async function insertUnrecognized(
+  tx: Queryable,
+  chain: string,
+  height: bigint,
+  transfers: readonly UnrecognizedTransfer[],
+): Promise<void> {
+  if (transfers.length === 0) return;
+  const col = <T>(f: (u: UnrecognizedTransfer) => T) => transfers.map(f);
+  await tx.query(
+    `insert into unrecognized_transfers (chain, address_id, token, source_address, amount,
+       comment, binary_comment, tx_hash, block_time, block_height, event_index)
+     select $1, a.id, u.token, u.source, u.amount::numeric, u.comment, u.binary_comment,
+       u.tx_hash, u.block_time::bigint, $2, u.event_index::int
+     from unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+       $9::text[], $10::text[], $11::text[]) with ordinality
+       as u(address, token, source, amount, comment, binary_comment, tx_hash, block_time,
+         event_index, n)
+     join addresses a on a.chain = $1 and a.address = u.address
+     order by u.n
+     on conflict (chain, tx_hash, event_index) do nothing`,
+    [
+      chain,
+      height,
+      col((u) => u.to),
+      col((u) => u.token),
+      col((u) => u.from),
+      col((u) => u.amount.toString()),
+      col((u) => u.comment),
+      col((u) => u.binaryComment),
+      col((u) => u.txHash),
+      col((u) => String(u.time)),
+      col((u) => String(u.eventIndex ?? 0)),
+    ] as never,
+  );
+}
+
+/**
  * Commits a scanned block: the new cursor, its incomes and its sightings, all or nothing.
  * The update is guarded by the previous cursor (height and state, so a worker still on a
  * branch a fork replaced cannot commit either) so two workers can never both commit.
@@ -58,20 +168,25 @@ export async function commitBlock(
   previous: Cursor,
   block: ScannedBlock,
 ): Promise<{ newIncomes: number; unknownSightings: string[]; tripwires: string[] }> {
-  const moved = await tx.query(
-    `update cursors set height = $2, block_time = $3, state = $4::jsonb, updated_at = now()
-     where chain = $1 and height = $5 and state = $6::jsonb returning chain`,
-    [
-      chain,
-      block.cursor.height,
-      block.cursor.time,
-      JSON.stringify(block.cursor.state),
-      previous.height,
-      JSON.stringify(previous.state),
-    ],
-  );
+  // Sent together: the connection pipelines them and the server runs them in this order, so
+  // the writes still come after the cursor row is locked; a cursor that moved rolls them back.
+  const [moved, inserted, foreign] = await Promise.all([
+    tx.query(
+      `update cursors set height = $2, block_time = $3, state = $4::jsonb, updated_at = now()
+       where chain = $1 and height = $5 and state = $6::jsonb returning chain`,
+      [
+        chain,
+        block.cursor.height,
+        block.cursor.time,
+        JSON.stringify(block.cursor.state),
+        previous.height,
+        JSON.stringify(previous.state),
+      ],
+    ),
+    insertIncomes(tx, chain, block.incomes),
+    raiseForeignSpends(tx, chain, block.cursor.height, block.sightings),
+  ]);
   if (!moved.length) throw new CursorMovedError(chain);
-  const inserted = await insertIncomes(tx, chain, block.incomes);
   const newIncomes = inserted.count;
   // Invoice payments are matched with their incomes, in the same transaction: only the ones
   // just inserted on an invoice address, so the cost is the block's, never the table's.
@@ -79,60 +194,16 @@ export async function commitBlock(
   const unknownSightings: string[] = [];
   const tripwires: string[] = [];
   for (const sighting of block.sightings) {
-    const result = await applySighting(tx, chain, sighting, block.cursor.height);
-    if (result === "unknown") {
-      // Signed with our key, but by no payload of ours: someone else holds the key, or two
-      // processors share it. The sender stops until a person has looked.
-      await raiseAlarm(
-        tx,
-        chain,
-        FOREIGN_SPEND,
-        `transaction ${sighting.txHash} at height ${block.cursor.height} spent from an ` +
-          `account of this processor but carried no payload it signed (payload ` +
-          `${sighting.payloadId}, out ${sighting.outAmounts.join("+") || "nothing"}): ` +
-          "another holder of the keys?",
-        {
-          txHash: sighting.txHash,
-          height: String(block.cursor.height),
-          payloadId: sighting.payloadId,
-          outAmounts: sighting.outAmounts.map(String),
-        },
-      );
+    if (foreign.has(sighting.payloadId)) {
       unknownSightings.push(sighting.txHash);
+      continue;
     }
+    // Payloads are never deleted: this one exists, so the result is never "unknown".
+    const result = await applySighting(tx, chain, sighting, block.cursor.height);
     if (result === "tripwire") tripwires.push(sighting.txHash);
   }
-  for (const c of block.confirmations ?? []) {
-    // Anyone can send an acknowledgement-shaped message, so it only annotates a transfer
-    // that our own sighting already settled.
-    await tx.query(
-      `update withdrawals set confirmed_tx_hash = $3, updated_at = now()
-       where chain = $1 and out_key = $2 and status = 'processed' and confirmed_tx_hash is null`,
-      [chain, c.outKey, c.txHash],
-    );
-  }
-  for (const u of block.unrecognized ?? []) {
-    await tx.query(
-      `insert into unrecognized_transfers (chain, address_id, token, source_address, amount,
-         comment, binary_comment, tx_hash, block_time, block_height, event_index)
-       select $1, a.id, $3, $4, $5::numeric, $6, $7, $8, $9, $10, $11 from addresses a
-       where a.chain = $1 and a.address = $2
-       on conflict (chain, tx_hash, event_index) do nothing`,
-      [
-        chain,
-        u.to,
-        u.token,
-        u.from,
-        u.amount,
-        u.comment,
-        u.binaryComment,
-        u.txHash,
-        u.time,
-        block.cursor.height,
-        u.eventIndex ?? 0,
-      ],
-    );
-  }
+  await confirmTransfers(tx, chain, block.confirmations ?? []);
+  await insertUnrecognized(tx, chain, block.cursor.height, block.unrecognized ?? []);
   for (const r of block.returned ?? []) {
     const [w] = await tx.query(
       "select id::text as id from withdrawals where chain = $1 and out_key = $2",

@@ -234,7 +234,7 @@ export function createTonScanner(
       // be shaped like a jetton transfer).
       outKeys: sent.map((m) =>
         (hotJettons.has(m.destination!) ? jettonOutKeyOf(m) : null) ??
-          outKey(m.destination!, m.value, m.body.hash().toString("hex"))
+          outKey(m.destination!, m.value, m.bodyHash)
       ),
       // A jetton transfer carries jettons; its TON value is only gas.
       outAmounts: sent.map((m) => decodeJettonTransfer(m.body)?.amount ?? m.value),

@@ -15,6 +15,7 @@ import {
   type Transaction,
 } from "@ton/core";
 import { decodeComment } from "./comment.ts";
+import { decodeLeanTransaction } from "./lean_transaction.ts";
 
 /** The incoming message of a transaction. */
 export type DecodedInMessage = {
@@ -44,6 +45,8 @@ export type DecodedOutMessage = {
   value: bigint;
   /** Message body. */
   body: Cell;
+  /** Lowercase hex representation hash of the body. */
+  bodyHash: string;
   /** Bounce flag of an internal message (false for external-out). */
   bounce: boolean;
   /** The message is a bounce returning value of a failed incoming message. */
@@ -145,6 +148,7 @@ function decodeOutMessage(message: Message): DecodedOutMessage {
       destination: rawAddress(info.dest),
       value: info.value.coins,
       body: message.body,
+      bodyHash: message.body.hash().toString("hex"),
       bounce: info.bounce,
       bounced: info.bounced,
     };
@@ -155,6 +159,7 @@ function decodeOutMessage(message: Message): DecodedOutMessage {
       destination: null,
       value: 0n,
       body: message.body,
+      bodyHash: message.body.hash().toString("hex"),
       bounce: false,
       bounced: false,
     };
@@ -165,40 +170,66 @@ function decodeOutMessage(message: Message): DecodedOutMessage {
 /**
  * The transaction cell stores only the 256-bit account id, not the workchain,
  * so it is recovered from the messages: the in-message destination or an
- * out-message source is the account itself. Tick-tock transactions exist only
- * on the masterchain.
+ * out-message source (in dictionary order, external-in ones skipped) is the
+ * account itself. Tick-tock transactions exist only on the masterchain.
  */
-function accountWorkchain(tx: Transaction, fallback: number): number {
-  const info = tx.inMessage?.info;
-  if (info && (info.type === "internal" || info.type === "external-in")) {
-    return info.dest.workChain;
-  }
-  for (const message of tx.outMessages.values()) {
-    if (message.info.type !== "external-in") return message.info.src.workChain;
-  }
-  if (tx.description.type === "tick-tock") return -1;
+export function accountWorkchain(
+  inDestination: number | null,
+  outSources: readonly number[],
+  kind: TransactionKind,
+  fallback: number,
+): number {
+  if (inDestination !== null) return inDestination;
+  if (outSources.length > 0) return outSources[0];
+  if (kind === "tick-tock") return -1;
   return fallback;
+}
+
+/** What {@linkcode isSuccessful} needs of a transaction, whichever decoder read it. */
+export interface TransactionOutcome {
+  kind: TransactionKind;
+  /** The compute phase, or `null` for kinds without one. */
+  compute: { type: "vm"; success: boolean } | { type: "skipped"; reason: ComputeSkipReason } | null;
+  aborted: boolean;
+  /** `success` of the action phase, `null` when there was none. */
+  actionSuccess: boolean | null;
+  /** Whether there was a bounce phase. */
+  bounce: boolean;
+  /** Whether there was a credit phase. */
+  credit: boolean;
+  /** Whether the in-message is internal. */
+  internalIn: boolean;
 }
 
 /**
  * Success rule (see {@linkcode decodeTransaction}); kept separate so the rule
  * reads in one place.
  */
-function isSuccessful(tx: Transaction): boolean {
-  const d = tx.description;
-  if (d.type !== "generic") return false;
-  const compute = d.computePhase;
+export function isSuccessful(tx: TransactionOutcome): boolean {
+  if (tx.kind !== "ordinary") return false;
+  const compute = tx.compute;
+  if (compute === null) return false;
   if (compute.type === "vm") {
-    return compute.success && !d.aborted && (d.actionPhase == null || d.actionPhase.success);
+    return compute.success && !tx.aborted && (tx.actionSuccess === null || tx.actionSuccess);
   }
   // An uninitialised account (no code, no StateInit in the message) cannot run
   // the VM, so the chain marks the transaction aborted, yet the value of a
   // non-bounceable internal message stays credited to the account. This is how
   // every fresh deposit address first receives money, so it must count.
-  return compute.reason === "no-state" &&
-    tx.inMessage?.info.type === "internal" &&
-    d.bouncePhase == null &&
-    d.creditPhase != null;
+  return compute.reason === "no-state" && tx.internalIn && !tx.bounce && tx.credit;
+}
+
+function outcomeOf(tx: Transaction): TransactionOutcome {
+  const d = tx.description;
+  return {
+    kind: KIND_OF[d.type],
+    compute: "computePhase" in d ? d.computePhase : null,
+    aborted: "aborted" in d ? d.aborted : false,
+    actionSuccess: "actionPhase" in d && d.actionPhase != null ? d.actionPhase.success : null,
+    bounce: d.type === "generic" && d.bouncePhase != null,
+    credit: d.type === "generic" && d.creditPhase != null,
+    internalIn: tx.inMessage?.info.type === "internal",
+  };
 }
 
 /**
@@ -223,6 +254,24 @@ function isSuccessful(tx: Transaction): boolean {
  * @throws Error if the input is not a single-root BOC holding a transaction
  */
 export function decodeTransaction(boc: string | Cell, workchain = 0): DecodedTransaction {
+  if (typeof boc === "string") {
+    try {
+      return decodeLeanTransaction(boc, workchain);
+    } catch {
+      // A form the lean decoder leaves to @ton/core, or an invalid transaction: @ton/core
+      // decides, so what it rejects is rejected with its error.
+    }
+  }
+  return decodeCoreTransaction(boc, workchain);
+}
+
+/**
+ * {@linkcode decodeTransaction} through @ton/core's `loadTransaction` alone: the reference
+ * the fast decoder is held to, and the decoder of the forms it leaves aside.
+ *
+ * @throws Error if the input is not a single-root BOC holding a transaction
+ */
+export function decodeCoreTransaction(boc: string | Cell, workchain = 0): DecodedTransaction {
   const cell = typeof boc === "string" ? Cell.fromBase64(boc) : boc;
   const slice = cell.beginParse();
   const tx = loadTransaction(slice);
@@ -238,12 +287,18 @@ export function decodeTransaction(boc: string | Cell, workchain = 0): DecodedTra
   }
   const compute = "computePhase" in d ? d.computePhase : null;
   const bounce = d.type === "generic" ? d.bouncePhase : null;
+  const info = tx.inMessage?.info;
+  const inDestination = info && info.type !== "external-out" ? info.dest.workChain : null;
+  const outSources = [...tx.outMessages.values()].flatMap((m) =>
+    m.info.type === "external-in" ? [] : [m.info.src.workChain]
+  );
+  const wc = accountWorkchain(inDestination, outSources, KIND_OF[d.type], workchain);
   return {
     hash: cell.hash().toString("hex"),
     lt: tx.lt,
     now: tx.now,
-    account: `${accountWorkchain(tx, workchain)}:${tx.address.toString(16).padStart(64, "0")}`,
-    success: isSuccessful(tx),
+    account: `${wc}:${tx.address.toString(16).padStart(64, "0")}`,
+    success: isSuccessful(outcomeOf(tx)),
     aborted: "aborted" in d ? d.aborted : false,
     fee: tx.totalFees.coins,
     inMessage: tx.inMessage ? decodeInMessage(tx.inMessage) : null,

@@ -16,8 +16,17 @@ import { openTestDb } from "../support/db.ts";
 
 const INCOMES = 1_000_000;
 const ADDRESSES = 20_000;
+/** Payloads and withdrawals of the history, settled long ago. */
+const PAYLOADS = 1_000_000;
 /** Tables whose size grows with history: never read whole on the ingest path. */
-const GROWING = ["incomes", "addresses", "invoice_payments", "unrecognized_transfers"];
+const GROWING = [
+  "incomes",
+  "addresses",
+  "invoice_payments",
+  "unrecognized_transfers",
+  "payloads",
+  "withdrawals",
+];
 
 interface Statement {
   text: string;
@@ -99,25 +108,36 @@ function block(height: bigint, addressOf: (i: number) => string): ScannedBlock {
         time: 2_000_000,
       })),
     ],
-    sightings: [{
-      payloadId: "not-ours",
-      txHash: tx("s"),
-      outKeys: [],
-      outAmounts: [],
-      fee: 1n,
-      time: 2_000_000,
-    }],
-    confirmations: [{ outKey: "k-1", txHash: tx("c") }],
-    unrecognized: [{
-      to: addressOf(3),
+    sightings: [
+      // Two nobody here signed (a foreign spend each), and our own withdrawal batch landing.
+      ...["not-ours-1", "not-ours-2"].map((payloadId) => ({
+        payloadId,
+        txHash: tx(payloadId),
+        outKeys: [],
+        outAmounts: [],
+        fee: 1n,
+        time: 2_000_000,
+      })),
+      {
+        payloadId: "ours",
+        txHash: tx("ours"),
+        outKeys: ["k-1"],
+        outAmounts: [5n],
+        fee: 1n,
+        time: 2_000_000,
+      },
+    ],
+    confirmations: [{ outKey: "k-1", txHash: tx("c") }, { outKey: "k-9", txHash: tx("c9") }],
+    unrecognized: [3, 4].map((k) => ({
+      to: addressOf(k),
       token: "FAKE",
       from: null,
       amount: 1n,
       comment: null,
       binaryComment: null,
-      txHash: tx("u"),
+      txHash: tx(`u${k}`),
       time: 2_000_000,
-    }],
+    })),
     returned: [{ outKey: "k-2", txHash: tx("r") }],
   };
 }
@@ -174,6 +194,37 @@ Deno.test({
            select chain, address_id, 'FAKE', 1, tx_hash, block_time, block_height, 0
            from incomes where id % 10 = 0`,
         );
+        // Every withdrawal batch of the history, seen long ago, one withdrawal each.
+        await setUp.query(
+          `insert into payloads (id, chain, payload_id, wallet, purpose, data, out_keys, status,
+             family, tx_hash, seen_height)
+           select g, 'ton', 'old-' || g, 'hot', 'withdrawals', 'x', array['old-k-' || g], 'seen',
+             g, 'old-tx-' || g, g / 100
+           from generate_series(1, $1::int) g`,
+          [PAYLOADS],
+        );
+        await setUp.query("select setval('payloads_id_seq', $1::bigint)", [PAYLOADS + 1]);
+        await setUp.query(
+          `insert into withdrawals (chain, currency, kind, user_id, query_id, amount,
+             destination, destination_input, status, payload_ref, out_key, tx_hash)
+           select 'ton', 'TON', 'user', 'u' || (g % 500), 'q' || g, 1, 'd', 'd', 'processed', g,
+             'old-k-' || g, 'old-tx-' || g
+           from generate_series(1, $1::int) g`,
+          [PAYLOADS],
+        );
+        // Ours in flight: the batch the block settles.
+        await setUp.query(
+          `with p as (insert into payloads (id, chain, payload_id, wallet, purpose, data,
+               out_keys, status, family)
+             values ($1::bigint, 'ton', 'ours', 'hot', 'withdrawals', 'x', array['k-1'], 'sent',
+               $1::bigint)
+             returning id)
+           insert into withdrawals (chain, currency, kind, user_id, query_id, amount,
+             destination, destination_input, status, payload_ref, out_key)
+           select 'ton', 'TON', 'user', 'u1', 'q-ours', 5, 'd', 'd', 'processing', p.id, 'k-1'
+           from p`,
+          [PAYLOADS + 1],
+        );
       } catch (e) {
         await bulk.end();
         throw e;
@@ -211,6 +262,9 @@ Deno.test({
           await commitRollback(tx, "ton", next.cursor, previous, 100);
         });
         assert.ok(ran.some((s) => s.text.includes("insert into invoice_payments")));
+        // Our batch was applied (its withdrawal settled) and the two foreign spends alarmed.
+        assert.ok(ran.some((s) => s.text.includes("update withdrawals set status")));
+        assert.ok(ran.some((s) => s.text.includes("insert into alarms")));
         assert.ok(ran.length >= 10, `statements recorded: ${ran.length}`);
         {
           for (const s of ran) {
