@@ -64,7 +64,7 @@ export interface EvmNodeOptions {
   initialBaseFeePerGas?: bigint;
 }
 
-/** An in-process node. */
+/** A running node, in this process or in a child of its own (node_process.ts). */
 export interface EvmNode {
   /** Chain id the node signs and checks transactions with. */
   readonly chainId: bigint;
@@ -80,6 +80,8 @@ export interface EvmNode {
    * @throws RpcError when the node answers with an error
    */
   call(method: string, params?: readonly unknown[]): Promise<unknown>;
+  /** Lets the node go (a node in another process exits). */
+  close(): Promise<void>;
 }
 
 let shared: Promise<EdrContext> | undefined;
@@ -153,15 +155,30 @@ export async function createEvmNode(options: EvmNodeOptions): Promise<EvmNode> {
     return "error" in data ? { error: data.error } : { result: data.result };
   }
 
+  return evmNodeOver(
+    { chainId: options.chainId, hardfork: l1HardforkToString(fork), eip1559 },
+    send,
+    () => Promise.resolve(),
+  );
+}
+
+/** What a node says of itself beside its answers. */
+export type EvmNodeInfo = Pick<EvmNode, "chainId" | "hardfork" | "eip1559">;
+
+/** The node whose calls go through `send`, wherever it runs. */
+export function evmNodeOver(
+  info: EvmNodeInfo,
+  send: EvmNode["send"],
+  close: () => Promise<void>,
+): EvmNode {
   return {
-    chainId: options.chainId,
-    hardfork: l1HardforkToString(fork),
-    eip1559,
+    ...info,
     send,
     async call(method: string, params: readonly unknown[] = []): Promise<unknown> {
       const answer = await send(method, params);
       if ("error" in answer) throw new RpcError(method, answer.error);
       return answer.result;
     },
+    close,
   };
 }

@@ -52,13 +52,8 @@ import {
 } from "viem";
 import artifacts from "./artifacts.json" with { type: "json" };
 import { createMiner, type EvmReorgOptions, type Miner } from "./mining.ts";
-import {
-  createEvmNode,
-  type EvmNode,
-  type RpcAnswer,
-  RpcError,
-  type RpcErrorObject,
-} from "./node.ts";
+import { startEvmNode } from "./node_process.ts";
+import { type EvmNode, type RpcAnswer, RpcError, type RpcErrorObject } from "./node.ts";
 import { serveDevnetHttp } from "../../../devnet/http_server.ts";
 
 export type { EvmReorgOptions } from "./mining.ts";
@@ -249,7 +244,7 @@ const hex = (n: bigint | number): string => `0x${n.toString(16)}`;
 export async function startEvmDevnet(options: EvmDevnetOptions = {}): Promise<EvmDevnet> {
   const chainId = options.chainId ?? 31337;
   const faucetAddress = DEVNET_FAUCET.address.toLowerCase();
-  const node: EvmNode = await createEvmNode({
+  const node: EvmNode = await startEvmNode({
     chainId: BigInt(chainId),
     hardfork: options.hardfork,
     accounts: [{ ...DEVNET_FAUCET, balance: 10n ** 27n }],
@@ -431,6 +426,7 @@ export async function startEvmDevnet(options: EvmDevnetOptions = {}): Promise<Ev
       clearTimeout(timer);
       shutdown.abort();
       await listener.close();
+      await node.close();
     },
   };
 }
