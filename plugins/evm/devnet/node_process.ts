@@ -14,7 +14,6 @@
  */
 
 import {
-  createEvmNode,
   type EvmNode,
   type EvmNodeInfo,
   type EvmNodeOptions,
@@ -71,7 +70,7 @@ async function firstLine(
  * module notes).
  */
 export async function startEvmNode(options: EvmNodeOptions): Promise<EvmNode> {
-  if (Deno.build.standalone) return await createEvmNode(options);
+  if (Deno.build.standalone) return await (await import("./edr_node.ts")).createEvmNode(options);
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -122,6 +121,7 @@ export async function startEvmNode(options: EvmNodeOptions): Promise<EvmNode> {
 /** The child's side: one node, served until stdin closes. */
 async function serveNode(): Promise<void> {
   const input = Deno.stdin.readable.pipeThrough(new TextDecoderStream()).getReader();
+  const { createEvmNode } = await import("./edr_node.ts");
   const node = await createEvmNode(fromWire(JSON.parse(await firstLine(input))));
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const { method, params } = await req.json() as { method: string; params: unknown[] };
