@@ -9,7 +9,23 @@ import { wholeUnits } from "./metrics.ts";
 import type { AccountLookup, ChainPlugin, Cursor } from "./plugin.ts";
 import { ownedDeposits } from "./store/addresses.ts";
 import { commitBlock, commitRollback, initCursor, loadCursor } from "./store/cursors.ts";
+import { senderTopic } from "./wake.ts";
 import { runWorkerLoop, type WorkerOptions } from "./worker_loop.ts";
+
+/** Shortest wait between two caught-up polls, ms: polling faster only burns CPU. */
+export const MIN_POLL_INTERVAL_MS = 50;
+/** Longest wait between two caught-up polls, ms. */
+export const MAX_POLL_INTERVAL_MS = 1000;
+
+/**
+ * The wait between caught-up polls that spends at most half of a node's `rps` (requests per
+ * second) on polls of `requestsPerPoll` requests each, leaving the rest to catching up and
+ * the sender; between {@linkcode MIN_POLL_INTERVAL_MS} and {@linkcode MAX_POLL_INTERVAL_MS}.
+ */
+export function pollIntervalWithin(rps: number, requestsPerPoll = 1): number {
+  const ms = Math.ceil((2 * 1000 * requestsPerPoll) / rps);
+  return Math.min(MAX_POLL_INTERVAL_MS, Math.max(MIN_POLL_INTERVAL_MS, ms));
+}
 
 /** The per-block ownership lookup: our deposit addresses plus the hot wallet. */
 export function accountLookup(ctx: ProcessorContext, plugin: ChainPlugin): AccountLookup {
@@ -48,6 +64,8 @@ export async function ingestOnce(
       to: block.to.height,
       ...undone,
     });
+    // Payloads seen only on the dropped blocks are open again: the sender judges them now.
+    ctx.wakes?.notify(senderTopic(plugin.chain));
     return true;
   }
   // The hot wallet pays deposits only to fund their sweeps (withdrawals to our own deposits
@@ -57,6 +75,9 @@ export async function ingestOnce(
   const { newIncomes, unknownSightings, tripwires } = await ctx.db.transaction((tx) =>
     commitBlock(tx, plugin.chain, cursor, { ...block, incomes })
   );
+  // Our payloads landed: a sequence-numbered wallet may sign its next one, and the window
+  // of payloads in flight has room again. (An alarm this block raised halts it instead.)
+  if (block.sightings.length) ctx.wakes?.notify(senderTopic(plugin.chain));
   const metrics = ctx.metrics;
   if (metrics) {
     const chain = plugin.chain;
@@ -97,7 +118,8 @@ export async function ingestOnce(
 
 /**
  * Runs ingestion until `signal` aborts: as fast as blocks come, polling every interval when
- * caught up; a failed block is retried from the same cursor after a backoff.
+ * caught up (the scanner's `pollIntervalMs` unless `options` set one); a failed block is
+ * retried from the same cursor after a backoff.
  */
 export async function runIngest(
   ctx: ProcessorContext,
@@ -108,6 +130,9 @@ export async function runIngest(
   const lookup = accountLookup(ctx, plugin);
   await runWorkerLoop(ctx, signal, () => ingestOnce(ctx, plugin, lookup), {
     ...options,
+    intervalMs: options.intervalMs ?? plugin.scanner.pollIntervalMs,
+    // Polling fast is one cheap request; retrying a failing node as fast is not.
+    firstDelayMs: 2 * (options.intervalMs ?? 1000),
     failure: "ingest failed; retrying the same block",
     logFields: { chain: plugin.chain },
   });

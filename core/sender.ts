@@ -7,7 +7,7 @@
  */
 
 import type { ProcessorContext } from "./context.ts";
-import type { ChainPlugin, PayloadState, SignedPayload, TransferItem } from "./plugin.ts";
+import type { ChainPlugin, PayloadState, SignedPayload } from "./plugin.ts";
 import { haltingAlarms, type QueueStall, reviewQueueStalls } from "./store/alarms.ts";
 import { loadCursor } from "./store/cursors.ts";
 import {
@@ -37,6 +37,7 @@ import {
 } from "./store/withdrawals.ts";
 import type { Withdrawal } from "./models.ts";
 import { chainSync } from "./sync.ts";
+import { senderTopic } from "./wake.ts";
 import { runWorkerLoop, type WorkerOptions } from "./worker_loop.ts";
 
 /** What one tick did. */
@@ -62,6 +63,9 @@ export interface SenderOptions {
 
 /** How long a sweep waits for an earlier exclusive preparation (a lend) to settle. */
 const PREPARATION_WAIT_SECONDS = 5;
+
+/** Most hot wallet payloads signed concurrently and persisted in one transaction. */
+const SIGNED_TOGETHER = 32;
 
 /** How many pending withdrawals one tick considers. */
 const PENDING_WINDOW = 1000;
@@ -189,29 +193,59 @@ async function sendWithdrawals(
     });
   }
   const taken = fitting.slice(0, maxBatch * payloads);
+  const batches: Withdrawal[][] = [];
   for (let start = 0; start < taken.length; start += maxBatch) {
-    const batch = taken.slice(start, start + maxBatch);
-    const items: TransferItem[] = batch.map((w) => ({
-      id: w.id,
-      step: w.step,
-      currency: w.currency,
-      to: w.destination,
-      amount: w.amount,
-      comment: w.comment,
-      binaryComment: w.binaryComment,
-    }));
-    const payload = await plugin.sender.buildTransfers(items);
-    const ref = await ctx.db.transaction((tx) =>
-      persistWithdrawalPayload(tx, plugin.chain, payload, batch.map((w) => w.id))
-    );
-    ctx.log.info("withdrawal batch signed", {
-      chain: plugin.chain,
-      payload: payload.payloadId,
-      count: batch.length,
-    });
-    await broadcast(ctx, plugin, { ...payload, ref });
+    batches.push(taken.slice(start, start + maxBatch));
   }
-  return taken.length;
+  let sent = 0;
+  // A group is signed concurrently (each payload waits on the node for its reference), then
+  // persisted in one transaction, and only then broadcast.
+  for (let start = 0; start < batches.length; start += SIGNED_TOGETHER) {
+    const group = batches.slice(start, start + SIGNED_TOGETHER);
+    const built = await Promise.allSettled(
+      group.map((batch) =>
+        plugin.sender.buildTransfers(batch.map((w) => ({
+          id: w.id,
+          step: w.step,
+          currency: w.currency,
+          to: w.destination,
+          amount: w.amount,
+          comment: w.comment,
+          binaryComment: w.binaryComment,
+        })))
+      ),
+    );
+    // Those before the first that could not be signed go out; the rest keep their turn.
+    const failed = built.findIndex((b) => b.status === "rejected");
+    const signed = group.slice(0, failed === -1 ? group.length : failed).map((batch, i) => ({
+      batch,
+      payload: (built[i] as PromiseFulfilledResult<SignedPayload>).value,
+    }));
+    if (signed.length === 0) throw (built[failed] as PromiseRejectedResult).reason;
+    const refs = await ctx.db.transaction(async (tx) => {
+      const out: bigint[] = [];
+      for (const { batch, payload } of signed) {
+        out.push(
+          await persistWithdrawalPayload(tx, plugin.chain, payload, batch.map((w) => w.id)),
+        );
+      }
+      return out;
+    });
+    for (const { batch, payload } of signed) {
+      ctx.log.info("withdrawal batch signed", {
+        chain: plugin.chain,
+        payload: payload.payloadId,
+        count: batch.length,
+      });
+    }
+    await Promise.all(
+      signed.map(({ payload }, i) => broadcast(ctx, plugin, { ...payload, ref: refs[i] })),
+    );
+    sent += signed.reduce((n, s) => n + s.batch.length, 0);
+    // The ones signed are on their way; one that could not be signed fails the pass.
+    if (failed !== -1) throw (built[failed] as PromiseRejectedResult).reason;
+  }
+  return sent;
 }
 
 async function queueColdTransfers(ctx: ProcessorContext, plugin: ChainPlugin): Promise<void> {
@@ -383,8 +417,13 @@ export async function senderTick(
   const withdrawalsInFlight = await tendOpenPayloads(ctx, plugin, opts, tick);
   tick.synced = (await chainSync(ctx, plugin.chain)).isSynced;
   if (!tick.synced) return tick;
-  // One hot wallet payload at a time where a sequence number orders them; else several.
-  const room = plugin.sender.maxInFlight - withdrawalsInFlight;
+  // One hot wallet payload at a time where a sequence number orders them; else as many as
+  // the hot wallet can pay for at once.
+  const { maxInFlight, inFlightCapacity } = plugin.sender;
+  const window = inFlightCapacity
+    ? Math.min(maxInFlight, await inFlightCapacity.call(plugin.sender))
+    : maxInFlight;
+  const room = window - withdrawalsInFlight;
   if (room > 0) {
     tick.batched = await sendWithdrawals(ctx, plugin, room);
     if (tick.batched === 0 && withdrawalsInFlight === 0) await queueColdTransfers(ctx, plugin);
@@ -393,17 +432,26 @@ export async function senderTick(
   return tick;
 }
 
-/** Runs the sender, a tick every interval, until `signal` aborts. */
+/**
+ * Runs the sender until `signal` aborts: a tick every interval, and at once when woken (a
+ * withdrawal queued, a block with our payload committed: {@linkcode senderTopic}) or when
+ * the last tick signed something, since more may fit now.
+ */
 export async function runSender(
   ctx: ProcessorContext,
   plugin: ChainPlugin,
   signal: AbortSignal,
   options: Partial<SenderOptions> & WorkerOptions = {},
 ): Promise<void> {
-  await runWorkerLoop(ctx, signal, async () => void await senderTick(ctx, plugin, options), {
+  const topic = senderTopic(plugin.chain);
+  await runWorkerLoop(ctx, signal, async () => {
+    const tick = await senderTick(ctx, plugin, options);
+    return tick.batched > 0;
+  }, {
     intervalMs: options.intervalMs,
     leader: options.leader,
     failure: "sender tick failed",
     logFields: { chain: plugin.chain },
+    wakeUp: (wake) => ctx.wakes?.subscribe(topic, wake) ?? (() => {}),
   });
 }

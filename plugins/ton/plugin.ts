@@ -4,6 +4,7 @@ import { Address, Cell } from "@ton/core";
 import { TonClient } from "@ton/ton";
 import { type Asset, DEFAULT_MAX_WITHDRAWAL } from "../../core/asset.ts";
 import { UnavailableError } from "../../core/errors.ts";
+import { pollIntervalWithin } from "../../core/ingest.ts";
 import type { ChainPlugin, PluginContext } from "../../core/plugin.ts";
 import { formatTonAddress, parseTonAddress, type TonNetwork } from "./address.ts";
 import { parseBinaryComment, validateWithdrawalMemo } from "./comment.ts";
@@ -227,7 +228,11 @@ export async function createTonPlugin(
       parseAddress: parse,
       display: (raw: string) => formatTonAddress(raw, network, false),
     },
-    scanner: createTonScanner(node, network, allHotJettonWallets, nativeCodeOf(ton)),
+    scanner: {
+      ...createTonScanner(node, network, allHotJettonWallets, nativeCodeOf(ton)),
+      // A caught-up poll is one getMasterchainInfo.
+      pollIntervalMs: pollIntervalWithin(ton.rps),
+    },
     sender: {
       ...sender,
       balance: (currency, address) => fromNode("balance", () => sender.balance(currency, address)),

@@ -100,6 +100,7 @@ export function runningTronDevnet(devnet: TronDevnet): RunningDevnet<TronSection
     section: (secret) => ({
       endpoint: devnet.endpoint,
       ...(secret === undefined ? {} : { mnemonic: secret }),
+      rps: 1000,
       assets: { TRX: { decimals: 6, minSweep: "10000000" }, ...devnetTrc20Assets(devnet) },
     }),
     async prepare(section, secret) {
