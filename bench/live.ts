@@ -50,9 +50,8 @@ export async function liveBench(): Promise<void> {
   report("## Live processor on both devnets (dev mode's set-up; a block every second)");
   const live = await startLiveProcessor();
   try {
-    const ton = await live.running.ctx.plugins.get("ton")!;
-    const tonBatch = (live.running.ctx.config as unknown as { ton: { batchSize: number } }).ton
-      .batchSize;
+    const ton = live.running.ctx.plugins.get("ton")!;
+    const tonBatch = ton.sender.maxBatch;
     const tonRun = await benchWithdrawals(live, {
       currency: "TON",
       destination: live.ton.faucetAddress.toRawString(),

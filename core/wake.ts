@@ -13,7 +13,7 @@
 import type { Db } from "./db.ts";
 import type { Logger } from "./log.ts";
 
-/** The Postgres channel every instance listens on; the payload is the topic. */
+/** The Postgres channel every instance listens on; the payload is `<instance>:<topic>`. */
 export const WAKE_CHANNEL = "processor_wake";
 
 /** The topic that wakes a chain's sender. */
@@ -42,11 +42,17 @@ export function createWakes(db: Db, log: Logger): Wakes {
   const wakeHere = (topic: string) => {
     for (const wake of subscribers.get(topic) ?? []) wake();
   };
+  // Our own notifications come back too; this instance was woken when it sent them.
+  const self = crypto.randomUUID();
+  const fromOthers = (payload: string) => {
+    const at = payload.indexOf(":");
+    if (payload.slice(0, at) !== self) wakeHere(payload.slice(at + 1));
+  };
   // Per topic: a NOTIFY on its way, and whether another was asked for meanwhile.
   const sending = new Map<string, boolean>();
   const send = (topic: string) => {
     sending.set(topic, false);
-    db.query("select pg_notify($1, $2)", [WAKE_CHANNEL, topic])
+    db.query("select pg_notify($1, $2)", [WAKE_CHANNEL, `${self}:${topic}`])
       .catch((error) => log.debug("wake-up not sent to other instances", { topic, error }))
       .finally(() => {
         if (sending.get(topic)) send(topic);
@@ -55,7 +61,7 @@ export function createWakes(db: Db, log: Logger): Wakes {
   };
   let stopListening: Promise<(() => Promise<void>) | null> = Promise.resolve(null);
   if (db.listen) {
-    stopListening = db.listen(WAKE_CHANNEL, wakeHere).catch((error) => {
+    stopListening = db.listen(WAKE_CHANNEL, fromOthers).catch((error) => {
       // Workers then wake at their intervals, as they would have without this.
       log.warn("not listening for other instances' wake-ups", { error });
       return null;
