@@ -19,6 +19,8 @@ export interface WithdrawalRun {
   drainSeconds: number;
   /** Every withdrawal's id went `processed` exactly once, and none failed. */
   allProcessed: boolean;
+  /** Blocks the devnet sealed per second meanwhile (slower than its interval on a busy host). */
+  blocksPerSecond: number;
 }
 
 async function statusCounts(
@@ -44,11 +46,14 @@ export async function benchWithdrawals(
     count: number;
     concurrency: number;
     timeoutSeconds: number;
+    /** The devnet's height now. */
+    height: () => number;
   },
 ): Promise<WithdrawalRun> {
   const run = crypto.randomUUID().slice(0, 8);
   const ids: bigint[] = [];
   let next = 0;
+  const startHeight = options.height();
   const started = performance.now();
   const send = async () => {
     while (next < options.count) {
@@ -82,6 +87,7 @@ export async function benchWithdrawals(
   }
   const done = performance.now();
   return {
+    blocksPerSecond: (options.height() - startHeight) / ((done - started) / 1000),
     count: ids.length,
     queueSeconds: (queued - started) / 1000,
     totalSeconds: (done - started) / 1000,

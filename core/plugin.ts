@@ -331,10 +331,10 @@ export interface ChainSender {
    */
   readonly maxInFlight: number;
   /**
-   * How many hot wallet payloads the hot wallet's own resources (free bandwidth, energy, the
-   * native balance) can pay for at once now, those in flight included, each at its dearest
-   * cost; the sender keeps no more than this (and `maxInFlight`) in flight. Absent: only
-   * `maxInFlight` bounds it.
+   * How many hot wallet payloads the hot wallet's own resources (its native balance and
+   * whatever free fee allowance the chain grants it) can pay for at once now, those in flight
+   * included, each at its dearest cost; the sender keeps no more than this (and `maxInFlight`)
+   * in flight. Absent: only `maxInFlight` bounds it.
    */
   inFlightCapacity?(): Promise<number>;
   /** Whether withdrawals of `currency` can be sent (an asset may be deposit-only for now). */
