@@ -19,14 +19,14 @@ export interface DepositLatency {
 const LOOK_MS = 10;
 
 async function newAddress(live: LiveProcessor, userId: string, currency: string) {
-  const response = await fetch(`${live.running.url}/v1/address/new`, {
+  const response = await fetch(`${live.url}/v1/address/new`, {
     method: "POST",
     headers: { authorization: `Bearer ${live.token}`, "content-type": "application/json" },
     body: JSON.stringify({ user_id: userId, currency }),
   });
   if (response.status !== 200) throw new Error(`address/new: ${await response.text()}`);
   const display = (await response.json()).address as string;
-  const [row] = await live.running.ctx.db.query<{ address: string }>(
+  const [row] = await live.db.query<{ address: string }>(
     "select address from addresses where display = $1",
     [display],
   );
@@ -42,7 +42,7 @@ async function waitForIncome(
 ): Promise<{ at: number; height: bigint } | null> {
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
-    const rows = await live.running.ctx.db.query<{ h: string }>(
+    const rows = await live.db.query<{ h: string }>(
       `select i.block_height::text as h from incomes i join addresses a on a.id = i.address_id
        where a.user_id = $1 order by i.id`,
       [userId],

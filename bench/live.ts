@@ -61,18 +61,18 @@ export async function liveBench(): Promise<void> {
   report("");
   report("## Live processor on both devnets (dev mode's set-up; a block every second)");
   const live = await startLiveProcessor();
+  report(`# the processor runs ${live.where}`);
   try {
-    const ton = live.running.ctx.plugins.get("ton")!;
-    const tron = live.running.ctx.plugins.get("tron")!;
+    const ton = live.plugins.get("ton")!;
+    const tron = live.plugins.get("tron")!;
     const tonRun = await benchWithdrawals(live, {
       currency: "TON",
       destination: live.ton.faucetAddress.toRawString(),
-      amount: 10_000_000n,
+      amount: "10000000",
       count: 1_000,
       concurrency: 8,
       timeoutSeconds: 120,
-      height: () => live.ton.heights().masterchain,
-    });
+    }, () => live.ton.heights().masterchain);
     const batch = ton.sender.maxBatch;
     withdrawalLine("withdrawals 1,000 TON", tonRun, TON_WITHDRAWAL_BAR, {
       rate: Math.min(tonRun.count / tonRun.queueSeconds, batch * tonRun.blocksPerSecond),
@@ -82,12 +82,11 @@ export async function liveBench(): Promise<void> {
     const tronRun = await benchWithdrawals(live, {
       currency: "USDT_TRC20",
       destination: live.tron.faucet.address,
-      amount: 1_000_000n,
+      amount: "1000000",
       count: 1_000,
       concurrency: 8,
       timeoutSeconds: 120,
-      height: () => live.tron.height(),
-    });
+    }, () => live.tron.height());
     withdrawalLine("withdrawals 1,000 USDT_TRC20", tronRun, WITHDRAWAL_BAR, {
       rate: tronRun.count / tronRun.queueSeconds,
       why: "the API's queueing rate: one transaction each, no sequence number",
