@@ -51,9 +51,21 @@ export async function ingestOnce(
   plugin: ChainPlugin,
   lookup: AccountLookup = accountLookup(ctx, plugin),
 ): Promise<boolean> {
-  const cursor = await currentCursor(ctx, plugin);
+  return await ingestAfter(ctx, plugin, lookup, await currentCursor(ctx, plugin)) !== null;
+}
+
+/**
+ * Ingests at most the block after `cursor`, which the commit checks is still the persisted
+ * one; returns the cursor now in force, or null when the chain had no block yet.
+ */
+async function ingestAfter(
+  ctx: ProcessorContext,
+  plugin: ChainPlugin,
+  lookup: AccountLookup,
+  cursor: Cursor,
+): Promise<Cursor | null> {
   const block = await plugin.scanner.next(cursor, lookup);
-  if (!block) return false;
+  if (!block) return null;
   if ("to" in block) {
     const undone = await ctx.db.transaction((tx) =>
       commitRollback(tx, plugin.chain, cursor, block.to, plugin.requiredConfirmations)
@@ -66,7 +78,7 @@ export async function ingestOnce(
     });
     // Payloads seen only on the dropped blocks are open again: the sender judges them now.
     ctx.wakes?.notify(senderTopic(plugin.chain));
-    return true;
+    return block.to;
   }
   // The hot wallet pays deposits only to fund their sweeps (withdrawals to our own deposits
   // are refused): that is our money coming back, never a user's income.
@@ -113,7 +125,7 @@ export async function ingestOnce(
       sightings: block.sightings.length,
     });
   }
-  return true;
+  return block.cursor;
 }
 
 /**
@@ -128,7 +140,22 @@ export async function runIngest(
   options: WorkerOptions = {},
 ): Promise<void> {
   const lookup = accountLookup(ctx, plugin);
-  await runWorkerLoop(ctx, signal, () => ingestOnce(ctx, plugin, lookup), {
+  // The cursor this loop last committed or read: a caught-up poll then costs the node one
+  // request and the database none. Commits check it is still the persisted one (another
+  // leader may have moved it meanwhile); after any failure it is read again.
+  let cursor: Cursor | null = null;
+  const pass = async () => {
+    try {
+      cursor ??= await currentCursor(ctx, plugin);
+      const next = await ingestAfter(ctx, plugin, lookup, cursor);
+      if (next) cursor = next;
+      return next !== null;
+    } catch (error) {
+      cursor = null;
+      throw error;
+    }
+  };
+  await runWorkerLoop(ctx, signal, pass, {
     ...options,
     intervalMs: options.intervalMs ?? plugin.scanner.pollIntervalMs,
     // Polling fast is one cheap request; retrying a failing node as fast is not.
