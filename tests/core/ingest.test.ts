@@ -13,6 +13,7 @@ import {
 } from "../../core/ingest.ts";
 import { silentLogger } from "../../core/log.ts";
 import type { ChainPlugin } from "../../core/plugin.ts";
+import type { Db } from "../../core/db.ts";
 import { openTestDb } from "../support/db.ts";
 
 Deno.test("caught-up polls spend at most half the node's rate limit, between the bounds", () => {
@@ -63,6 +64,48 @@ Deno.test("a caught-up ingest loop waits the scanner's poll interval", async () 
     await runIngest(ctx, plugin, stop.signal);
     assert.equal(polls, 1);
     assert.deepEqual(waits, [120]);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("caught-up polls ask the node only: the cursor is read from the database once", async () => {
+  const t = await openTestDb("pglite");
+  try {
+    let queries = 0;
+    const db = {
+      ...t.db,
+      query: ((text, params) => (queries++, t.db.query(text, params))) as Db["query"],
+    };
+    const stop = new AbortController();
+    let sleeps = 0;
+    const clock: Clock = {
+      now: () => Date.now(),
+      sleep: () => {
+        if (++sleeps === 5) stop.abort();
+        return Promise.resolve();
+      },
+    };
+    const queriesAtPoll: number[] = [];
+    const plugin = {
+      chain: "stub",
+      derivation: { hotWallet: { address: "hot", display: "hot" } },
+      scanner: {
+        initialCursor: () => Promise.resolve({ height: 1n, time: 0, state: null }),
+        next: () => (queriesAtPoll.push(queries), Promise.resolve(null)),
+      },
+    } as unknown as ChainPlugin;
+    const ctx = {
+      db,
+      config: undefined as never,
+      plugins: new Map([["stub", plugin]]),
+      clock,
+      log: silentLogger,
+    };
+    await runIngest(ctx, plugin, stop.signal);
+    assert.equal(queriesAtPoll.length, 5);
+    assert.ok(queriesAtPoll[0] > 0, "the first poll reads the cursor");
+    assert.deepEqual(queriesAtPoll.slice(1), Array(4).fill(queriesAtPoll[0]));
   } finally {
     await t.close();
   }
