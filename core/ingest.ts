@@ -9,7 +9,7 @@ import { wholeUnits } from "./metrics.ts";
 import type { AccountLookup, ChainPlugin, Cursor } from "./plugin.ts";
 import { ownedDeposits } from "./store/addresses.ts";
 import { commitBlock, commitRollback, initCursor, loadCursor } from "./store/cursors.ts";
-import { senderTopic } from "./wake.ts";
+import { landedTopic } from "./wake.ts";
 import { runWorkerLoop, type WorkerOptions } from "./worker_loop.ts";
 
 /** Shortest wait between two caught-up polls, ms: polling faster only burns CPU. */
@@ -77,7 +77,7 @@ async function ingestAfter(
       ...undone,
     });
     // Payloads seen only on the dropped blocks are open again: the sender judges them now.
-    ctx.wakes?.notify(senderTopic(plugin.chain));
+    ctx.wakes?.notify(landedTopic(plugin.chain));
     return block.to;
   }
   // The hot wallet pays deposits only to fund their sweeps (withdrawals to our own deposits
@@ -89,7 +89,7 @@ async function ingestAfter(
   );
   // Our payloads landed: a sequence-numbered wallet may sign its next one, and the window
   // of payloads in flight has room again. (An alarm this block raised halts it instead.)
-  if (block.sightings.length) ctx.wakes?.notify(senderTopic(plugin.chain));
+  if (block.sightings.length) ctx.wakes?.notify(landedTopic(plugin.chain));
   const metrics = ctx.metrics;
   if (metrics) {
     const chain = plugin.chain;

@@ -37,7 +37,7 @@ import {
 } from "./store/withdrawals.ts";
 import type { Withdrawal } from "./models.ts";
 import { chainSync } from "./sync.ts";
-import { senderTopic } from "./wake.ts";
+import { landedTopic, queuedTopic } from "./wake.ts";
 import { runWorkerLoop, type WorkerOptions } from "./worker_loop.ts";
 
 /** What one tick did. */
@@ -51,6 +51,8 @@ export interface SenderTick {
   broadcast: number;
   batched: number;
   sweeps: number;
+  /** Hot wallet payloads that could still have gone out (0 when halted or not synced). */
+  room: number;
 }
 
 /** Sender tuning. */
@@ -63,6 +65,12 @@ export interface SenderOptions {
 
 /** How long a sweep waits for an earlier exclusive preparation (a lend) to settle. */
 const PREPARATION_WAIT_SECONDS = 5;
+
+/**
+ * How long a queued withdrawal's wake-up waits for more to arrive, ms: a burst of requests
+ * is signed in one pass rather than one pass each.
+ */
+const QUEUED_WAKE_DELAY_MS = 20;
 
 /** Most hot wallet payloads signed concurrently and persisted in one transaction. */
 const SIGNED_TOGETHER = 32;
@@ -407,6 +415,7 @@ export async function senderTick(
     broadcast: 0,
     batched: 0,
     sweeps: 0,
+    room: 0,
   };
   const alarms = await haltingAlarms(ctx.db, plugin.chain);
   if (alarms.length) {
@@ -426,6 +435,7 @@ export async function senderTick(
   const room = window - withdrawalsInFlight;
   if (room > 0) {
     tick.batched = await sendWithdrawals(ctx, plugin, room);
+    tick.room = room - Math.ceil(tick.batched / plugin.sender.maxBatch);
     if (tick.batched === 0 && withdrawalsInFlight === 0) await queueColdTransfers(ctx, plugin);
   }
   tick.sweeps = await sendSweeps(ctx, plugin, opts.sweepsPerTick);
@@ -433,9 +443,11 @@ export async function senderTick(
 }
 
 /**
- * Runs the sender until `signal` aborts: a tick every interval, and at once when woken (a
- * withdrawal queued, a block with our payload committed: {@linkcode senderTopic}) or when
- * the last tick signed something, since more may fit now.
+ * Runs the sender until `signal` aborts: a tick every interval, at once when a block with our
+ * payload commits ({@linkcode landedTopic}) or the last tick signed something (more may fit
+ * now), and shortly after a withdrawal is queued ({@linkcode queuedTopic}) while the last
+ * tick left room for it: with a sequence-numbered wallet's one payload in flight, a queued
+ * withdrawal waits for the block that holds it anyway.
  */
 export async function runSender(
   ctx: ProcessorContext,
@@ -443,15 +455,30 @@ export async function runSender(
   signal: AbortSignal,
   options: Partial<SenderOptions> & WorkerOptions = {},
 ): Promise<void> {
-  const topic = senderTopic(plugin.chain);
+  const landed = landedTopic(plugin.chain);
+  const queued = queuedTopic(plugin.chain);
+  let room = true;
   await runWorkerLoop(ctx, signal, async () => {
     const tick = await senderTick(ctx, plugin, options);
+    room = tick.room > 0;
     return tick.batched > 0;
   }, {
     intervalMs: options.intervalMs,
     leader: options.leader,
     failure: "sender tick failed",
     logFields: { chain: plugin.chain },
-    wakeUp: (wake) => ctx.wakes?.subscribe(topic, wake) ?? (() => {}),
+    wakeUp: (wake) => {
+      const wakes = ctx.wakes;
+      if (!wakes) return () => {};
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const stops = [wakes.subscribe(landed, wake)];
+      if (room) {
+        stops.push(wakes.subscribe(queued, () => timer ??= setTimeout(wake, QUEUED_WAKE_DELAY_MS)));
+      }
+      return () => {
+        clearTimeout(timer);
+        for (const stop of stops) stop();
+      };
+    },
   });
 }

@@ -16,9 +16,18 @@ import type { Logger } from "./log.ts";
 /** The Postgres channel every instance listens on; the payload is `<instance>:<topic>`. */
 export const WAKE_CHANNEL = "processor_wake";
 
-/** The topic that wakes a chain's sender. */
-export function senderTopic(chain: string): string {
-  return `sender:${chain}`;
+/** The topic of a withdrawal queued on `chain`: its sender may sign it now. */
+export function queuedTopic(chain: string): string {
+  return `queued:${chain}`;
+}
+
+/**
+ * The topic of a block committed on `chain` that holds one of our payloads (or a rollback
+ * that dropped one): a sequence-numbered wallet may sign its next payload, a window of
+ * payloads in flight has room again.
+ */
+export function landedTopic(chain: string): string {
+  return `landed:${chain}`;
 }
 
 /** Wake-ups by topic, across this process and every instance on the same database. */

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { silentLogger } from "../../core/log.ts";
 import { openPostgres } from "../../core/db.ts";
-import { createWakes, senderTopic } from "../../core/wake.ts";
+import { createWakes, landedTopic } from "../../core/wake.ts";
 import { openTestDb } from "../support/db.ts";
 
 Deno.test("a wake-up reaches the subscribers of its topic until they unsubscribe", async () => {
@@ -14,13 +14,13 @@ Deno.test("a wake-up reaches the subscribers of its topic until they unsubscribe
   const wakes = createWakes(t.db, silentLogger);
   try {
     const woken: string[] = [];
-    const stopTon = wakes.subscribe(senderTopic("ton"), () => woken.push("ton"));
-    wakes.subscribe(senderTopic("tron"), () => woken.push("tron"));
-    wakes.notify(senderTopic("ton"));
+    const stopTon = wakes.subscribe(landedTopic("ton"), () => woken.push("ton"));
+    wakes.subscribe(landedTopic("tron"), () => woken.push("tron"));
+    wakes.notify(landedTopic("ton"));
     assert.deepEqual(woken, ["ton"]);
     stopTon();
-    wakes.notify(senderTopic("ton"));
-    wakes.notify(senderTopic("tron"));
+    wakes.notify(landedTopic("ton"));
+    wakes.notify(landedTopic("tron"));
     assert.deepEqual(woken, ["ton", "tron"]);
   } finally {
     await wakes.close();
@@ -38,7 +38,7 @@ Deno.test({
     const here = createWakes(t.db, silentLogger);
     const there = createWakes(other, silentLogger);
     try {
-      const topic = senderTopic(`chain-${crypto.randomUUID()}`);
+      const topic = landedTopic(`chain-${crypto.randomUUID()}`);
       const woken = new Promise<void>((resolve) => there.subscribe(topic, resolve));
       // NOTIFY reaches only sessions that listen by then: keep notifying until one arrives.
       let arrived = false;

@@ -298,8 +298,6 @@ Deno.test("the sender loop is woken by a queued withdrawal and by the block that
       );
       // One W5 batch in flight at a time: the next waits for the block that holds this one.
       const second = await withdraw(h, "q2", destination(), 1_000_000_000n);
-      const idleAgain = idleOnce();
-      await idleAgain;
       assert.equal((await withdrawalStatus(h.ctx, second)).status, "pending");
       await h.block();
       assert.equal((await withdrawalStatus(h.ctx, first)).status, "processed");
