@@ -103,8 +103,35 @@ export interface PostgresOptions {
   connectTimeoutSeconds?: number;
 }
 
+let deferredWriteGuarded = false;
+
+/**
+ * postgres.js 3.4.9 on Deno can write to a connection whose socket it has already dropped: a
+ * write it deferred with `setImmediate` runs after the socket closed and throws
+ * `TypeError: Cannot read properties of null (reading 'write')` from its `nextWrite`, outside
+ * any promise, which ends the process (a database cut off at the wrong instant did). The
+ * connection is gone by then and its queries have failed, to be retried by their callers
+ * like any other lost connection's, so that one error is stopped here; every other uncaught
+ * error still ends the process.
+ */
+function guardDeferredWrite(): void {
+  if (deferredWriteGuarded) return;
+  deferredWriteGuarded = true;
+  globalThis.addEventListener("error", (event) => {
+    const error = event.error;
+    if (
+      error instanceof TypeError &&
+      error.message === "Cannot read properties of null (reading 'write')" &&
+      /nextWrite \([^)]*\/postgres\//.test(error.stack ?? "")
+    ) {
+      event.preventDefault();
+    }
+  });
+}
+
 /** Opens a Postgres server connection pool (optionally in one schema). */
 export function openPostgres(url: string, options: PostgresOptions = {}): Db {
+  guardDeferredWrite();
   const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   const answerWithinMs = statementTimeoutMs + 500;
   const clientOptions = {
