@@ -1,7 +1,9 @@
 /**
- * `deno task bench`: TON, TRON and EVM ingest throughput, deposit history API latency and deposit
- * address derivation rates, printed one figure a line. Runs on Postgres when DATABASE_URL is set (in a
- * dedicated schema, dropped afterwards), on in-memory PGlite otherwise.
+ * `deno task bench`: TON, TRON and EVM ingest throughput, deposit history API latency, deposit
+ * address derivation rates, and on the whole processor with the TON and TRON devnets
+ * withdrawal throughput and deposit → visible latency, printed one figure a line. Runs on
+ * Postgres when DATABASE_URL is set (in a dedicated schema, dropped afterwards), on in-memory
+ * PGlite otherwise.
  *
  * @module
  */
@@ -11,6 +13,7 @@ import { benchEvmBatchGas } from "./evm_batch.ts";
 import { benchEvmIngest, buildEvmFixture, EVM_BLOCK_MIX } from "./evm_ingest.ts";
 import { benchDerivation, benchTronDerivation } from "./derivation.ts";
 import { benchHistoryApi } from "./history_api.ts";
+import { liveBench } from "./live.ts";
 import { fmt, report } from "./stats.ts";
 import type { IngestCase, IngestPhase } from "./ingest_runner.ts";
 import { loadFixtureBlock } from "./ton_fixture.ts";
@@ -282,6 +285,8 @@ export async function main(): Promise<void> {
       fmt(t.seconds, 2)
     } s)`,
   );
+
+  await liveBench();
   report("");
   report(`# total ${fmt((performance.now() - started) / 1000, 1)} s`);
 }

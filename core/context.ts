@@ -7,6 +7,7 @@ import type { Db } from "./db.ts";
 import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import type { ChainPlugin } from "./plugin.ts";
+import type { Wakes } from "./wake.ts";
 
 /** The processor's running parts. */
 export interface ProcessorContext {
@@ -23,6 +24,11 @@ export interface ProcessorContext {
   listenUrl?: string;
   /** Where workers count what they do; absent in tests and tools that do not scrape. */
   metrics?: Metrics;
+  /**
+   * Wake-ups between the parts of the processor (a queued withdrawal, a committed block wake
+   * the sender); absent in tests and tools, where workers wake at their intervals only.
+   */
+  wakes?: Wakes;
 }
 
 /** Finds the asset and plugin of a currency code. */

@@ -53,6 +53,11 @@ export interface Db extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Takes a session-level advisory lock without waiting; null when another session holds it. */
   tryLock(key: string): Promise<HeldLock | null>;
+  /**
+   * Postgres only: calls `onNotify` with the payload of every `NOTIFY` on `channel`, from any
+   * session, until the returned function is called. Absent on PGlite, which one process owns.
+   */
+  listen?(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -255,6 +260,11 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Db {
           return !dead;
         },
       };
+    },
+    async listen(channel, onNotify) {
+      // postgres.js keeps a connection of its own for it and listens again after a reconnect.
+      const { unlisten } = await sql.listen(channel, onNotify);
+      return async () => void await bounded(unlisten(), 2000);
     },
     async close() {
       await sql.end({ timeout: 5 });

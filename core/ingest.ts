@@ -9,7 +9,23 @@ import { wholeUnits } from "./metrics.ts";
 import type { AccountLookup, ChainPlugin, Cursor } from "./plugin.ts";
 import { ownedDeposits } from "./store/addresses.ts";
 import { commitBlock, commitRollback, initCursor, loadCursor } from "./store/cursors.ts";
+import { landedTopic } from "./wake.ts";
 import { runWorkerLoop, type WorkerOptions } from "./worker_loop.ts";
+
+/** Shortest wait between two caught-up polls, ms: polling faster only burns CPU. */
+export const MIN_POLL_INTERVAL_MS = 50;
+/** Longest wait between two caught-up polls, ms. */
+export const MAX_POLL_INTERVAL_MS = 1000;
+
+/**
+ * The wait between caught-up polls that spends at most half of a node's `rps` (requests per
+ * second) on polls of `requestsPerPoll` requests each, leaving the rest to catching up and
+ * the sender; between {@linkcode MIN_POLL_INTERVAL_MS} and {@linkcode MAX_POLL_INTERVAL_MS}.
+ */
+export function pollIntervalWithin(rps: number, requestsPerPoll = 1): number {
+  const ms = Math.ceil((2 * 1000 * requestsPerPoll) / rps);
+  return Math.min(MAX_POLL_INTERVAL_MS, Math.max(MIN_POLL_INTERVAL_MS, ms));
+}
 
 /** The per-block ownership lookup: our deposit addresses plus the hot wallet. */
 export function accountLookup(ctx: ProcessorContext, plugin: ChainPlugin): AccountLookup {
@@ -35,9 +51,21 @@ export async function ingestOnce(
   plugin: ChainPlugin,
   lookup: AccountLookup = accountLookup(ctx, plugin),
 ): Promise<boolean> {
-  const cursor = await currentCursor(ctx, plugin);
+  return await ingestAfter(ctx, plugin, lookup, await currentCursor(ctx, plugin)) !== null;
+}
+
+/**
+ * Ingests at most the block after `cursor`, which the commit checks is still the persisted
+ * one; returns the cursor now in force, or null when the chain had no block yet.
+ */
+async function ingestAfter(
+  ctx: ProcessorContext,
+  plugin: ChainPlugin,
+  lookup: AccountLookup,
+  cursor: Cursor,
+): Promise<Cursor | null> {
   const block = await plugin.scanner.next(cursor, lookup);
-  if (!block) return false;
+  if (!block) return null;
   if ("to" in block) {
     const undone = await ctx.db.transaction((tx) =>
       commitRollback(tx, plugin.chain, cursor, block.to, plugin.requiredConfirmations)
@@ -48,7 +76,9 @@ export async function ingestOnce(
       to: block.to.height,
       ...undone,
     });
-    return true;
+    // Payloads seen only on the dropped blocks are open again: the sender judges them now.
+    ctx.wakes?.notify(landedTopic(plugin.chain));
+    return block.to;
   }
   // The hot wallet pays deposits only to fund their sweeps (withdrawals to our own deposits
   // are refused): that is our money coming back, never a user's income.
@@ -57,6 +87,9 @@ export async function ingestOnce(
   const { newIncomes, unknownSightings, tripwires } = await ctx.db.transaction((tx) =>
     commitBlock(tx, plugin.chain, cursor, { ...block, incomes })
   );
+  // Our payloads landed: a sequence-numbered wallet may sign its next one, and the window
+  // of payloads in flight has room again. (An alarm this block raised halts it instead.)
+  if (block.sightings.length) ctx.wakes?.notify(landedTopic(plugin.chain));
   const metrics = ctx.metrics;
   if (metrics) {
     const chain = plugin.chain;
@@ -92,12 +125,13 @@ export async function ingestOnce(
       sightings: block.sightings.length,
     });
   }
-  return true;
+  return block.cursor;
 }
 
 /**
  * Runs ingestion until `signal` aborts: as fast as blocks come, polling every interval when
- * caught up; a failed block is retried from the same cursor after a backoff.
+ * caught up (the scanner's `pollIntervalMs` unless `options` set one); a failed block is
+ * retried from the same cursor after a backoff.
  */
 export async function runIngest(
   ctx: ProcessorContext,
@@ -106,8 +140,26 @@ export async function runIngest(
   options: WorkerOptions = {},
 ): Promise<void> {
   const lookup = accountLookup(ctx, plugin);
-  await runWorkerLoop(ctx, signal, () => ingestOnce(ctx, plugin, lookup), {
+  // The cursor this loop last committed or read: a caught-up poll then costs the node one
+  // request and the database none. Commits check it is still the persisted one (another
+  // leader may have moved it meanwhile); after any failure it is read again.
+  let cursor: Cursor | null = null;
+  const pass = async () => {
+    try {
+      cursor ??= await currentCursor(ctx, plugin);
+      const next = await ingestAfter(ctx, plugin, lookup, cursor);
+      if (next) cursor = next;
+      return next !== null;
+    } catch (error) {
+      cursor = null;
+      throw error;
+    }
+  };
+  await runWorkerLoop(ctx, signal, pass, {
     ...options,
+    intervalMs: options.intervalMs ?? plugin.scanner.pollIntervalMs,
+    // Polling fast is one cheap request; retrying a failing node as fast is not.
+    firstDelayMs: 2 * (options.intervalMs ?? 1000),
     failure: "ingest failed; retrying the same block",
     logFields: { chain: plugin.chain },
   });

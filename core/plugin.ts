@@ -169,6 +169,12 @@ export interface ChainScanner {
    * same cursor, so no block is ever skipped.
    */
   next(cursor: Cursor, lookup: AccountLookup): Promise<ScannedBlock | Rollback | null>;
+  /**
+   * How long to wait before asking again once `next` found no block, ms: shorter than the
+   * chain's block time, so a block is read soon after the node has it, and within the node's
+   * rate limit (one caught-up `next` costs the plugin's head request). Absent: 1000.
+   */
+  readonly pollIntervalMs?: number;
 }
 
 /** A transfer the sender is asked to make. */
@@ -339,6 +345,13 @@ export interface ChainSender {
    * where transactions are independent.
    */
   readonly maxInFlight: number;
+  /**
+   * How many hot wallet payloads the hot wallet's own resources (its native balance and
+   * whatever free fee allowance the chain grants it) can pay for at once now, those in flight
+   * included, each at its dearest cost; the sender keeps no more than this (and `maxInFlight`)
+   * in flight. Absent: only `maxInFlight` bounds it.
+   */
+  inFlightCapacity?(): Promise<number>;
   /** Whether withdrawals of `currency` can be sent (an asset may be deposit-only for now). */
   withdrawable(currency: string): boolean;
   /**

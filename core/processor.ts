@@ -24,6 +24,7 @@ import {
   withdrawalByQuery,
 } from "./store/withdrawals.ts";
 import { overallSync } from "./sync.ts";
+import { queuedTopic } from "./wake.ts";
 
 function requireAsset(ctx: ProcessorContext, currency: string) {
   const found = assetOf(ctx, currency);
@@ -165,6 +166,8 @@ export async function requestWithdrawal(
     comment: r.comment,
     binaryComment: r.binaryComment,
   });
+  // The sender pays it now rather than at its next interval.
+  if (created) ctx.wakes?.notify(queuedTopic(plugin.chain));
   // Lost a race with an identical request: answer as the repeat it is.
   return created ? { id: withdrawal.id, created } : repeated(ctx, withdrawal, r);
 }

@@ -7,7 +7,7 @@
  */
 
 import type { ProcessorContext } from "./context.ts";
-import type { ChainPlugin, PayloadState, SignedPayload, TransferItem } from "./plugin.ts";
+import type { ChainPlugin, PayloadState, SignedPayload } from "./plugin.ts";
 import { haltingAlarms, type QueueStall, reviewQueueStalls } from "./store/alarms.ts";
 import { loadCursor } from "./store/cursors.ts";
 import {
@@ -40,6 +40,7 @@ import {
 } from "./store/withdrawals.ts";
 import type { Withdrawal } from "./models.ts";
 import { chainSync } from "./sync.ts";
+import { landedTopic, queuedTopic } from "./wake.ts";
 import { runWorkerLoop, type WorkerOptions } from "./worker_loop.ts";
 
 /** What one tick did. */
@@ -53,6 +54,8 @@ export interface SenderTick {
   broadcast: number;
   batched: number;
   sweeps: number;
+  /** Hot wallet payloads that could still have gone out (0 when halted or not synced). */
+  room: number;
 }
 
 /** Sender tuning. */
@@ -65,6 +68,15 @@ export interface SenderOptions {
 
 /** How long a sweep waits for an earlier exclusive preparation (a lend) to settle. */
 const PREPARATION_WAIT_SECONDS = 5;
+
+/**
+ * How long a queued withdrawal's wake-up waits for more to arrive, ms: a burst of requests
+ * is signed in one pass rather than one pass each.
+ */
+const QUEUED_WAKE_DELAY_MS = 20;
+
+/** Most hot wallet payloads signed concurrently and persisted in one transaction. */
+const SIGNED_TOGETHER = 32;
 
 /** How many pending withdrawals one tick considers. */
 const PENDING_WINDOW = 1000;
@@ -204,45 +216,73 @@ async function sendWithdrawals(
     undoing: await depositsUndoing(ctx.db, plugin.chain),
     key: plugin.sender.batchKey,
   });
-  let signed = 0;
-  for (const batch of batches) {
-    const items: TransferItem[] = batch.map((w) => ({
-      id: w.id,
-      step: w.step,
-      currency: w.currency,
-      to: w.destination,
-      amount: w.amount,
-      comment: w.comment,
-      binaryComment: w.binaryComment,
-      account: targets.get(w.id)?.account ?? null,
+  let sent = 0;
+  // A group is signed concurrently (each payload waits on the node for its reference), then
+  // persisted in one transaction, and only then broadcast.
+  for (let start = 0; start < batches.length; start += SIGNED_TOGETHER) {
+    const group = batches.slice(start, start + SIGNED_TOGETHER);
+    const built = await Promise.allSettled(
+      group.map((batch) =>
+        plugin.sender.buildTransfers(batch.map((w) => ({
+          id: w.id,
+          step: w.step,
+          currency: w.currency,
+          to: w.destination,
+          amount: w.amount,
+          comment: w.comment,
+          binaryComment: w.binaryComment,
+          account: targets.get(w.id)?.account ?? null,
+        })))
+      ),
+    );
+    // Those before the first that could not be signed go out; the rest keep their turn.
+    const failed = built.findIndex((b) => b.status === "rejected");
+    const answered = group.slice(0, failed === -1 ? group.length : failed).map((batch, i) => ({
+      batch,
+      payload: (built[i] as PromiseFulfilledResult<SignedPayload | null>).value,
     }));
-    const payload = await plugin.sender.buildTransfers(items);
-    if (!payload) {
+    if (answered.length === 0) throw (built[failed] as PromiseRejectedResult).reason;
+    // No payload: an undo with nothing left to take back, closed unsent; never anything else.
+    for (const { batch, payload } of answered) {
+      if (payload) continue;
       const [undo] = batch;
       if (batch.length !== 1 || !targets.get(undo.id)?.undo) {
         throw new Error(`${plugin.chain}: the plugin built no payload for withdrawal ${undo.id}`);
       }
-      if (await closeUnneededUndo(ctx.db, undo.id)) {
-        ctx.log.info("undo step closed: nothing left to take back", {
-          chain: plugin.chain,
-          withdrawal: undo.id,
-          step: undo.step,
-        });
-      }
-      continue;
     }
-    const ref = await ctx.db.transaction((tx) =>
-      persistWithdrawalPayload(tx, plugin.chain, payload, batch.map((w) => w.id))
-    );
-    ctx.log.info("withdrawal batch signed", {
-      chain: plugin.chain,
-      payload: payload.payloadId,
-      count: batch.length,
+    const signed = answered.flatMap(({ batch, payload }) => payload ? [{ batch, payload }] : []);
+    for (const { batch, payload } of answered) {
+      if (payload || !(await closeUnneededUndo(ctx.db, batch[0].id))) continue;
+      ctx.log.info("undo step closed: nothing left to take back", {
+        chain: plugin.chain,
+        withdrawal: batch[0].id,
+        step: batch[0].step,
+      });
+    }
+    const refs = await ctx.db.transaction(async (tx) => {
+      const out: bigint[] = [];
+      for (const { batch, payload } of signed) {
+        out.push(
+          await persistWithdrawalPayload(tx, plugin.chain, payload, batch.map((w) => w.id)),
+        );
+      }
+      return out;
     });
-    signed += batch.length;
-    await broadcast(ctx, plugin, { ...payload, ref });
+    for (const { batch, payload } of signed) {
+      ctx.log.info("withdrawal batch signed", {
+        chain: plugin.chain,
+        payload: payload.payloadId,
+        count: batch.length,
+      });
+    }
+    await Promise.all(
+      signed.map(({ payload }, i) => broadcast(ctx, plugin, { ...payload, ref: refs[i] })),
+    );
+    sent += signed.reduce((n, s) => n + s.batch.length, 0);
+    // The ones signed are on their way; one that could not be signed fails the pass.
+    if (failed !== -1) throw (built[failed] as PromiseRejectedResult).reason;
   }
-  return signed;
+  return sent;
 }
 
 /** How `planBatches` groups withdrawals into payloads. */
@@ -451,6 +491,7 @@ export async function senderTick(
     broadcast: 0,
     batched: 0,
     sweeps: 0,
+    room: 0,
   };
   const alarms = await haltingAlarms(ctx.db, plugin.chain);
   if (alarms.length) {
@@ -461,27 +502,59 @@ export async function senderTick(
   const withdrawalsInFlight = await tendOpenPayloads(ctx, plugin, opts, tick);
   tick.synced = (await chainSync(ctx, plugin.chain)).isSynced;
   if (!tick.synced) return tick;
-  // One hot wallet payload at a time where a sequence number orders them; else several.
-  const room = plugin.sender.maxInFlight - withdrawalsInFlight;
+  // One hot wallet payload at a time where a sequence number orders them; else as many as
+  // the hot wallet can pay for at once.
+  const { maxInFlight, inFlightCapacity } = plugin.sender;
+  const window = inFlightCapacity
+    ? Math.min(maxInFlight, await inFlightCapacity.call(plugin.sender))
+    : maxInFlight;
+  const room = window - withdrawalsInFlight;
   if (room > 0) {
     tick.batched = await sendWithdrawals(ctx, plugin, room);
+    tick.room = room - Math.ceil(tick.batched / plugin.sender.maxBatch);
     if (tick.batched === 0 && withdrawalsInFlight === 0) await queueColdTransfers(ctx, plugin);
   }
   tick.sweeps = await sendSweeps(ctx, plugin, opts.sweepsPerTick);
   return tick;
 }
 
-/** Runs the sender, a tick every interval, until `signal` aborts. */
+/**
+ * Runs the sender until `signal` aborts: a tick every interval, at once when a block with our
+ * payload commits ({@linkcode landedTopic}) or the last tick signed something (more may fit
+ * now), and shortly after a withdrawal is queued ({@linkcode queuedTopic}) while the last
+ * tick left room for it: with a sequence-numbered wallet's one payload in flight, a queued
+ * withdrawal waits for the block that holds it anyway.
+ */
 export async function runSender(
   ctx: ProcessorContext,
   plugin: ChainPlugin,
   signal: AbortSignal,
   options: Partial<SenderOptions> & WorkerOptions = {},
 ): Promise<void> {
-  await runWorkerLoop(ctx, signal, async () => void await senderTick(ctx, plugin, options), {
+  const landed = landedTopic(plugin.chain);
+  const queued = queuedTopic(plugin.chain);
+  let room = true;
+  await runWorkerLoop(ctx, signal, async () => {
+    const tick = await senderTick(ctx, plugin, options);
+    room = tick.room > 0;
+    return tick.batched > 0;
+  }, {
     intervalMs: options.intervalMs,
     leader: options.leader,
     failure: "sender tick failed",
     logFields: { chain: plugin.chain },
+    wakeUp: (wake) => {
+      const wakes = ctx.wakes;
+      if (!wakes) return () => {};
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const stops = [wakes.subscribe(landed, wake)];
+      if (room) {
+        stops.push(wakes.subscribe(queued, () => timer ??= setTimeout(wake, QUEUED_WAKE_DELAY_MS)));
+      }
+      return () => {
+        clearTimeout(timer);
+        for (const stop of stops) stop();
+      };
+    },
   });
 }

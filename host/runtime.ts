@@ -18,6 +18,7 @@ import { runInvoices } from "../core/invoice_worker.ts";
 import { runSender } from "../core/sender.ts";
 import { type RetryOptions, retryUntilDone } from "../core/retry.ts";
 import { recordHotWallet } from "../core/store/hot_wallets.ts";
+import { createWakes } from "../core/wake.ts";
 import { runWebhooks } from "../core/webhooks.ts";
 import { type Registry, registry as builtIn } from "./registry.ts";
 
@@ -49,12 +50,14 @@ export async function startProcessor(
     observe: (chain) => nodeObserver(metrics, chain),
     log,
   });
-  const ctx: ProcessorContext = { db, config, plugins, clock: systemClock, log, metrics };
+  const wakes = createWakes(db, log);
+  const ctx: ProcessorContext = { db, config, plugins, clock: systemClock, log, metrics, wakes };
   for (const plugin of plugins.values()) {
     const hot = plugin.derivation.hotWallet;
     const recorded = await recordHotWallet(db, plugin.chain, hot);
     if (recorded.address !== hot.address) {
       for (const p of plugins.values()) await p.close();
+      await wakes.close();
       await db.close();
       throw new ConfigError(
         `${plugin.chain}.mnemonic: derives hot wallet ${hot.display}, but this database was ` +
@@ -102,6 +105,7 @@ export async function startProcessor(
       await server.shutdown();
       await Promise.allSettled(workers);
       for (const plugin of plugins.values()) await plugin.close();
+      await wakes.close();
       await db.close();
       stopReporting();
     },

@@ -5,6 +5,7 @@ import { TonClient } from "@ton/ton";
 import { type Asset, DEFAULT_MAX_WITHDRAWAL } from "../../core/asset.ts";
 import { fromNode } from "../../core/errors.ts";
 import { readSectionMnemonic } from "../../core/config.ts";
+import { pollIntervalWithin } from "../../core/ingest.ts";
 import type { ChainPlugin, PluginContext } from "../../core/plugin.ts";
 import { formatTonAddress, parseTonAddress, type TonNetwork } from "./address.ts";
 import { parseBinaryComment, validateWithdrawalMemo } from "./comment.ts";
@@ -205,7 +206,11 @@ export async function createTonPlugin(
       parseAddress: parse,
       display: (raw: string) => formatTonAddress(raw, network, false),
     },
-    scanner: createTonScanner(node, network, allHotJettonWallets, nativeCodeOf(ton)),
+    scanner: {
+      ...createTonScanner(node, network, allHotJettonWallets, nativeCodeOf(ton)),
+      // A caught-up poll is one getMasterchainInfo.
+      pollIntervalMs: pollIntervalWithin(ton.rps),
+    },
     sender: {
       ...sender,
       balance: (currency, address) =>

@@ -125,6 +125,7 @@ export function runningTronDevnet(
       ...(options.requestTimeoutMs === undefined
         ? {}
         : { requestTimeoutMs: options.requestTimeoutMs }),
+      rps: 1000,
       assets: { TRX: { decimals: 6, minSweep: "10000000" }, ...devnetTrc20Assets(devnet) },
     }),
     async prepare(section, secret) {

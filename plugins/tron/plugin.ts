@@ -8,6 +8,7 @@ import { TronWeb } from "tronweb";
 import { type Asset, DEFAULT_MAX_WITHDRAWAL } from "../../core/asset.ts";
 import { fromNode } from "../../core/errors.ts";
 import { readSectionMnemonic } from "../../core/config.ts";
+import { pollIntervalWithin } from "../../core/ingest.ts";
 import type { ChainPlugin, ChainSender, PluginContext } from "../../core/plugin.ts";
 import type { TronSection } from "./config.ts";
 import { parseTronAddress } from "./address.ts";
@@ -155,11 +156,15 @@ export async function createTronPlugin(
       parseAddress: parse,
       display: (address: string) => address,
     },
-    scanner: createTronScanner(node, {
-      assets: assets.map((a) => ({ code: a.code, contract: a.contract })),
-      // A fork as deep as finality must still find its shared block.
-      forkWindow: Math.max(FORK_WINDOW, tron.confirmations + 2),
-    }),
+    scanner: {
+      ...createTronScanner(node, {
+        assets: assets.map((a) => ({ code: a.code, contract: a.contract })),
+        // A fork as deep as finality must still find its shared block.
+        forkWindow: Math.max(FORK_WINDOW, tron.confirmations + 2),
+      }),
+      // A caught-up poll is one head request (getblock, or getnowblock on old nodes).
+      pollIntervalMs: pollIntervalWithin(tron.rps),
+    },
     sender: apiSender,
     validateMemo(comment, binaryComment) {
       // TRON transfers carry no memo (TRC20 has no field for one).

@@ -6,7 +6,9 @@
  *
  * Decisions:
  * - One contract per transaction, so a payload carries one withdrawal; several payloads may
- *   be in flight at once (no sequence number orders them).
+ *   be in flight at once (no sequence number orders them), as many as the hot wallet can pay
+ *   for at their dearest (bandwidth beyond its free and staked bandwidth burnt, plus
+ *   `feeLimit`), up to {@linkcode MAX_IN_FLIGHT}.
  * - A payload's id is the txid: known before broadcast, and what the scanner reports.
  * - A TRC20 withdrawal reserves `feeLimit` TRX for energy; a TRX withdrawal reserves the
  *   account-creation fee a new recipient costs.
@@ -54,6 +56,8 @@ const TRANSFER_BYTES = 400n;
 const CREATE_ACCOUNT_SUN = 1_100_000n;
 /** TRX the hot wallet keeps for its own bandwidth. */
 const HOT_RESERVE_SUN = 2_000_000n;
+/** Most hot wallet transactions in flight at once, whatever the hot wallet could pay. */
+export const MAX_IN_FLIGHT = 1000;
 /** Lent energy is sized with this much slack (per mille), as the stake-to-energy rate moves. */
 const LEND_SLACK_PER_MILLE = 50n;
 
@@ -162,6 +166,13 @@ export function createTronSender(deps: TronSenderDeps): ChainSender {
   }
 
   let lastStamp = 0;
+  // A head asked for while another request for it is on its way shares that answer, which is
+  // as fresh: transactions signed together need one head request, not one each.
+  let headOnItsWay: Promise<Awaited<ReturnType<typeof node.nowBlock>>> | null = null;
+  const freshHead = () =>
+    headOnItsWay ??= node.nowBlock().finally(() => {
+      headOnItsWay = null;
+    });
 
   /**
    * TaPoS reference and expiration from the head block, so our validity applies (tronweb
@@ -170,7 +181,7 @@ export function createTronSender(deps: TronSenderDeps): ChainSender {
    * the chain would take only one of them.
    */
   async function header(): Promise<{ blockHeader: Record<string, string | number> }> {
-    const head = await node.nowBlock();
+    const head = await freshHead();
     lastStamp = Math.max(Date.now(), lastStamp + 1);
     return {
       blockHeader: {
@@ -386,7 +397,31 @@ export function createTronSender(deps: TronSenderDeps): ChainSender {
 
   return {
     maxBatch: 1,
-    maxInFlight: 20,
+    maxInFlight: MAX_IN_FLIGHT,
+
+    async inFlightCapacity(): Promise<number> {
+      const [state, r, price] = await Promise.all([
+        node.account(hot),
+        node.accountResource(hot),
+        prices(),
+      ]);
+      const balance = (state?.balance ?? 0n) - HOT_RESERVE_SUN;
+      if (balance <= 0n) return 0;
+      // The node's figures leave out the transactions in flight, so they are counted here.
+      const freeBytes = Math.max(0, r.freeNetLimit - r.freeNetUsed) +
+        Math.max(0, r.netLimit - r.netUsed);
+      const covered = BigInt(freeBytes) / TRANSFER_BYTES;
+      const burn = TRANSFER_BYTES * price.bandwidth;
+      // Besides bandwidth, the dearest transaction: a TRC20 transfer burning all its fee
+      // limit, or a TRX payment to an account it creates.
+      const fee = deps.tokens.size && deps.feeLimit > CREATE_ACCOUNT_SUN
+        ? deps.feeLimit
+        : CREATE_ACCOUNT_SUN;
+      // n transactions cost n * fee + max(0, n - covered) * burn, at most the balance.
+      const byFee = balance / fee;
+      const n = byFee <= covered ? byFee : (balance + covered * burn) / (fee + burn);
+      return Number(n > BigInt(MAX_IN_FLIGHT) ? BigInt(MAX_IN_FLIGHT) : n);
+    },
     // balanceOf is read at the head, which already holds every block the scanner saw.
     tokenBalanceLagSeconds: 0,
 

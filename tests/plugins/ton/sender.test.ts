@@ -7,7 +7,10 @@ import assert from "node:assert/strict";
 import { Address, toNano } from "@ton/core";
 import { Buffer } from "node:buffer";
 import { requestWithdrawal, withdrawalStatus } from "../../../core/processor.ts";
-import { senderTick } from "../../../core/sender.ts";
+import { runSender, senderTick } from "../../../core/sender.ts";
+import { type Clock, systemClock } from "../../../core/clock.ts";
+import { silentLogger } from "../../../core/log.ts";
+import { createWakes } from "../../../core/wake.ts";
 import { openPayloads } from "../../../core/store/payloads.ts";
 import { insertWithdrawal } from "../../../core/store/withdrawals.ts";
 import { formatBinaryComment } from "../../../plugins/ton/comment.ts";
@@ -260,4 +263,51 @@ Deno.test("a TON transfer whose body looks like a jetton transfer still settles 
     await h.block();
     assert.equal(await balanceOf(h, to), 5_000_000_000n);
     assert.equal((await withdrawalStatus(h.ctx, withdrawal.id)).status, "processed");
+  }));
+
+/** Resolves once `check` holds, polling; rejects after `ms` (a bound, not a timing). */
+async function eventually(check: () => Promise<boolean>, what: string, ms = 30_000) {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`never: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+Deno.test("the sender loop is woken by a queued withdrawal and by the block that holds its batch", () =>
+  withHarness(async (h) => {
+    await fundHot(h);
+    h.ctx.wakes = createWakes(h.ctx.db, silentLogger);
+    // Idle waits of an hour: only a wake-up can make the loop go again within the test.
+    let idle = () => {};
+    const clock: Clock = {
+      now: () => Date.now(),
+      sleep: (ms, signal) => (idle(), systemClock.sleep(ms, signal)),
+    };
+    const ctx = { ...h.ctx, clock };
+    const stop = new AbortController();
+    const idleOnce = () => new Promise<void>((resolve) => idle = resolve);
+    const firstIdle = idleOnce();
+    const loop = runSender(ctx, h.plugin, stop.signal, { intervalMs: 3_600_000 });
+    try {
+      await firstIdle;
+      const first = await withdraw(h, "q1", destination(), 1_000_000_000n);
+      await eventually(
+        async () => (await withdrawalStatus(h.ctx, first)).status === "processing",
+        "the queued withdrawal is signed",
+      );
+      // One W5 batch in flight at a time: the next waits for the block that holds this one.
+      const second = await withdraw(h, "q2", destination(), 1_000_000_000n);
+      assert.equal((await withdrawalStatus(h.ctx, second)).status, "pending");
+      await h.block();
+      assert.equal((await withdrawalStatus(h.ctx, first)).status, "processed");
+      await eventually(
+        async () => (await withdrawalStatus(h.ctx, second)).status === "processing",
+        "the next batch is signed once the first is seen",
+      );
+    } finally {
+      stop.abort();
+      await loop;
+      await h.ctx.wakes.close();
+    }
   }));

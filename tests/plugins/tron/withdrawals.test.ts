@@ -194,3 +194,36 @@ Deno.test("TRON withdrawals never exceed the hot balance, in flight ones include
     assert.equal((await withdrawalStatus(h.ctx, b)).status, "pending");
     assert.equal(usdtOf(h, to), 2_000_000n);
   }));
+
+Deno.test("TRON keeps as many withdrawals in flight as the hot wallet can pay for, past any fixed 20", () =>
+  withTronHarness({}, async (h) => {
+    await fundHot(h);
+    const to = testKey("payee-window").address;
+    const ids = [];
+    for (let i = 0; i < 30; i++) ids.push(await withdraw(h, `q${i}`, "USDT_TRC20", to, 1_000_000n));
+    assert.equal((await senderTick(h.ctx, h.plugin)).batched, 30);
+    await h.block();
+    for (const id of ids) assert.equal((await withdrawalStatus(h.ctx, id)).status, "processed");
+    assert.equal(usdtOf(h, to), 30_000_000n);
+  }));
+
+Deno.test("the TRON in-flight window counts each transaction at its dearest, burnt bandwidth included", () =>
+  // Each USDT transfer may burn its 60 TRX fee limit; beyond the first (the 600 bytes of free
+  // bandwidth a day), each also burns 400 bytes at 1,000 sun. With 301 TRX beyond the 2 TRX
+  // reserve, fee limits alone would allow five; with the bandwidth only four are covered.
+  withTronHarness({ tron: { feeLimit: "60000000" } }, async (h) => {
+    await fundHot(h, 303_000_000n);
+    const to = testKey("payee-dearest").address;
+    const ids = [];
+    for (let i = 0; i < 5; i++) ids.push(await withdraw(h, `q${i}`, "USDT_TRC20", to, 1_000_000n));
+    assert.equal((await senderTick(h.ctx, h.plugin)).batched, 4);
+    await h.block();
+    for (const id of ids.slice(0, 4)) {
+      assert.equal((await withdrawalStatus(h.ctx, id)).status, "processed");
+    }
+    // What they did not burn pays for the fifth.
+    assert.equal((await senderTick(h.ctx, h.plugin)).batched, 1);
+    await h.block();
+    assert.equal((await withdrawalStatus(h.ctx, ids[4])).status, "processed");
+    assert.equal(usdtOf(h, to), 5_000_000n);
+  }));
