@@ -40,7 +40,7 @@ export function createApp(ctx: ProcessorContext, options: AppOptions = {}): Hono
   }
   const maxSize = ctx.config.api.bodyLimitBytes;
   const guards: RouteGuards = {
-    auth: bearerAuth(tokens),
+    auth: bearerAuth(tokens, { clock: ctx.clock }),
     bodyLimit: bodyLimit({
       maxSize,
       onError: (c) => jsonError(c, 413, `body: must be at most ${maxSize} bytes`),

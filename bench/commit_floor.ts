@@ -25,12 +25,12 @@ export interface CommitFloor {
   close(): Promise<void>;
 }
 
-const INSERT = `insert into floor_incomes (chain, currency, address_id, source_address, amount,
-    comment, binary_comment, tx_hash, event_index, block_height, block_time)
-  select c, cur, a::bigint, src, amt::numeric, com, bin, h, ev::int, bh::bigint, bt::bigint
+const INSERT = `insert into floor_incomes (chain, currency, address_id, user_id, source_address,
+    amount, comment, binary_comment, tx_hash, event_index, block_height, block_time)
+  select c, cur, a::bigint, u, src, amt::numeric, com, bin, h, ev::int, bh::bigint, bt::bigint
   from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-    $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
-    as r(c, cur, a, src, amt, com, bin, h, ev, bh, bt)
+    $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+    as r(c, cur, a, u, src, amt, com, bin, h, ev, bh, bt)
   on conflict (chain, tx_hash, event_index) do nothing`;
 const MOVE = "update floor_cursors set height = $2, block_time = $3 where chain = $1";
 
@@ -47,15 +47,20 @@ export async function openCommitFloor(db: Db, chain: string): Promise<CommitFloo
     "insert into floor_cursors (chain, height, block_time, state) values ($1, 0, 0, '{}')",
     [chain],
   );
+  // Address id and user by address, resolved before the timing (the processor joins them).
   const ids = new Map<string, string>();
+  const users = new Map<string, string>();
   const resolve = async (incomes: readonly IncomeEvent[]) => {
     const missing = [...new Set(incomes.map((i) => i.to))].filter((a) => !ids.has(a));
     if (missing.length === 0) return;
     const rows = await db.query(
-      "select id::text as id, address from addresses where chain = $1 and address = any($2)",
+      "select id::text as id, user_id, address from addresses where chain = $1 and address = any($2)",
       [chain, missing],
     );
-    for (const row of rows) ids.set(String(row.address), String(row.id));
+    for (const row of rows) {
+      ids.set(String(row.address), String(row.id));
+      users.set(String(row.address), String(row.user_id));
+    }
   };
   let transaction: (fn: (run: Run) => Promise<void>) => Promise<void>;
   let end = () => Promise.resolve();
@@ -81,6 +86,7 @@ export async function openCommitFloor(db: Db, chain: string): Promise<CommitFloo
         col(() => chain),
         col((e) => e.currency),
         col((e) => ids.get(e.to) ?? null),
+        col((e) => users.get(e.to) ?? null),
         col((e) => e.from),
         col((e) => e.amount.toString()),
         col((e) => e.comment),

@@ -12,6 +12,11 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[rank - 1];
 }
 
+/** The median of `values` (the upper one of an even count). */
+export function median(values: readonly number[]): number {
+  return percentile(values, 50);
+}
+
 /** Formats a number with thousands separators and `digits` decimals. */
 export function fmt(value: number, digits = 0): string {
   return value.toLocaleString("en-US", {

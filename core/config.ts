@@ -204,6 +204,8 @@ export const coreConfigSchema = z.object({
     statementTimeoutMs: z.number().int().min(100).max(600_000).optional(),
     /** Time to open a Postgres connection, seconds (default 3). */
     connectTimeoutSeconds: z.number().int().min(1).max(60).optional(),
+    /** Postgres connections of the pool (default: two per core, `defaultPoolSize`). */
+    poolSize: z.number().int().min(1).max(1000).optional(),
   }).strict().default({ dataDir: "./data/pglite" }),
   /**
    * How long the head of a withdrawal queue may wait for funds before an alarm is raised
@@ -309,6 +311,9 @@ export function applyCoreEnv(raw: Raw, env: Record<string, string | undefined>):
   }
   if (env.DATABASE_URL) section(out, "database").url = env.DATABASE_URL;
   if (env.DATA_DIR) section(out, "database").dataDir = env.DATA_DIR;
+  if (env.DATABASE_POOL_SIZE) {
+    section(out, "database").poolSize = integer("DATABASE_POOL_SIZE", env.DATABASE_POOL_SIZE);
+  }
   if (env.SYNC_LAG_SECONDS) out.syncLagSeconds = integer("SYNC_LAG_SECONDS", env.SYNC_LAG_SECONDS);
   if (env.COUNTING_SIDE) out.countingSide = env.COUNTING_SIDE;
   if (env.PUBLIC_BASE_URL) section(out, "public").baseUrl = env.PUBLIC_BASE_URL;

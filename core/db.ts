@@ -26,6 +26,18 @@ export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 3;
  */
 export const LOCK_IDLE_SESSION_TIMEOUT_MS = 15_000;
 
+/**
+ * Connections a Postgres pool opens by default: two per core of this host. A query keeps a
+ * server process busy only while it computes or waits on I/O, so a couple per core keeps the
+ * cores busy; more only queue on the same cores and lengthen the tail. postgres.js pipelines
+ * further queries on busy connections, so load beyond the pool waits in the socket, not in a
+ * queue of its own. A database server with more cores than this host takes
+ * `database.poolSize`.
+ */
+export function defaultPoolSize(cores: number = navigator.hardwareConcurrency): number {
+  return Math.max(2, 2 * cores);
+}
+
 /** A row as the engine returns it; the store converts columns to domain types. */
 export type Row = Record<string, unknown>;
 
@@ -114,7 +126,7 @@ export function reportStrayConnectionErrors(report: (error: unknown) => void): (
 
 /** Options of {@linkcode openPostgres}. */
 export interface PostgresOptions {
-  /** Pool size. */
+  /** Pool size; {@linkcode defaultPoolSize} when absent. */
   max?: number;
   /** Schema to use (search_path). */
   schema?: string;
@@ -141,7 +153,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Db {
     // Keep int8 and numeric as strings; the store converts them to bigint.
     types: {},
   };
-  const sql = postgres(url, { ...clientOptions, max: options.max ?? 10 });
+  const sql = postgres(url, { ...clientOptions, max: options.max ?? defaultPoolSize() });
   const run =
     (exec: postgres.Sql | postgres.TransactionSql) =>
     <T extends Row>(text: string, params?: readonly Param[]): Promise<T[]> =>
@@ -323,6 +335,7 @@ export async function openDb(
     url?: string;
     schema?: string;
     dataDir: string;
+    poolSize?: number;
     statementTimeoutMs?: number;
     connectTimeoutSeconds?: number;
   },
@@ -330,6 +343,7 @@ export async function openDb(
   return options.url
     ? openPostgres(options.url, {
       schema: options.schema,
+      max: options.poolSize,
       statementTimeoutMs: options.statementTimeoutMs,
       connectTimeoutSeconds: options.connectTimeoutSeconds,
     })

@@ -53,9 +53,9 @@ export async function insertIncomes(
   if (events.length === 0) return { count: 0, invoiceIncomeIds: [] };
   const col = <T>(f: (e: IncomeEvent) => T) => events.map(f);
   const rows = await db.query(
-    `with inserted as (insert into incomes (chain, currency, address_id, source_address, amount, comment,
-       binary_comment, tx_hash, event_index, block_height, block_time)
-     select $1, e.currency, a.id, e.source, e.amount::numeric, e.comment, e.binary_comment,
+    `with inserted as (insert into incomes (chain, currency, address_id, user_id, source_address,
+       amount, comment, binary_comment, tx_hash, event_index, block_height, block_time)
+     select $1, e.currency, a.id, a.user_id, e.source, e.amount::numeric, e.comment, e.binary_comment,
        e.tx_hash, e.event_index::int, e.block_height::bigint, e.block_time::bigint
      from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
        $8::text[], $9::text[], $10::text[], $11::text[])
@@ -86,19 +86,31 @@ export async function insertIncomes(
   };
 }
 
-/** A user's incomes in one currency, by block time. */
+/**
+ * A user's incomes in one currency, by block time. Both forms walk `incomes_user_history`
+ * (user, currency, block time, id) in the order asked, so a page costs its rows, not the
+ * user's history. The first page reads its rows straight from that range. A later page
+ * first counts off its offset in the index alone and then reads only its own rows: read
+ * through, each skipped income would cost a heap fetch and an address lookup.
+ */
 export async function incomeHistory(
   db: Queryable,
   q: { userId: string; currency: string; limit: number; offset: number; order: "asc" | "desc" },
 ): Promise<Income[]> {
   const direction = q.order === "asc" ? "asc" : "desc";
-  const rows = await db.query(
-    `select ${COLUMNS} from ${FROM}
-     where a.user_id = $1 and i.currency = $2
-     order by i.block_time ${direction}, i.id ${direction}
-     limit $3 offset $4`,
-    [q.userId, q.currency, q.limit, q.offset],
-  );
+  const order = `order by i.block_time ${direction}, i.id ${direction}`;
+  const filter = "i.user_id = $1 and i.currency = $2";
+  const rows = q.offset === 0
+    ? await db.query(
+      `select ${COLUMNS} from ${FROM} where ${filter} ${order} limit $3`,
+      [q.userId, q.currency, q.limit],
+    )
+    : await db.query(
+      `select ${COLUMNS} from ${FROM}
+       where i.id in (select i.id from incomes i where ${filter} ${order} limit $3 offset $4)
+       ${order}`,
+      [q.userId, q.currency, q.limit, q.offset],
+    );
   return rows.map(toIncome);
 }
 

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { constantTimeEqual, tokenMatches } from "../../api/auth.ts";
+import {
+  constantTimeEqual,
+  tokenCheck,
+  tokenMatches,
+  VERIFIED_TOKEN_TTL_MS,
+} from "../../api/auth.ts";
+import type { Clock } from "../../core/clock.ts";
 import { type ApiResponse, startApi, TEST_TOKEN } from "../support/api_client.ts";
 
 function assertError(r: ApiResponse, status: number, pattern?: RegExp): void {
@@ -127,6 +133,44 @@ Deno.test("token comparison hashes both sides so unequal lengths compare in equa
   assert.equal(constantTimeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 2])), true);
   assert.equal(constantTimeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 2, 0])), false);
   assert.equal(constantTimeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 3])), false);
+});
+
+Deno.test("a verified token is hashed once a period; a refused one every time", async () => {
+  let hashed = 0;
+  const digest = async (s: string) => {
+    hashed++;
+    return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(s)));
+  };
+  let now = 1_000_000;
+  const clock: Clock = { now: () => now, sleep: () => Promise.resolve() };
+  const [a, b] = ["token-aaaaaaaaaaaaaaaa", "token-bbbbbbbbbbbbbbbb"];
+  const check = tokenCheck([a, b], { clock, digest });
+  assert.equal(hashed, 2); // the configured tokens, at once
+  assert.equal(await check(a), true);
+  assert.equal(hashed, 3);
+  assert.equal(await check(a), true);
+  assert.equal(await check(b), true);
+  assert.equal(await check(a), true);
+  assert.equal(hashed, 4);
+  for (const wrong of ["token-cccccccccccccccc", a.slice(0, -1), a + "x", a.toUpperCase()]) {
+    assert.equal(await check(wrong), false);
+    assert.equal(await check(wrong), false);
+  }
+  assert.equal(hashed, 4 + 8);
+  now += VERIFIED_TOKEN_TTL_MS - 1;
+  assert.equal(await check(a), true);
+  assert.equal(hashed, 12);
+  now += 1;
+  assert.equal(await check(a), true);
+  assert.equal(hashed, 13);
+  // A process configured without `a` (revoked, then restarted) refuses it from the start.
+  assert.equal(await tokenCheck([b], { clock, digest })(a), false);
+  // Remembering nothing: every check hashes.
+  const uncached = tokenCheck([a], { clock, digest, ttlMs: 0 });
+  hashed = 0;
+  assert.equal(await uncached(a), true);
+  assert.equal(await uncached(a), true);
+  assert.equal(hashed, 2);
 });
 
 Deno.test("routing answers JSON errors for unknown routes, wrong methods and bad bodies", async (t) => {

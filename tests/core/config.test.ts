@@ -117,6 +117,7 @@ Deno.test("environment variables override the file and the defaults", async () =
     API_PORT: "9090",
     DATABASE_URL: "postgres://u@db:5432/p",
     DATA_DIR: "/var/lib/processor",
+    DATABASE_POOL_SIZE: "6",
     SYNC_LAG_SECONDS: "120",
     COUNTING_SIDE: "hot_wallet",
     NETWORK: "testnet",
@@ -130,6 +131,7 @@ Deno.test("environment variables override the file and the defaults", async () =
   assert.equal(config.api.port, 9090);
   assert.equal(config.database.url, "postgres://u@db:5432/p");
   assert.equal(config.database.dataDir, "/var/lib/processor");
+  assert.equal(config.database.poolSize, 6);
   assert.equal(config.syncLagSeconds, 120);
   assert.equal(config.countingSide, "hot_wallet");
   assert.equal(config.ton?.endpoint, "https://testnet.toncenter.com/api/v2/jsonRPC");
@@ -181,6 +183,8 @@ Deno.test("an invalid port names api.port; a non-numeric API_PORT names API_PORT
     await rejectsNaming(() => env({ API_PORT: bad }), "API_PORT");
   }
   await rejectsNaming(() => env({ SYNC_LAG_SECONDS: "soon" }), "SYNC_LAG_SECONDS");
+  await rejectsNaming(() => env({ DATABASE_POOL_SIZE: "many" }), "DATABASE_POOL_SIZE");
+  await rejectsNaming(() => env({ DATABASE_POOL_SIZE: "0" }), "database.poolSize");
 });
 
 Deno.test("an unknown network names network", async () => {

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { openPglite } from "../../core/db.ts";
 import { migrate } from "../../core/migrations.ts";
+import { incomeHistory } from "../../core/store/incomes.ts";
 import { listSweeps, undoPreparations } from "../../core/store/sweeps.ts";
 import { queuedTotals, withdrawalById } from "../../core/store/withdrawals.ts";
 
@@ -129,6 +130,58 @@ Deno.test("undo steps queued before 17 name the preparation they undo, in order,
         [sweep.id as string, lend1],
       ),
       /duplicate key|unique/,
+    );
+  } finally {
+    await db.close();
+  }
+});
+
+Deno.test("incomes written before 19 get their address's user and show in its history", async () => {
+  const db = await openPglite("memory://");
+  try {
+    await migrate(db, 16);
+    const address = async (user: string, n: number) =>
+      (await db.query(
+        `insert into addresses (chain, currency, user_id, address, display, derivation_index)
+         values ('ton', 'TON', $1, $2, $3, $4) returning id::text as id`,
+        [user, `0:${n}`, `D${n}`, n],
+      ))[0].id as string;
+    const mine = await address("u1", 1);
+    const theirs = await address("u2", 2);
+    for (const [owner, tx, time] of [[mine, "t1", 100], [theirs, "t2", 150], [mine, "t3", 200]]) {
+      await db.query(
+        `insert into incomes (chain, currency, address_id, amount, tx_hash, event_index,
+           block_height, block_time)
+         values ('ton', 'TON', $1, 5, $2, 0, 1, $3)`,
+        [owner, tx, time],
+      );
+    }
+
+    assert.ok((await migrate(db, 19)).includes(19));
+
+    const users = await db.query("select tx_hash, user_id from incomes order by tx_hash");
+    assert.deepEqual(users.map((r) => ({ ...r })), [
+      { tx_hash: "t1", user_id: "u1" },
+      { tx_hash: "t2", user_id: "u2" },
+      { tx_hash: "t3", user_id: "u1" },
+    ]);
+    const page = await incomeHistory(db, {
+      userId: "u1",
+      currency: "TON",
+      limit: 10,
+      offset: 0,
+      order: "desc",
+    });
+    assert.deepEqual(page.map((i) => [i.txHash, i.depositAddress]), [["t3", "D1"], ["t1", "D1"]]);
+    // An insert that does not name the user (an older processor still running) is refused.
+    await assert.rejects(
+      db.query(
+        `insert into incomes (chain, currency, address_id, amount, tx_hash, event_index,
+           block_height, block_time)
+         values ('ton', 'TON', $1, 5, 't4', 0, 1, 300)`,
+        [mine],
+      ),
+      /user_id/,
     );
   } finally {
     await db.close();

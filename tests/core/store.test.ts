@@ -15,7 +15,12 @@ import type {
 import { insertAddress, nextDerivationIndex, ownedDeposits } from "../../core/store/addresses.ts";
 import { openAlarms } from "../../core/store/alarms.ts";
 import { commitBlock, CursorMovedError, initCursor, loadCursor } from "../../core/store/cursors.ts";
-import { incomeByTxHash, incomeHistory, incomeTotals } from "../../core/store/incomes.ts";
+import {
+  incomeByTxHash,
+  incomeHistory,
+  incomeTotals,
+  insertIncomes,
+} from "../../core/store/incomes.ts";
 import {
   applySighting,
   declareDead,
@@ -196,6 +201,61 @@ testOnEngines("history pages and sorts; totals count deposits or swept amounts",
     { depositAddress: a.display, currency: "TON", amount: 0n },
   ]);
 });
+
+testOnEngines(
+  "every history page is the user's incomes of the currency, in order, whatever the offset",
+  async (db) => {
+    // u1 has two TON deposits and a USDT_TON one; u2 pays into the same blocks.
+    const a = await deposit(db, "u1", "0:a1");
+    const b = await deposit(db, "u1", "0:b1");
+    await deposit(db, "u2", "0:c2");
+    await insertAddress(db, {
+      chain: "ton",
+      currency: "USDT_TON",
+      userId: "u1",
+      address: "0:d1",
+      display: "display-0:d1",
+      watchAddress: null,
+      derivationIndex: await nextDerivationIndex(db),
+    });
+    const events: IncomeEvent[] = [];
+    for (let k = 0; k < 12; k++) {
+      // Times repeat, so the id decides between equal times.
+      const time = 100 + Math.floor(k / 3);
+      events.push(income(k % 2 ? "0:a1" : "0:b1", `u1-${k}`, BigInt(k), time));
+      events.push(income("0:c2", `u2-${k}`, 100n + BigInt(k), time));
+      events.push({ ...income("0:d1", `usdt-${k}`, 200n + BigInt(k), time), currency: "USDT_TON" });
+    }
+    await insertIncomes(db, "ton", events);
+    const rows = await db.query<{ id: string; tx_hash: string; block_time: string }>(
+      "select id::text as id, tx_hash, block_time::text as block_time from incomes",
+    );
+    const ascending = rows.filter((r) => r.tx_hash.startsWith("u1-")).sort((x, y) =>
+      Number(x.block_time) - Number(y.block_time) || Number(x.id) - Number(y.id)
+    ).map((r) => r.tx_hash);
+    assert.equal(ascending.length, 12);
+    for (const order of ["asc", "desc"] as const) {
+      const all = order === "asc" ? ascending : [...ascending].reverse();
+      for (const offset of [0, 1, 5, 11, 12]) {
+        const page = await incomeHistory(db, {
+          userId: "u1",
+          currency: "TON",
+          limit: 4,
+          offset,
+          order,
+        });
+        assert.deepEqual(
+          page.map((i) => i.txHash),
+          all.slice(offset, offset + 4),
+          `${order} ${offset}`,
+        );
+        for (const i of page) {
+          assert.equal(i.depositAddress, i.txHash.match(/[13579]$/) ? a.display : b.display);
+        }
+      }
+    }
+  },
+);
 
 testOnEngines("a repeated (user_id, query_id) returns the first withdrawal", async (db) => {
   const first = await insertWithdrawal(db, withdrawal("q1"));
