@@ -225,6 +225,31 @@ async function settled(world: DevnetWorld, load: Workload): Promise<string | nul
   return waiting.length ? waiting.join(", ") : null;
 }
 
+/** What is still open, row by row, for a failure to show. */
+async function openWork(world: DevnetWorld): Promise<string> {
+  const s = world.schema;
+  const sweeps = await world.sql.unsafe(
+    `select s.id, s.chain, s.currency, s.kind, s.status, s.not_before, s.updated_at,
+       p.status as payload_status, p.seen_height, w.id as topup, w.status as topup_status
+     from ${s}.sweeps s left join ${s}.payloads p on p.id = s.payload_ref
+       left join ${s}.withdrawals w on w.id::text = s.topup_ref::text
+     where s.status not in ('done', 'empty', 'expired')`,
+  );
+  const incomes = await world.sql.unsafe(
+    `select i.id, i.chain, i.currency, i.amount::text, i.block_height, i.address_id
+     from ${s}.incomes i where i.sweep_id is null`,
+  );
+  const prepared = await world.sql.unsafe(
+    `select id, chain, currency, step, status, sweep_id, undoes from ${s}.withdrawals
+     where kind = 'prepare' order by id desc limit 10`,
+  );
+  return [
+    `open sweeps: ${JSON.stringify(sweeps)}`,
+    `unswept incomes: ${JSON.stringify(incomes)}`,
+    `latest preparations: ${JSON.stringify(prepared)}`,
+  ].join("\n");
+}
+
 Deno.test({
   name:
     `the processor SIGKILLed ${KILLS} times at random points: each withdrawal paid once, each payment one income, every deposit swept`,
@@ -268,7 +293,12 @@ Deno.test({
         if (!waiting) break;
         await new Promise((ok) => setTimeout(ok, 500));
       }
-      assert.equal(waiting, null, `not settled: ${waiting}; ${child.other()}`);
+      if (waiting) {
+        assert.fail(
+          `not settled (seed ${rng.seed}): ${waiting}\n${await openWork(world)}\n` +
+            child.report(60),
+        );
+      }
       console.log(
         `crash suite: ${KILLS} kills (${deaths.anywhere} anywhere, ${deaths.leading} while ` +
           `leading, ${deaths["after signing"]} just after signing a batch); ` +
