@@ -304,20 +304,27 @@ export function createTronSender(deps: TronSenderDeps): ChainSender {
     const state = await node.account(account.address);
     if (!state || state.balance === 0n) return null;
     const resource = await node.accountResource(account.address);
-    const freeNet = BigInt(resource.freeNetLimit - resource.freeNetUsed);
-    const burn = freeNet >= TRANSFER_BYTES ? 0n : TRANSFER_BYTES * (await prices()).bandwidth;
+    const freeNet = resource.freeNetLimit - resource.freeNetUsed;
+    const transfer = async (amount: bigint) =>
+      await tronWeb.transactionBuilder.sendTrx(
+        hot,
+        safeNumber(amount),
+        account.address,
+        await header(),
+      );
+    // The burn is priced on this very transaction's bytes, as java-tron counts them: a
+    // rounded-up size would leave the difference on the deposit at every sweep it burns for,
+    // or burn for one its free bytes still cover. Only the amount's varint can change between
+    // the two builds, and only shrink, so the deposit keeps at most a few bytes' price.
+    const whole = await transfer(state.balance);
+    const bytes = BigInt(tronBandwidthBytes(whole.raw_data_hex, 1));
+    const burn = freeNet >= bytes ? 0n : bytes * (await prices()).bandwidth;
     const amount = state.balance - burn;
     // Dust that cannot pay for its own transfer waits for more to arrive.
     if (amount <= 0n || tooDear(account.currency, amount, burn)) {
       return { wait: `a ${burn} sun fee is too large a share of ${state.balance}` };
     }
-    const unsigned = await tronWeb.transactionBuilder.sendTrx(
-      hot,
-      safeNumber(amount),
-      account.address,
-      await header(),
-    );
-    return await sign(unsigned, account.index);
+    return await sign(burn === 0n ? whole : await transfer(amount), account.index);
   }
 
   async function sweepToken(

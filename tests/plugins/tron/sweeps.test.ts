@@ -62,6 +62,34 @@ Deno.test("a TRX deposit above its minimum is swept whole to the hot wallet", ()
     assert.equal(trxOf(h, address), 0n);
   }));
 
+Deno.test("a TRX deposit swept three times in a day keeps nothing: each sweep burns exactly its own bandwidth", () =>
+  withTronHarness({
+    assets: { TRX: { minSweep: "10000000" } },
+    tron: { confirmations: 1 },
+  }, async (h) => {
+    await fundHot(h);
+    const address = await newAddress(h.ctx, "u1", "TRX");
+    const hotBefore = trxOf(h, h.hot);
+    // 600 free bytes a day pay for two ~268-byte transfers; the third burns its bytes.
+    for (let round = 1; round <= 3; round++) {
+      await h.devnet.faucetTrx(address, 30_000_000n);
+      await h.block();
+      await drive(
+        h,
+        async () =>
+          (await listSweeps(h.ctx.db, "tron", 10)).filter((s) => s.status === "done").length ===
+            round,
+      );
+      assert.equal(trxOf(h, address), 0n, `left on the deposit after sweep ${round}`);
+    }
+    const sweeps = (await listSweeps(h.ctx.db, "tron", 10)).reverse();
+    assert.deepEqual(sweeps.map((s) => s.fee > 0n), [false, false, true]);
+    const moved = sweeps.reduce((sum, s) => sum + s.amount!, 0n);
+    const fees = sweeps.reduce((sum, s) => sum + s.fee, 0n);
+    assert.equal(moved + fees, 90_000_000n);
+    assert.equal(trxOf(h, h.hot) - hotBefore, moved);
+  }));
+
 /** `kind:step:status` of every withdrawal made for a sweep, in order. */
 async function sweepSteps(h: TronHarness): Promise<string[]> {
   const rows = await h.ctx.db.query(
