@@ -72,6 +72,12 @@ export const evmSchema = z.object({
    * show at the sweep's balance check instead, see the README).
    */
   traceInternal: z.enum(["auto", "off"]).default("auto"),
+  /**
+   * The L1 data fee a rollup charges beside `gasUsed × price`: `op-stack` (Optimism, Base and
+   * other OP-stack chains: the fee the `GasPriceOracle` predeploy quotes), `none`, or `auto`:
+   * `op-stack` when the node has code at that predeploy's address, `none` otherwise.
+   */
+  l1DataFee: z.enum(["auto", "op-stack", "none"]).default("auto"),
   /** How long one node request may take before it counts as failed, milliseconds. */
   requestTimeoutMs: z.number().int().min(100).max(120_000).default(15_000),
   /**
@@ -120,6 +126,8 @@ export interface EvmSection extends NodeSection {
   gas: EvmGasPolicy;
   /** Whether blocks are traced for internal native transfers. */
   traceInternal: "auto" | "off";
+  /** Which L1 data fee transactions pay; `auto`: detected from the node. */
+  l1DataFee: "auto" | "op-stack" | "none";
   /** How long one node request may take, milliseconds. */
   requestTimeoutMs: number;
   /** Batch contract and batch size; absent: one withdrawal per transaction. */

@@ -32,6 +32,7 @@ export const evmPlugin: PluginModule<EvmSection, "evm"> = {
     GAS_TYPE: { path: ["gas", "type"], type: "string" },
     MAX_FEE_PER_GAS: { path: ["gas", "maxFeePerGas"], type: "string" },
     PRIORITY_FEE_PER_GAS: { path: ["gas", "priorityFeePerGas"], type: "string" },
+    L1_DATA_FEE: { path: ["l1DataFee"], type: "string" },
   },
   explorers: {},
   create: createEvmPlugin,

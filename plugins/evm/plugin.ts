@@ -14,6 +14,7 @@ import { evmDisplay, parseEvmAddress } from "./address.ts";
 import type { EvmSection } from "./config.ts";
 import { EVM_HOT_WALLET_INDEX, evmAccountKey } from "./derivation.ts";
 import { evmExplorer } from "./explorers.ts";
+import { createL1DataFee } from "./l1_fee.ts";
 import { createEvmNode } from "./node.ts";
 import { evmPaymentUri } from "./payment_uri.ts";
 import { createEvmScanner } from "./scanner.ts";
@@ -118,6 +119,7 @@ export async function createEvmPlugin(
     // A nonce used in a block that a reorg may still replace is not final yet.
     reorgDepth: finalized ? 0 : section.confirmations - 1,
     batch,
+    l1: createL1DataFee(node, section.l1DataFee),
   });
   const apiSender: ChainSender = {
     ...sender,

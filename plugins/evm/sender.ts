@@ -18,10 +18,24 @@
  *   value; a token sweep cannot (its gas was funded exactly) and is only re-broadcast.
  * - Token transfers expect no return value: USDT-like tokens that return none work, and the
  *   scanner judges success by the receipt and the token's own `Transfer` log.
- * - Sweeps leave nothing movable: a native deposit sends its balance less the exact fee (EIP-1559
- *   with the priority fee equal to the fee cap, so the fee charged is the fee reserved); a token
- *   deposit is topped up with gas for its transfer (with 25% headroom for a rising base fee) and
- *   then spends its whole native balance on that transfer's gas.
+ * - Sweeps pay one fixed price per gas: EIP-1559 with the priority fee equal to the fee cap (or a
+ *   legacy gas price), so the fee charged is `gasUsed × price` whatever the base fee, as long as
+ *   the base fee stays at or under the price; the price is the base fee plus a quarter (two
+ *   blocks of its steepest rise) plus the tip. A native deposit sends its balance less
+ *   `21,000 × price`: nothing stays. A token deposit's sweep has as gas limit the node's
+ *   `eth_estimateGas` of that very transfer (an ERC-20 transfer's gas is fixed by the state it
+ *   runs on) and is topped up with exactly `limit × price` less the native coin it holds; the
+ *   sweep then spends all of it as its price. What stays is what the EVM refunds of the limit:
+ *   `(limit − gasUsed) × price`, the refund for clearing the deposit's token balance (4,800 gas
+ *   since London). The next token sweep of that deposit counts it against its own top-up.
+ * - A sweep is signed at the price its balance pays once that price is at least what the network
+ *   asks now (base fee plus tip); below that, the shortfall is topped up first (the same
+ *   preparation). A signed token sweep is never replaced (it has no coin for a higher fee): it
+ *   waits until the base fee is under its price again.
+ * - On OP-stack chains (see `l1_fee.ts`), a sweep also sets aside the L1 data fee the oracle
+ *   quotes for it, plus a quarter: a native sweep moves that much less, a token deposit's top-up
+ *   is that much more. What the L1 fee does not take of it stays on the deposit. A native sweep
+ *   whose L1 fee rose past what it set aside is replaced as one stuck on fees is, moving less.
  *
  * @module
  */
@@ -47,6 +61,7 @@ import type {
 } from "../../core/plugin.ts";
 import type { EvmGasPolicy } from "./config.ts";
 import type { EvmAccountKey } from "./derivation.ts";
+import { type L1DataFee, l1Reserve } from "./l1_fee.ts";
 import { nonceUsed } from "./scanner.ts";
 import { encodeBatchCall, outKeysOf } from "./batch.ts";
 import { encodeTransferCall } from "./transfers.ts";
@@ -84,6 +99,8 @@ export interface EvmSenderDeps {
   reorgDepth: number;
   /** Batch contract (lowercase) and the most transfers one call pays; null: one per tx. */
   batch: { contract: string; maxBatch: number } | null;
+  /** The L1 data fee transactions pay beside their gas (OP-stack chains). */
+  l1: L1DataFee;
 }
 
 /** Fees per gas: the cap and the priority fee (equal on legacy chains: the gas price). */
@@ -96,6 +113,18 @@ interface Fees {
 interface PayloadData {
   raw: Hex;
   index: string;
+  /** L1 data fee the transaction set aside, wei (sweeps on OP-stack chains; absent: 0). */
+  l1?: string;
+}
+
+/** A transaction before it is signed. */
+interface Draft {
+  to: string;
+  value: bigint;
+  data?: Hex;
+  gas: bigint;
+  nonce: number;
+  fees: Fees;
 }
 
 function raised(value: bigint, percent: number): bigint {
@@ -161,25 +190,33 @@ export function createEvmSender(deps: EvmSenderDeps): ChainSender {
     return { maxFee, tip: min(suggested, maxFee) };
   }
 
-  /** Fee per gas a sweep pays in full (cap = tip), enough for the next blocks' base fee. */
-  async function sweepFee(): Promise<bigint> {
-    if (legacy) return (await fees()).maxFee;
-    const block = await node.getBlock({ blockTag: "latest" });
-    const tip = policy.priorityFeePerGas ?? await node.estimateMaxPriorityFeePerGas();
+  /**
+   * Fees per gas a sweep pays in full (cap = tip): `price` is enough for the next blocks' base
+   * fee, `floor` is what the network asks now (a sweep able to pay only that is still signed).
+   */
+  async function sweepFees(): Promise<{ price: bigint; floor: bigint }> {
+    if (legacy) {
+      const price = (await fees()).maxFee;
+      return { price, floor: price };
+    }
+    const [block, tip] = await Promise.all([
+      node.getBlock({ blockTag: "latest" }),
+      policy.priorityFeePerGas === undefined
+        ? node.estimateMaxPriorityFeePerGas()
+        : Promise.resolve(policy.priorityFeePerGas),
+    ]);
     const base = block.baseFeePerGas ?? 0n;
-    return min(base + base / 4n + tip, policy.maxFeePerGas);
+    return {
+      price: min(base + base / 4n + tip, policy.maxFeePerGas),
+      floor: min(base + tip, policy.maxFeePerGas),
+    };
   }
 
   function addressOf(index: bigint): string {
     return index === 0n ? hot : deps.key.address(index).address;
   }
 
-  async function sign(
-    index: bigint,
-    tx: { to: string; value: bigint; data?: Hex; gas: bigint; nonce: number; fees: Fees },
-    transfers = 1,
-  ): Promise<SignedPayload> {
-    const account = privateKeyToAccount(deps.key.privateKey(index));
+  function unsigned(tx: Draft): TransactionSerializable {
     const common = {
       chainId: deps.chainId,
       nonce: tx.nonce,
@@ -188,17 +225,29 @@ export function createEvmSender(deps: EvmSenderDeps): ChainSender {
       data: tx.data,
       gas: tx.gas,
     };
-    const unsigned: TransactionSerializable = legacy
-      ? { ...common, type: "legacy", gasPrice: tx.fees.maxFee }
-      : {
-        ...common,
-        type: "eip1559",
-        maxFeePerGas: tx.fees.maxFee,
-        maxPriorityFeePerGas: tx.fees.tip,
-      };
-    const raw = await account.signTransaction(unsigned);
+    return legacy ? { ...common, type: "legacy", gasPrice: tx.fees.maxFee } : {
+      ...common,
+      type: "eip1559",
+      maxFeePerGas: tx.fees.maxFee,
+      maxPriorityFeePerGas: tx.fees.tip,
+    };
+  }
+
+  /** What `tx` sets aside for its L1 data fee (0 where there is none). */
+  async function l1Of(tx: Draft): Promise<bigint> {
+    return l1Reserve(await deps.l1.quote(unsigned(tx)));
+  }
+
+  async function sign(
+    index: bigint,
+    tx: Draft,
+    transfers = 1,
+    l1 = 0n,
+  ): Promise<SignedPayload> {
+    const account = privateKeyToAccount(deps.key.privateKey(index));
+    const raw = await account.signTransaction(unsigned(tx));
     const hash = keccak256(raw);
-    const data: PayloadData = { raw, index: String(index) };
+    const data: PayloadData = { raw, index: String(index), ...(l1 > 0n ? { l1: String(l1) } : {}) };
     return {
       payloadId: hash,
       wallet: addressOf(index),
@@ -283,21 +332,29 @@ export function createEvmSender(deps: EvmSenderDeps): ChainSender {
   }
 
   async function sweepNative(account: DepositAccount): Promise<SignedPayload | null> {
-    const [balance, fee, nonce] = await Promise.all([
+    const [balance, { price }, nonce] = await Promise.all([
       node.getBalance({ address: account.address as Hex }),
-      sweepFee(),
+      sweepFees(),
       nonceOf(account.address),
     ]);
-    const value = balance - NATIVE_GAS * fee;
-    // Dust that cannot pay for its own transfer: nothing to move.
-    if (value <= 0n) return null;
-    return await sign(account.index, {
+    const tx: Draft = {
       to: hot,
-      value,
+      value: 0n,
       gas: NATIVE_GAS,
       nonce,
-      fees: { maxFee: fee, tip: fee },
-    });
+      fees: { maxFee: price, tip: price },
+    };
+    // The L1 fee follows the transaction's bytes, the value among them: sized until it holds.
+    let l1 = 0n;
+    for (let round = 0; round < 4; round++) {
+      tx.value = balance - NATIVE_GAS * price - l1;
+      // Dust that cannot pay for its own transfer: nothing to move.
+      if (tx.value <= 0n) return null;
+      const needed = await l1Of(tx);
+      if (needed <= l1) break;
+      l1 = needed;
+    }
+    return await sign(account.index, tx, 1, l1);
   }
 
   async function sweepToken(
@@ -307,33 +364,45 @@ export function createEvmSender(deps: EvmSenderDeps): ChainSender {
     const amount = await tokenBalance(token.contract, account.address);
     if (amount === 0n) return null;
     const data = encodeTransferCall(hot, amount);
-    const [native, fee, gas] = await Promise.all([
+    const [native, { price: fee, floor }, gas, nonce] = await Promise.all([
       node.getBalance({ address: account.address as Hex }),
-      sweepFee(),
+      sweepFees(),
       // Exactly what the node finds the transfer needs: the deposit is funded for no more.
       token.gasLimit ?? node.estimateGas({
         account: account.address as Hex,
         to: token.contract as Hex,
         data,
       }),
+      nonceOf(account.address),
     ]);
-    if (native < gas * fee) {
-      // Headroom for a base fee that rises before the sweep is signed; spent as gas then.
-      const amountNeeded = gas * fee * 5n / 4n - native;
-      return { prepare: { step: TOPUP_STEP, amount: amountNeeded, spends: true } };
-    }
-    // Spend the whole native balance on gas when it is about what was topped up (nothing
-    // movable stays); native coin well beyond that was sent by someone and is left alone.
-    const all = native / gas;
-    const price = all <= fee * 2n && all <= policy.maxFeePerGas ? all : fee;
-    return await sign(account.index, {
+    const tx: Draft = {
       to: token.contract,
       value: 0n,
       data,
       gas,
-      nonce: await nonceOf(account.address),
-      fees: { maxFee: price, tip: price },
-    });
+      nonce,
+      fees: { maxFee: fee, tip: fee },
+    };
+    let l1 = await l1Of(tx);
+    if (native - l1 < gas * floor) {
+      // Exactly the gas at this price and the L1 fee set aside, less what the deposit holds.
+      return { prepare: { step: TOPUP_STEP, amount: gas * fee + l1 - native, spends: true } };
+    }
+    // Spend the whole native balance on gas when it is about what was topped up (nothing
+    // movable stays); native coin well beyond that was sent by someone and is left alone.
+    for (let round = 0; round < 4; round++) {
+      const all = (native - l1) / gas;
+      const price = all <= fee * 2n && all <= policy.maxFeePerGas ? all : fee;
+      tx.fees = { maxFee: price, tip: price };
+      // The L1 fee follows the bytes, the price among them: sized until it holds.
+      const needed = await l1Of(tx);
+      if (needed <= l1) break;
+      l1 = needed;
+      if (native - l1 < gas * floor) {
+        return { prepare: { step: TOPUP_STEP, amount: gas * fee + l1 - native, spends: true } };
+      }
+    }
+    return await sign(account.index, tx, 1, l1);
   }
 
   async function replacement(
@@ -349,9 +418,26 @@ export function createEvmSender(deps: EvmSenderDeps): ChainSender {
     const oldFees: Fees = legacy
       ? { maxFee: old.gasPrice ?? 0n, tip: old.gasPrice ?? 0n }
       : { maxFee: old.maxFeePerGas ?? 0n, tip: old.maxPriorityFeePerGas ?? 0n };
-    const now = await fees();
+    const sweep = payload.wallet !== hot;
+    // A token sweep has no coin for a higher fee: it waits for the base fee to come back.
+    if (sweep && (old.data ?? "0x") !== "0x") return null;
+    const draftOf = (value: bigint, fees: Fees): Draft => ({
+      to: old.to!,
+      value,
+      data: old.data,
+      gas: old.gas!,
+      nonce: old.nonce!,
+      fees,
+    });
+    let l1 = BigInt(stored.l1 ?? "0");
+    const [now, l1Now] = await Promise.all([
+      fees(),
+      sweep ? deps.l1.quote(unsigned(draftOf(old.value ?? 0n, oldFees))) : Promise.resolve(0n),
+    ]);
+    // Stuck on fees: the network asks more per gas, or more L1 fee than the sweep set aside.
+    const l1Short = l1Now > l1;
     // Not stuck on fees (the node dropped it, say): re-broadcast as it is.
-    if (now.maxFee <= oldFees.maxFee && now.tip <= oldFees.tip) return null;
+    if (now.maxFee <= oldFees.maxFee && now.tip <= oldFees.tip && !l1Short) return null;
     const maxFee = min(
       max(now.maxFee, raised(oldFees.maxFee, policy.bumpPercent)),
       policy.maxFeePerGas,
@@ -362,21 +448,19 @@ export function createEvmSender(deps: EvmSenderDeps): ChainSender {
       : min(max(now.tip, raised(oldFees.tip, policy.bumpPercent)), maxFee);
     // Nodes take a replacement only with both fees at least 10% up.
     if (maxFee < raised(oldFees.maxFee, 10) - 1n || tip < raised(oldFees.tip, 10) - 1n) return null;
-    let value = old.value ?? 0n;
-    if (payload.wallet !== hot) {
-      // A sweep: a native one pays the raise from what it moves; a token one has no more gas.
-      if ((old.data ?? "0x") !== "0x") return null;
-      value -= (old.gas ?? NATIVE_GAS) * (maxFee - oldFees.maxFee);
-      if (value <= 0n) return null;
+    const tx = draftOf(old.value ?? 0n, { maxFee, tip });
+    if (sweep) {
+      // A native sweep pays the raise, and an L1 fee risen past its reserve, from what it moves.
+      const shared = tx.value - (old.gas ?? NATIVE_GAS) * (maxFee - oldFees.maxFee) + l1;
+      for (let round = 0; round < 4; round++) {
+        tx.value = shared - l1;
+        if (tx.value <= 0n) return null;
+        const needed = await l1Of(tx);
+        if (needed <= l1) break;
+        l1 = needed;
+      }
     }
-    return await sign(BigInt(stored.index), {
-      to: old.to!,
-      value,
-      data: old.data,
-      gas: old.gas!,
-      nonce: old.nonce!,
-      fees: { maxFee, tip },
-    }, payload.outKeys.length);
+    return await sign(BigInt(stored.index), tx, payload.outKeys.length, sweep ? l1 : 0n);
   }
 
   const lifecycle: PayloadLifecycle = { ...evmLifecycle(hot, deps.reorgDepth), replacement };

@@ -47,6 +47,12 @@ export interface EvmNodeOptions {
   blockGasLimit?: bigint;
   /** Base fee of the first block from London on (default 1 gwei, as Hardhat). */
   initialBaseFeePerGas?: bigint;
+  /**
+   * `l1` (default): an Ethereum chain. `op`: an OP-stack rollup, as Base and Optimism are (EDR's
+   * OP chain type, its hardforks named "bedrock" to "isthmus"): its predeploys, among them the
+   * `GasPriceOracle`, and an L1 data fee charged on every transaction (see edr_node.ts).
+   */
+  chainType?: "l1" | "op";
 }
 
 /** A running node, in this process or in a child of its own (node_process.ts). */
@@ -71,6 +77,18 @@ export interface EvmNode {
 
 /** What a node says of itself beside its answers. */
 export type EvmNodeInfo = Pick<EvmNode, "chainId" | "hardfork" | "eip1559">;
+
+/**
+ * The L1 fee parameters an `op` node's `L1Block` predeploy starts with: Base mainnet's fee
+ * scalars (Ecotone: a share of the L1 base fee per byte, a share of the blob base fee) and
+ * 30 gwei for both L1 fees, so a transfer's L1 fee is a few percent of its L2 fee at 1 gwei.
+ */
+export const OP_DEVNET_L1_FEES = {
+  l1BaseFee: 30_000_000_000n,
+  blobBaseFee: 30_000_000_000n,
+  baseFeeScalar: 2_269n,
+  blobBaseFeeScalar: 1_055_762n,
+} as const;
 
 /** The node whose calls go through `send`, wherever it runs. */
 export function evmNodeOver(

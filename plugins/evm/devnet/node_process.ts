@@ -37,6 +37,7 @@ function toWire(options: EvmNodeOptions): WireOptions {
     chainId: options.chainId.toString(),
     blockGasLimit: options.blockGasLimit?.toString(),
     initialBaseFeePerGas: options.initialBaseFeePerGas?.toString(),
+    chainType: options.chainType,
     accounts: options.accounts.map((a) => ({ ...a, balance: a.balance.toString() })),
   };
 }
@@ -48,6 +49,7 @@ function fromWire(wire: WireOptions): EvmNodeOptions {
     chainId: BigInt(wire.chainId),
     blockGasLimit: big(wire.blockGasLimit),
     initialBaseFeePerGas: big(wire.initialBaseFeePerGas),
+    chainType: wire.chainType,
     accounts: wire.accounts.map((a) => ({ ...a, balance: BigInt(a.balance) })),
   };
 }

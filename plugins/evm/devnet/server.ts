@@ -26,6 +26,11 @@
  * `eth_signTransaction` (answered "not supported"); and it reports the `finalized` and `safe`
  * blocks as `latest`, which the devnet lets trail by {@link EvmDevnetOptions.finalityDepth}.
  *
+ * With {@link EvmDevnetOptions.chainType} `op` the node is EDR's OP-stack chain (Base, Optimism):
+ * the `GasPriceOracle` and `L1Block` predeploys, receipts with `l1Fee`, the L1 data fee charged
+ * as op-geth charges it. One difference from op-geth is smoothed over: EDR wants the L1 fee
+ * affordable in `eth_estimateGas`, op-geth does not ask it there (see `estimateAsOpGeth`).
+ *
  * The Hardhat-only methods (`evm_*`, `hardhat_*`) and key-holding ones (`eth_sendTransaction`,
  * `eth_sign*`) are not served over HTTP, as a public node serves neither: clients sign their
  * transactions and send them with `eth_sendRawTransaction`. The levers are this module's API.
@@ -119,6 +124,14 @@ export interface EvmDevnetOptions {
   hardfork?: string;
   /** Code of the native coin for {@link EvmDevnet.faucet} (default "ETH"). */
   native?: string;
+  /**
+   * `op`: an OP-stack rollup (Base, Optimism) with its predeploys and an L1 data fee on every
+   * transaction (see `EvmNodeOptions.chainType`); its hardforks are EDR's OP ones (default
+   * "isthmus"). Default `l1`.
+   */
+  chainType?: "l1" | "op";
+  /** Base fee of the first block, wei (default 1 gwei; 0 keeps it 0 while blocks are not full). */
+  initialBaseFeePerGas?: bigint;
   /** Tokens to deploy (default {@link DEFAULT_EVM_TOKENS}); the faucet holds their supply. */
   tokens?: readonly EvmTokenSpec[];
   /** Whether to deploy the batch-transfer contract (default true). */
@@ -247,6 +260,8 @@ export async function startEvmDevnet(options: EvmDevnetOptions = {}): Promise<Ev
   const node: EvmNode = await startEvmNode({
     chainId: BigInt(chainId),
     hardfork: options.hardfork,
+    chainType: options.chainType,
+    initialBaseFeePerGas: options.initialBaseFeePerGas,
     accounts: [{ ...DEVNET_FAUCET, balance: 10n ** 27n }],
   });
   const miner = createMiner(node, [faucetAddress]);
@@ -360,6 +375,7 @@ export async function startEvmDevnet(options: EvmDevnetOptions = {}): Promise<Ev
   const http = createRpcView(node, miner, faults, {
     finalityDepth: options.finalityDepth ?? 0,
     traceBlocks: options.traceBlocks ?? false,
+    opStack: options.chainType === "op",
   });
 
   async function handle(req: Request): Promise<Response> {
@@ -443,7 +459,11 @@ function createRpcView(
   node: EvmNode,
   miner: Miner,
   faults: DevnetFaults,
-  { finalityDepth, traceBlocks }: { finalityDepth: number; traceBlocks: boolean },
+  { finalityDepth, traceBlocks, opStack }: {
+    finalityDepth: number;
+    traceBlocks: boolean;
+    opStack: boolean;
+  },
 ): (call: unknown) => Promise<RpcReply> {
   async function answer(method: string, params: unknown[]): Promise<RpcAnswer> {
     if (hidden(method, traceBlocks)) {
@@ -488,7 +508,9 @@ function createRpcView(
         filter.toBlock = hex(Math.min(Number(filter.toBlock), head));
       } else if (filter.blockHash === undefined && faults.lag > 0) filter.toBlock = hex(head);
     }
-    const out = await node.send(method, args);
+    const out = method === "eth_estimateGas" && opStack
+      ? await estimateAsOpGeth(node, args)
+      : await node.send(method, args);
     if ("result" in out && faults.lag > 0) return { result: hideAbove(method, out.result, head) };
     return out;
   }
@@ -505,6 +527,28 @@ function createRpcView(
     const params = Array.isArray(c.params) ? c.params : [];
     return { jsonrpc: "2.0", id: c.id ?? null, ...await answer(String(c.method), params) };
   };
+}
+
+/**
+ * `eth_estimateGas` as op-geth answers it: op-geth leaves the L1 data fee out of simulated calls
+ * (they skip the account checks that fee is part of), so an account with no coin at all still
+ * gets the gas of a token transfer it would make; EDR's OP chain asks the sender to afford the
+ * L1 fee first. Such a sender is credited for the one estimate and its balance put back; the
+ * miner's queue, in which this runs, keeps every other call and block out meanwhile.
+ */
+async function estimateAsOpGeth(node: EvmNode, args: unknown[]): Promise<RpcAnswer> {
+  const out = await node.send("eth_estimateGas", args);
+  const from = (args[0] as Json | undefined)?.from;
+  if (!("error" in out) || !/enough funds/i.test(out.error.message) || typeof from !== "string") {
+    return out;
+  }
+  const balance = await node.call("eth_getBalance", [from, "latest"]) as string;
+  await node.call("hardhat_setBalance", [from, hex(BigInt(balance) + 10n ** 18n)]);
+  try {
+    return await node.send("eth_estimateGas", args);
+  } finally {
+    await node.call("hardhat_setBalance", [from, balance]);
+  }
 }
 
 /**

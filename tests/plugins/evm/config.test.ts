@@ -106,6 +106,7 @@ Deno.test("bad EVM sections are refused, naming the field", async () => {
       /base\.assets\.ETH: asset code already used by ethereum/,
     ],
     [refused((r) => r.ethereum.gas = { maxFeePerGas: "1.5" }), /ethereum\.gas\.maxFeePerGas/],
+    [refused((r) => r.base.l1DataFee = "arbitrum"), /base\.l1DataFee/],
   ];
   for (const [raw, field] of cases) {
     assert.throws(
@@ -154,6 +155,17 @@ Deno.test("environment names are the instance's: BSC_ENDPOINT, BSC_CHAIN_ID, BSC
   assert.deepEqual((bsc.gas as Record<string, unknown>).type, "legacy");
   assert.equal((bsc.gas as Record<string, unknown>).maxFeePerGas, 3_000_000_000n);
   assert.equal((bsc.assets as Record<string, Record<string, unknown>>).BNB.minSweep, 1000n);
+  assert.equal(bsc.l1DataFee, "auto", "detected from the node unless set");
+  const base = registry.applyEnv({
+    base: { plugin: "evm", assets: { ETH_BASE: { decimals: 18 } } },
+  }, {
+    BASE_ENDPOINT: "https://base.example",
+    BASE_CHAIN_ID: "8453",
+    BASE_L1_DATA_FEE: "op-stack",
+    BASE_MNEMONIC: HARDHAT,
+  });
+  const section = (parseConfig(base) as unknown as Record<string, Record<string, unknown>>).base;
+  assert.equal(section.l1DataFee, "op-stack");
 });
 
 Deno.test("checkout QR codes are EIP-681 requests that name the chain id", async () => {
