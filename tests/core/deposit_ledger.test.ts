@@ -11,6 +11,7 @@ import type { IncomeEvent, ScannedBlock, SweepPayload } from "../../core/plugin.
 import { insertAddress, nextDerivationIndex } from "../../core/store/addresses.ts";
 import { commitBlock, initCursor, loadCursor } from "../../core/store/cursors.ts";
 import {
+  depositPayloadsAbove,
   expectedNativeBalance,
   type LedgerAccount,
   recordUnexplained,
@@ -107,7 +108,9 @@ testOnEngines("a native sweep records what no record explains, once", async (db)
   assert.deepEqual(await listUnrecognized(db, { limit: 10 }), []);
   assert.equal(sweep.id, (await requestedSweeps(db, CHAIN, 10))[0].id, "still requested");
 
+  assert.equal(await depositPayloadsAbove(db, ACCOUNT, paidAt), false);
   assert.equal(await persist(db, sweepPayload("p1", 130n, paidAt)), 30n);
+  assert.equal(await depositPayloadsAbove(db, ACCOUNT, paidAt), true, "p1 is unseen");
   const [found] = await listUnrecognized(db, { limit: 10 });
   assert.equal(found.amount, 30n);
   assert.equal(found.token, "COIN");
@@ -133,6 +136,8 @@ testOnEngines("a native sweep records what no record explains, once", async (db)
   const landed = await commit(db, { sightings: [seen] });
   await commit(db, { sightings: [seen] });
   assert.equal(await expectedNativeBalance(db, ACCOUNT, landed), 0n);
+  assert.equal(await depositPayloadsAbove(db, ACCOUNT, landed), false);
+  assert.equal(await depositPayloadsAbove(db, ACCOUNT, landed - 1n), true, "seen above it");
 
   // Paid again and swept: the ledger holds the first round whole.
   const later = await commit(db, { incomes: [income("t2", 50n, landed + 2n)] });
