@@ -309,9 +309,12 @@ export const unrecognizedResponse = z.object({
     chain: z.string(),
     depositAddress: z.string(),
     depositCurrency: z.string(),
-    token: z.string(),
+    token: z.string().describe(
+      "The token's contract or wallet; the native coin's asset code for native value a sweep " +
+        "moved that no income explains (txHash is then the sweep's).",
+    ),
     sourceAddress: z.string().nullable(),
-    amount: baseUnits.describe("Base units of the (unknown) token."),
+    amount: baseUnits.describe("Base units of the (unknown) token, or of the native coin."),
     comment: z.string().nullable(),
     binaryComment: z.string().nullable(),
     txHash: z.string(),

@@ -8,7 +8,8 @@
  *
  * For the operator's tooling, the same pipeline carries `alarm.raised`, `alarm.acknowledged`
  * and `alarm.resolved` (an alarm changing twice between passes is reported at the later state)
- * and `unrecognized_transfer.detected` (a token transfer no configured asset accounts for).
+ * and `unrecognized_transfer.detected` (a token transfer no configured asset accounts for, or
+ * native coin a sweep moved that no record explains).
  */
 
 import type { ProcessorContext } from "./context.ts";

@@ -488,6 +488,19 @@ drop function pg_temp.address_user(bigint);
 create index incomes_user_history on incomes (user_id, currency, block_time, id);
 `,
   },
+  {
+    version: 20,
+    name: "a deposit's native ledger by address: a sweep reads its deposit's rows only",
+    // A native sweep of a plugin whose balances are accounted reads the deposit's ledger (see
+    // store/deposit_ledger.ts): its sweeps, the payloads it signed and its unrecognized
+    // transfers. Without these each sweep reads every sweep, payload and unrecognized transfer
+    // ever stored. Indexes only: no row changes.
+    sql: `
+create index sweeps_address on sweeps (address_id, currency);
+create index payloads_wallet on payloads (chain, wallet, seen_height) where status = 'seen';
+create index unrecognized_address on unrecognized_transfers (address_id, token);
+`,
+  },
 ];
 
 /**

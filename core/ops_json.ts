@@ -31,7 +31,10 @@ export interface UnrecognizedJson {
   depositCurrency: string;
   token: string;
   sourceAddress: string | null;
-  /** Claimed amount, base units of the (unknown) token, as a decimal string. */
+  /**
+   * Claimed amount, base units of the (unknown) token (of the native coin when `token` is its
+   * asset code: value a sweep found no record of), as a decimal string.
+   */
   amount: string;
   comment: string | null;
   binaryComment: string | null;

@@ -231,6 +231,28 @@ export interface SignedPayload {
   outKeys: string[];
 }
 
+/**
+ * The native balance a sweep moves, read at a block (see `ChainSender.buildSweep`'s `asOf`): the
+ * payload's amount and its fee together take all of it.
+ */
+export interface SweptBalance {
+  /** The deposit's native balance as of block `height`, in the native coin's base units. */
+  balance: bigint;
+  /** Height of the block the balance was read at: the `asOf` the sweep was built with. */
+  height: bigint;
+  /** That block's time, unix seconds. */
+  time: number;
+}
+
+/** A signed sweep: a payload, and the native balance it moves when the plugin reports it. */
+export interface SweepPayload extends SignedPayload {
+  /**
+   * The native balance it moves, for a native sweep built with `asOf`; null or absent
+   * otherwise.
+   */
+  moves?: SweptBalance | null;
+}
+
 /** A persisted payload as the lifecycle judges it: what was signed, and how often it went out. */
 export interface StoredPayload extends SignedPayload {
   /** How many times it was broadcast. */
@@ -366,6 +388,20 @@ export interface ChainSender {
    * is read from the same state the scanner sees.
    */
   readonly tokenBalanceLagSeconds: number;
+  /**
+   * Optional capability: a deposit's native balance is exactly what the processor's records
+   * explain, so a native sweep can tell value that reached the deposit unseen (e.g. coin a
+   * contract forwarded, on a node that cannot trace such calls) and record it as an
+   * unrecognized transfer instead of sweeping it silently. The records are: the native
+   * incomes of the deposit, the native preparations the hot wallet sent it (`spends`), less
+   * the fees of every payload the deposit signed and what its native sweeps moved, plus what
+   * was recorded unrecognized before. True promises that nothing else changes the balance: no
+   * storage or rent fees, no burns outside a payload's reported fee, the deposit signs no
+   * payload but its sweeps, and the scanner never reports a preparation as an income. Native
+   * sweeps then get `asOf` (see {@linkcode ChainSender.buildSweep}) and must report
+   * {@linkcode SweepPayload.moves}. Absent or false: native sweeps are not reconciled.
+   */
+  readonly nativeBalanceAccounted?: boolean;
   /** Amount of `currency` the hot wallet can spend now, fees reserved. */
   spendable(currency: string): Promise<bigint>;
   /**
@@ -379,11 +415,18 @@ export interface ChainSender {
    * Signs a payload that moves the whole balance of `currency` from a deposit account to the
    * hot wallet, with `memo` as comment; null when there is nothing to move; a preparation
    * when the deposit first needs something from the hot wallet, or time.
+   *
+   * `asOf` is given (and only then) for a sweep of the native coin by a plugin whose native
+   * balances are accounted (see {@linkcode ChainSender.nativeBalanceAccounted}): the height
+   * of the newest scanned block that is final. The payload then moves the balance as of that
+   * block, no more, and reports it in {@linkcode SweepPayload.moves}; what arrived later stays
+   * for a later sweep. Absent or null: the plugin reads the balance as it sees fit.
    */
   buildSweep(
     account: DepositAccount,
     memo: string | null,
-  ): Promise<SignedPayload | SweepPreparation | null>;
+    asOf?: bigint | null,
+  ): Promise<SweepPayload | SweepPreparation | null>;
   /** Sends a signed payload to the network; safe to repeat. */
   broadcast(payload: SignedPayload): Promise<void>;
   /** When a persisted payload is still pending, has landed, or is provably dead. */

@@ -10,6 +10,7 @@ import type { ProcessorContext } from "./context.ts";
 import type { ChainPlugin, PayloadState, SignedPayload } from "./plugin.ts";
 import { haltingAlarms, type QueueStall, reviewQueueStalls } from "./store/alarms.ts";
 import { loadCursor } from "./store/cursors.ts";
+import { depositPayloadsAbove, recordUnexplained } from "./store/deposit_ledger.ts";
 import {
   declareDead,
   markBroadcast,
@@ -364,6 +365,20 @@ async function queueColdTransfers(ctx: ProcessorContext, plugin: ChainPlugin): P
   }
 }
 
+/**
+ * Height of the newest scanned block that is final, null before the first one is scanned or
+ * while no scanned block is final yet.
+ */
+async function newestFinalHeight(
+  ctx: ProcessorContext,
+  plugin: ChainPlugin,
+): Promise<bigint | null> {
+  const cursor = await loadCursor(ctx.db, plugin.chain);
+  if (!cursor) return null;
+  const height = cursor.height - BigInt(plugin.requiredConfirmations) + 1n;
+  return height >= 0n ? height : null;
+}
+
 async function sendSweeps(
   ctx: ProcessorContext,
   plugin: ChainPlugin,
@@ -375,11 +390,29 @@ async function sendSweeps(
   await requestAutoSweeps(ctx.db, plugin.chain, minimums, limit, plugin.requiredConfirmations);
   await releaseFundedSweeps(ctx.db, plugin.chain);
   const native = plugin.assets.find((a) => a.contract === null)?.code;
+  // Read before the sweeps, so every income up to the final block is in what they cover.
+  const finalHeight = plugin.sender.nativeBalanceAccounted === true
+    ? await newestFinalHeight(ctx, plugin)
+    : null;
   let sent = 0;
   for (const sweep of await requestedSweeps(ctx.db, plugin.chain, limit)) {
-    const payload = await plugin.sender.buildSweep(sweep.account, sweep.memo);
+    // A native sweep of accounted balances moves the final balance and is reconciled with it.
+    const ledger = native && plugin.sender.nativeBalanceAccounted === true &&
+        sweep.account.currency === native
+      ? { chain: plugin.chain, address: sweep.account.address, native }
+      : null;
+    const asOf = ledger ? finalHeight : null;
+    // No final block scanned yet, or the deposit's own last payload is unseen or not final
+    // (its balance at the final block still holds what that payload moves): wait.
+    if (ledger && (asOf === null || await depositPayloadsAbove(ctx.db, ledger, asOf))) {
+      await deferSweep(ctx.db, sweep.id, PREPARATION_WAIT_SECONDS);
+      continue;
+    }
+    const payload = ledger
+      ? await plugin.sender.buildSweep(sweep.account, sweep.memo, asOf)
+      : await plugin.sender.buildSweep(sweep.account, sweep.memo);
     if (!payload) {
-      await markSweepEmpty(ctx.db, sweep.id, sweep.coversUpTo);
+      await markSweepEmpty(ctx.db, sweep.id, sweep.coversUpTo, asOf);
       continue;
     }
     if ("wait" in payload) {
@@ -405,9 +438,39 @@ async function sendSweeps(
       await ctx.db.transaction((tx) => fundSweep(tx, sweep.id, plugin.chain, native, to, prepare));
       continue;
     }
-    const ref = await ctx.db.transaction((tx) =>
-      persistSweepPayload(tx, plugin.chain, payload, sweep.id, sweep.coversUpTo)
-    );
+    if (ledger && payload.moves?.height !== asOf) {
+      throw new Error(
+        `${plugin.chain}: sweep ${sweep.id} must report the balance it moves as of block ${asOf}`,
+      );
+    }
+    // The balance no record explains is recorded with the sweep, or neither is.
+    const { ref, unexplained } = await ctx.db.transaction(async (tx) => {
+      const unexplained = ledger ? await recordUnexplained(tx, ledger, payload) : 0n;
+      const ref = await persistSweepPayload(
+        tx,
+        plugin.chain,
+        payload,
+        sweep.id,
+        sweep.coversUpTo,
+        asOf,
+      );
+      return { ref, unexplained };
+    });
+    if (unexplained > 0n) {
+      ctx.log.warn("sweep moves native value no income explains: recorded unrecognized", {
+        chain: plugin.chain,
+        sweep: sweep.id,
+        deposit: sweep.account.address,
+        amount: unexplained,
+      });
+    } else if (unexplained < 0n) {
+      ctx.log.warn("deposit holds less native coin than its records explain", {
+        chain: plugin.chain,
+        sweep: sweep.id,
+        deposit: sweep.account.address,
+        missing: -unexplained,
+      });
+    }
     await broadcast(ctx, plugin, { ...payload, ref });
     sent++;
   }

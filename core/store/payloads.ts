@@ -118,13 +118,18 @@ export async function persistWithdrawalPayload(
   return ref;
 }
 
-/** Persists a signed sweep and marks the sweep and the incomes it covers (ids ≤ coversUpTo). */
+/**
+ * Persists a signed sweep and marks the sweep and the incomes it covers (ids ≤ coversUpTo,
+ * and, for a sweep of the balance as of block `asOf`, in blocks up to it: later ones are not
+ * in what it moves).
+ */
 export async function persistSweepPayload(
   tx: Queryable,
   chain: string,
   payload: SignedPayload,
   sweepId: bigint,
   coversUpTo: bigint,
+  asOf: bigint | null = null,
 ): Promise<bigint> {
   const ref = await insertPayload(tx, chain, "sweep", payload);
   const [sweep] = await tx.query(
@@ -135,8 +140,9 @@ export async function persistSweepPayload(
   if (!sweep) throw new Error(`sweep ${sweepId} is no longer requested`);
   await tx.query(
     `update incomes set sweep_id = $1
-     where address_id = $2 and currency = $3 and sweep_id is null and id <= $4`,
-    [sweepId, sweep.address_id as string, sweep.currency as string, coversUpTo],
+     where address_id = $2 and currency = $3 and sweep_id is null and id <= $4
+       and ($5::bigint is null or block_height <= $5)`,
+    [sweepId, sweep.address_id as string, sweep.currency as string, coversUpTo, asOf],
   );
   return ref;
 }

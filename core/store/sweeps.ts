@@ -319,12 +319,14 @@ export async function listSweeps(
 
 /**
  * Closes a sweep that found nothing worth moving, and marks the incomes it covered so they
- * do not request it again.
+ * do not request it again: for a sweep of the balance as of block `asOf`, only those up to
+ * that block (a later one was not in the balance it found empty).
  */
 export async function markSweepEmpty(
   db: Queryable,
   sweepId: bigint,
   coversUpTo: bigint,
+  asOf: bigint | null = null,
 ): Promise<void> {
   const [sweep] = await db.query(
     `update sweeps set status = 'empty', updated_at = now()
@@ -334,7 +336,8 @@ export async function markSweepEmpty(
   if (!sweep) return;
   await db.query(
     `update incomes set sweep_id = $1
-     where address_id = $2 and currency = $3 and sweep_id is null and id <= $4`,
-    [sweepId, sweep.address_id as string, sweep.currency as string, coversUpTo],
+     where address_id = $2 and currency = $3 and sweep_id is null and id <= $4
+       and ($5::bigint is null or block_height <= $5)`,
+    [sweepId, sweep.address_id as string, sweep.currency as string, coversUpTo, asOf],
   );
 }

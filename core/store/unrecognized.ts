@@ -1,6 +1,7 @@
 /**
  * Unrecognized transfers: token transfers to our deposits that no configured asset accounts
- * for (an unknown token, a forged notification). Never incomes; kept for a person to look at.
+ * for (an unknown token, a forged notification), and native coin a sweep moves that no record
+ * explains (see `deposit_ledger.ts`). Never incomes; kept for a person to look at.
  */
 
 import type { Queryable } from "../db.ts";
@@ -13,7 +14,10 @@ export interface UnrecognizedRecord {
   /** The deposit it was sent to, display form, and the currency that deposit was made for. */
   depositAddress: string;
   depositCurrency: string;
-  /** The token's wallet or contract that reported it (canonical). */
+  /**
+   * The token's wallet or contract that reported it (canonical); the native coin's asset code
+   * for native value a sweep found no record of (its `txHash` is then the sweep's).
+   */
   token: string;
   sourceAddress: string | null;
   /** Claimed amount, in the token's base units. */

@@ -68,8 +68,8 @@ export const evmSchema = z.object({
   }),
   /**
    * Native value moved by contract calls (internal transactions): `auto` traces each block
-   * with `debug_traceBlockByHash` when the node offers it; `off` never does (such deposits
-   * show at the sweep's balance check instead, see the README).
+   * with `debug_traceBlockByHash` when the node offers it; `off` never does (the native sweep
+   * then records such value as an unrecognized transfer, see the README).
    */
   traceInternal: z.enum(["auto", "off"]).default("auto"),
   /**

@@ -56,6 +56,7 @@ import type {
   PayloadLifecycle,
   SignedPayload,
   StoredPayload,
+  SweepPayload,
   SweepPreparation,
   TransferItem,
 } from "../../core/plugin.ts";
@@ -331,9 +332,22 @@ export function createEvmSender(deps: EvmSenderDeps): ChainSender {
     return await sign(0n, { to: contract, value, data, gas, nonce, fees: fee }, items.length);
   }
 
-  async function sweepNative(account: DepositAccount): Promise<SignedPayload | null> {
+  /**
+   * The deposit's whole native balance as of block `asOf` (the newest final block the core
+   * scanned; absent: the head), less the exact gas and, on OP-stack chains, the L1 data fee
+   * set aside. Nothing leaves a deposit but its own transactions, all seen by then (the core
+   * waits until they are), so the balance at the head is at least this: coin that arrived
+   * after `asOf` stays for a later sweep.
+   */
+  async function sweepNative(
+    account: DepositAccount,
+    asOf: bigint | null,
+  ): Promise<SweepPayload | null> {
+    const block = asOf === null
+      ? await node.getBlock({ blockTag: "latest" })
+      : await node.getBlock({ blockNumber: asOf });
     const [balance, { price }, nonce] = await Promise.all([
-      node.getBalance({ address: account.address as Hex }),
+      node.getBalance({ address: account.address as Hex, blockNumber: block.number! }),
       sweepFees(),
       nonceOf(account.address),
     ]);
@@ -354,7 +368,11 @@ export function createEvmSender(deps: EvmSenderDeps): ChainSender {
       if (needed <= l1) break;
       l1 = needed;
     }
-    return await sign(account.index, tx, 1, l1);
+    const payload = await sign(account.index, tx, 1, l1);
+    return {
+      ...payload,
+      moves: { balance, height: block.number!, time: Number(block.timestamp) },
+    };
   }
 
   async function sweepToken(
@@ -472,6 +490,10 @@ export function createEvmSender(deps: EvmSenderDeps): ChainSender {
     maxInFlight: 1,
     // Balances are read at the node's head, which holds every block the scanner saw.
     tokenBalanceLagSeconds: 0,
+    // A deposit's native balance changes only by transfers to it (incomes the scanner reports
+    // when it traces, or not, see the README) and by its own transactions, whose receipts give
+    // the whole fee; no rent, no burn. Native sweeps are reconciled with the records.
+    nativeBalanceAccounted: true,
 
     withdrawable: (currency) => currency === deps.native || deps.tokens.has(currency),
 
@@ -492,10 +514,14 @@ export function createEvmSender(deps: EvmSenderDeps): ChainSender {
       return await buildBatch(items, deps.batch.contract);
     },
 
-    async buildSweep(account: DepositAccount): Promise<SignedPayload | SweepPreparation | null> {
+    async buildSweep(
+      account: DepositAccount,
+      _memo: string | null,
+      asOf?: bigint | null,
+    ): Promise<SweepPayload | SweepPreparation | null> {
       const token = deps.tokens.get(account.currency);
       if (token) return await sweepToken(account, token);
-      if (account.currency === deps.native) return await sweepNative(account);
+      if (account.currency === deps.native) return await sweepNative(account, asOf ?? null);
       return null;
     },
 

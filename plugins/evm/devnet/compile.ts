@@ -37,6 +37,7 @@ export interface DevnetArtifacts {
 export const CONTRACT_SOURCES: readonly string[] = [
   "BatchTransfer.sol",
   "DevnetERC20.sol",
+  "Forwarder.sol",
   "TetherLikeToken.sol",
 ];
 

@@ -9,6 +9,9 @@
  * - a `BatchTransfer` contract paying several recipients native coin or a token in one
  *   transaction (tokens pulled with `transferFrom` after an `approve`).
  *
+ * `contracts/` also holds a `Forwarder` (passes the coin it is called with on to a recipient,
+ * by an internal transfer) that is not deployed at start: a test deploys it when it needs one.
+ *
  * Sources are in `contracts/`, compiled with solc-js into the checked-in `artifacts.json`
  * (see `compile.ts`). The faucet is Hardhat's well-known account #0, which holds the whole
  * token supply; its transfers are real transactions that land in the next block.

@@ -5,12 +5,13 @@
  * test pulls on chain (blacklisting, contract calls).
  */
 
-import { createWalletClient, encodeFunctionData, type Hex, http } from "viem";
+import { type Abi, createWalletClient, encodeFunctionData, type Hex, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { AccountLookup, ChainPlugin, OwnedAccount } from "../../../core/plugin.ts";
 import { parseConfig } from "../../../host/registry.ts";
 import { newEvmMnemonic } from "../../../plugins/evm/derivation.ts";
 import { devnetEvmAssets, evmDevnetControls, runningEvmDevnet } from "../../../plugins/evm/dev.ts";
+import artifacts from "../../../plugins/evm/devnet/artifacts.json" with { type: "json" };
 import {
   type EvmDevnet,
   type EvmDevnetOptions,
@@ -84,6 +85,33 @@ export function faucetSender(
       value: tx.value,
       gas: tx.gas,
     });
+}
+
+/**
+ * Deploys the devnet contract `name` (of `artifacts.json`, no constructor arguments) from the
+ * faucet account, seals its block and resolves with its address, lowercase.
+ */
+export async function deployFromFaucet(
+  devnet: EvmDevnet,
+  name: keyof typeof artifacts.contracts,
+): Promise<string> {
+  const wallet = createWalletClient({
+    account: privateKeyToAccount(devnet.faucetAccount.privateKey as Hex),
+    transport: http(devnet.endpoint),
+  });
+  const { abi, bytecode } = artifacts.contracts[name];
+  const hash = await wallet.deployContract({
+    chain: null,
+    abi: abi as Abi,
+    bytecode: bytecode as Hex,
+  });
+  await devnet.mine();
+  const receipt = await devnet.call("eth_getTransactionReceipt", [hash]) as {
+    status: string;
+    contractAddress: string;
+  };
+  if (receipt.status !== "0x1") throw new Error(`deploying ${name} failed: ${hash}`);
+  return receipt.contractAddress.toLowerCase();
 }
 
 /** Call data of Tether's `addBlackList(evil)`: the owner (the faucet) freezes an account. */

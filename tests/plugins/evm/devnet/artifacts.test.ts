@@ -14,6 +14,7 @@ Deno.test("artifacts.json matches the contract sources (regenerate with compile.
   assert.deepEqual(Object.keys(compiled.contracts).sort(), [
     "BatchTransfer",
     "DevnetERC20",
+    "Forwarder",
     "TetherLikeToken",
   ]);
   assert.equal(await Deno.readTextFile(ARTIFACTS_URL), artifactsText(compiled));
