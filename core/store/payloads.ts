@@ -22,7 +22,7 @@ import { nextWithdrawalStatus } from "../withdrawal_status.ts";
 import { EXPIRED_PAYLOAD_SEEN, raiseAlarm, SWEEP_FAILED } from "./alarms.ts";
 import { loadCursor } from "./cursors.ts";
 import { big, textOrNull } from "./rows.ts";
-import { undoPreparations } from "./sweeps.ts";
+import { coverIncomes, undoPreparations } from "./sweeps.ts";
 
 /** A payload not yet seen nor dead. */
 export interface OpenPayload extends StoredPayload {
@@ -138,12 +138,7 @@ export async function persistSweepPayload(
     [sweepId, ref],
   );
   if (!sweep) throw new Error(`sweep ${sweepId} is no longer requested`);
-  await tx.query(
-    `update incomes set sweep_id = $1
-     where address_id = $2 and currency = $3 and sweep_id is null and id <= $4
-       and ($5::bigint is null or block_height <= $5)`,
-    [sweepId, sweep.address_id as string, sweep.currency as string, coversUpTo, asOf],
-  );
+  await coverIncomes(tx, sweepId, sweep, coversUpTo, asOf);
   return ref;
 }
 

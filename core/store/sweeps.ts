@@ -1,6 +1,6 @@
 /** Sweeps: moving deposit balances to the hot wallet, automatic or requested by an operator. */
 
-import type { Queryable } from "../db.ts";
+import type { Queryable, Row } from "../db.ts";
 import type { DepositAccount, Preparation } from "../plugin.ts";
 import { nextWithdrawalStatus } from "../withdrawal_status.ts";
 import { big, textOrNull } from "./rows.ts";
@@ -334,6 +334,22 @@ export async function markSweepEmpty(
     [sweepId],
   );
   if (!sweep) return;
+  await coverIncomes(db, sweepId, sweep, coversUpTo, asOf);
+}
+
+/**
+ * Marks the unswept incomes sweep `sweepId` covers as its own: those of its deposit and
+ * currency (`sweep`: its row's `address_id` and `currency`) with ids ≤ `coversUpTo` (read
+ * before the balance was) and, for a sweep of the balance as of block `asOf`, in blocks up to
+ * it.
+ */
+export async function coverIncomes(
+  db: Queryable,
+  sweepId: bigint,
+  sweep: Row,
+  coversUpTo: bigint,
+  asOf: bigint | null,
+): Promise<void> {
   await db.query(
     `update incomes set sweep_id = $1
      where address_id = $2 and currency = $3 and sweep_id is null and id <= $4
