@@ -534,9 +534,10 @@ function createRpcView(
 
 /**
  * `eth_estimateGas` as op-geth answers it: op-geth leaves the L1 data fee out of simulated calls
- * (they skip the account checks that fee is part of), so an account with no coin at all still
- * gets the gas of a token transfer it would make; EDR's OP chain asks the sender to afford the
- * L1 fee first. Such a sender is credited for the one estimate and its balance put back; the
+ * (`StateTransition.buyGas` in its core/state_transition.go adds the L1 cost only when the
+ * message checks nonce and EOA, which the messages of eth_call and eth_estimateGas skip), so an
+ * account with no coin at all still gets the gas of a token transfer it would make; EDR's OP
+ * chain asks the sender to afford the L1 fee first. Such a sender is credited for the one estimate and its balance put back; the
  * miner's queue, in which this runs, keeps every other call and block out meanwhile.
  */
 async function estimateAsOpGeth(node: EvmNode, args: unknown[]): Promise<RpcAnswer> {
