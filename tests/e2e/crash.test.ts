@@ -232,7 +232,7 @@ async function openWork(world: DevnetWorld): Promise<string> {
     `select s.id, s.chain, s.currency, s.kind, s.status, s.not_before, s.updated_at,
        p.status as payload_status, p.seen_height, w.id as topup, w.status as topup_status
      from ${s}.sweeps s left join ${s}.payloads p on p.id = s.payload_ref
-       left join ${s}.withdrawals w on w.id::text = s.topup_ref::text
+       left join ${s}.withdrawals w on w.id = s.topup_ref
      where s.status not in ('done', 'empty', 'expired')`,
   );
   const incomes = await world.sql.unsafe(
