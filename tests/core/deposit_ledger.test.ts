@@ -65,6 +65,21 @@ function sweepPayload(id: string, balance: bigint, height: bigint): SweepPayload
   };
 }
 
+/** Deposit d1 of the native coin, on a chain whose scanner stands at block 1. */
+async function depositAtFirstBlock(db: Db): Promise<{ id: bigint }> {
+  const address = await insertAddress(db, {
+    chain: CHAIN,
+    currency: "COIN",
+    userId: "u1",
+    address: "d1",
+    display: "D1",
+    watchAddress: null,
+    derivationIndex: await nextDerivationIndex(db),
+  });
+  await initCursor(db, CHAIN, { height: 1n, time: 10, state: {} });
+  return address;
+}
+
 /** Persists the requested sweep of d1 as `payload`, reconciled; returns what it recorded. */
 async function persist(db: Db, payload: SweepPayload): Promise<bigint> {
   const [sweep] = await requestedSweeps(db, CHAIN, 10);
@@ -83,16 +98,7 @@ async function persist(db: Db, payload: SweepPayload): Promise<bigint> {
 }
 
 testOnEngines("a native sweep records what no record explains, once", async (db) => {
-  const address = await insertAddress(db, {
-    chain: CHAIN,
-    currency: "COIN",
-    userId: "u1",
-    address: "d1",
-    display: "D1",
-    watchAddress: null,
-    derivationIndex: await nextDerivationIndex(db),
-  });
-  await initCursor(db, CHAIN, { height: 1n, time: 10, state: {} });
+  const address = await depositAtFirstBlock(db);
   const paidAt = await commit(db, { incomes: [income("t1", 100n, 2n)] });
   assert.equal(await expectedNativeBalance(db, ACCOUNT, paidAt), 100n);
   assert.equal(await expectedNativeBalance(db, ACCOUNT, 1n), 0n, "by height");
@@ -147,16 +153,7 @@ testOnEngines("a native sweep records what no record explains, once", async (db)
 });
 
 testOnEngines("less than the records say is reported, never recorded", async (db) => {
-  const address = await insertAddress(db, {
-    chain: CHAIN,
-    currency: "COIN",
-    userId: "u1",
-    address: "d1",
-    display: "D1",
-    watchAddress: null,
-    derivationIndex: await nextDerivationIndex(db),
-  });
-  await initCursor(db, CHAIN, { height: 1n, time: 10, state: {} });
+  const address = await depositAtFirstBlock(db);
   const paidAt = await commit(db, { incomes: [income("t1", 100n, 2n)] });
   await requestServiceSweep(db, CHAIN, address.id, "COIN", "m1");
   assert.equal(await persist(db, sweepPayload("p1", 90n, paidAt)), -10n);
@@ -164,16 +161,7 @@ testOnEngines("less than the records say is reported, never recorded", async (db
 });
 
 testOnEngines("a balance read above the scanned cursor is refused with its sweep", async (db) => {
-  const address = await insertAddress(db, {
-    chain: CHAIN,
-    currency: "COIN",
-    userId: "u1",
-    address: "d1",
-    display: "D1",
-    watchAddress: null,
-    derivationIndex: await nextDerivationIndex(db),
-  });
-  await initCursor(db, CHAIN, { height: 1n, time: 10, state: {} });
+  const address = await depositAtFirstBlock(db);
   const paidAt = await commit(db, { incomes: [income("t1", 100n, 2n)] });
   await requestServiceSweep(db, CHAIN, address.id, "COIN", "m1");
   await assert.rejects(persist(db, sweepPayload("p1", 130n, paidAt + 1n)), /moved back below/);

@@ -14,22 +14,11 @@ import artifacts from "../../../plugins/evm/devnet/artifacts.json" with { type: 
 import { type EvmDevnet, startEvmDevnet } from "../../../plugins/evm/devnet/server.ts";
 import { type Processor, startProcessor } from "../../conformance/processor.ts";
 import { evmNativeSubject } from "../../conformance/subjects/evm.ts";
-import { deployFromFaucet, faucetSender, suiteDevnet } from "./world.ts";
+import { deployFromFaucet, faucetSender, suiteDevnet, sweepsDone } from "./world.ts";
 
 const USER = "u-reconcile";
 const PAID = 10n ** 16n;
 const FORWARDED = 3n * 10n ** 15n;
-
-/** Ticks and seals blocks until `count` sweeps are there, each of them done. */
-async function sweepsDone(p: Processor, count = 1): Promise<void> {
-  for (let i = 0; i < 12; i++) {
-    const rows = await p.ctx.db.query("select status from sweeps");
-    if (rows.length === count && rows.every((r) => r.status === "done")) return;
-    await p.tick({ rebroadcastMs: 0 });
-    await p.block();
-  }
-  assert.fail("the sweeps did not finish");
-}
 
 /** Pays `deposit` directly from the faucet, and `FORWARDED` through the forwarder, one block. */
 async function payBothWays(evm: EvmDevnet, forwarder: string, deposit: string): Promise<string> {

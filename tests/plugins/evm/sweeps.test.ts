@@ -6,24 +6,33 @@ import { type EvmDevnet, startEvmDevnet } from "../../../plugins/evm/devnet/serv
 import { GAS_PRICE_ORACLE } from "../../../plugins/evm/l1_fee.ts";
 import { type Processor, startProcessor } from "../../conformance/processor.ts";
 import { evmNativeSubject } from "../../conformance/subjects/evm.ts";
-import { suiteDevnet } from "./world.ts";
+import { suiteDevnet, sweepsDone } from "./world.ts";
 
 const USER = "u-sweeps";
 
-/** Fee a transaction paid, from its receipt. */
-async function feeOf(call: (m: string, p: unknown[]) => Promise<unknown>, hash: string) {
-  const r = await call("eth_getTransactionReceipt", [hash as Hex]) as Record<string, string>;
-  return BigInt(r.gasUsed) * BigInt(r.effectiveGasPrice);
+/**
+ * A transaction and, from its receipt, gas used, price, L1 data fee and the whole fee it paid.
+ */
+async function txOf(evm: EvmDevnet, hash: string) {
+  const tx = await evm.call("eth_getTransactionByHash", [hash]) as Record<string, string>;
+  const r = await evm.call("eth_getTransactionReceipt", [hash]) as Record<string, string>;
+  const used = BigInt(r.gasUsed);
+  const price = BigInt(r.effectiveGasPrice);
+  // OP-stack receipts only; an Ethereum chain has none.
+  const l1Fee = r.l1Fee === undefined ? 0n : BigInt(r.l1Fee);
+  return { tx, limit: BigInt(tx.gas), used, price, l1Fee, fee: used * price + l1Fee };
 }
 
-async function sweepDone(p: Processor, count = 1): Promise<void> {
-  for (let i = 0; i < 12; i++) {
-    const rows = await p.ctx.db.query("select status from sweeps");
-    if (rows.length >= count && rows.every((r) => r.status === "done")) return;
-    await p.tick({ rebroadcastMs: 0 });
-    await p.block();
-  }
-  assert.fail("the sweep did not finish");
+/** The sweep's top-up: its amount and transaction. */
+async function topupOf(
+  p: Processor,
+  sweep: SweepRecord,
+): Promise<{ amount: bigint; hash: string }> {
+  const [row] = await p.ctx.db.query(
+    `select tx_hash, amount::text as amount from withdrawals where sweep_id = $1 and kind = 'prepare'`,
+    [sweep.id],
+  );
+  return { amount: BigInt(String(row.amount)), hash: String(row.tx_hash) };
 }
 
 Deno.test("a token deposit is funded with its sweep's gas, swept whole, the fees reported", async () => {
@@ -36,24 +45,19 @@ Deno.test("a token deposit is funded with its sweep's gas, swept whole, the fees
     const hotTokens = await evm.balanceOf("USDT_ERC20", hot);
     await evm.faucet(deposit, "USDT_ERC20", 7_000_000n);
     await p.block();
-    await sweepDone(p);
+    await sweepsDone(p);
     assert.equal(await evm.balanceOf("USDT_ERC20", deposit), 0n);
     assert.equal(await evm.balanceOf("USDT_ERC20", hot) - hotTokens, 7_000_000n);
     const [sweep] = await listSweeps(p.ctx.db, p.plugin.chain, 10);
     assert.equal(sweep.status, "done");
     assert.equal(sweep.amount, 7_000_000n);
     // The fee is the sweep's own transaction (gas the top-up paid for) and the top-up's.
-    const [topup] = await p.ctx.db.query(
-      `select w.tx_hash, w.amount::text as amount from withdrawals w
-        where w.sweep_id = $1 and w.kind = 'prepare'`,
-      [sweep.id],
-    );
-    const call = (m: string, params: unknown[]) => evm.call(m, params);
-    const sweepFee = await feeOf(call, sweep.txHash!);
-    assert.equal(sweep.fee, sweepFee + await feeOf(call, String(topup.tx_hash)));
+    const topup = await topupOf(p, sweep);
+    const sweepFee = (await txOf(evm, sweep.txHash!)).fee;
+    assert.equal(sweep.fee, sweepFee + (await txOf(evm, topup.hash)).fee);
     // What the top-up sent, the sweep burnt: less than one plain transfer's gas is left.
     const left = await evm.balanceOf("ETH", deposit);
-    assert.equal(left, BigInt(String(topup.amount)) - sweepFee);
+    assert.equal(left, topup.amount - sweepFee);
     const again = await p.plugin.sender.buildSweep(
       { address: deposit, index: 1n, currency: "ETH" },
       null,
@@ -74,10 +78,10 @@ Deno.test("a native deposit is swept as its balance less the exact gas, to the w
     await evm.faucet(deposit, "ETH", 10n ** 16n);
     await p.block();
     const hotBefore = await evm.balanceOf("ETH", hot);
-    await sweepDone(p);
+    await sweepsDone(p);
     assert.equal(await evm.balanceOf("ETH", deposit), 0n, "nothing stays on the deposit");
     const [sweep] = await listSweeps(p.ctx.db, p.plugin.chain, 10);
-    const fee = await feeOf((m, params) => evm.call(m, params), sweep.txHash!);
+    const { fee } = await txOf(evm, sweep.txHash!);
     assert.equal(sweep.fee, fee);
     assert.equal(sweep.amount, 10n ** 16n - fee);
     assert.equal(await evm.balanceOf("ETH", hot) - hotBefore, 10n ** 16n - fee);
@@ -87,30 +91,17 @@ Deno.test("a native deposit is swept as its balance less the exact gas, to the w
   }
 });
 
-/** A transaction's gas limit and, from its receipt, gas used, price and L1 data fee. */
-async function sweepTx(evm: EvmDevnet, hash: string) {
-  const tx = await evm.call("eth_getTransactionByHash", [hash]) as Record<string, string>;
-  const r = await evm.call("eth_getTransactionReceipt", [hash]) as Record<string, string>;
-  return {
-    tx,
-    limit: BigInt(tx.gas),
-    used: BigInt(r.gasUsed),
-    price: BigInt(r.effectiveGasPrice),
-    // OP-stack receipts only; an Ethereum chain has none.
-    l1Fee: r.l1Fee === undefined ? 0n : BigInt(r.l1Fee),
-  };
-}
-
-/** The sweep's top-up: its amount and transaction. */
-async function topupOf(
-  p: Processor,
-  sweep: SweepRecord,
-): Promise<{ amount: bigint; hash: string }> {
-  const [row] = await p.ctx.db.query(
-    `select tx_hash, amount::text as amount from withdrawals where sweep_id = $1 and kind = 'prepare'`,
-    [sweep.id],
-  );
-  return { amount: BigInt(String(row.amount)), hash: String(row.tx_hash) };
+/**
+ * Pays a fresh token deposit 7 USDT-like units and runs the sweep to its end: the deposit, the
+ * sweep, its top-up and its transaction.
+ */
+async function sweptTokenDeposit(p: Processor, evm: EvmDevnet) {
+  const deposit = (await newAddress(p.ctx, USER, "USDT_ERC20")).toLowerCase();
+  await evm.faucet(deposit, "USDT_ERC20", 7_000_000n);
+  await p.block();
+  await sweepsDone(p);
+  const [sweep] = await listSweeps(p.ctx.db, p.plugin.chain, 10);
+  return { deposit, sweep, topup: await topupOf(p, sweep), tx: await txOf(evm, sweep.txHash!) };
 }
 
 const GWEI = 1_000_000_000n;
@@ -122,13 +113,7 @@ Deno.test("a token deposit is topped up with exactly its sweep's gas at one pric
   const fields = { gas: { priorityFeePerGas: String(tip) } };
   const p = await startProcessor(evmNativeSubject, suiteDevnet(evm, fields), { minSweep: 1n });
   try {
-    const deposit = (await newAddress(p.ctx, USER, "USDT_ERC20")).toLowerCase();
-    await evm.faucet(deposit, "USDT_ERC20", 7_000_000n);
-    await p.block();
-    await sweepDone(p);
-    const [first] = await listSweeps(p.ctx.db, p.plugin.chain, 10);
-    const topup = await topupOf(p, first);
-    const sweep = await sweepTx(evm, first.txHash!);
+    const { deposit, sweep: first, topup, tx: sweep } = await sweptTokenDeposit(p, evm);
     assert.equal(sweep.price, tip, "the sweep pays what the network asks, no headroom on top");
     assert.equal(sweep.tx.maxFeePerGas, sweep.tx.maxPriorityFeePerGas, "one fixed price per gas");
     assert.equal(topup.amount, sweep.limit * sweep.price, "the top-up is the sweep's gas, exactly");
@@ -140,28 +125,21 @@ Deno.test("a token deposit is topped up with exactly its sweep's gas at one pric
     // The next token deposit to it is topped up with that much less.
     await evm.faucet(deposit, "USDT_ERC20", 3_000_000n);
     await p.block();
-    await sweepDone(p, 2);
+    await sweepsDone(p, 2);
     const [second] = await listSweeps(p.ctx.db, p.plugin.chain, 10);
     assert.notEqual(second.id, first.id);
-    const again = await sweepTx(evm, second.txHash!);
+    const again = await txOf(evm, second.txHash!);
     assert.equal((await topupOf(p, second)).amount, again.limit * again.price - left);
     assert.equal(await evm.balanceOf("ETH", deposit), (again.limit - again.used) * again.price);
-    assert.equal(second.fee, again.used * again.price + (await receiptFee(evm, second, p)));
+    assert.equal(second.fee, again.fee + (await txOf(evm, (await topupOf(p, second)).hash)).fee);
   } finally {
     await p.close();
     await evm.close();
   }
 });
 
-/** Fee of the sweep's top-up transaction, from its receipt (L1 data fee included). */
-async function receiptFee(evm: EvmDevnet, sweep: SweepRecord, p: Processor): Promise<bigint> {
-  const t = await sweepTx(evm, (await topupOf(p, sweep)).hash);
-  return t.used * t.price + t.l1Fee;
-}
-
-/** What the devnet's GasPriceOracle quotes for the transaction `hash` (unsigned, as it asks). */
-async function oracleQuote(evm: EvmDevnet, hash: string): Promise<bigint> {
-  const tx = await evm.call("eth_getTransactionByHash", [hash]) as Record<string, string>;
+/** What the devnet's GasPriceOracle quotes for transaction `tx` (unsigned, as it asks). */
+async function oracleQuote(evm: EvmDevnet, tx: Record<string, string>): Promise<bigint> {
   const unsigned = serializeTransaction({
     type: "eip1559",
     chainId: evm.chainId,
@@ -195,11 +173,11 @@ Deno.test("on an OP-stack chain a native sweep also pays the L1 data fee, and re
     await evm.faucet(deposit, "ETH", 10n ** 16n);
     await p.block();
     const hotBefore = await evm.balanceOf("ETH", hot);
-    await sweepDone(p);
+    await sweepsDone(p);
     const [sweep] = await listSweeps(p.ctx.db, p.plugin.chain, 10);
-    const tx = await sweepTx(evm, sweep.txHash!);
+    const tx = await txOf(evm, sweep.txHash!);
     assert.ok(tx.l1Fee > 0n, "the OP devnet charges an L1 data fee");
-    assert.equal(tx.l1Fee, await oracleQuote(evm, sweep.txHash!), "as its oracle quotes it");
+    assert.equal(tx.l1Fee, await oracleQuote(evm, tx.tx), "as its oracle quotes it");
     assert.equal(sweep.fee, tx.used * tx.price + tx.l1Fee, "the reported fee has the L1 part");
     // A quarter of the quote was set aside beyond it, for L1 fees that rise before inclusion.
     const left = await evm.balanceOf("ETH", deposit);
@@ -223,20 +201,14 @@ Deno.test("on an OP-stack chain a token deposit's top-up covers the sweep's L1 d
   const fields = { gas: { priorityFeePerGas: String(tip) } };
   const p = await startProcessor(evmNativeSubject, suiteDevnet(evm, fields), { minSweep: 1n });
   try {
-    const deposit = (await newAddress(p.ctx, USER, "USDT_ERC20")).toLowerCase();
-    await evm.faucet(deposit, "USDT_ERC20", 7_000_000n);
-    await p.block();
-    await sweepDone(p);
-    const [sweep] = await listSweeps(p.ctx.db, p.plugin.chain, 10);
-    const topup = await topupOf(p, sweep);
-    const tx = await sweepTx(evm, sweep.txHash!);
-    const quote = await oracleQuote(evm, sweep.txHash!);
+    const { deposit, sweep, topup, tx } = await sweptTokenDeposit(p, evm);
+    const quote = await oracleQuote(evm, tx.tx);
     assert.ok(tx.l1Fee > 0n && tx.l1Fee === quote);
     assert.equal(tx.price, tip);
     assert.equal(topup.amount, tx.limit * tx.price + quote + quote / 4n);
     const left = await evm.balanceOf("ETH", deposit);
     assert.equal(left, (tx.limit - tx.used) * tx.price + quote / 4n);
-    assert.equal(sweep.fee, tx.used * tx.price + tx.l1Fee + await receiptFee(evm, sweep, p));
+    assert.equal(sweep.fee, tx.fee + (await txOf(evm, topup.hash)).fee);
     assert.equal(await evm.balanceOf("USDT_ERC20", deposit), 0n);
   } finally {
     await p.close();

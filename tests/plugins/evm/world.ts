@@ -5,6 +5,7 @@
  * test pulls on chain (blacklisting, contract calls).
  */
 
+import assert from "node:assert/strict";
 import { type Abi, createWalletClient, encodeFunctionData, type Hex, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { AccountLookup, ChainPlugin, OwnedAccount } from "../../../core/plugin.ts";
@@ -18,7 +19,7 @@ import {
   startEvmDevnet,
 } from "../../../plugins/evm/devnet/server.ts";
 import { evmPlugin, type EvmSection } from "../../../plugins/evm/module.ts";
-import type { SuiteDevnet } from "../../conformance/processor.ts";
+import type { Processor, SuiteDevnet } from "../../conformance/processor.ts";
 
 /** A devnet, a plugin on it and the faucet as a wallet. */
 export interface EvmWorld {
@@ -181,4 +182,15 @@ export function suiteDevnet(
     ...running,
     section: (secret, options) => ({ ...running.section(secret, options), ...fields }),
   } as SuiteDevnet<EvmSection>;
+}
+
+/** Ticks the processor and seals blocks until `count` sweeps are there, each of them done. */
+export async function sweepsDone(p: Processor, count = 1): Promise<void> {
+  for (let i = 0; i < 12; i++) {
+    const rows = await p.ctx.db.query("select status from sweeps");
+    if (rows.length === count && rows.every((r) => r.status === "done")) return;
+    await p.tick({ rebroadcastMs: 0 });
+    await p.block();
+  }
+  assert.fail("the sweeps did not finish");
 }

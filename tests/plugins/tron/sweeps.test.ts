@@ -33,8 +33,10 @@ async function drive(h: TronHarness, done: () => Promise<boolean>, max = 12): Pr
   throw new Error("sweep did not finish");
 }
 
-async function sweepDone(h: TronHarness): Promise<boolean> {
-  return (await listSweeps(h.ctx.db, "tron", 10)).some((s) => s.status === "done");
+/** Whether `count` sweeps (default 1) are done. */
+async function sweepDone(h: TronHarness, count = 1): Promise<boolean> {
+  const sweeps = await listSweeps(h.ctx.db, "tron", 10);
+  return sweeps.filter((s) => s.status === "done").length >= count;
 }
 
 async function fundHot(h: TronHarness) {
@@ -43,11 +45,11 @@ async function fundHot(h: TronHarness) {
   await h.block();
 }
 
+/** TRX deposits swept from 10 TRX, final at one confirmation. */
+const TRX_SWEEPS = { assets: { TRX: { minSweep: "10000000" } }, tron: { confirmations: 1 } };
+
 Deno.test("a TRX deposit above its minimum is swept whole to the hot wallet", () =>
-  withTronHarness({
-    assets: { TRX: { minSweep: "10000000" } },
-    tron: { confirmations: 1 },
-  }, async (h) => {
+  withTronHarness(TRX_SWEEPS, async (h) => {
     await fundHot(h);
     const address = await newAddress(h.ctx, "u1", "TRX");
     await h.devnet.faucetTrx(address, 30_000_000n);
@@ -63,10 +65,7 @@ Deno.test("a TRX deposit above its minimum is swept whole to the hot wallet", ()
   }));
 
 Deno.test("a TRX deposit swept three times in a day keeps nothing: each sweep burns exactly its own bandwidth", () =>
-  withTronHarness({
-    assets: { TRX: { minSweep: "10000000" } },
-    tron: { confirmations: 1 },
-  }, async (h) => {
+  withTronHarness(TRX_SWEEPS, async (h) => {
     await fundHot(h);
     const address = await newAddress(h.ctx, "u1", "TRX");
     const hotBefore = trxOf(h, h.hot);
@@ -74,12 +73,7 @@ Deno.test("a TRX deposit swept three times in a day keeps nothing: each sweep bu
     for (let round = 1; round <= 3; round++) {
       await h.devnet.faucetTrx(address, 30_000_000n);
       await h.block();
-      await drive(
-        h,
-        async () =>
-          (await listSweeps(h.ctx.db, "tron", 10)).filter((s) => s.status === "done").length ===
-            round,
-      );
+      await drive(h, () => sweepDone(h, round));
       assert.equal(trxOf(h, address), 0n, `left on the deposit after sweep ${round}`);
     }
     const sweeps = (await listSweeps(h.ctx.db, "tron", 10)).reverse();
