@@ -239,6 +239,26 @@ export function createEvmSender(deps: EvmSenderDeps): ChainSender {
     return l1Reserve(await deps.l1.quote(unsigned(tx)));
   }
 
+  /**
+   * Sizes the L1 fee reserve of `tx`, from `l1`: `fit` reshapes the transaction around a
+   * reserve (its value or price; false when it then cannot pay its way), and the quote is taken
+   * again, since it follows the transaction's bytes, until the reserve holds. Returns the
+   * reserve and whether the transaction fits it.
+   */
+  async function fitL1(
+    tx: Draft,
+    l1: bigint,
+    fit: (l1: bigint) => boolean,
+  ): Promise<{ l1: bigint; fits: boolean }> {
+    for (let round = 0; round < 4; round++) {
+      if (!fit(l1)) return { l1, fits: false };
+      const needed = await l1Of(tx);
+      if (needed <= l1) return { l1, fits: true };
+      l1 = needed;
+    }
+    return { l1, fits: fit(l1) };
+  }
+
   async function sign(
     index: bigint,
     tx: Draft,
@@ -358,16 +378,12 @@ export function createEvmSender(deps: EvmSenderDeps): ChainSender {
       nonce,
       fees: { maxFee: price, tip: price },
     };
-    // The L1 fee follows the transaction's bytes, the value among them: sized until it holds.
-    let l1 = 0n;
-    for (let round = 0; round < 4; round++) {
+    const { l1, fits } = await fitL1(tx, 0n, (l1) => {
       tx.value = balance - NATIVE_GAS * price - l1;
-      // Dust that cannot pay for its own transfer: nothing to move.
-      if (tx.value <= 0n) return null;
-      const needed = await l1Of(tx);
-      if (needed <= l1) break;
-      l1 = needed;
-    }
+      return tx.value > 0n;
+    });
+    // Dust that cannot pay for its own transfer: nothing to move.
+    if (!fits) return null;
     const payload = await sign(account.index, tx, 1, l1);
     return {
       ...payload,
@@ -401,24 +417,18 @@ export function createEvmSender(deps: EvmSenderDeps): ChainSender {
       nonce,
       fees: { maxFee: fee, tip: fee },
     };
-    let l1 = await l1Of(tx);
-    if (native - l1 < gas * floor) {
-      // Exactly the gas at this price and the L1 fee set aside, less what the deposit holds.
-      return { prepare: { step: TOPUP_STEP, amount: gas * fee + l1 - native, spends: true } };
-    }
-    // Spend the whole native balance on gas when it is about what was topped up (nothing
-    // movable stays); native coin well beyond that was sent by someone and is left alone.
-    for (let round = 0; round < 4; round++) {
+    const { l1, fits } = await fitL1(tx, await l1Of(tx), (l1) => {
+      if (native - l1 < gas * floor) return false;
+      // Spend the whole native balance on gas when it is about what was topped up (nothing
+      // movable stays); native coin well beyond that was sent by someone and is left alone.
       const all = (native - l1) / gas;
       const price = all <= fee * 2n && all <= policy.maxFeePerGas ? all : fee;
       tx.fees = { maxFee: price, tip: price };
-      // The L1 fee follows the bytes, the price among them: sized until it holds.
-      const needed = await l1Of(tx);
-      if (needed <= l1) break;
-      l1 = needed;
-      if (native - l1 < gas * floor) {
-        return { prepare: { step: TOPUP_STEP, amount: gas * fee + l1 - native, spends: true } };
-      }
+      return true;
+    });
+    if (!fits) {
+      // Exactly the gas at this price and the L1 fee set aside, less what the deposit holds.
+      return { prepare: { step: TOPUP_STEP, amount: gas * fee + l1 - native, spends: true } };
     }
     return await sign(account.index, tx, 1, l1);
   }
@@ -447,38 +457,34 @@ export function createEvmSender(deps: EvmSenderDeps): ChainSender {
       nonce: old.nonce!,
       fees,
     });
-    let l1 = BigInt(stored.l1 ?? "0");
+    const reserved = BigInt(stored.l1 ?? "0");
     const [now, l1Now] = await Promise.all([
       fees(),
       sweep ? deps.l1.quote(unsigned(draftOf(old.value ?? 0n, oldFees))) : Promise.resolve(0n),
     ]);
     // Stuck on fees: the network asks more per gas, or more L1 fee than the sweep set aside.
-    const l1Short = l1Now > l1;
+    const l1Short = l1Now > reserved;
     // Not stuck on fees (the node dropped it, say): re-broadcast as it is.
     if (now.maxFee <= oldFees.maxFee && now.tip <= oldFees.tip && !l1Short) return null;
     const maxFee = min(
       max(now.maxFee, raised(oldFees.maxFee, policy.bumpPercent)),
       policy.maxFeePerGas,
     );
-    const sweepLike = oldFees.tip === oldFees.maxFee && payload.wallet !== hot;
+    const sweepLike = sweep && oldFees.tip === oldFees.maxFee;
     const tip = sweepLike
       ? maxFee
       : min(max(now.tip, raised(oldFees.tip, policy.bumpPercent)), maxFee);
     // Nodes take a replacement only with both fees at least 10% up.
     if (maxFee < raised(oldFees.maxFee, 10) - 1n || tip < raised(oldFees.tip, 10) - 1n) return null;
     const tx = draftOf(old.value ?? 0n, { maxFee, tip });
-    if (sweep) {
-      // A native sweep pays the raise, and an L1 fee risen past its reserve, from what it moves.
-      const shared = tx.value - (old.gas ?? NATIVE_GAS) * (maxFee - oldFees.maxFee) + l1;
-      for (let round = 0; round < 4; round++) {
-        tx.value = shared - l1;
-        if (tx.value <= 0n) return null;
-        const needed = await l1Of(tx);
-        if (needed <= l1) break;
-        l1 = needed;
-      }
-    }
-    return await sign(BigInt(stored.index), tx, payload.outKeys.length, sweep ? l1 : 0n);
+    if (!sweep) return await sign(BigInt(stored.index), tx, payload.outKeys.length);
+    // A native sweep pays the raise, and an L1 fee risen past its reserve, from what it moves.
+    const shared = tx.value - (old.gas ?? NATIVE_GAS) * (maxFee - oldFees.maxFee) + reserved;
+    const { l1, fits } = await fitL1(tx, reserved, (l1) => {
+      tx.value = shared - l1;
+      return tx.value > 0n;
+    });
+    return fits ? await sign(BigInt(stored.index), tx, payload.outKeys.length, l1) : null;
   }
 
   const lifecycle: PayloadLifecycle = { ...evmLifecycle(hot, deps.reorgDepth), replacement };
