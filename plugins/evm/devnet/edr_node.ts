@@ -44,7 +44,13 @@ import {
   type RpcAnswer,
 } from "./node.ts";
 
-/** The `L1Block` predeploy and the storage slots of the L1 fee parameters it holds. */
+/**
+ * The `L1Block` predeploy and the storage slots of the L1 fee parameters it holds, in the order
+ * the Ecotone `L1Block.sol` of Optimism's contracts-bedrock declares them (`number` and
+ * `timestamp` 0, `basefee` 1, `hash` 2, the packed scalars 3, `batcherHash` 4, the legacy
+ * overhead and scalar 5 and 6, `blobBaseFee` 7); the OP devnet test's quote from the oracle,
+ * matching the fee the node charges, shows EDR's predeploy has that layout.
+ */
 const L1_BLOCK = "4200000000000000000000000000000000000015";
 const L1_BASE_FEE_SLOT = 1n;
 /** Packed: sequence number (bits 0-63), blob base fee scalar (64-95), base fee scalar (96-127). */
