@@ -73,18 +73,11 @@ Deno.test("a native deposit is swept as its balance less the exact gas, to the w
   const evm = await startEvmDevnet({ blockIntervalMs: 0 });
   const p = await startProcessor(evmNativeSubject, suiteDevnet(evm), { minSweep: 1n });
   try {
-    const hot = p.plugin.derivation.hotWallet.address;
-    const deposit = (await newAddress(p.ctx, USER, "ETH")).toLowerCase();
-    await evm.faucet(deposit, "ETH", 10n ** 16n);
-    await p.block();
-    const hotBefore = await evm.balanceOf("ETH", hot);
-    await sweepsDone(p);
+    const { deposit, hotGained, sweep, tx: { fee } } = await sweptNativeDeposit(p, evm);
     assert.equal(await evm.balanceOf("ETH", deposit), 0n, "nothing stays on the deposit");
-    const [sweep] = await listSweeps(p.ctx.db, p.plugin.chain, 10);
-    const { fee } = await txOf(evm, sweep.txHash!);
     assert.equal(sweep.fee, fee);
     assert.equal(sweep.amount, 10n ** 16n - fee);
-    assert.equal(await evm.balanceOf("ETH", hot) - hotBefore, 10n ** 16n - fee);
+    assert.equal(hotGained, 10n ** 16n - fee);
   } finally {
     await p.close();
     await evm.close();
@@ -102,6 +95,22 @@ async function sweptTokenDeposit(p: Processor, evm: EvmDevnet) {
   await sweepsDone(p);
   const [sweep] = await listSweeps(p.ctx.db, p.plugin.chain, 10);
   return { deposit, sweep, topup: await topupOf(p, sweep), tx: await txOf(evm, sweep.txHash!) };
+}
+
+/**
+ * Pays a fresh native deposit 0.01 ETH and runs the sweep to its end: what the hot wallet
+ * gained by it, the sweep and its transaction.
+ */
+async function sweptNativeDeposit(p: Processor, evm: EvmDevnet) {
+  const hot = p.plugin.derivation.hotWallet.address;
+  const deposit = (await newAddress(p.ctx, USER, "ETH")).toLowerCase();
+  await evm.faucet(deposit, "ETH", 10n ** 16n);
+  await p.block();
+  const hotBefore = await evm.balanceOf("ETH", hot);
+  await sweepsDone(p);
+  const [sweep] = await listSweeps(p.ctx.db, p.plugin.chain, 10);
+  const hotGained = await evm.balanceOf("ETH", hot) - hotBefore;
+  return { deposit, hotGained, sweep, tx: await txOf(evm, sweep.txHash!) };
 }
 
 const GWEI = 1_000_000_000n;
@@ -168,14 +177,7 @@ Deno.test("on an OP-stack chain a native sweep also pays the L1 data fee, and re
   const evm = await startEvmDevnet({ blockIntervalMs: 0, chainType: "op", chainId: 8453 });
   const p = await startProcessor(evmNativeSubject, suiteDevnet(evm), { minSweep: 1n });
   try {
-    const hot = p.plugin.derivation.hotWallet.address;
-    const deposit = (await newAddress(p.ctx, USER, "ETH")).toLowerCase();
-    await evm.faucet(deposit, "ETH", 10n ** 16n);
-    await p.block();
-    const hotBefore = await evm.balanceOf("ETH", hot);
-    await sweepsDone(p);
-    const [sweep] = await listSweeps(p.ctx.db, p.plugin.chain, 10);
-    const tx = await txOf(evm, sweep.txHash!);
+    const { deposit, hotGained, sweep, tx } = await sweptNativeDeposit(p, evm);
     assert.ok(tx.l1Fee > 0n, "the OP devnet charges an L1 data fee");
     assert.equal(tx.l1Fee, await oracleQuote(evm, tx.tx), "as its oracle quotes it");
     assert.equal(sweep.fee, tx.used * tx.price + tx.l1Fee, "the reported fee has the L1 part");
@@ -183,7 +185,7 @@ Deno.test("on an OP-stack chain a native sweep also pays the L1 data fee, and re
     const left = await evm.balanceOf("ETH", deposit);
     assert.equal(left, tx.l1Fee / 4n);
     assert.equal(sweep.amount, 10n ** 16n - sweep.fee - left);
-    assert.equal(await evm.balanceOf("ETH", hot) - hotBefore, sweep.amount);
+    assert.equal(hotGained, sweep.amount);
   } finally {
     await p.close();
     await evm.close();
